@@ -1,0 +1,385 @@
+//! The HTTP side of the Admin API: one signed request with Duo's envelope, retries on 429
+//! (re-signed, after Duo's backoff), client-side pacing per rate class, and paging that follows
+//! `next_offset` to the end.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
+
+use super::error::Error;
+use super::retry::{self, Attempt, Limiter, Next, RateClass};
+use super::sign;
+
+/// How to reach and authenticate to one Duo account.
+#[derive(Clone)]
+pub struct Config {
+    /// `api-xxxxxxxx.duosecurity.com`, optionally with `https://`; or `http://127.0.0.1:PORT`
+    /// (plain HTTP is accepted for loopback addresses only, e.g. the emulator).
+    pub api_host: String,
+    pub ikey: String,
+    pub skey: String,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// How often a rate-limited request is retried (Duo's schedule allows 6).
+    pub max_retries: u32,
+    /// Multiplies Duo's published per-minute limits for client-side pacing; 0 disables it.
+    pub rate_scale: f64,
+    pub user_agent: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("api_host", &self.api_host)
+            .field("ikey", &self.ikey)
+            .field("skey", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a [`Config`] cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0:?} is not a host name; expected something like api-xxxxxxxx.duosecurity.com")]
+    BadHost(String),
+    #[error(
+        "plain http:// is only allowed for loopback addresses (127.0.0.1, [::1], localhost), not {0:?}; \
+         Duo itself is reached over HTTPS"
+    )]
+    InsecureHost(String),
+}
+
+/// Where requests go and what host they are signed for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `https://api-xxxx.duosecurity.com` or `http://127.0.0.1:8443`.
+    pub base_url: String,
+    /// The host (with port, if given) as signed in the canonical string.
+    pub sign_host: String,
+}
+
+impl Endpoint {
+    pub fn parse(api_host: &str) -> Result<Endpoint, ConfigError> {
+        let trimmed = api_host.trim().trim_end_matches('/');
+        let (scheme, host) = match trimmed.split_once("://") {
+            Some(("https", h)) => ("https", h),
+            Some(("http", h)) => ("http", h),
+            Some(_) => return Err(ConfigError::BadHost(api_host.to_owned())),
+            None => ("https", trimmed),
+        };
+        let valid = !host.is_empty()
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if !valid {
+            return Err(ConfigError::BadHost(api_host.to_owned()));
+        }
+        if scheme == "http" && !is_loopback(host) {
+            return Err(ConfigError::InsecureHost(api_host.to_owned()));
+        }
+        Ok(Endpoint { base_url: format!("{scheme}://{host}"), sign_host: host.to_ascii_lowercase() })
+    }
+}
+
+fn is_loopback(host_port: &str) -> bool {
+    let host = match host_port.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Request parameters: the query for GET/DELETE, the form body for POST.
+pub type Params = Vec<(String, String)>;
+
+/// A Duo Admin API client for one account.
+pub struct Client {
+    http: reqwest::Client,
+    endpoint: Endpoint,
+    ikey: String,
+    skey: String,
+    max_retries: u32,
+    limiter: Limiter,
+    stopping: AtomicBool,
+    stop: Notify,
+}
+
+/// Duo's answer, success or failure.
+#[derive(serde::Deserialize)]
+struct Envelope {
+    stat: String,
+    #[serde(default)]
+    response: serde_json::Value,
+    #[serde(default)]
+    metadata: Option<Metadata>,
+    #[serde(default)]
+    code: serde_json::Value,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    message_detail: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Metadata {
+    #[serde(default)]
+    next_offset: serde_json::Value,
+}
+
+impl Client {
+    pub fn new(config: &Config) -> Result<Client, ConfigError> {
+        let endpoint = Endpoint::parse(&config.api_host)?;
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| ConfigError::BadHost(e.to_string()))?;
+        Ok(Client {
+            http,
+            endpoint,
+            ikey: config.ikey.clone(),
+            skey: config.skey.clone(),
+            max_retries: config.max_retries,
+            limiter: Limiter::new(config.rate_scale),
+            stopping: AtomicBool::new(false),
+            stop: Notify::new(),
+        })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Cuts retry waits short: Terraform was interrupted. Requests in flight still finish.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.stop.notify_waiters();
+    }
+
+    /// GET, decoding `response` as `T`.
+    pub async fn get<T: DeserializeOwned>(&self, class: RateClass, path: &str, params: Params) -> Result<T, Error> {
+        let env = self.call("GET", class, path, &params).await?;
+        decode(path, env.response)
+    }
+
+    /// POST with a form body, decoding `response` as `T`.
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, params: Params) -> Result<T, Error> {
+        let env = self.call("POST", RateClass::Modify, path, &params).await?;
+        decode(path, env.response)
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<(), Error> {
+        self.call("DELETE", RateClass::Modify, path, &[]).await.map(drop)
+    }
+
+    /// Every object of a paged list, following `next_offset` until Duo says there is no more.
+    pub async fn list_all<T: DeserializeOwned>(&self, path: &str, params: Params, page_size: u32) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        let mut offset: u64 = 0;
+        loop {
+            let mut p = params.clone();
+            p.push(("limit".into(), page_size.to_string()));
+            p.push(("offset".into(), offset.to_string()));
+            let env = self.call("GET", RateClass::ListPage, path, &p).await?;
+            let page: Vec<T> = decode(path, env.response)?;
+            out.extend(page);
+            match env.metadata.and_then(|m| next_offset(&m.next_offset)) {
+                Some(next) if next > offset => offset = next,
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn call(&self, method: &str, class: RateClass, path: &str, params: &[(String, String)]) -> Result<Envelope, Error> {
+        let idempotent = method != "POST";
+        let mut attempt = 0;
+        loop {
+            self.limiter.acquire(class).await;
+            let outcome = self.send_once(method, path, params).await;
+            let status = match &outcome {
+                Ok((status, _)) => Attempt::Status(*status),
+                Err(_) => Attempt::TransportError,
+            };
+            match retry::after(status, attempt, idempotent, self.max_retries) {
+                Next::Done => return outcome.and_then(|(status, body)| envelope(method, path, status, &body)),
+                Next::RetryAfter(wait) => {
+                    let jitter = Duration::from_millis(rand::random_range(0..1000));
+                    tracing::debug!(method, path, attempt, ?wait, "retrying Duo request");
+                    if !self.pause(wait + jitter).await {
+                        return Err(Error::Stopped { route: format!("{method} {path}") });
+                    }
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// Sleeps unless Terraform asks us to stop; false when stopped.
+    async fn pause(&self, wait: Duration) -> bool {
+        if self.stopping.load(Ordering::SeqCst) {
+            return false;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => !self.stopping.load(Ordering::SeqCst),
+            _ = self.stop.notified() => false,
+        }
+    }
+
+    /// One signed attempt (v2 canonical form with HMAC-SHA512); a fresh date and signature
+    /// every time.
+    async fn send_once(&self, method: &str, path: &str, params: &[(String, String)]) -> Result<(u16, Vec<u8>), Error> {
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let req = sign::Request { date: &date, method, host: &self.endpoint.sign_host, path };
+        let signature = sign::sign_v2(&self.skey, &req, params, sign::Digest2::Sha512);
+        let encoded = params.iter().map(|(k, v)| format!("{}={}", sign::encode(k), sign::encode(v))).collect::<Vec<_>>().join("&");
+        let mut url = format!("{}{path}", self.endpoint.base_url);
+        let builder = match method {
+            "POST" => self
+                .http
+                .post(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(encoded),
+            _ => {
+                if !encoded.is_empty() {
+                    url = format!("{url}?{encoded}");
+                }
+                let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+                self.http.request(m, &url)
+            }
+        };
+        let transport = |e: reqwest::Error| Error::Transport {
+            host: self.endpoint.sign_host.clone(),
+            reason: describe_transport(&e),
+        };
+        let response = builder
+            .header("Date", &date)
+            .header("Authorization", sign::authorization(&self.ikey, &signature))
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        tracing::debug!(method, path, status, "Duo request");
+        Ok((status, body.to_vec()))
+    }
+}
+
+fn describe_transport(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut reason = if e.is_timeout() { "timed out".to_owned() } else { e.to_string() };
+    let mut source = e.source();
+    while let Some(s) = source {
+        reason = format!("{reason}: {s}");
+        source = s.source();
+    }
+    reason
+}
+
+fn envelope(method: &str, path: &str, status: u16, body: &[u8]) -> Result<Envelope, Error> {
+    let route = format!("{method} {path}");
+    let parsed: Result<Envelope, _> = serde_json::from_slice(body);
+    match parsed {
+        Ok(env) if status == 200 && env.stat == "OK" => Ok(env),
+        Ok(env) => Err(Error::Api {
+            status,
+            code: lenient_code(&env.code).unwrap_or(u32::from(status) * 100),
+            message: env.message.unwrap_or_else(|| "no message".to_owned()),
+            detail: env.message_detail.filter(|d| !d.is_empty()),
+            route,
+        }),
+        Err(e) => Err(Error::Decode {
+            route,
+            reason: format!(
+                "HTTP {status}, not Duo's JSON envelope ({e}); body starts {:?}",
+                String::from_utf8_lossy(&body[..body.len().min(120)])
+            ),
+        }),
+    }
+}
+
+/// Duo's `code` is an integer, but has been seen as `""`.
+fn lenient_code(code: &serde_json::Value) -> Option<u32> {
+    match code {
+        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn next_offset(v: &serde_json::Value) -> Option<u64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn decode<T: DeserializeOwned>(path: &str, response: serde_json::Value) -> Result<T, Error> {
+    serde_json::from_value(response).map_err(|e| Error::Decode { route: path.to_owned(), reason: e.to_string() })
+}
+
+/// An object ID made safe to put in a path.
+pub fn segment(id: &str) -> String {
+    sign::encode(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_default_to_https_and_http_is_loopback_only() {
+        let e = Endpoint::parse("api-1234abcd.duosecurity.com").ok();
+        assert_eq!(e.map(|e| e.base_url), Some("https://api-1234abcd.duosecurity.com".to_owned()));
+        let local = Endpoint::parse("http://127.0.0.1:8443/").ok();
+        assert_eq!(local.as_ref().map(|e| e.sign_host.as_str()), Some("127.0.0.1:8443"));
+        assert!(Endpoint::parse("http://[::1]:9").is_ok());
+        assert!(Endpoint::parse("http://localhost:9").is_ok());
+        assert_eq!(
+            Endpoint::parse("http://api-1234abcd.duosecurity.com"),
+            Err(ConfigError::InsecureHost("http://api-1234abcd.duosecurity.com".to_owned()))
+        );
+        assert!(matches!(Endpoint::parse("ftp://x"), Err(ConfigError::BadHost(_))));
+        assert!(matches!(Endpoint::parse("api host with spaces"), Err(ConfigError::BadHost(_))));
+        assert!(matches!(Endpoint::parse(""), Err(ConfigError::BadHost(_))));
+    }
+
+    #[test]
+    fn fail_envelopes_become_api_errors() {
+        let body = br#"{"stat":"FAIL","code":40002,"message":"Invalid request parameters","message_detail":"name"}"#;
+        match envelope("POST", "/admin/v1/groups", 400, body) {
+            Err(Error::Api { status, code, detail, .. }) => {
+                assert_eq!((status, code, detail.as_deref()), (400, 40002, Some("name")));
+            }
+            _ => panic!("expected an API error"),
+        }
+    }
+
+    #[test]
+    fn an_empty_string_code_falls_back_to_the_status() {
+        let body = br#"{"stat":"FAIL","code":"","message":"Resource not found"}"#;
+        let err = envelope("GET", "/admin/v2/groups/X", 404, body).err();
+        assert_eq!(err.and_then(|e| e.code()), Some(40400));
+    }
+
+    #[test]
+    fn non_json_answers_are_decode_errors() {
+        let err = envelope("GET", "/admin/v1/groups", 502, b"<html>Bad gateway</html>").err();
+        assert!(matches!(err, Some(Error::Decode { .. })));
+    }
+
+    #[test]
+    fn next_offset_null_or_absent_ends_paging() {
+        assert_eq!(next_offset(&serde_json::Value::Null), None);
+        assert_eq!(next_offset(&serde_json::json!(100)), Some(100));
+        assert_eq!(next_offset(&serde_json::json!("200")), Some(200));
+    }
+
+    #[test]
+    fn ids_cannot_escape_their_path_segment() {
+        assert_eq!(segment("../users"), "..%2Fusers");
+        assert_eq!(segment("DGABC123"), "DGABC123");
+    }
+}

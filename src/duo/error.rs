@@ -1,0 +1,51 @@
+//! What can go wrong talking to Duo, in Duo's own terms. Turning these into advice for a
+//! Terraform user is the resources' job (`resources::diagnose`).
+
+/// A failed Admin API call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Duo answered with `stat: FAIL` (or a non-200 status).
+    #[error("{message} (Duo error {code}, HTTP {status}{})", detail.as_ref().map(|d| format!(", {d}")).unwrap_or_default())]
+    Api { status: u16, code: u32, message: String, detail: Option<String>, route: String },
+    /// The request never got an answer: DNS, connection, TLS or timeout.
+    #[error("could not reach {host}: {reason}")]
+    Transport { host: String, reason: String },
+    /// Something answered, but not with Duo's JSON envelope.
+    #[error("unexpected response from {route}: {reason}")]
+    Decode { route: String, reason: String },
+    /// Terraform asked the provider to stop before the call could be (re)tried.
+    #[error("stopped by Terraform before {route} could be sent")]
+    Stopped { route: String },
+}
+
+impl Error {
+    /// The Duo error code, when Duo answered.
+    pub fn code(&self) -> Option<u32> {
+        match self {
+            Error::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Duo says the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
+
+/// `Ok(None)` for an object that is gone, so callers can treat absence as a value.
+pub fn gone_is_none<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,163 @@
+//! When to retry, how long to wait, and how fast to send: pure decisions, table-tested
+//! without sleeping, plus the client-side rate limiter.
+//!
+//! Only answers that prove Duo did nothing are retried for writes: 429 (Duo refused the
+//! request before acting on it). After a 5xx or a dropped connection on a POST, Duo may already
+//! have created the object, so a write is never blindly resent. Reads and deletes (deletes are
+//! idempotent in Duo) are also retried after 5xx and transport errors.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// What happened to one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    Status(u16),
+    TransportError,
+}
+
+/// What to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    Done,
+    /// Wait this long (before jitter), then send again.
+    RetryAfter(Duration),
+}
+
+/// Duo's official schedule: 1, 2, 4, 8, 16, 32 s (+ up to 1 s jitter), so at most 7 attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(32);
+
+/// `attempt` counts from 0 (the first send). `idempotent` is true for GET and DELETE.
+pub fn after(outcome: Attempt, attempt: u32, idempotent: bool, max_retries: u32) -> Next {
+    let retriable = match outcome {
+        Attempt::Status(429) => true,
+        Attempt::Status(500 | 502 | 503 | 504) | Attempt::TransportError => idempotent,
+        Attempt::Status(_) => false,
+    };
+    if !retriable || attempt >= max_retries {
+        return Next::Done;
+    }
+    let wait = Duration::from_secs(1u64 << attempt.min(5));
+    Next::RetryAfter(wait.min(MAX_BACKOFF))
+}
+
+/// Duo's rate classes (per account, per minute, from Duo staff's published defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateClass {
+    /// Create, modify, delete.
+    Modify,
+    /// GET of one object.
+    GetObject,
+    /// GET of a page of objects.
+    ListPage,
+}
+
+impl RateClass {
+    pub fn per_minute(self) -> f64 {
+        match self {
+            RateClass::Modify => 300.0,
+            RateClass::GetObject => 300.0,
+            RateClass::ListPage => 200.0,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RateClass::Modify => "modify",
+            RateClass::GetObject => "get_object",
+            RateClass::ListPage => "list",
+        }
+    }
+}
+
+/// Token buckets, one per rate class, so that a large plan paces itself under Duo's limits
+/// instead of provoking 429 storms. `scale` multiplies every limit; 0 turns pacing off.
+pub struct Limiter {
+    scale: f64,
+    buckets: Mutex<HashMap<RateClass, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl Limiter {
+    pub fn new(scale: f64) -> Limiter {
+        Limiter { scale, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Waits until a request of `class` may be sent.
+    pub async fn acquire(&self, class: RateClass) {
+        if self.scale <= 0.0 {
+            return;
+        }
+        let capacity = class.per_minute() * self.scale;
+        let per_sec = capacity / 60.0;
+        loop {
+            let wait = {
+                let mut buckets = self.buckets.lock().await;
+                let now = Instant::now();
+                let b = buckets.entry(class).or_insert(Bucket { tokens: capacity, updated: now });
+                b.tokens = (b.tokens + now.duration_since(b.updated).as_secs_f64() * per_sec).min(capacity);
+                b.updated = now;
+                if b.tokens >= 1.0 {
+                    b.tokens -= 1.0;
+                    return;
+                }
+                Duration::from_secs_f64((1.0 - b.tokens) / per_sec)
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(outcome: Attempt, attempt: u32, idempotent: bool, want: Option<u64>) {
+        let got = after(outcome, attempt, idempotent, 6);
+        let want = want.map_or(Next::Done, |s| Next::RetryAfter(Duration::from_secs(s)));
+        assert_eq!(got, want, "{outcome:?} attempt {attempt} idempotent {idempotent}");
+    }
+
+    #[test]
+    fn rate_limited_requests_follow_duos_schedule_then_give_up() {
+        for (attempt, secs) in [(0, 1), (1, 2), (2, 4), (3, 8), (4, 16), (5, 32)] {
+            check(Attempt::Status(429), attempt, false, Some(secs));
+        }
+        check(Attempt::Status(429), 6, false, None);
+    }
+
+    #[test]
+    fn writes_are_not_resent_after_server_errors_or_lost_connections() {
+        check(Attempt::Status(503), 0, false, None);
+        check(Attempt::TransportError, 0, false, None);
+        check(Attempt::Status(503), 0, true, Some(1));
+        check(Attempt::TransportError, 1, true, Some(2));
+    }
+
+    #[test]
+    fn client_errors_and_success_are_final() {
+        check(Attempt::Status(200), 0, true, None);
+        check(Attempt::Status(400), 0, true, None);
+        check(Attempt::Status(404), 0, true, None);
+        check(Attempt::Status(401), 0, true, None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_limiter_paces_beyond_the_burst() {
+        let limiter = Limiter::new(1.0 / 60.0); // 300/min * 1/60 = 5 per minute
+        let start = Instant::now();
+        for _ in 0..5 {
+            limiter.acquire(RateClass::Modify).await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(1));
+        limiter.acquire(RateClass::Modify).await;
+        assert!(start.elapsed() >= Duration::from_secs(11), "{:?}", start.elapsed());
+    }
+}

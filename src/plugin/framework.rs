@@ -1,0 +1,308 @@
+//! What a provider, resource and data source implement, and the plan logic they share.
+//!
+//! The traits are generic over the provider's client type `C`, so this layer never learns what
+//! the client talks to. Planning follows terraform-plugin-framework's algorithm (defaults,
+//! computed values unknown on change, "use state for unknown", replace-on-change), driven by
+//! the [`Schema`] so that no resource re-implements it.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::diag::{AttrPath, Diagnostic, Diagnostics};
+use super::schema::{Mode, Schema};
+use super::value::Value;
+
+/// The attribute values of one object (a configuration, a plan or a state).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Obj(pub BTreeMap<String, Value>);
+
+static NULL: Value = Value::Null;
+
+impl Obj {
+    /// An object with every attribute of `schema` null.
+    pub fn null_for(schema: &Schema) -> Obj {
+        match Value::null_object(&schema.object_type()) {
+            Value::Object(m) => Obj(m),
+            _ => Obj::default(),
+        }
+    }
+
+    pub fn from_value(v: Value) -> Option<Obj> {
+        match v {
+            Value::Object(m) => Some(Obj(m)),
+            _ => None,
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+
+    pub fn get(&self, name: &str) -> &Value {
+        self.0.get(name).unwrap_or(&NULL)
+    }
+
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.get(name).as_str()
+    }
+
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        self.get(name).as_bool()
+    }
+
+    pub fn i64(&self, name: &str) -> Option<i64> {
+        self.get(name).as_i64()
+    }
+
+    pub fn set(&mut self, name: &str, value: impl Into<Value>) {
+        self.0.insert(name.to_owned(), value.into());
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Obj {
+        self.set(name, value);
+        self
+    }
+}
+
+/// A failed create or update. `partial` is the state of whatever Duo did create, so that it
+/// is saved and nothing is orphaned.
+#[derive(Debug, Default)]
+pub struct Failed {
+    pub diags: Diagnostics,
+    pub partial: Option<Obj>,
+}
+
+impl From<Diagnostics> for Failed {
+    fn from(diags: Diagnostics) -> Failed {
+        Failed { diags, partial: None }
+    }
+}
+
+impl From<Diagnostic> for Failed {
+    fn from(d: Diagnostic) -> Failed {
+        Failed::from(Diagnostics::from(d))
+    }
+}
+
+/// A managed resource type.
+#[async_trait]
+pub trait Resource<C: Send + Sync>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+
+    /// Checks across attributes; per-attribute validators run before this.
+    fn validate(&self, _config: &Obj) -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    async fn create(&self, client: &C, plan: &Obj) -> Result<Obj, Failed>;
+    /// The object as it is now, or `None` when it is gone.
+    async fn read(&self, client: &C, state: &Obj) -> Result<Option<Obj>, Diagnostics>;
+    async fn update(&self, client: &C, prior: &Obj, plan: &Obj) -> Result<Obj, Failed>;
+    async fn delete(&self, client: &C, state: &Obj) -> Result<(), Diagnostics>;
+
+    /// Turns an import ID into a state. By default the ID is the object's `id`, and the
+    /// object is read at once so that a wrong ID is reported by name.
+    async fn import(&self, client: &C, id: &str) -> Result<Obj, Diagnostics> {
+        import_by_id(self, client, id).await
+    }
+}
+
+/// The import every resource whose import ID is its `id` uses.
+pub async fn import_by_id<C: Send + Sync, R: Resource<C> + ?Sized>(
+    resource: &R,
+    client: &C,
+    id: &str,
+) -> Result<Obj, Diagnostics> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(Diagnostic::error(
+            "Empty import ID",
+            format!("Give the ID of the object to import, e.g. `terraform import {}.NAME <id>`.", resource.type_name()),
+        )
+        .into());
+    }
+    let stub = Obj::null_for(&resource.schema()).with("id", id);
+    match resource.read(client, &stub).await? {
+        Some(found) => Ok(found),
+        None => Err(Diagnostic::error(
+            "Cannot import a missing object",
+            format!("No {} with ID {id:?} exists. Check the ID and that the credentials see that object.", resource.type_name()),
+        )
+        .into()),
+    }
+}
+
+/// A data source type.
+#[async_trait]
+pub trait DataSource<C: Send + Sync>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Obj) -> Diagnostics {
+        Diagnostics::default()
+    }
+    async fn read(&self, client: &C, config: &Obj) -> Result<Obj, Diagnostics>;
+}
+
+/// The provider itself: its configuration and the types it serves.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    type Client: Send + Sync + 'static;
+
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Obj) -> Diagnostics {
+        Diagnostics::default()
+    }
+    /// Builds the client from the provider configuration; `terraform_version` is for the
+    /// User-Agent.
+    async fn configure(&self, config: &Obj, terraform_version: &str) -> Result<Self::Client, Diagnostics>;
+    /// Terraform asked us to stop (Ctrl-C): cut waits short; requests in flight finish.
+    fn stop(&self, _client: &Self::Client) {}
+    fn resources(&self) -> Vec<Box<dyn Resource<Self::Client>>>;
+    fn data_sources(&self) -> Vec<Box<dyn DataSource<Self::Client>>>;
+}
+
+/// Runs every attribute validator on a configuration.
+pub fn validate_attributes(schema: &Schema, config: &Obj) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for a in &schema.attributes {
+        let value = config.get(&a.name);
+        for v in &a.validators {
+            if let Err(msg) = v.check(value) {
+                diags.push(
+                    Diagnostic::error(format!("Invalid value for {}", a.name), format!("`{}` {msg}", a.name))
+                        .at(AttrPath::root(&a.name)),
+                );
+            }
+        }
+    }
+    diags
+}
+
+/// The planned state and the attributes whose change forces replacement.
+#[derive(Debug, PartialEq)]
+pub struct Plan {
+    pub planned: Obj,
+    pub requires_replace: Vec<AttrPath>,
+}
+
+/// Plans a create (`prior` is `None`) or an update, from Terraform's proposed new state.
+pub fn plan(schema: &Schema, prior: Option<&Obj>, proposed: Obj, config: &Obj) -> Plan {
+    let mut planned = proposed;
+    for a in &schema.attributes {
+        if let Some(default) = &a.default
+            && config.get(&a.name).is_null()
+        {
+            planned.set(&a.name, default.clone());
+        }
+    }
+    if prior != Some(&planned) {
+        for a in schema.attributes.iter().filter(|a| a.is_computed() && a.default.is_none()) {
+            if !config.get(&a.name).is_null() {
+                continue;
+            }
+            let value = match prior {
+                Some(p) if a.use_state_for_unknown => p.get(&a.name).clone(),
+                _ => Value::Unknown,
+            };
+            planned.set(&a.name, value);
+        }
+    }
+    let requires_replace = match prior {
+        Some(p) => schema
+            .attributes
+            .iter()
+            .filter(|a| a.force_new && a.mode != Mode::Computed && planned.get(&a.name) != p.get(&a.name))
+            .map(|a| AttrPath::root(&a.name))
+            .collect(),
+        None => Vec::new(),
+    };
+    Plan { planned, requires_replace }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::schema::Attribute;
+
+    fn schema() -> Schema {
+        Schema::new("test")
+            .attr(Attribute::string("id").computed().use_state_for_unknown())
+            .attr(Attribute::string("name").required())
+            .attr(Attribute::string("desc").default(""))
+            .attr(Attribute::string("kind").required().force_new())
+            .attr(Attribute::number("updated").computed())
+            .attr(Attribute::bool("flag").optional_computed().use_state_for_unknown())
+    }
+
+    fn obj(pairs: &[(&str, Value)]) -> Obj {
+        let mut o = Obj::null_for(&schema());
+        for (k, v) in pairs {
+            o.set(k, v.clone());
+        }
+        o
+    }
+
+    #[test]
+    fn create_applies_defaults_and_leaves_computed_unknown() {
+        let config = obj(&[("name", "a".into()), ("kind", "k".into())]);
+        let p = plan(&schema(), None, config.clone(), &config);
+        assert_eq!(p.planned.get("desc"), &Value::from(""));
+        assert_eq!(p.planned.get("id"), &Value::Unknown);
+        assert_eq!(p.planned.get("updated"), &Value::Unknown);
+        assert_eq!(p.planned.get("flag"), &Value::Unknown);
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn unchanged_config_plans_exactly_the_prior_state() {
+        let prior = obj(&[
+            ("id", "X".into()),
+            ("name", "a".into()),
+            ("desc", "".into()),
+            ("kind", "k".into()),
+            ("updated", 5.into()),
+            ("flag", true.into()),
+        ]);
+        let config = obj(&[("name", "a".into()), ("kind", "k".into())]);
+        let proposed = prior.clone();
+        assert_eq!(plan(&schema(), Some(&prior), proposed, &config).planned, prior);
+    }
+
+    #[test]
+    fn update_keeps_state_for_unknown_and_marks_other_computed_unknown() {
+        let prior = obj(&[
+            ("id", "X".into()),
+            ("name", "a".into()),
+            ("desc", "".into()),
+            ("kind", "k".into()),
+            ("updated", 5.into()),
+            ("flag", true.into()),
+        ]);
+        let config = obj(&[("name", "b".into()), ("kind", "k".into())]);
+        let proposed = prior.clone().with("name", "b");
+        let p = plan(&schema(), Some(&prior), proposed, &config);
+        assert_eq!(p.planned.get("id"), &Value::from("X"));
+        assert_eq!(p.planned.get("flag"), &Value::Bool(true));
+        assert_eq!(p.planned.get("updated"), &Value::Unknown);
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn changing_a_force_new_attribute_requires_replacement() {
+        let prior = obj(&[("id", "X".into()), ("name", "a".into()), ("desc", "".into()), ("kind", "k".into())]);
+        let config = obj(&[("name", "a".into()), ("kind", "other".into())]);
+        let proposed = prior.clone().with("kind", "other");
+        let p = plan(&schema(), Some(&prior), proposed, &config);
+        assert_eq!(p.requires_replace, vec![AttrPath::root("kind")]);
+    }
+
+    #[test]
+    fn removing_an_attribute_with_a_default_plans_the_default() {
+        let prior = obj(&[("id", "X".into()), ("name", "a".into()), ("desc", "old".into()), ("kind", "k".into())]);
+        let config = obj(&[("name", "a".into()), ("kind", "k".into())]);
+        let p = plan(&schema(), Some(&prior), prior.clone(), &config);
+        assert_eq!(p.planned.get("desc"), &Value::from(""));
+    }
+}

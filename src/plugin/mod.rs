@@ -1,0 +1,22 @@
+//! The Terraform plugin layer: protocol 6 over gRPC, values, schemas, diagnostics and the
+//! plan logic every resource shares.
+//!
+//! **Invariant:** nothing here knows about Duo. A provider plugs in through the [`Provider`],
+//! [`Resource`] and [`DataSource`] traits, generic over its own client type; generated protocol
+//! types never leave this module.
+
+mod diag;
+mod framework;
+pub mod log;
+mod proto;
+mod schema;
+mod serve;
+mod server;
+mod value;
+
+pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use framework::{DataSource, Failed, Obj, Plan, Provider, Resource, import_by_id, plan};
+pub use schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema, Validator};
+pub use serve::{ServeError, serve, serve_debug};
+pub use server::ProviderService;
+pub use value::{Number, Type, Value};

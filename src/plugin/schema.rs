@@ -1,0 +1,347 @@
+//! The schema model: what a provider, resource or data source accepts and returns.
+//!
+//! Besides what Terraform itself sees (types, required/optional/computed, sensitivity), an
+//! attribute carries the plan-time behaviour the framework applies for it: defaults, validators,
+//! replace-on-change and "use state for unknown". Descriptions are user documentation: they feed
+//! `terraform providers schema -json`, editor hovers and the generated Registry docs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::value::{Type, Value};
+
+/// Whether the user must, may or cannot set an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Required,
+    Optional,
+    /// Set by the provider only.
+    Computed,
+    /// Set by the user, or by the provider when the user leaves it out.
+    OptionalComputed,
+}
+
+/// Collection shape of nested attributes (protocol 6 `Schema.Object`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+    Map,
+}
+
+/// A check of one configured value; `description` is shown in the docs.
+#[derive(Clone)]
+pub struct Validator {
+    pub description: String,
+    check: Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Validator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
+impl Validator {
+    pub fn new(
+        description: impl Into<String>,
+        check: impl Fn(&Value) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Validator {
+        Validator { description: description.into(), check: Arc::new(check) }
+    }
+
+    /// Checks a known, non-null value; null and unknown values always pass (Terraform
+    /// validates again once they are known).
+    pub fn check(&self, value: &Value) -> Result<(), String> {
+        if value.is_null() || value.contains_unknown() {
+            return Ok(());
+        }
+        (self.check)(value)
+    }
+
+    /// The value must be one of `allowed`, exactly (case included).
+    pub fn one_of(allowed: &'static [&'static str]) -> Validator {
+        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        Validator::new(format!("Valid values: {list}."), move |v| match v.as_str() {
+            Some(s) if allowed.contains(&s) => Ok(()),
+            Some(s) => {
+                let hint = allowed
+                    .iter()
+                    .find(|a| a.eq_ignore_ascii_case(s))
+                    .map(|a| format!(" (did you mean {a:?}? values are case-sensitive)"))
+                    .unwrap_or_default();
+                Err(format!("{s:?} is not one of {}{hint}.", allowed.join(", ")))
+            }
+            None => Ok(()),
+        })
+    }
+
+    /// A string of `min..=max` characters.
+    pub fn length_between(min: usize, max: usize) -> Validator {
+        Validator::new(format!("Must be {min} to {max} characters long."), move |v| {
+            let n = v.as_str().map_or(0, |s| s.chars().count());
+            if (min..=max).contains(&n) {
+                Ok(())
+            } else {
+                Err(format!("must be {min} to {max} characters long, not {n}."))
+            }
+        })
+    }
+}
+
+/// One attribute of a schema.
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    pub mode: Mode,
+    pub sensitive: bool,
+    pub default: Option<Value>,
+    /// A change of this attribute replaces the object.
+    pub force_new: bool,
+    /// Once known, the value does not change unless the config changes it (e.g. `id`).
+    pub use_state_for_unknown: bool,
+    pub validators: Vec<Validator>,
+    pub nested: Option<(Nesting, Vec<Attribute>)>,
+}
+
+impl Attribute {
+    fn new(name: &str, ty: Type) -> Attribute {
+        Attribute {
+            name: name.to_owned(),
+            ty,
+            description: String::new(),
+            mode: Mode::Optional,
+            sensitive: false,
+            default: None,
+            force_new: false,
+            use_state_for_unknown: false,
+            validators: Vec::new(),
+            nested: None,
+        }
+    }
+
+    pub fn string(name: &str) -> Attribute {
+        Attribute::new(name, Type::String)
+    }
+    pub fn bool(name: &str) -> Attribute {
+        Attribute::new(name, Type::Bool)
+    }
+    pub fn number(name: &str) -> Attribute {
+        Attribute::new(name, Type::Number)
+    }
+    pub fn set_of(name: &str, elem: Type) -> Attribute {
+        Attribute::new(name, Type::Set(Box::new(elem)))
+    }
+    pub fn list_of(name: &str, elem: Type) -> Attribute {
+        Attribute::new(name, Type::List(Box::new(elem)))
+    }
+
+    /// Nested attributes (`x = { … }` or `x = [{ … }]`).
+    pub fn nested(name: &str, nesting: Nesting, attributes: Vec<Attribute>) -> Attribute {
+        let object = Type::Object(attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect());
+        let ty = match nesting {
+            Nesting::Single => object,
+            Nesting::List => Type::List(Box::new(object)),
+            Nesting::Set => Type::Set(Box::new(object)),
+            Nesting::Map => Type::Map(Box::new(object)),
+        };
+        Attribute { nested: Some((nesting, attributes)), ..Attribute::new(name, ty) }
+    }
+
+    pub fn describe(mut self, text: &str) -> Attribute {
+        self.description = text.to_owned();
+        self
+    }
+    pub fn required(mut self) -> Attribute {
+        self.mode = Mode::Required;
+        self
+    }
+    pub fn optional(mut self) -> Attribute {
+        self.mode = Mode::Optional;
+        self
+    }
+    pub fn computed(mut self) -> Attribute {
+        self.mode = Mode::Computed;
+        self
+    }
+    pub fn optional_computed(mut self) -> Attribute {
+        self.mode = Mode::OptionalComputed;
+        self
+    }
+    /// A static default for an omitted value; implies optional + computed.
+    pub fn default(mut self, value: impl Into<Value>) -> Attribute {
+        self.mode = Mode::OptionalComputed;
+        self.default = Some(value.into());
+        self
+    }
+    pub fn sensitive(mut self) -> Attribute {
+        self.sensitive = true;
+        self
+    }
+    pub fn force_new(mut self) -> Attribute {
+        self.force_new = true;
+        self
+    }
+    pub fn use_state_for_unknown(mut self) -> Attribute {
+        self.use_state_for_unknown = true;
+        self
+    }
+    pub fn validate(mut self, v: Validator) -> Attribute {
+        self.validators.push(v);
+        self
+    }
+
+    pub fn is_computed(&self) -> bool {
+        matches!(self.mode, Mode::Computed | Mode::OptionalComputed)
+    }
+
+    /// The description with what the framework knows added: allowed values, default,
+    /// replacement. Used for the schema Terraform sees and for the generated docs.
+    pub fn full_description(&self) -> String {
+        let mut parts = vec![self.description.clone()];
+        parts.extend(self.validators.iter().map(|v| v.description.clone()));
+        if let Some(default) = &self.default {
+            let shown = match default {
+                Value::String(s) => format!("{s:?}"),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.as_i64().map_or_else(|| format!("{n:?}"), |i| i.to_string()),
+                other => format!("{other:?}"),
+            };
+            parts.push(format!("Defaults to `{shown}`."));
+        }
+        if self.force_new {
+            parts.push("Changing it replaces the object.".to_owned());
+        }
+        parts.retain(|p| !p.is_empty());
+        parts.join(" ")
+    }
+}
+
+/// Collection shape of a nested block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockNesting {
+    Single,
+    List,
+    Set,
+}
+
+/// A nested block (`x { … }`), for the few shapes that read better as blocks.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub name: String,
+    pub nesting: BlockNesting,
+    pub min_items: i64,
+    pub max_items: i64,
+    pub schema: Schema,
+}
+
+/// The schema of a provider, resource or data source.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    pub version: i64,
+    pub description: String,
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<Block>,
+}
+
+impl Schema {
+    pub fn new(description: &str) -> Schema {
+        Schema { description: description.to_owned(), ..Schema::default() }
+    }
+
+    pub fn attr(mut self, a: Attribute) -> Schema {
+        self.attributes.push(a);
+        self
+    }
+
+    pub fn block(mut self, b: Block) -> Schema {
+        self.blocks.push(b);
+        self
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The object type of a whole configuration or state.
+    pub fn object_type(&self) -> Type {
+        let mut attrs: BTreeMap<String, Type> =
+            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        for b in &self.blocks {
+            let inner = b.schema.object_type();
+            let ty = match b.nesting {
+                BlockNesting::Single => inner,
+                BlockNesting::List => Type::List(Box::new(inner)),
+                BlockNesting::Set => Type::Set(Box::new(inner)),
+            };
+            attrs.insert(b.name.clone(), ty);
+        }
+        Type::Object(attrs)
+    }
+
+    /// The data source twin of a resource schema: every attribute computed except the lookup
+    /// keys, which become optional; nothing forces replacement and nothing has a default.
+    pub fn as_data_source(&self, description: &str, lookup_keys: &[&str]) -> Schema {
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|a| {
+                let lookup = lookup_keys.contains(&a.name.as_str());
+                Attribute {
+                    mode: if lookup { Mode::OptionalComputed } else { Mode::Computed },
+                    default: None,
+                    force_new: false,
+                    use_state_for_unknown: false,
+                    validators: if lookup { a.validators.clone() } else { Vec::new() },
+                    ..a.clone()
+                }
+            })
+            .collect();
+        Schema { version: 0, description: description.to_owned(), attributes, blocks: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_of_rejects_other_values_and_hints_at_case() {
+        let v = Validator::one_of(&["active", "bypass"]);
+        assert_eq!(v.check(&Value::from("active")), Ok(()));
+        assert_eq!(
+            v.check(&Value::from("Active")),
+            Err("\"Active\" is not one of active, bypass (did you mean \"active\"? values are case-sensitive).".to_owned())
+        );
+        assert_eq!(v.check(&Value::Unknown), Ok(()));
+        assert_eq!(v.check(&Value::Null), Ok(()));
+    }
+
+    #[test]
+    fn full_description_lists_values_default_and_replacement() {
+        let a = Attribute::string("status")
+            .describe("Status.")
+            .validate(Validator::one_of(&["active", "bypass"]))
+            .default("active")
+            .force_new();
+        assert_eq!(
+            a.full_description(),
+            "Status. Valid values: `active`, `bypass`. Defaults to `\"active\"`. Changing it replaces the object."
+        );
+    }
+
+    #[test]
+    fn data_source_schema_makes_all_but_lookup_keys_computed() {
+        let s = Schema::new("r")
+            .attr(Attribute::string("id").computed())
+            .attr(Attribute::string("name").required())
+            .attr(Attribute::string("desc").default(""));
+        let ds = s.as_data_source("d", &["name"]);
+        assert_eq!(ds.attribute("name").map(|a| a.mode), Some(Mode::OptionalComputed));
+        assert_eq!(ds.attribute("desc").map(|a| a.mode), Some(Mode::Computed));
+        assert!(ds.attribute("desc").is_some_and(|a| a.default.is_none()));
+    }
+}

@@ -1,0 +1,634 @@
+//! The `tfplugin6.Provider` gRPC service: converts between the generated protocol types and
+//! the framework's values, schemas and diagnostics, and dispatches to resources by type name.
+//!
+//! Every RPC runs in its own task so that a panic becomes one "this is a bug" diagnostic
+//! instead of a dead plugin, and every failure is a diagnostic, never a gRPC status.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+use tonic::{Request, Response, Status};
+
+use super::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
+use super::framework::{self, DataSource, Obj, Provider, Resource};
+use super::proto::tfplugin6 as pb;
+use super::schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema};
+use super::value::{self, Type, Value};
+
+/// The provider service, shared by every connection of the plugin process.
+pub struct ProviderService<P: Provider> {
+    inner: Arc<Inner<P>>,
+}
+
+struct Inner<P: Provider> {
+    provider: P,
+    provider_schema: Schema,
+    resources: HashMap<&'static str, (Box<dyn Resource<P::Client>>, Schema)>,
+    data_sources: HashMap<&'static str, (Box<dyn DataSource<P::Client>>, Schema)>,
+    client: RwLock<Option<Arc<P::Client>>>,
+}
+
+impl<P: Provider> ProviderService<P> {
+    pub fn new(provider: P) -> ProviderService<P> {
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| {
+                let schema = r.schema();
+                (r.type_name(), (r, schema))
+            })
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| {
+                let schema = d.schema();
+                (d.type_name(), (d, schema))
+            })
+            .collect();
+        let provider_schema = provider.schema();
+        ProviderService {
+            inner: Arc::new(Inner {
+                provider,
+                provider_schema,
+                resources,
+                data_sources,
+                client: RwLock::new(None),
+            }),
+        }
+    }
+
+    /// Every schema, for documentation generators and tests.
+    pub fn schemas(&self) -> (Schema, Vec<(&'static str, Schema)>, Vec<(&'static str, Schema)>) {
+        let mut r: Vec<_> = self.inner.resources.iter().map(|(k, (_, s))| (*k, s.clone())).collect();
+        let mut d: Vec<_> = self.inner.data_sources.iter().map(|(k, (_, s))| (*k, s.clone())).collect();
+        r.sort_by_key(|(k, _)| *k);
+        d.sort_by_key(|(k, _)| *k);
+        (self.inner.provider_schema.clone(), r, d)
+    }
+}
+
+/// Responses that can carry diagnostics, so a panic can be reported in any of them.
+trait WithDiagnostics: Default + Send + 'static {
+    fn diagnostics(&mut self) -> &mut Vec<pb::Diagnostic>;
+}
+
+macro_rules! with_diagnostics {
+    ($($t:ty),* $(,)?) => {$(
+        impl WithDiagnostics for $t {
+            fn diagnostics(&mut self) -> &mut Vec<pb::Diagnostic> { &mut self.diagnostics }
+        }
+    )*};
+}
+
+with_diagnostics!(
+    pb::get_provider_schema::Response,
+    pb::validate_provider_config::Response,
+    pb::validate_resource_config::Response,
+    pb::validate_data_resource_config::Response,
+    pb::upgrade_resource_state::Response,
+    pb::configure_provider::Response,
+    pb::read_resource::Response,
+    pb::plan_resource_change::Response,
+    pb::apply_resource_change::Response,
+    pb::import_resource_state::Response,
+    pb::read_data_source::Response,
+);
+
+/// Runs an RPC body in its own task; a panic becomes a diagnostic.
+async fn guarded<R: WithDiagnostics>(body: impl Future<Output = R> + Send + 'static) -> Result<Response<R>, Status> {
+    match tokio::spawn(body).await {
+        Ok(r) => Ok(Response::new(r)),
+        Err(err) => {
+            tracing::error!(error = %err, "RPC handler panicked");
+            let mut r = R::default();
+            r.diagnostics().push(diag_to_proto(&Diagnostic::error(
+                "Internal error in the Duo provider",
+                "The provider hit a bug and could not finish this operation. Nothing else was \
+                 affected; run the command again. Please report this with the output of \
+                 TF_LOG_PROVIDER=debug.",
+            )));
+            Ok(Response::new(r))
+        }
+    }
+}
+
+fn put_diags(out: &mut Vec<pb::Diagnostic>, diags: &Diagnostics) {
+    out.extend(diags.0.iter().map(diag_to_proto));
+}
+
+#[tonic::async_trait]
+impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            pb::get_provider_schema::Response {
+                provider: Some(schema_to_proto(&inner.provider_schema)),
+                resource_schemas: inner.resources.iter().map(|(k, (_, s))| (k.to_string(), schema_to_proto(s))).collect(),
+                data_source_schemas: inner
+                    .data_sources
+                    .iter()
+                    .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
+                    .collect(),
+                server_capabilities: Some(pb::ServerCapabilities {
+                    plan_destroy: true,
+                    get_provider_schema_optional: true,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+        })
+        .await
+    }
+
+    async fn validate_provider_config(
+        &self,
+        req: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let mut resp = pb::validate_provider_config::Response::default();
+            match decode_obj(req.get_ref().config.as_ref(), &inner.provider_schema) {
+                Ok(config) => {
+                    put_diags(&mut resp.diagnostics, &framework::validate_attributes(&inner.provider_schema, &config));
+                    put_diags(&mut resp.diagnostics, &inner.provider.validate(&config));
+                }
+                Err(d) => resp.diagnostics.push(diag_to_proto(&d)),
+            }
+            resp
+        })
+        .await
+    }
+
+    async fn configure_provider(
+        &self,
+        req: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let mut resp = pb::configure_provider::Response::default();
+            let req = req.into_inner();
+            let config = match decode_obj(req.config.as_ref(), &inner.provider_schema) {
+                Ok(c) => c,
+                Err(d) => {
+                    resp.diagnostics.push(diag_to_proto(&d));
+                    return resp;
+                }
+            };
+            match inner.provider.configure(&config, &req.terraform_version).await {
+                Ok(client) => {
+                    if let Ok(mut slot) = inner.client.write() {
+                        *slot = Some(Arc::new(client));
+                    }
+                }
+                Err(diags) => put_diags(&mut resp.diagnostics, &diags),
+            }
+            resp
+        })
+        .await
+    }
+
+    async fn validate_resource_config(
+        &self,
+        req: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::validate_resource_config::Response::default();
+            let diags = match inner.resource(&req.type_name) {
+                Ok((r, schema)) => match decode_obj(req.config.as_ref(), schema) {
+                    Ok(config) => {
+                        let mut d = framework::validate_attributes(schema, &config);
+                        d.extend(r.validate(&config));
+                        d
+                    }
+                    Err(d) => d.into(),
+                },
+                Err(d) => d.into(),
+            };
+            put_diags(&mut resp.diagnostics, &diags);
+            resp
+        })
+        .await
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        req: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::validate_data_resource_config::Response::default();
+            let diags = match inner.data_source(&req.type_name) {
+                Ok((ds, schema)) => match decode_obj(req.config.as_ref(), schema) {
+                    Ok(config) => {
+                        let mut d = framework::validate_attributes(schema, &config);
+                        d.extend(ds.validate(&config));
+                        d
+                    }
+                    Err(d) => d.into(),
+                },
+                Err(d) => d.into(),
+            };
+            put_diags(&mut resp.diagnostics, &diags);
+            resp
+        })
+        .await
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::upgrade_resource_state::Response::default();
+            match inner.upgrade(&req) {
+                Ok(v) => resp.upgraded_state = Some(v),
+                Err(d) => resp.diagnostics.push(diag_to_proto(&d)),
+            }
+            resp
+        })
+        .await
+    }
+
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::read_resource::Response { private: req.private.clone(), ..Default::default() };
+            match inner.read(&req).await {
+                Ok(state) => resp.new_state = Some(state),
+                Err(diags) => {
+                    put_diags(&mut resp.diagnostics, &diags);
+                    resp.new_state = req.current_state;
+                }
+            }
+            resp
+        })
+        .await
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::plan_resource_change::Response::default();
+            match inner.plan(&req) {
+                Ok((planned, replace)) => {
+                    resp.planned_state = Some(planned);
+                    resp.requires_replace = replace.iter().map(path_to_proto).collect();
+                    resp.planned_private = req.prior_private;
+                }
+                Err(diags) => put_diags(&mut resp.diagnostics, &diags),
+            }
+            resp
+        })
+        .await
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::apply_resource_change::Response::default();
+            let (state, diags) = inner.apply(&req).await;
+            resp.new_state = state;
+            put_diags(&mut resp.diagnostics, &diags);
+            resp
+        })
+        .await
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::import_resource_state::Response::default();
+            match inner.import(&req).await {
+                Ok(state) => resp.imported_resources.push(pb::import_resource_state::ImportedResource {
+                    type_name: req.type_name,
+                    state: Some(state),
+                    ..Default::default()
+                }),
+                Err(diags) => put_diags(&mut resp.diagnostics, &diags),
+            }
+            resp
+        })
+        .await
+    }
+
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::read_data_source::Response::default();
+            match inner.read_data(&req).await {
+                Ok(state) => resp.state = Some(state),
+                Err(diags) => put_diags(&mut resp.diagnostics, &diags),
+            }
+            resp
+        })
+        .await
+    }
+
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        if let Some(client) = self.inner.client() {
+            self.inner.provider.stop(&client);
+        }
+        Ok(Response::new(pb::stop_provider::Response::default()))
+    }
+}
+
+type ResourceEntry<C> = (Box<dyn Resource<C>>, Schema);
+type DataSourceEntry<C> = (Box<dyn DataSource<C>>, Schema);
+
+impl<P: Provider> Inner<P> {
+    fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Client>, Diagnostic> {
+        self.resources.get(type_name).ok_or_else(|| {
+            Diagnostic::error("Unknown resource type", format!("This provider has no resource type {type_name:?}."))
+        })
+    }
+
+    fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry<P::Client>, Diagnostic> {
+        self.data_sources.get(type_name).ok_or_else(|| {
+            Diagnostic::error("Unknown data source", format!("This provider has no data source {type_name:?}."))
+        })
+    }
+
+    fn client(&self) -> Option<Arc<P::Client>> {
+        self.client.read().ok().and_then(|c| c.clone())
+    }
+
+    fn configured(&self) -> Result<Arc<P::Client>, Diagnostic> {
+        self.client().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "The provider configuration was not accepted or depends on values that are not known \
+                 yet. Fix the provider block (see the errors above, if any) and run again.",
+            )
+        })
+    }
+
+    fn upgrade(&self, req: &pb::upgrade_resource_state::Request) -> Result<pb::DynamicValue, Diagnostic> {
+        let (_, schema) = self.resource(&req.type_name)?;
+        if req.version > schema.version {
+            return Err(Diagnostic::error(
+                "State written by a newer provider",
+                format!(
+                    "This {} state has schema version {}, but this provider understands up to {}. \
+                     Upgrade the provider.",
+                    req.type_name, req.version, schema.version
+                ),
+            ));
+        }
+        let raw = req.raw_state.as_ref().map(|r| r.json.as_slice()).unwrap_or_default();
+        if raw.is_empty() {
+            return Err(Diagnostic::error(
+                "Unsupported state format",
+                "The stored state has no JSON form (flatmap state from Terraform 0.11 is not supported).",
+            ));
+        }
+        let json: serde_json::Value = serde_json::from_slice(raw)
+            .map_err(|e| Diagnostic::error("Corrupt state", format!("The stored state is not JSON: {e}")))?;
+        let ty = schema.object_type();
+        let value = value::from_json(&json, &ty)
+            .map_err(|e| Diagnostic::error("Corrupt state", format!("The stored state does not fit the schema: {e}")))?;
+        Ok(encode(&value, &ty))
+    }
+
+    async fn read(&self, req: &pb::read_resource::Request) -> Result<pb::DynamicValue, Diagnostics> {
+        let (r, schema) = self.resource(&req.type_name)?;
+        let client = self.configured()?;
+        let state = decode_obj(req.current_state.as_ref(), schema)?;
+        let new = r.read(&client, &state).await?;
+        let value = new.map_or(Value::Null, Obj::into_value);
+        Ok(encode_checked(&value, schema)?)
+    }
+
+    fn plan(&self, req: &pb::plan_resource_change::Request) -> Result<(pb::DynamicValue, Vec<AttrPath>), Diagnostics> {
+        let (_, schema) = self.resource(&req.type_name)?;
+        let ty = schema.object_type();
+        let proposed = decode(req.proposed_new_state.as_ref(), &ty)?;
+        let prior = decode(req.prior_state.as_ref(), &ty)?;
+        let config = decode(req.config.as_ref(), &ty)?;
+        let Some(proposed) = Obj::from_value(proposed) else {
+            return Ok((encode(&Value::Null, &ty), Vec::new())); // destroy
+        };
+        let config = Obj::from_value(config).unwrap_or_default();
+        let prior = Obj::from_value(prior);
+        let p = framework::plan(schema, prior.as_ref(), proposed, &config);
+        Ok((encode(&p.planned.into_value(), &ty), p.requires_replace))
+    }
+
+    async fn apply(&self, req: &pb::apply_resource_change::Request) -> (Option<pb::DynamicValue>, Diagnostics) {
+        let prior_dv = req.prior_state.clone();
+        let entry = match self.resource(&req.type_name) {
+            Ok(e) => e,
+            Err(d) => return (prior_dv, d.into()),
+        };
+        let (r, schema) = entry;
+        let ty = schema.object_type();
+        let client = match self.configured() {
+            Ok(c) => c,
+            Err(d) => return (prior_dv, d.into()),
+        };
+        let decoded = decode(req.prior_state.as_ref(), &ty).and_then(|p| Ok((p, decode(req.planned_state.as_ref(), &ty)?)));
+        let (prior, planned) = match decoded {
+            Ok((p, n)) => (Obj::from_value(p), Obj::from_value(n)),
+            Err(d) => return (prior_dv, d.into()),
+        };
+        let outcome = match (&prior, &planned) {
+            (Some(prior), None) => {
+                return match r.delete(&client, prior).await {
+                    Ok(()) => (Some(encode(&Value::Null, &ty)), Diagnostics::default()),
+                    Err(d) => (prior_dv, d),
+                };
+            }
+            (None, Some(plan)) => r.create(&client, plan).await,
+            (Some(prior), Some(plan)) => r.update(&client, prior, plan).await,
+            (None, None) => return (Some(encode(&Value::Null, &ty)), Diagnostics::default()),
+        };
+        match outcome {
+            Ok(state) => match encode_checked(&state.into_value(), schema) {
+                Ok(dv) => (Some(dv), Diagnostics::default()),
+                Err(d) => (prior_dv, d.into()),
+            },
+            Err(failed) => {
+                let state = match failed.partial {
+                    Some(p) => encode_checked(&p.into_value(), schema).ok(),
+                    None => prior_dv,
+                };
+                (state, failed.diags)
+            }
+        }
+    }
+
+    async fn import(&self, req: &pb::import_resource_state::Request) -> Result<pb::DynamicValue, Diagnostics> {
+        let (r, schema) = self.resource(&req.type_name)?;
+        let client = self.configured()?;
+        let state = r.import(&client, &req.id).await?;
+        Ok(encode_checked(&state.into_value(), schema)?)
+    }
+
+    async fn read_data(&self, req: &pb::read_data_source::Request) -> Result<pb::DynamicValue, Diagnostics> {
+        let (ds, schema) = self.data_source(&req.type_name)?;
+        let client = self.configured()?;
+        let config = decode_obj(req.config.as_ref(), schema)?;
+        let state = ds.read(&client, &config).await?;
+        Ok(encode_checked(&state.into_value(), schema)?)
+    }
+}
+
+fn decode(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostic> {
+    let bad = |e: value::CodecError| {
+        Diagnostic::error("Unreadable value from Terraform", format!("The provider could not decode a value: {e}"))
+    };
+    match dv {
+        None => Ok(Value::Null),
+        Some(dv) if !dv.msgpack.is_empty() => value::from_msgpack(&dv.msgpack, ty).map_err(bad),
+        Some(dv) if !dv.json.is_empty() => {
+            let json: serde_json::Value = serde_json::from_slice(&dv.json)
+                .map_err(|e| bad(value::CodecError { message: e.to_string() }))?;
+            value::from_json(&json, ty).map_err(bad)
+        }
+        Some(_) => Ok(Value::Null),
+    }
+}
+
+fn decode_obj(dv: Option<&pb::DynamicValue>, schema: &Schema) -> Result<Obj, Diagnostic> {
+    let v = decode(dv, &schema.object_type())?;
+    Ok(Obj::from_value(v).unwrap_or_else(|| Obj::null_for(schema)))
+}
+
+fn encode(v: &Value, ty: &Type) -> pb::DynamicValue {
+    pb::DynamicValue { msgpack: value::to_msgpack(v, ty), json: Vec::new() }
+}
+
+/// Encodes a state, refusing one that still holds unknowns (a provider bug Terraform would
+/// report less clearly).
+fn encode_checked(v: &Value, schema: &Schema) -> Result<pb::DynamicValue, Diagnostic> {
+    if v.contains_unknown() {
+        return Err(Diagnostic::error(
+            "Internal error in the Duo provider",
+            "The provider produced a state with unknown values. Please report this bug.",
+        ));
+    }
+    Ok(encode(v, &schema.object_type()))
+}
+
+pub(crate) fn diag_to_proto(d: &Diagnostic) -> pb::Diagnostic {
+    pb::Diagnostic {
+        severity: match d.severity {
+            Severity::Error => pb::diagnostic::Severity::Error as i32,
+            Severity::Warning => pb::diagnostic::Severity::Warning as i32,
+        },
+        summary: d.summary.clone(),
+        detail: d.detail.clone(),
+        attribute: d.path.as_ref().map(path_to_proto),
+    }
+}
+
+fn path_to_proto(p: &AttrPath) -> pb::AttributePath {
+    use pb::attribute_path::step::Selector;
+    pb::AttributePath {
+        steps: p
+            .0
+            .iter()
+            .map(|s| pb::attribute_path::Step {
+                selector: Some(match s {
+                    PathStep::Attr(a) => Selector::AttributeName(a.clone()),
+                    PathStep::Key(k) => Selector::ElementKeyString(k.clone()),
+                    PathStep::Index(i) => Selector::ElementKeyInt(*i),
+                }),
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn schema_to_proto(s: &Schema) -> pb::Schema {
+    pb::Schema { version: s.version, block: Some(block_to_proto(s)) }
+}
+
+fn block_to_proto(s: &Schema) -> pb::schema::Block {
+    pb::schema::Block {
+        version: s.version,
+        attributes: s.attributes.iter().map(attribute_to_proto).collect(),
+        block_types: s.blocks.iter().map(nested_block_to_proto).collect(),
+        description: s.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        ..Default::default()
+    }
+}
+
+fn nested_block_to_proto(b: &Block) -> pb::schema::NestedBlock {
+    use pb::schema::nested_block::NestingMode as N;
+    pb::schema::NestedBlock {
+        type_name: b.name.clone(),
+        block: Some(block_to_proto(&b.schema)),
+        nesting: match b.nesting {
+            BlockNesting::Single => N::Single,
+            BlockNesting::List => N::List,
+            BlockNesting::Set => N::Set,
+        } as i32,
+        min_items: b.min_items,
+        max_items: b.max_items,
+    }
+}
+
+fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
+    use pb::schema::object::NestingMode as N;
+    let (ty, nested_type) = match &a.nested {
+        Some((nesting, attrs)) => (
+            Vec::new(),
+            Some(pb::schema::Object {
+                attributes: attrs.iter().map(attribute_to_proto).collect(),
+                nesting: match nesting {
+                    Nesting::Single => N::Single,
+                    Nesting::List => N::List,
+                    Nesting::Set => N::Set,
+                    Nesting::Map => N::Map,
+                } as i32,
+                ..Default::default()
+            }),
+        ),
+        None => (a.ty.to_json().to_string().into_bytes(), None),
+    };
+    pb::schema::Attribute {
+        name: a.name.clone(),
+        r#type: ty,
+        nested_type,
+        description: a.full_description(),
+        required: a.mode == Mode::Required,
+        optional: matches!(a.mode, Mode::Optional | Mode::OptionalComputed),
+        computed: a.is_computed(),
+        sensitive: a.sensitive,
+        description_kind: pb::StringKind::Markdown as i32,
+        ..Default::default()
+    }
+}

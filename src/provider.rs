@@ -1,0 +1,202 @@
+//! The `duo` provider block: where the Duo account is, its Admin API key pair, and the knobs
+//! for timeouts, retries and pacing. Credentials fall back to the environment variables Duo's
+//! own tools use, and are checked once, at configure time, with one cheap signed call.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::duo;
+use crate::plugin::{AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Obj, Provider, Resource, Schema, Value};
+use crate::resources::{self, Action, Op};
+
+pub struct DuoProvider;
+
+/// The provider's registry address.
+pub const ADDRESS: &str = "registry.terraform.io/duo-rs/duo";
+
+const API_HOST_ENV: &[&str] = &["DUO_API_HOST", "DUO_API_HOSTNAME"];
+const IKEY_ENV: &[&str] = &["DUO_IKEY", "DUO_INTEGRATION_KEY"];
+const SKEY_ENV: &[&str] = &["DUO_SKEY", "DUO_SECRET_KEY"];
+
+const DEFAULT_TIMEOUT_SECONDS: i64 = 60;
+const DEFAULT_MAX_RETRIES: i64 = 6;
+
+#[async_trait]
+impl Provider for DuoProvider {
+    type Client = duo::Client;
+
+    fn schema(&self) -> Schema {
+        Schema::new("The Duo provider manages a Duo Security account through the Duo Admin API.")
+            .attr(Attribute::string("api_host").optional().describe(
+                "The Admin API hostname, e.g. `api-xxxxxxxx.duosecurity.com` (HTTPS). `http://127.0.0.1:PORT` \
+                 is accepted for loopback addresses only, to reach `duo-emulator`. Falls back to \
+                 `DUO_API_HOST`, then `DUO_API_HOSTNAME`.",
+            ))
+            .attr(Attribute::string("ikey").optional().describe(
+                "The integration key of an Admin API application. Falls back to `DUO_IKEY`, then \
+                 `DUO_INTEGRATION_KEY`.",
+            ))
+            .attr(Attribute::string("skey").optional().sensitive().describe(
+                "The secret key of that application. Never logged. Falls back to `DUO_SKEY`, then \
+                 `DUO_SECRET_KEY`.",
+            ))
+            .attr(Attribute::number("timeout_seconds").optional().describe(
+                "How long one HTTP request to Duo may take, in seconds. Defaults to 60.",
+            ))
+            .attr(Attribute::number("max_retries").optional().describe(
+                "How often a request Duo rate-limits (HTTP 429) is retried, waiting 1, 2, 4 … 32 s \
+                 (plus jitter) as Duo's own clients do. Reads are also retried after server errors. \
+                 Defaults to 6; 0 disables retries.",
+            ))
+            .attr(Attribute::number("rate_limit_scale").optional().describe(
+                "The provider paces itself under Duo's published per-account limits (300 writes, \
+                 300 single reads and 200 page reads per minute), so that large plans do not run \
+                 into 429s. This multiplies those limits: raise it if Duo granted your account \
+                 more, lower it when other tools share the account. 0 disables pacing. Defaults to 1.",
+            ))
+    }
+
+    fn validate(&self, config: &Obj) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        for (name, min) in [("timeout_seconds", 1), ("max_retries", 0)] {
+            if let Some(n) = config.i64(name)
+                && n < min
+            {
+                diags.push(
+                    Diagnostic::error(format!("Invalid {name}"), format!("`{name}` must be at least {min}, not {n}."))
+                        .at(AttrPath::root(name)),
+                );
+            }
+        }
+        if let Value::Number(n) = config.get("rate_limit_scale")
+            && n.as_i64().map_or(false, |i| i < 0)
+        {
+            diags.push(
+                Diagnostic::error("Invalid rate_limit_scale", "`rate_limit_scale` must not be negative.")
+                    .at(AttrPath::root("rate_limit_scale")),
+            );
+        }
+        if let Some(host) = config.str("api_host")
+            && let Err(e) = duo::Client::new(&client_config(host, "", "", config))
+        {
+            diags.push(Diagnostic::error("Invalid api_host", e.to_string()).at(AttrPath::root("api_host")));
+        }
+        diags
+    }
+
+    async fn configure(&self, config: &Obj, terraform_version: &str) -> Result<duo::Client, Diagnostics> {
+        let mut diags = Diagnostics::default();
+        let mut require = |name: &str, env: &[&str], what: &str| -> Option<String> {
+            let found = setting(config, name, env);
+            if found.is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        format!("Missing {name}"),
+                        format!(
+                            "Set `{name}` in the provider block or the environment variable {}. It is {what}.",
+                            env.join(" or ")
+                        ),
+                    )
+                    .at(AttrPath::root(name)),
+                );
+            }
+            found
+        };
+        let host = require("api_host", API_HOST_ENV, "the API hostname shown on the Admin API application's page in the Duo Admin Panel");
+        let ikey = require("ikey", IKEY_ENV, "the integration key of that Admin API application");
+        let skey = require("skey", SKEY_ENV, "the secret key of that Admin API application");
+        let (Some(host), Some(ikey), Some(skey)) = (host, ikey, skey) else {
+            return Err(diags);
+        };
+        let mut cfg = client_config(&host, &ikey, &skey, config);
+        cfg.user_agent = format!(
+            "terraform-provider-duo/{} (Terraform {terraform_version})",
+            env!("CARGO_PKG_VERSION")
+        );
+        let client = duo::Client::new(&cfg)
+            .map_err(|e| Diagnostics::from(Diagnostic::error("Invalid api_host", e.to_string()).at(AttrPath::root("api_host"))))?;
+        client.check_credentials().await.map_err(|e| credential_diagnostic(&host, &e))?;
+        Ok(client)
+    }
+
+    fn stop(&self, client: &duo::Client) {
+        client.stop();
+    }
+
+    fn resources(&self) -> Vec<Box<dyn Resource<duo::Client>>> {
+        resources::all()
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn DataSource<duo::Client>>> {
+        crate::data_sources::all()
+    }
+}
+
+/// The configured value, else the first environment variable that is set and not empty.
+fn setting(config: &Obj, name: &str, env: &[&str]) -> Option<String> {
+    config
+        .str(name)
+        .map(str::to_owned)
+        .or_else(|| env.iter().find_map(|k| std::env::var(k).ok()))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+fn client_config(host: &str, ikey: &str, skey: &str, config: &Obj) -> duo::Config {
+    let scale = match config.get("rate_limit_scale") {
+        Value::Number(crate::plugin::Number::Float(f)) => *f,
+        Value::Number(crate::plugin::Number::Int(i)) => *i as f64,
+        _ => 1.0,
+    };
+    duo::Config {
+        api_host: host.to_owned(),
+        ikey: ikey.to_owned(),
+        skey: skey.to_owned(),
+        timeout: Duration::from_secs(config.i64("timeout_seconds").unwrap_or(DEFAULT_TIMEOUT_SECONDS).max(1) as u64),
+        max_retries: config.i64("max_retries").unwrap_or(DEFAULT_MAX_RETRIES).clamp(0, 10) as u32,
+        rate_scale: scale.max(0.0),
+        user_agent: format!("terraform-provider-duo/{}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// One actionable message for each way the credential check fails.
+fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
+    let (summary, detail, attr) = match err {
+        duo::Error::Api { code: 40101 | 40102, .. } => (
+            "Duo does not accept this integration key",
+            format!(
+                "Duo at {host} answered: {err}. Check `ikey`: it must be the integration key of an \
+                 Admin API application in this Duo account (Auth API and other application keys do \
+                 not work with the Admin API), and `api_host` must be that account's API hostname."
+            ),
+            "ikey",
+        ),
+        duo::Error::Api { code: 40103, .. } => (
+            "Duo rejected the request signature",
+            format!(
+                "Duo at {host} answered: {err}. The secret key `skey` does not belong to `ikey`, or \
+                 this machine's clock is more than a few minutes off. Copy the secret key again \
+                 from the Admin API application's page."
+            ),
+            "skey",
+        ),
+        duo::Error::Api { status: 401, .. } => (
+            "Duo rejected the credentials",
+            format!("Duo at {host} answered: {err}. Check `ikey`, `skey` and this machine's clock."),
+            "ikey",
+        ),
+        duo::Error::Transport { .. } => (
+            "Cannot reach Duo",
+            format!("{err}. Check `api_host` (the API hostname from the Admin API application's page) and the network."),
+            "api_host",
+        ),
+        duo::Error::Decode { .. } => (
+            "This host does not answer like the Duo Admin API",
+            format!("{err}. Check that `api_host` is the API hostname (api-xxxxxxxx.duosecurity.com), not the Admin Panel's address."),
+            "api_host",
+        ),
+        other => return Diagnostics::from(resources::diagnose(Op::new(Action::Read, "the Duo account"), other)),
+    };
+    Diagnostics::from(Diagnostic::error(summary, detail).at(AttrPath::root(attr)))
+}

@@ -1,0 +1,129 @@
+//! Terraform resources, one file per `duo_*` type, and what they share: turning Duo errors
+//! into diagnostics.
+//!
+//! **Adding a resource:** write `src/resources/<name>.rs` shaped like `group.rs` (schema with
+//! documented attributes, CRUD, the one mapping between Duo's model and Terraform values),
+//! add it to [`all`], add any missing client calls in `src/duo/` and routes in the emulator,
+//! then `examples/resources/duo_<name>/`, an acceptance test in `acceptance-tests/`, and
+//! regenerate the docs (`cargo run -p xtask -- docs`).
+
+pub mod group;
+
+use crate::duo;
+use crate::plugin::{AttrPath, Diagnostic, Resource};
+
+/// Every resource type the provider serves.
+pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
+    vec![Box::new(group::Group)]
+}
+
+/// What the provider was doing when Duo said no: shapes the advice in the diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Read,
+    Update,
+    Delete,
+    Import,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Op {
+    pub action: Action,
+    /// What was acted on, e.g. "group".
+    pub what: &'static str,
+}
+
+impl Op {
+    pub fn new(action: Action, what: &'static str) -> Op {
+        Op { action, what }
+    }
+
+    fn verb(self) -> &'static str {
+        match self.action {
+            Action::Create => "create",
+            Action::Read => "read",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Import => "import",
+        }
+    }
+
+    /// The Admin API permission the action needs.
+    fn grant(self) -> &'static str {
+        match self.action {
+            Action::Read | Action::Import => "Grant read resource",
+            Action::Create | Action::Update | Action::Delete => "Grant write resource",
+        }
+    }
+}
+
+/// The one place a Duo error becomes what a Terraform user reads.
+pub fn diagnose(op: Op, err: &duo::Error) -> Diagnostic {
+    let summary = format!("Cannot {} {}", op.verb(), op.what);
+    match err {
+        duo::Error::Api { status: 403, .. } => Diagnostic::error(
+            summary,
+            format!(
+                "Duo refused: {err}. The Admin API application lacks the \"{}\" permission (or the \
+                 key is not an Admin API application's). In the Duo Admin Panel, open the \
+                 application, enable that permission, save, and run again.",
+                op.grant()
+            ),
+        ),
+        duo::Error::Api { status: 400, detail: Some(field), message, .. } => Diagnostic::error(
+            summary,
+            format!("Duo rejected `{field}`: {message}. {err}. Correct the value and run again."),
+        )
+        .at(AttrPath::root(field)),
+        duo::Error::Api { status: 404, .. } => Diagnostic::error(
+            summary,
+            format!("Duo has no such {}: {err}. It may have been deleted outside Terraform; run `terraform refresh` or remove it from the configuration.", op.what),
+        ),
+        duo::Error::Api { status: 429, .. } => Diagnostic::error(
+            summary,
+            format!(
+                "Duo kept rate-limiting this account after every retry: {err}. Other tools may be \
+                 sharing the account's limits. Run again later, or lower `rate_limit_scale` in the \
+                 provider block so the provider paces itself more."
+            ),
+        ),
+        duo::Error::Api { status, .. } if *status >= 500 => Diagnostic::error(
+            summary,
+            format!("Duo had a server error: {err}. Run again; if it persists, check status.duo.com."),
+        ),
+        duo::Error::Stopped { .. } => Diagnostic::error(summary, format!("{err}. Nothing was changed by this request.")),
+        other => Diagnostic::error(summary, other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: u32, detail: Option<&str>) -> duo::Error {
+        duo::Error::Api {
+            status,
+            code,
+            message: "Invalid request parameters".into(),
+            detail: detail.map(str::to_owned),
+            route: "POST /admin/v1/groups".into(),
+        }
+    }
+
+    #[test]
+    fn a_missing_grant_names_the_permission_to_enable() {
+        let d = diagnose(Op::new(Action::Create, "group"), &api(403, 40301, None));
+        assert_eq!(d.summary, "Cannot create group");
+        assert!(d.detail.contains("\"Grant write resource\""), "{}", d.detail);
+        let d = diagnose(Op::new(Action::Read, "group"), &api(403, 40301, None));
+        assert!(d.detail.contains("\"Grant read resource\""), "{}", d.detail);
+    }
+
+    #[test]
+    fn a_rejected_parameter_points_at_its_attribute() {
+        let d = diagnose(Op::new(Action::Update, "group"), &api(400, 40002, Some("name")));
+        assert_eq!(d.path, Some(AttrPath::root("name")));
+        assert!(d.detail.starts_with("Duo rejected `name`"), "{}", d.detail);
+    }
+}
