@@ -1,0 +1,305 @@
+//! `duo-emulator`: a local, faithful Duo Admin API server for the quickstart, the acceptance
+//! tests and users' own CI.
+//!
+//! It verifies every signature as Duo does, answers with Duo's envelope and error codes, pages
+//! like Duo, applies Duo's caps and documented quirks, and can throttle (`--rate-limits duo`)
+//! and fail on purpose (`--faults`). It shares no code with the provider's Duo client: both
+//! answer to the published signing vectors instead.
+//!
+//! # Layout
+//! - `auth`: signature verification. - `api`: routes and the tenant's rules.
+//! - `store`: the tenant and the seed format. - `limits`: rate limits, faults, stats.
+
+mod api;
+mod auth;
+mod limits;
+mod store;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+pub use limits::Faults;
+pub use store::{Seed, Tenant};
+
+/// The demo key pair used when none is given.
+pub const DEMO_IKEY: &str = "DIEMULATORDEMOKEY001";
+pub const DEMO_SKEY: &str = "emulatoremulatoremulatoremulatoremulator";
+
+/// How the emulator behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub ikey: String,
+    pub skey: String,
+    /// Enforce Duo's per-class limits.
+    pub rate_limits: bool,
+    /// Multiplies every limit.
+    pub rate_scale: f64,
+    pub faults: Faults,
+    pub fault_seed: Option<u64>,
+    /// Accepted difference between a request's date and the emulator's clock, in seconds.
+    pub clock_window: i64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            ikey: DEMO_IKEY.to_owned(),
+            skey: DEMO_SKEY.to_owned(),
+            rate_limits: false,
+            rate_scale: 1.0,
+            faults: Faults::default(),
+            fault_seed: None,
+            clock_window: 300,
+        }
+    }
+}
+
+/// Everything one running emulator holds.
+pub struct AppState {
+    options: Options,
+    tenant: Mutex<Tenant>,
+    stats: Mutex<limits::Stats>,
+    limits: Mutex<limits::RateLimits>,
+    rng: Mutex<StdRng>,
+}
+
+impl AppState {
+    pub fn new(options: Options, tenant: Tenant) -> Arc<AppState> {
+        let rng = options.fault_seed.map_or_else(|| StdRng::from_rng(&mut rand::rng()), StdRng::seed_from_u64);
+        Arc::new(AppState {
+            limits: Mutex::new(limits::RateLimits::new(options.rate_scale)),
+            options,
+            tenant: Mutex::new(tenant),
+            stats: Mutex::new(limits::Stats::default()),
+            rng: Mutex::new(rng),
+        })
+    }
+
+    /// The whole tenant as JSON (groups and users, as Duo's get endpoints show them).
+    pub fn snapshot(&self) -> Value {
+        self.tenant.lock().map(|t| t.snapshot()).unwrap_or(Value::Null)
+    }
+
+    /// Changes the tenant directly, as someone in the Admin Panel would (drift tests).
+    pub fn mutate<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> Option<R> {
+        self.tenant.lock().ok().map(|mut t| f(&mut t))
+    }
+
+    pub fn stats(&self) -> Value {
+        self.stats.lock().map(|s| s.json()).unwrap_or(Value::Null)
+    }
+
+    pub fn reset_stats(&self) {
+        if let Ok(mut s) = self.stats.lock() {
+            *s = limits::Stats::default();
+        }
+    }
+}
+
+/// The HTTP service, without binding: for tests that bring their own listener.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+/// Serves on `listener` until the future completes.
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// An emulator on its own thread and runtime, on a free loopback port; stops when dropped.
+/// Lets blocking tests (which run the `terraform` CLI) use one without an async runtime.
+pub struct Background {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    pub fn start(options: Options, tenant: Tenant) -> std::io::Result<Background> {
+        let state = AppState::new(options, tenant);
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = state.clone();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                if let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) {
+                    let _ = serve(listener, served, async move {
+                        let _ = stopped.await;
+                    })
+                    .await;
+                }
+            });
+        });
+        Ok(Background { addr, state, stop: Some(stop), thread: Some(thread) })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn fail(status: u16, code: u32, message: &str, detail: Option<&str>) -> Response {
+    let mut body = json!({"stat": "FAIL", "code": code, "message": message});
+    if let Some(d) = detail {
+        body["message_detail"] = json!(d);
+    }
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// A JSON body's top-level fields as string parameters (v5 clients send JSON).
+fn json_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
+    let Value::Object(map) = serde_json::from_slice(body).ok()? else { return None };
+    Some(
+        map.into_iter()
+            .map(|(k, v)| {
+                let s = match v {
+                    Value::String(s) => s,
+                    Value::Bool(b) => b.to_string(),
+                    other => other.to_string(),
+                };
+                (k, s)
+            })
+            .collect(),
+    )
+}
+
+async fn handle(
+    State(st): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    if path.starts_with("/_emulator/") {
+        return control(&st, peer, &method, &path);
+    }
+    let route = api::Route::parse(method.as_str(), &path);
+    if let (Some(r), Ok(mut stats)) = (&route, st.stats.lock()) {
+        stats.count(r.rate_class(), r.template());
+    } else if let Ok(mut stats) = st.stats.lock() {
+        stats.count("other", "unknown");
+    }
+    if st.options.faults.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(st.options.faults.latency_ms)).await;
+    }
+
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let query = uri.query().map(|q| form_pairs(q.as_bytes())).unwrap_or_default();
+    let content_type = text(header::CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let form = if is_form { form_pairs(&body) } else { Vec::new() };
+    let x_duo: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("x-duo"))
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let date = headers.get("x-duo-date").or_else(|| headers.get(header::DATE)).and_then(|v| v.to_str().ok());
+    let signed = auth::Signed {
+        method: method.as_str(),
+        path: &path,
+        host_header: text(header::HOST).unwrap_or_default(),
+        authorization: text(header::AUTHORIZATION),
+        date,
+        query: &query,
+        form: &form,
+        body: &body,
+        x_duo: &x_duo,
+    };
+    if let Err(e) = auth::verify(&signed, &st.options.ikey, &st.options.skey, api::now(), st.options.clock_window) {
+        return fail(401, e.code(), e.message(), None);
+    }
+
+    let class = route.as_ref().map_or("other", api::Route::rate_class);
+    let limited = st.options.rate_limits && st.limits.lock().map(|mut l| !l.allow(class)).unwrap_or(false);
+    let fault = st.rng.lock().ok().and_then(|mut rng| st.options.faults.roll(&mut *rng));
+    if limited || fault == Some(limits::Fault::Status(429)) {
+        if let Ok(mut s) = st.stats.lock() {
+            s.throttled();
+        }
+        return fail(429, 42901, "Too Many Requests", None);
+    }
+    if let Some(limits::Fault::Status(status)) = fault {
+        return fail(status, u32::from(status) * 100 + 1, "Service temporarily unavailable", None);
+    }
+
+    let Some(route) = route else {
+        return fail(404, 40401, "Resource not found", None);
+    };
+    let mut params = query;
+    params.extend(form);
+    if content_type.starts_with("application/json") && !body.is_empty() {
+        match json_pairs(&body) {
+            Some(pairs) => params.extend(pairs),
+            None => return fail(400, 40002, "Invalid request parameters", Some("body")),
+        }
+    }
+    let result = match st.tenant.lock() {
+        Ok(mut tenant) => api::handle(&mut tenant, &route, &params),
+        Err(_) => return fail(500, 50001, "Internal server error", None),
+    };
+    if fault == Some(limits::Fault::Drop) {
+        // Acted on, but the client never hears back.
+        let broken = tokio_stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))]);
+        return Response::new(Body::from_stream(broken));
+    }
+    match result {
+        Ok(reply) => {
+            let mut out = json!({"stat": "OK", "response": reply.response});
+            if let Some(m) = reply.metadata {
+                out["metadata"] = m;
+            }
+            ([(header::CONTENT_TYPE, "application/json")], out.to_string()).into_response()
+        }
+        Err(e) => fail(e.status(), e.code, &e.message, e.detail.as_deref()),
+    }
+}
+
+/// Unsigned test endpoints, for loopback clients only.
+fn control(st: &AppState, peer: SocketAddr, method: &Method, path: &str) -> Response {
+    if !peer.ip().is_loopback() {
+        return fail(403, 40301, "Access forbidden", None);
+    }
+    let json = |v: Value| ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response();
+    match (method.as_str(), path) {
+        ("GET", "/_emulator/stats") => json(st.stats()),
+        ("POST", "/_emulator/stats/reset") => {
+            st.reset_stats();
+            json(st.stats())
+        }
+        ("GET", "/_emulator/tenant") => json(st.snapshot()),
+        _ => fail(404, 40401, "Resource not found", None),
+    }
+}

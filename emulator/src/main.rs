@@ -1,1 +1,89 @@
-fn main() {}
+//! The `duo-emulator` command: flags, seed loading, and the one stdout line
+//! (`listening on http://ADDR`) that scripts wait for.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use duo_emulator::{AppState, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Tenant};
+
+/// A local Duo Admin API for tests and CI. Requests must be signed with the key pair given
+/// (or the printed demo pair), exactly as Duo requires.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: String,
+    /// The Admin API integration key accepted.
+    #[arg(long, default_value = DEMO_IKEY)]
+    ikey: String,
+    /// The secret key accepted.
+    #[arg(long, default_value = DEMO_SKEY)]
+    skey: String,
+    /// Start from the tenant in this JSON file ({"groups": [...], "users": [...]}, see the README).
+    #[arg(long)]
+    seed: Option<std::path::PathBuf>,
+    /// `duo` enforces Duo's per-account limits per rate class; `off` never throttles.
+    #[arg(long, value_parser = ["off", "duo"], default_value = "off")]
+    rate_limits: String,
+    /// Multiplies every rate limit.
+    #[arg(long, default_value_t = 1.0)]
+    rate_scale: f64,
+    /// Failures to inject, e.g. `429=0.1,503=0.05,drop=0.02,latency=20`.
+    #[arg(long, default_value = "")]
+    faults: String,
+    /// Seed for the injected faults, to make them reproducible.
+    #[arg(long)]
+    fault_seed: Option<u64>,
+    /// Seconds a request's date may differ from this machine's clock.
+    #[arg(long, default_value_t = 300)]
+    clock_window: i64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("duo-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let faults = Faults::parse(&args.faults).map_err(|e| format!("--faults: {e}"))?;
+    if !(args.rate_scale > 0.0) {
+        return Err("--rate-scale must be greater than 0".to_owned());
+    }
+    let tenant = match &args.seed {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("--seed {}: {e}", path.display()))?;
+            let seed: Seed = serde_json::from_str(&text).map_err(|e| format!("--seed {}: {e}", path.display()))?;
+            Tenant::from_seed(seed).map_err(|e| format!("--seed {}: {e}", path.display()))?
+        }
+        None => Tenant::default(),
+    };
+    let options = Options {
+        ikey: args.ikey,
+        skey: args.skey,
+        rate_limits: args.rate_limits == "duo",
+        rate_scale: args.rate_scale,
+        faults,
+        fault_seed: args.fault_seed,
+        clock_window: args.clock_window,
+    };
+    if options.ikey == DEMO_IKEY {
+        eprintln!("duo-emulator: demo key pair: ikey {DEMO_IKEY} skey {DEMO_SKEY}");
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening on http://{addr}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    duo_emulator::serve(listener, AppState::new(options, tenant), shutdown).await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,417 @@
+//! The Admin API endpoints the emulator serves: routing, parameter checks, Duo's envelope
+//! contents, paging metadata and caps. Authentication, limits and faults happen before this.
+
+use serde_json::{Value, json};
+
+use crate::store::{self, Group, MAX_GROUPS_PER_USER, Tenant, User};
+
+/// Decoded request parameters (query, form body or JSON body, as strings).
+pub type Params = Vec<(String, String)>;
+
+/// A successful answer: `response` and, for lists, `metadata`.
+pub struct Reply {
+    pub response: Value,
+    pub metadata: Option<Value>,
+}
+
+impl Reply {
+    fn of(response: Value) -> Reply {
+        Reply { response, metadata: None }
+    }
+}
+
+/// A FAIL answer; the HTTP status is the code's first three digits.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: u32,
+    pub message: String,
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: u32, message: &str, detail: Option<&str>) -> ApiError {
+        ApiError { code, message: message.to_owned(), detail: detail.map(str::to_owned) }
+    }
+
+    pub fn status(&self) -> u16 {
+        (self.code / 100) as u16
+    }
+
+    fn not_found() -> ApiError {
+        ApiError::new(40401, "Resource not found", None)
+    }
+
+    fn invalid(param: &str) -> ApiError {
+        ApiError::new(40002, "Invalid request parameters", Some(param))
+    }
+
+    fn missing(param: &str) -> ApiError {
+        ApiError::new(40001, "Missing required request parameters", Some(param))
+    }
+}
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// Every endpoint served, with the IDs from its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    ListGroups,
+    CreateGroup,
+    GetGroupV1(String),
+    GetGroup(String),
+    ModifyGroup(String),
+    DeleteGroup(String),
+    GroupMembers(String),
+    ListUsers,
+    CreateUser,
+    GetUser(String),
+    ModifyUser(String),
+    DeleteUser(String),
+    UserGroups(String),
+    AddUserGroup(String),
+    RemoveUserGroup(String, String),
+}
+
+impl Route {
+    pub fn parse(method: &str, path: &str) -> Option<Route> {
+        let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let id = |s: &str| s.to_owned();
+        Some(match (method, segs.as_slice()) {
+            ("GET", ["admin", "v1", "groups"]) => Route::ListGroups,
+            ("POST", ["admin", "v1", "groups"]) => Route::CreateGroup,
+            ("GET", ["admin", "v1", "groups", g]) => Route::GetGroupV1(id(g)),
+            ("GET", ["admin", "v2", "groups", g]) => Route::GetGroup(id(g)),
+            ("POST", ["admin", "v1", "groups", g]) => Route::ModifyGroup(id(g)),
+            ("DELETE", ["admin", "v1", "groups", g]) => Route::DeleteGroup(id(g)),
+            ("GET", ["admin", "v2", "groups", g, "users"]) => Route::GroupMembers(id(g)),
+            ("GET", ["admin", "v1", "users"]) => Route::ListUsers,
+            ("POST", ["admin", "v1", "users"]) => Route::CreateUser,
+            ("GET", ["admin", "v1", "users", u]) => Route::GetUser(id(u)),
+            ("POST", ["admin", "v1", "users", u]) => Route::ModifyUser(id(u)),
+            ("DELETE", ["admin", "v1", "users", u]) => Route::DeleteUser(id(u)),
+            ("GET", ["admin", "v1", "users", u, "groups"]) => Route::UserGroups(id(u)),
+            ("POST", ["admin", "v1", "users", u, "groups"]) => Route::AddUserGroup(id(u)),
+            ("DELETE", ["admin", "v1", "users", u, "groups", g]) => Route::RemoveUserGroup(id(u), id(g)),
+            _ => return None,
+        })
+    }
+
+    /// The route's name in `/_emulator/stats`.
+    pub fn template(&self) -> &'static str {
+        match self {
+            Route::ListGroups => "GET /admin/v1/groups",
+            Route::CreateGroup => "POST /admin/v1/groups",
+            Route::GetGroupV1(_) => "GET /admin/v1/groups/{group_id}",
+            Route::GetGroup(_) => "GET /admin/v2/groups/{group_id}",
+            Route::ModifyGroup(_) => "POST /admin/v1/groups/{group_id}",
+            Route::DeleteGroup(_) => "DELETE /admin/v1/groups/{group_id}",
+            Route::GroupMembers(_) => "GET /admin/v2/groups/{group_id}/users",
+            Route::ListUsers => "GET /admin/v1/users",
+            Route::CreateUser => "POST /admin/v1/users",
+            Route::GetUser(_) => "GET /admin/v1/users/{user_id}",
+            Route::ModifyUser(_) => "POST /admin/v1/users/{user_id}",
+            Route::DeleteUser(_) => "DELETE /admin/v1/users/{user_id}",
+            Route::UserGroups(_) => "GET /admin/v1/users/{user_id}/groups",
+            Route::AddUserGroup(_) => "POST /admin/v1/users/{user_id}/groups",
+            Route::RemoveUserGroup(..) => "DELETE /admin/v1/users/{user_id}/groups/{group_id}",
+        }
+    }
+
+    /// Duo's rate class: writes, single-object reads, page reads.
+    pub fn rate_class(&self) -> &'static str {
+        match self {
+            Route::ListGroups | Route::GroupMembers(_) | Route::ListUsers | Route::UserGroups(_) => "list",
+            Route::GetGroupV1(_) | Route::GetGroup(_) | Route::GetUser(_) => "get_object",
+            _ => "modify",
+        }
+    }
+}
+
+fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
+    p.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn bool_param(p: &Params, key: &str) -> Result<Option<bool>> {
+    match param(p, key).map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(None),
+        Some("1" | "true") => Ok(Some(true)),
+        Some("0" | "false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid(key)),
+    }
+}
+
+fn status_param(p: &Params) -> Result<Option<String>> {
+    match param(p, "status") {
+        None => Ok(None),
+        Some(s) if ["active", "bypass", "disabled"].contains(&s.to_ascii_lowercase().as_str()) => {
+            Ok(Some(s.to_ascii_lowercase()))
+        }
+        Some(_) => Err(ApiError::invalid("status")),
+    }
+}
+
+/// One page of `items` per `limit`/`offset`, with Duo's metadata (`next_offset` only when
+/// more remain, `prev_offset` only past the first page). Limits above `max` are clamped.
+fn page(items: Vec<Value>, p: &Params, default: usize, max: usize) -> Result<Reply> {
+    let number = |key: &str, fallback: usize| -> Result<usize> {
+        param(p, key).map_or(Ok(fallback), |v| v.parse::<usize>().map_err(|_| ApiError::invalid(key)))
+    };
+    let limit = number("limit", default)?.clamp(1, max);
+    let offset = number("offset", 0)?;
+    let total = items.len();
+    let rows: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    let mut metadata = json!({ "total_objects": total });
+    if offset + limit < total {
+        metadata["next_offset"] = json!(offset + limit);
+    }
+    if offset > 0 {
+        metadata["prev_offset"] = json!(offset.saturating_sub(limit));
+    }
+    Ok(Reply { response: Value::Array(rows), metadata: Some(metadata) })
+}
+
+/// Answers one authenticated request.
+pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
+    match route {
+        Route::ListGroups => {
+            let mut groups: Vec<&Group> = t.groups.values().collect();
+            if let Some(list) = param(p, "group_id_list") {
+                let ids: Vec<String> = serde_json::from_str(list).map_err(|_| ApiError::invalid("group_id_list"))?;
+                groups.retain(|g| ids.contains(&g.group_id));
+            }
+            page(groups.into_iter().map(Tenant::group_list_json).collect(), p, 100, 500)
+        }
+        Route::CreateGroup => {
+            let name = param(p, "name").filter(|n| !n.is_empty()).ok_or_else(|| ApiError::missing("name"))?;
+            let mut g = Group {
+                group_id: store::new_id("DG"),
+                name: name.to_owned(),
+                desc: String::new(),
+                status: "active".into(),
+                push_enabled: false,
+                sms_enabled: false,
+                voice_enabled: false,
+                mobile_otp_enabled: false,
+            };
+            apply_group_params(&mut g, p)?;
+            let json = Tenant::group_json(&g);
+            t.groups.insert(g.group_id.clone(), g);
+            Ok(Reply::of(json))
+        }
+        Route::GetGroupV1(id) | Route::GetGroup(id) => {
+            t.groups.get(id).map(|g| Reply::of(Tenant::group_json(g))).ok_or_else(ApiError::not_found)
+        }
+        Route::ModifyGroup(id) => {
+            let g = t.groups.get_mut(id).ok_or_else(ApiError::not_found)?;
+            let mut changed = g.clone();
+            if let Some(name) = param(p, "name") {
+                if name.is_empty() {
+                    return Err(ApiError::invalid("name"));
+                }
+                changed.name = name.to_owned();
+            }
+            apply_group_params(&mut changed, p)?;
+            *g = changed;
+            Ok(Reply::of(Tenant::group_json(g)))
+        }
+        Route::DeleteGroup(id) => {
+            t.groups.remove(id).ok_or_else(ApiError::not_found)?;
+            for u in t.users.values_mut() {
+                u.groups.retain(|g| g != id);
+            }
+            Ok(Reply::of(json!("")))
+        }
+        Route::GroupMembers(id) => {
+            if !t.groups.contains_key(id) {
+                return Err(ApiError::not_found());
+            }
+            let members = t
+                .users
+                .values()
+                .filter(|u| u.groups.contains(id))
+                .map(|u| json!({"user_id": u.user_id, "username": u.username}))
+                .collect();
+            page(members, p, 100, 500)
+        }
+        Route::ListUsers => {
+            let mut users: Vec<&User> = t.users.values().collect();
+            if let Some(name) = param(p, "username") {
+                users.retain(|u| u.username.eq_ignore_ascii_case(name));
+            }
+            let rows = users.into_iter().map(|u| t.user_json(u)).collect();
+            page(rows, p, 100, 300)
+        }
+        Route::CreateUser => {
+            let username = param(p, "username").filter(|n| !n.is_empty()).ok_or_else(|| ApiError::missing("username"))?;
+            if t.users.values().any(|u| u.username.eq_ignore_ascii_case(username)) {
+                return Err(ApiError::invalid("username"));
+            }
+            let u = User {
+                user_id: store::new_id("DU"),
+                username: username.to_owned(),
+                realname: param(p, "realname").map(str::to_owned),
+                email: param(p, "email").unwrap_or_default().to_owned(),
+                status: status_param(p)?.unwrap_or_else(|| "active".into()),
+                notes: param(p, "notes").unwrap_or_default().to_owned(),
+                created: now(),
+                groups: Vec::new(),
+            };
+            let json = t.user_json(&u);
+            t.users.insert(u.user_id.clone(), u);
+            Ok(Reply::of(json))
+        }
+        Route::GetUser(id) => t.users.get(id).map(|u| Reply::of(t.user_json(u))).ok_or_else(ApiError::not_found),
+        Route::ModifyUser(id) => {
+            if let Some(name) = param(p, "username")
+                && t.users.values().any(|u| &u.user_id != id && u.username.eq_ignore_ascii_case(name))
+            {
+                return Err(ApiError::invalid("username"));
+            }
+            let status = status_param(p)?;
+            let u = t.users.get_mut(id).ok_or_else(ApiError::not_found)?;
+            if let Some(v) = param(p, "username") {
+                u.username = v.to_owned();
+            }
+            if let Some(v) = param(p, "realname") {
+                u.realname = Some(v.to_owned());
+            }
+            if let Some(v) = param(p, "email") {
+                u.email = v.to_owned();
+            }
+            if let Some(v) = param(p, "notes") {
+                u.notes = v.to_owned();
+            }
+            if let Some(s) = status {
+                u.status = s;
+            }
+            let u = u.clone();
+            Ok(Reply::of(t.user_json(&u)))
+        }
+        Route::DeleteUser(id) => {
+            t.users.remove(id);
+            Ok(Reply::of(json!("")))
+        }
+        Route::UserGroups(id) => {
+            let u = t.users.get(id).ok_or_else(ApiError::not_found)?;
+            let rows = u.groups.iter().filter_map(|g| t.groups.get(g)).map(Tenant::group_json).collect();
+            page(rows, p, 100, 500)
+        }
+        Route::AddUserGroup(id) => {
+            let gid = param(p, "group_id").ok_or_else(|| ApiError::missing("group_id"))?;
+            if !t.groups.contains_key(gid) {
+                return Err(ApiError::invalid("group_id"));
+            }
+            let u = t.users.get_mut(id).ok_or_else(ApiError::not_found)?;
+            if !u.groups.iter().any(|g| g == gid) {
+                if u.groups.len() >= MAX_GROUPS_PER_USER {
+                    return Err(ApiError::new(40002, "User cannot be in more than 100 groups", Some("group_id")));
+                }
+                u.groups.push(gid.to_owned());
+            }
+            Ok(Reply::of(json!("")))
+        }
+        Route::RemoveUserGroup(id, gid) => {
+            let u = t.users.get_mut(id).ok_or_else(ApiError::not_found)?;
+            u.groups.retain(|g| g != gid);
+            Ok(Reply::of(json!("")))
+        }
+    }
+}
+
+fn apply_group_params(g: &mut Group, p: &Params) -> Result<()> {
+    if let Some(desc) = param(p, "desc") {
+        g.desc = desc.to_owned();
+    }
+    if let Some(s) = status_param(p)? {
+        g.status = s;
+    }
+    let switches = [
+        ("push_enabled", &mut g.push_enabled),
+        ("sms_enabled", &mut g.sms_enabled),
+        ("voice_enabled", &mut g.voice_enabled),
+        ("mobile_otp_enabled", &mut g.mobile_otp_enabled),
+    ];
+    for (key, field) in switches {
+        if let Some(v) = bool_param(p, key)? {
+            *field = v;
+        }
+    }
+    Ok(())
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(pairs: &[(&str, &str)]) -> Params {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn tenant_with_groups(n: usize) -> Tenant {
+        let mut t = Tenant::default();
+        for i in 0..n {
+            let r = handle(&mut t, &Route::CreateGroup, &p(&[("name", &format!("g{i}"))]));
+            assert!(r.is_ok());
+        }
+        t
+    }
+
+    #[test]
+    fn paging_reports_next_offset_until_the_last_page() {
+        let mut t = tenant_with_groups(5);
+        let first = handle(&mut t, &Route::ListGroups, &p(&[("limit", "2")])).ok().and_then(|r| r.metadata);
+        assert_eq!(first, Some(json!({"total_objects": 5, "next_offset": 2})));
+        let last = handle(&mut t, &Route::ListGroups, &p(&[("limit", "2"), ("offset", "4")])).ok().and_then(|r| r.metadata);
+        assert_eq!(last, Some(json!({"total_objects": 5, "prev_offset": 2})));
+        assert!(handle(&mut t, &Route::ListGroups, &p(&[("limit", "x")])).is_err());
+    }
+
+    #[test]
+    fn lists_say_active_in_title_case_and_get_in_lower_case() {
+        let mut t = tenant_with_groups(1);
+        let list = handle(&mut t, &Route::ListGroups, &p(&[])).ok().map(|r| r.response);
+        assert_eq!(list.as_ref().map(|l| l[0]["status"].clone()), Some(json!("Active")));
+        let id = list.map(|l| l[0]["group_id"].as_str().unwrap_or_default().to_owned()).unwrap_or_default();
+        let got = handle(&mut t, &Route::GetGroup(id), &p(&[])).ok().map(|r| r.response["status"].clone());
+        assert_eq!(got, Some(json!("active")));
+    }
+
+    #[test]
+    fn the_101st_group_of_a_user_is_refused() {
+        let mut t = tenant_with_groups(101);
+        let user = handle(&mut t, &Route::CreateUser, &p(&[("username", "u")])).ok().map(|r| r.response["user_id"].clone());
+        let uid = user.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let ids: Vec<String> = t.groups.keys().cloned().collect();
+        for gid in &ids[..100] {
+            assert!(handle(&mut t, &Route::AddUserGroup(uid.clone()), &p(&[("group_id", gid)])).is_ok());
+        }
+        let err = handle(&mut t, &Route::AddUserGroup(uid), &p(&[("group_id", &ids[100])])).err();
+        assert_eq!(err.map(|e| (e.status(), e.code)), Some((400, 40002)));
+    }
+
+    #[test]
+    fn bad_status_and_missing_name_are_400s_naming_the_parameter() {
+        let mut t = Tenant::default();
+        let e = handle(&mut t, &Route::CreateGroup, &p(&[("name", "g"), ("status", "gone")])).err();
+        assert_eq!(e.map(|e| (e.code, e.detail)), Some((40002, Some("status".to_owned()))));
+        let e = handle(&mut t, &Route::CreateGroup, &p(&[])).err();
+        assert_eq!(e.map(|e| (e.code, e.detail)), Some((40001, Some("name".to_owned()))));
+    }
+
+    #[test]
+    fn deleting_a_group_removes_it_from_its_members() {
+        let mut t = tenant_with_groups(1);
+        let gid = t.groups.keys().next().cloned().unwrap_or_default();
+        let uid = handle(&mut t, &Route::CreateUser, &p(&[("username", "u")]))
+            .ok()
+            .and_then(|r| r.response["user_id"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        assert!(handle(&mut t, &Route::AddUserGroup(uid.clone()), &p(&[("group_id", &gid)])).is_ok());
+        assert!(handle(&mut t, &Route::DeleteGroup(gid), &p(&[])).is_ok());
+        assert!(t.users.get(&uid).is_some_and(|u| u.groups.is_empty()));
+    }
+}

@@ -1,0 +1,167 @@
+//! The emulated tenant: groups, users and their memberships, with Duo's ID shapes and caps.
+//! Loaded from a seed file or empty; lives in memory only.
+
+use std::collections::BTreeMap;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Duo allows a user in at most this many groups.
+pub const MAX_GROUPS_PER_USER: usize = 100;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Group {
+    #[serde(default)]
+    pub group_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub desc: String,
+    #[serde(default = "active")]
+    pub status: String,
+    #[serde(default)]
+    pub push_enabled: bool,
+    #[serde(default)]
+    pub sms_enabled: bool,
+    #[serde(default)]
+    pub voice_enabled: bool,
+    #[serde(default)]
+    pub mobile_otp_enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    #[serde(default)]
+    pub user_id: String,
+    pub username: String,
+    #[serde(default)]
+    pub realname: Option<String>,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default = "active")]
+    pub status: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub created: i64,
+    /// Group IDs (or, in a seed file, group names).
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+fn active() -> String {
+    "active".to_owned()
+}
+
+/// The whole tenant. Ordered maps keep list order stable, as Duo's is.
+#[derive(Debug, Default)]
+pub struct Tenant {
+    pub groups: BTreeMap<String, Group>,
+    pub users: BTreeMap<String, User>,
+}
+
+/// The seed file format: `{"groups": [...], "users": [...]}`; IDs are generated when absent,
+/// and a user's `groups` may name groups by ID or by name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    #[serde(default)]
+    pub users: Vec<User>,
+}
+
+/// A Duo-shaped ID: two-letter prefix and 18 uppercase letters or digits.
+pub fn new_id(prefix: &str) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..18).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect();
+    format!("{prefix}{tail}")
+}
+
+impl Tenant {
+    pub fn from_seed(seed: Seed) -> Result<Tenant, String> {
+        let mut t = Tenant::default();
+        for mut g in seed.groups {
+            if g.group_id.is_empty() {
+                g.group_id = new_id("DG");
+            }
+            t.groups.insert(g.group_id.clone(), g);
+        }
+        for mut u in seed.users {
+            if u.user_id.is_empty() {
+                u.user_id = new_id("DU");
+            }
+            let mut ids = Vec::new();
+            for g in &u.groups {
+                let id = if t.groups.contains_key(g) {
+                    g.clone()
+                } else {
+                    t.groups
+                        .values()
+                        .find(|x| &x.name == g)
+                        .map(|x| x.group_id.clone())
+                        .ok_or_else(|| format!("user {:?} names unknown group {g:?}", u.username))?
+                };
+                ids.push(id);
+            }
+            u.groups = ids;
+            t.users.insert(u.user_id.clone(), u);
+        }
+        Ok(t)
+    }
+
+    /// A group as Duo's get and create endpoints return it.
+    pub fn group_json(g: &Group) -> Value {
+        json!({
+            "group_id": g.group_id,
+            "name": g.name,
+            "desc": g.desc,
+            "status": g.status,
+            "push_enabled": g.push_enabled,
+            "sms_enabled": g.sms_enabled,
+            "voice_enabled": g.voice_enabled,
+            "mobile_otp_enabled": g.mobile_otp_enabled,
+        })
+    }
+
+    /// Duo's list endpoints have been seen answering `"Active"` where get says `"active"`.
+    pub fn group_list_json(g: &Group) -> Value {
+        let mut v = Tenant::group_json(g);
+        v["status"] = Value::from(title_case(&g.status));
+        v
+    }
+
+    pub fn user_json(&self, u: &User) -> Value {
+        let groups: Vec<Value> = u.groups.iter().filter_map(|id| self.groups.get(id)).map(Tenant::group_json).collect();
+        json!({
+            "user_id": u.user_id,
+            "username": u.username,
+            "realname": u.realname,
+            "email": u.email,
+            "status": u.status,
+            "notes": u.notes,
+            "created": u.created,
+            "last_login": null,
+            "is_enrolled": false,
+            "alias1": null, "alias2": null, "alias3": null, "alias4": null,
+            "aliases": {},
+            "groups": groups,
+            "phones": [],
+            "tokens": [],
+        })
+    }
+
+    /// Everything, for tests and `GET /_emulator/tenant`.
+    pub fn snapshot(&self) -> Value {
+        json!({
+            "groups": self.groups.values().map(Tenant::group_json).collect::<Vec<_>>(),
+            "users": self.users.values().map(|u| self.user_json(u)).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn title_case(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
