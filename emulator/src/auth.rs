@@ -145,9 +145,10 @@ pub fn parse_rfc2822(s: &str) -> Option<i64> {
     let s = s.split_once(',').map_or(s, |(_, rest)| rest.trim());
     let mut parts = s.split_whitespace();
     let day: i64 = parts.next()?.parse().ok()?;
+    let month_name = parts.next()?;
     let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         .iter()
-        .position(|m| m.eq_ignore_ascii_case(parts.next().unwrap_or_default()))? as i64
+        .position(|m| m.eq_ignore_ascii_case(month_name))? as i64
         + 1;
     let year: i64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
