@@ -179,7 +179,8 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
                  this machine's clock is more than a few minutes off. Copy the secret key again \
                  from the Admin API application's page."
             ),
-            "skey",
+            // Not pointed at `skey`: Terraform would print that config line, secret and all.
+            "",
         ),
         duo::Error::Api { status: 401, .. } => (
             "Duo rejected the credentials",
@@ -198,5 +199,6 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
         ),
         other => return Diagnostics::from(resources::diagnose(Op::new(Action::Read, "the Duo account"), other)),
     };
-    Diagnostics::from(Diagnostic::error(summary, detail).at(AttrPath::root(attr)))
+    let d = Diagnostic::error(summary, detail);
+    Diagnostics::from(if attr.is_empty() { d } else { d.at(AttrPath::root(attr)) })
 }

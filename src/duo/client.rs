@@ -200,6 +200,7 @@ impl Client {
             let outcome = self.send_once(method, path, params).await;
             let status = match &outcome {
                 Ok((status, _)) => Attempt::Status(*status),
+                Err(Error::Transport { connected: false, .. }) => Attempt::ConnectError,
                 Err(_) => Attempt::TransportError,
             };
             match retry::after(status, attempt, idempotent, self.max_retries) {
@@ -252,6 +253,7 @@ impl Client {
         let transport = |e: reqwest::Error| Error::Transport {
             host: self.endpoint.sign_host.clone(),
             reason: describe_transport(&e),
+            connected: !e.is_connect(),
         };
         let response = builder
             .header("Date", &date)

@@ -10,7 +10,12 @@ pub enum Error {
     Api { status: u16, code: u32, message: String, detail: Option<String>, route: String },
     /// The request never got an answer: DNS, connection, TLS or timeout.
     #[error("could not reach {host}: {reason}")]
-    Transport { host: String, reason: String },
+    Transport {
+        host: String,
+        reason: String,
+        /// False when no connection was made, so Duo cannot have seen the request.
+        connected: bool,
+    },
     /// Something answered, but not with Duo's JSON envelope.
     #[error("unexpected response from {route}: {reason}")]
     Decode { route: String, reason: String },

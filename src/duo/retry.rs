@@ -16,7 +16,10 @@ use tokio::time::Instant;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
     Status(u16),
+    /// Sent, but the answer was lost (timeout, connection reset).
     TransportError,
+    /// Never connected (refused, DNS): a wrong host does not heal in seconds.
+    ConnectError,
 }
 
 /// What to do next.
@@ -30,14 +33,18 @@ pub enum Next {
 /// Duo's official schedule: 1, 2, 4, 8, 16, 32 s (+ up to 1 s jitter), so at most 7 attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(32);
 
+/// Server errors and lost answers are retried this often at most: they are rarely rate
+/// related, and Terraform's user is waiting.
+pub const MAX_FAULT_RETRIES: u32 = 2;
+
 /// `attempt` counts from 0 (the first send). `idempotent` is true for GET and DELETE.
 pub fn after(outcome: Attempt, attempt: u32, idempotent: bool, max_retries: u32) -> Next {
-    let retriable = match outcome {
-        Attempt::Status(429) => true,
-        Attempt::Status(500 | 502 | 503 | 504) | Attempt::TransportError => idempotent,
-        Attempt::Status(_) => false,
+    let limit = match outcome {
+        Attempt::Status(429) => max_retries,
+        Attempt::Status(500 | 502 | 503 | 504) | Attempt::TransportError if idempotent => max_retries.min(MAX_FAULT_RETRIES),
+        _ => 0,
     };
-    if !retriable || attempt >= max_retries {
+    if attempt >= limit {
         return Next::Done;
     }
     let wait = Duration::from_secs(1u64 << attempt.min(5));
@@ -139,6 +146,8 @@ mod tests {
         check(Attempt::TransportError, 0, false, None);
         check(Attempt::Status(503), 0, true, Some(1));
         check(Attempt::TransportError, 1, true, Some(2));
+        check(Attempt::TransportError, 2, true, None);
+        check(Attempt::ConnectError, 0, true, None);
     }
 
     #[test]

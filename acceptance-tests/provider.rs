@@ -1,0 +1,69 @@
+//! The provider block: credentials, environment fallbacks, and what users read when they are
+//! wrong.
+
+use crate::harness::Harness;
+
+const GROUP: &str = r#"resource "duo_group" "g" { name = "g" }"#;
+
+#[test]
+fn credentials_can_come_from_the_environment_names_duo_tools_use() {
+    let mut h = Harness::start("provider_env");
+    h.env = vec![
+        ("DUO_API_HOSTNAME".into(), h.emu.url()),
+        ("DUO_INTEGRATION_KEY".into(), duo_emulator::DEMO_IKEY.into()),
+        ("DUO_SECRET_KEY".into(), duo_emulator::DEMO_SKEY.into()),
+    ];
+    h.provider_block = "provider \"duo\" {}\n".into();
+    h.apply(GROUP);
+    assert_eq!(h.tenant()["groups"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn wrong_credentials_are_explained_at_configure_time() {
+    let mut h = Harness::start("provider_credentials");
+    let url = h.emu.url();
+    let block = |host: &str, ikey: &str, skey: &str| {
+        format!("provider \"duo\" {{\n  api_host = \"{host}\"\n  ikey = \"{ikey}\"\n  skey = \"{skey}\"\n}}\n")
+    };
+    h.provider_block = block(&url, duo_emulator::DEMO_IKEY, "wrongwrongwrongwrongwrongwrongwrongwrong");
+    let out = h.plan_error(GROUP);
+    assert!(out.contains("Duo rejected the request signature"), "{out}");
+    assert!(out.contains("does not belong to `ikey`"), "{out}");
+    assert!(!out.contains("wrongwrong"), "the secret key is never printed:\n{out}");
+
+    h.provider_block = block(&url, "DIWRONGWRONGWRONG000", duo_emulator::DEMO_SKEY);
+    let out = h.plan_error(GROUP);
+    assert!(out.contains("Duo does not accept this integration key"), "{out}");
+
+    h.provider_block = block("http://duo.example.com", duo_emulator::DEMO_IKEY, duo_emulator::DEMO_SKEY);
+    let out = h.plan_error(GROUP);
+    assert!(out.contains("plain http:// is only allowed for loopback addresses"), "{out}");
+
+    // Nothing listens on port 9 (discard) on loopback here.
+    h.provider_block = block("http://127.0.0.1:9", duo_emulator::DEMO_IKEY, duo_emulator::DEMO_SKEY);
+    let out = h.plan_error(GROUP);
+    assert!(out.contains("Cannot reach Duo"), "{out}");
+
+    h.provider_block = "provider \"duo\" {}\n".into();
+    let out = h.plan_error(GROUP);
+    assert!(out.contains("Missing api_host") && out.contains("DUO_API_HOST"), "{out}");
+}
+
+#[test]
+fn planning_fifty_groups_reads_each_once() {
+    let h = Harness::start("provider_fifty_groups");
+    let hcl = r#"
+resource "duo_group" "g" {
+  count = 50
+  name  = "group-${count.index}"
+}
+"#;
+    h.apply(hcl);
+    h.emu.state.reset_stats();
+    let out = h.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::harness::text(&out));
+    let stats = h.emu.state.stats();
+    eprintln!("API calls for a plan of 50 groups: {stats}");
+    assert_eq!(stats["by_route"]["GET /admin/v2/groups/{group_id}"], 50);
+    assert_eq!(stats["total"], 51, "50 reads plus one credential check: {stats}");
+}
