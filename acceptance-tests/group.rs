@@ -12,7 +12,12 @@ resource "duo_group" "eng" {
 "#;
 
 fn group_ids(h: &Harness) -> Vec<String> {
-    h.tenant()["groups"].as_array().unwrap().iter().map(|g| g["group_id"].as_str().unwrap().to_owned()).collect()
+    h.tenant()["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group_id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
@@ -22,7 +27,10 @@ fn a_group_is_created_updated_in_place_imported_and_destroyed() {
     let state = h.state("duo_group.eng");
     let id = state["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("DG") && id.len() == 20, "{id}");
-    assert_eq!(state["status"], "active", "the documented default is planned and stored");
+    assert_eq!(
+        state["status"], "active",
+        "the documented default is planned and stored"
+    );
     assert_eq!(state["push_enabled"], false, "Duo's value is read back");
     assert_eq!(group_ids(&h), vec![id.clone()]);
 
@@ -36,19 +44,36 @@ resource "duo_group" "eng" {
 }
 "#,
     );
-    assert_eq!(h.attr("duo_group.eng", "id"), json!(id), "updated in place, same ID");
+    assert_eq!(
+        h.attr("duo_group.eng", "id"),
+        json!(id),
+        "updated in place, same ID"
+    );
     let g = &h.tenant()["groups"][0];
-    assert_eq!((g["name"].clone(), g["status"].clone(), g["push_enabled"].clone()), (json!("engineering-team"), json!("bypass"), json!(true)));
+    assert_eq!(
+        (
+            g["name"].clone(),
+            g["status"].clone(),
+            g["push_enabled"].clone()
+        ),
+        (json!("engineering-team"), json!("bypass"), json!(true))
+    );
 
     // Removing optional attributes returns them to their defaults, or keeps Duo's value.
     h.apply(r#"resource "duo_group" "eng" { name = "engineering-team" }"#);
     let g = &h.tenant()["groups"][0];
-    assert_eq!((g["status"].clone(), g["push_enabled"].clone()), (json!("active"), json!(true)));
+    assert_eq!(
+        (g["status"].clone(), g["push_enabled"].clone()),
+        (json!("active"), json!(true))
+    );
 
     h.import_verify("duo_group.eng", &id);
     if supports_import_blocks("a_group_is_created_updated_in_place_imported_and_destroyed") {
         let generated = h.import_generate("duo_group", &id);
-        assert!(generated.contains("name               = \"engineering-team\""), "{generated}");
+        assert!(
+            generated.contains("name               = \"engineering-team\""),
+            "{generated}"
+        );
     }
 
     h.destroy();
@@ -61,13 +86,19 @@ fn drift_made_outside_terraform_shows_in_the_plan_and_is_repaired() {
     h.apply(ENG);
     let id = h.attr("duo_group.eng", "id").as_str().unwrap().to_owned();
 
-    h.emu.state.mutate(|t| t.groups.get_mut(&id).unwrap().desc = "changed in the Admin Panel".into());
+    h.emu
+        .state
+        .mutate(|t| t.groups.get_mut(&id).unwrap().desc = "changed in the Admin Panel".into());
     assert_eq!(h.planned_actions(ENG, "duo_group.eng"), vec!["update"]);
     h.apply(ENG);
     assert_eq!(h.tenant()["groups"][0]["desc"], "Engineers");
 
     h.emu.state.mutate(|t| t.groups.clear());
-    assert_eq!(h.planned_actions(ENG, "duo_group.eng"), vec!["create"], "a deleted group is planned again");
+    assert_eq!(
+        h.planned_actions(ENG, "duo_group.eng"),
+        vec!["create"],
+        "a deleted group is planned again"
+    );
     h.apply(ENG);
     assert_eq!(group_ids(&h).len(), 1);
     assert_ne!(group_ids(&h)[0], id, "recreated under a new ID");
@@ -76,21 +107,41 @@ fn drift_made_outside_terraform_shows_in_the_plan_and_is_repaired() {
 #[test]
 fn bad_group_values_are_rejected_before_calling_duo() {
     let h = Harness::start("group_validation");
-    let out = h.plan_error("resource \"duo_group\" \"g\" {\n  name   = \"x\"\n  status = \"Active\"\n}\n");
-    assert!(out.contains("\"Active\" is not one of active, bypass, disabled (did you mean \"active\"?"), "{out}");
+    let out = h
+        .plan_error("resource \"duo_group\" \"g\" {\n  name   = \"x\"\n  status = \"Active\"\n}\n");
+    assert!(
+        out.contains("\"Active\" is not one of active, bypass, disabled (did you mean \"active\"?"),
+        "{out}"
+    );
     let out = h.plan_error(r#"resource "duo_group" "g" { name = "" }"#);
-    assert!(out.contains("must be 1 to 255 characters long, not 0"), "{out}");
-    assert_eq!(h.emu.state.stats()["by_class"]["modify"], json!(null), "Duo was never asked to change anything");
+    assert!(
+        out.contains("must be 1 to 255 characters long, not 0"),
+        "{out}"
+    );
+    assert_eq!(
+        h.emu.state.stats()["by_class"]["modify"],
+        json!(null),
+        "Duo was never asked to change anything"
+    );
 }
 
 #[test]
 fn importing_a_missing_group_names_the_id() {
     let h = Harness::start("group_import_missing");
     h.write_config(r#"resource "duo_group" "g" { name = "x" }"#);
-    let out = h.run(&["import", "-no-color", "-input=false", "duo_group.g", "DGNOSUCHGROUP0000000"]);
+    let out = h.run(&[
+        "import",
+        "-no-color",
+        "-input=false",
+        "duo_group.g",
+        "DGNOSUCHGROUP0000000",
+    ]);
     assert!(!out.status.success());
     let text = crate::harness::text(&out);
-    assert!(text.contains("No duo_group with ID \"DGNOSUCHGROUP0000000\" exists"), "{text}");
+    assert!(
+        text.contains("No duo_group with ID \"DGNOSUCHGROUP0000000\" exists"),
+        "{text}"
+    );
 }
 
 #[test]

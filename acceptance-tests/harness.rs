@@ -31,8 +31,11 @@ pub fn terraform_path() -> PathBuf {
     if let Ok(p) = std::env::var("TF_ACC_TERRAFORM_PATH") {
         return PathBuf::from(p);
     }
-    let found = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("terraform")).find(|p| p.is_file()));
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("terraform"))
+            .find(|p| p.is_file())
+    });
     match found {
         Some(p) => p,
         None => panic!(
@@ -45,9 +48,18 @@ pub fn terraform_path() -> PathBuf {
 
 /// Terraform's version as (major, minor).
 pub fn terraform_version() -> (u32, u32) {
-    let out = Command::new(terraform_path()).args(["version", "-json"]).env("CHECKPOINT_DISABLE", "1").output();
-    let v: Value = out.ok().and_then(|o| serde_json::from_slice(&o.stdout).ok()).unwrap_or(Value::Null);
-    let text = v["terraform_version"].as_str().unwrap_or("0.0.0").to_owned();
+    let out = Command::new(terraform_path())
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .output();
+    let v: Value = out
+        .ok()
+        .and_then(|o| serde_json::from_slice(&o.stdout).ok())
+        .unwrap_or(Value::Null);
+    let text = v["terraform_version"]
+        .as_str()
+        .unwrap_or("0.0.0")
+        .to_owned();
     let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
@@ -58,7 +70,10 @@ pub fn supports_import_blocks(test: &str) -> bool {
     let v = terraform_version();
     let ok = v >= (1, 5);
     if !ok {
-        eprintln!("NOT RUN in {test}: import blocks need Terraform >= 1.5, this is {}.{}", v.0, v.1);
+        eprintln!(
+            "NOT RUN in {test}: import blocks need Terraform >= 1.5, this is {}.{}",
+            v.0, v.1
+        );
     }
     ok
 }
@@ -70,10 +85,15 @@ impl Harness {
 
     pub fn start_with(test: &str, options: Options, tenant: Tenant) -> Harness {
         let emu = Background::start(options.clone(), tenant).expect("start the emulator");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("acceptance").join(test);
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("acceptance")
+            .join(test);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create the test directory");
-        let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-duo")).parent().expect("binary dir").to_owned();
+        let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-duo"))
+            .parent()
+            .expect("binary dir")
+            .to_owned();
         let cli_config = dir.join("cli.tfrc");
         std::fs::write(
             &cli_config,
@@ -89,11 +109,14 @@ impl Harness {
             options.ikey,
             options.skey
         );
-        Harness { emu, dir, cli_config, terraform: terraform_path(), env: Vec::new(), provider_block }
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
+        Harness {
+            emu,
+            dir,
+            cli_config,
+            terraform: terraform_path(),
+            env: Vec::new(),
+            provider_block,
+        }
     }
 
     /// Runs terraform in `dir` with a controlled environment.
@@ -142,7 +165,13 @@ impl Harness {
     /// After an apply, both kinds of plan must be empty.
     pub fn assert_empty_plan_in(&self, dir: &Path) {
         for args in [
-            &["plan", "-refresh=false", "-detailed-exitcode", "-input=false", "-no-color"][..],
+            &[
+                "plan",
+                "-refresh=false",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+            ][..],
             &["plan", "-detailed-exitcode", "-input=false", "-no-color"][..],
         ] {
             let out = self.run_in(dir, args);
@@ -160,7 +189,11 @@ impl Harness {
     pub fn plan_error(&self, hcl: &str) -> String {
         self.write_config(hcl);
         let out = self.run(&["plan", "-input=false", "-no-color"]);
-        assert!(!out.status.success(), "plan unexpectedly succeeded:\n{}", text(&out));
+        assert!(
+            !out.status.success(),
+            "plan unexpectedly succeeded:\n{}",
+            text(&out)
+        );
         text(&out)
     }
 
@@ -168,7 +201,11 @@ impl Harness {
     pub fn apply_error(&self, hcl: &str) -> String {
         self.write_config(hcl);
         let out = self.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-        assert!(!out.status.success(), "apply unexpectedly succeeded:\n{}", text(&out));
+        assert!(
+            !out.status.success(),
+            "apply unexpectedly succeeded:\n{}",
+            text(&out)
+        );
         text(&out)
     }
 
@@ -188,7 +225,12 @@ impl Harness {
         plan["resource_changes"]
             .as_array()
             .and_then(|rc| rc.iter().find(|c| c["address"] == addr))
-            .map(|c| c["change"]["actions"].as_array().cloned().unwrap_or_default())
+            .map(|c| {
+                c["change"]["actions"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .unwrap_or_default()
             .iter()
             .filter_map(|a| a.as_str().map(str::to_owned))
@@ -200,7 +242,10 @@ impl Harness {
         let out = self.run_in(dir, &["show", "-json"]);
         assert_ok(&out, "show -json");
         let state: Value = serde_json::from_slice(&out.stdout).expect("state JSON");
-        let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         resources
             .into_iter()
             .find(|r| r["address"] == addr)
@@ -224,7 +269,11 @@ impl Harness {
         std::fs::write(dir.join("main.tf"), main).expect("write main.tf");
         let out = self.run_in(&dir, &["import", "-input=false", "-no-color", addr, id]);
         assert_ok(&out, "import");
-        assert_eq!(self.state_in(&dir, addr), self.state(addr), "imported state differs from the created one");
+        assert_eq!(
+            self.state_in(&dir, addr),
+            self.state(addr),
+            "imported state differs from the created one"
+        );
         self.assert_empty_plan_in(&dir);
     }
 
@@ -232,10 +281,24 @@ impl Harness {
     /// with no changes. Returns the generated HCL.
     pub fn import_generate(&self, resource_type: &str, id: &str) -> String {
         let dir = self.fresh_subdir("import-generate");
-        self.write_config_in(&dir, &format!("import {{\n  to = {resource_type}.imported\n  id = \"{id}\"\n}}\n"));
-        let out = self.run_in(&dir, &["plan", "-input=false", "-no-color", "-generate-config-out=generated.tf"]);
+        self.write_config_in(
+            &dir,
+            &format!("import {{\n  to = {resource_type}.imported\n  id = \"{id}\"\n}}\n"),
+        );
+        let out = self.run_in(
+            &dir,
+            &[
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-generate-config-out=generated.tf",
+            ],
+        );
         assert_ok(&out, "plan -generate-config-out");
-        let out = self.run_in(&dir, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let out = self.run_in(
+            &dir,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        );
         assert_ok(&out, "apply of the import");
         self.assert_empty_plan_in(&dir);
         std::fs::read_to_string(dir.join("generated.tf")).expect("generated.tf")
@@ -270,10 +333,18 @@ impl Drop for Harness {
 /// stdout and stderr, with Terraform's line wrapping undone (runs of white space become one
 /// space) so tests can look for whole sentences.
 pub fn text(out: &Output) -> String {
-    let raw = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let raw = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 pub fn assert_ok(out: &Output, what: &str) {
-    assert!(out.status.success(), "terraform {what} failed:\n{}", text(out));
+    assert!(
+        out.status.success(),
+        "terraform {what} failed:\n{}",
+        text(out)
+    );
 }

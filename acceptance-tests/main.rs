@@ -1,7 +1,11 @@
 //! Acceptance tests: the real `terraform` CLI, the provider binary and the emulator, end to
 //! end. See `harness.rs` for how each step is checked.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly by design")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly by design"
+)]
 
 mod group;
 mod harness;

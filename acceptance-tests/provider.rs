@@ -23,30 +23,56 @@ fn wrong_credentials_are_explained_at_configure_time() {
     let mut h = Harness::start("provider_credentials");
     let url = h.emu.url();
     let block = |host: &str, ikey: &str, skey: &str| {
-        format!("provider \"duo\" {{\n  api_host = \"{host}\"\n  ikey = \"{ikey}\"\n  skey = \"{skey}\"\n}}\n")
+        format!(
+            "provider \"duo\" {{\n  api_host = \"{host}\"\n  ikey = \"{ikey}\"\n  skey = \"{skey}\"\n}}\n"
+        )
     };
-    h.provider_block = block(&url, duo_emulator::DEMO_IKEY, "wrongwrongwrongwrongwrongwrongwrongwrong");
+    h.provider_block = block(
+        &url,
+        duo_emulator::DEMO_IKEY,
+        "wrongwrongwrongwrongwrongwrongwrongwrong",
+    );
     let out = h.plan_error(GROUP);
     assert!(out.contains("Duo rejected the request signature"), "{out}");
     assert!(out.contains("does not belong to `ikey`"), "{out}");
-    assert!(!out.contains("wrongwrong"), "the secret key is never printed:\n{out}");
+    assert!(
+        !out.contains("wrongwrong"),
+        "the secret key is never printed:\n{out}"
+    );
 
     h.provider_block = block(&url, "DIWRONGWRONGWRONG000", duo_emulator::DEMO_SKEY);
     let out = h.plan_error(GROUP);
-    assert!(out.contains("Duo does not accept this integration key"), "{out}");
+    assert!(
+        out.contains("Duo does not accept this integration key"),
+        "{out}"
+    );
 
-    h.provider_block = block("http://duo.example.com", duo_emulator::DEMO_IKEY, duo_emulator::DEMO_SKEY);
+    h.provider_block = block(
+        "http://duo.example.com",
+        duo_emulator::DEMO_IKEY,
+        duo_emulator::DEMO_SKEY,
+    );
     let out = h.plan_error(GROUP);
-    assert!(out.contains("plain http:// is only allowed for loopback addresses"), "{out}");
+    assert!(
+        out.contains("plain http:// is only allowed for loopback addresses"),
+        "{out}"
+    );
 
     // Nothing listens on port 9 (discard) on loopback here.
-    h.provider_block = block("http://127.0.0.1:9", duo_emulator::DEMO_IKEY, duo_emulator::DEMO_SKEY);
+    h.provider_block = block(
+        "http://127.0.0.1:9",
+        duo_emulator::DEMO_IKEY,
+        duo_emulator::DEMO_SKEY,
+    );
     let out = h.plan_error(GROUP);
     assert!(out.contains("Cannot reach Duo"), "{out}");
 
     h.provider_block = "provider \"duo\" {}\n".into();
     let out = h.plan_error(GROUP);
-    assert!(out.contains("Missing api_host") && out.contains("DUO_API_HOST"), "{out}");
+    assert!(
+        out.contains("Missing api_host") && out.contains("DUO_API_HOST"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -65,5 +91,8 @@ resource "duo_group" "g" {
     let stats = h.emu.state.stats();
     eprintln!("API calls for a plan of 50 groups: {stats}");
     assert_eq!(stats["by_route"]["GET /admin/v2/groups/{group_id}"], 50);
-    assert_eq!(stats["total"], 51, "50 reads plus one credential check: {stats}");
+    assert_eq!(
+        stats["total"], 51,
+        "50 reads plus one credential check: {stats}"
+    );
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::duo;
-use crate::plugin::{AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Obj, Provider, Resource, Schema, Value};
+use crate::plugin::{
+    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Obj, Provider, Resource, Schema,
+};
 use crate::resources::{self, Action, Op};
 
 pub struct DuoProvider;
@@ -64,28 +66,38 @@ impl Provider for DuoProvider {
                 && n < min
             {
                 diags.push(
-                    Diagnostic::error(format!("Invalid {name}"), format!("`{name}` must be at least {min}, not {n}."))
-                        .at(AttrPath::root(name)),
+                    Diagnostic::error(
+                        format!("Invalid {name}"),
+                        format!("`{name}` must be at least {min}, not {n}."),
+                    )
+                    .at(AttrPath::root(name)),
                 );
             }
         }
-        if let Value::Number(n) = config.get("rate_limit_scale")
-            && n.as_i64().map_or(false, |i| i < 0)
-        {
+        if config.f64("rate_limit_scale").is_some_and(|f| f < 0.0) {
             diags.push(
-                Diagnostic::error("Invalid rate_limit_scale", "`rate_limit_scale` must not be negative.")
-                    .at(AttrPath::root("rate_limit_scale")),
+                Diagnostic::error(
+                    "Invalid rate_limit_scale",
+                    "`rate_limit_scale` must not be negative.",
+                )
+                .at(AttrPath::root("rate_limit_scale")),
             );
         }
         if let Some(host) = config.str("api_host")
             && let Err(e) = duo::Client::new(&client_config(host, "", "", config))
         {
-            diags.push(Diagnostic::error("Invalid api_host", e.to_string()).at(AttrPath::root("api_host")));
+            diags.push(
+                Diagnostic::error("Invalid api_host", e.to_string()).at(AttrPath::root("api_host")),
+            );
         }
         diags
     }
 
-    async fn configure(&self, config: &Obj, terraform_version: &str) -> Result<duo::Client, Diagnostics> {
+    async fn configure(
+        &self,
+        config: &Obj,
+        terraform_version: &str,
+    ) -> Result<duo::Client, Diagnostics> {
         let mut diags = Diagnostics::default();
         let mut require = |name: &str, env: &[&str], what: &str| -> Option<String> {
             let found = setting(config, name, env);
@@ -103,9 +115,21 @@ impl Provider for DuoProvider {
             }
             found
         };
-        let host = require("api_host", API_HOST_ENV, "the API hostname shown on the Admin API application's page in the Duo Admin Panel");
-        let ikey = require("ikey", IKEY_ENV, "the integration key of that Admin API application");
-        let skey = require("skey", SKEY_ENV, "the secret key of that Admin API application");
+        let host = require(
+            "api_host",
+            API_HOST_ENV,
+            "the API hostname shown on the Admin API application's page in the Duo Admin Panel",
+        );
+        let ikey = require(
+            "ikey",
+            IKEY_ENV,
+            "the integration key of that Admin API application",
+        );
+        let skey = require(
+            "skey",
+            SKEY_ENV,
+            "the secret key of that Admin API application",
+        );
         let (Some(host), Some(ikey), Some(skey)) = (host, ikey, skey) else {
             return Err(diags);
         };
@@ -114,9 +138,15 @@ impl Provider for DuoProvider {
             "terraform-provider-duo/{} (Terraform {terraform_version})",
             env!("CARGO_PKG_VERSION")
         );
-        let client = duo::Client::new(&cfg)
-            .map_err(|e| Diagnostics::from(Diagnostic::error("Invalid api_host", e.to_string()).at(AttrPath::root("api_host"))))?;
-        client.check_credentials().await.map_err(|e| credential_diagnostic(&host, &e))?;
+        let client = duo::Client::new(&cfg).map_err(|e| {
+            Diagnostics::from(
+                Diagnostic::error("Invalid api_host", e.to_string()).at(AttrPath::root("api_host")),
+            )
+        })?;
+        client
+            .check_credentials()
+            .await
+            .map_err(|e| credential_diagnostic(&host, &e))?;
         Ok(client)
     }
 
@@ -144,17 +174,21 @@ fn setting(config: &Obj, name: &str, env: &[&str]) -> Option<String> {
 }
 
 fn client_config(host: &str, ikey: &str, skey: &str, config: &Obj) -> duo::Config {
-    let scale = match config.get("rate_limit_scale") {
-        Value::Number(crate::plugin::Number::Float(f)) => *f,
-        Value::Number(crate::plugin::Number::Int(i)) => *i as f64,
-        _ => 1.0,
-    };
+    let scale = config.f64("rate_limit_scale").unwrap_or(1.0);
     duo::Config {
         api_host: host.to_owned(),
         ikey: ikey.to_owned(),
         skey: skey.to_owned(),
-        timeout: Duration::from_secs(config.i64("timeout_seconds").unwrap_or(DEFAULT_TIMEOUT_SECONDS).max(1) as u64),
-        max_retries: config.i64("max_retries").unwrap_or(DEFAULT_MAX_RETRIES).clamp(0, 10) as u32,
+        timeout: Duration::from_secs(
+            config
+                .i64("timeout_seconds")
+                .unwrap_or(DEFAULT_TIMEOUT_SECONDS)
+                .max(1) as u64,
+        ),
+        max_retries: config
+            .i64("max_retries")
+            .unwrap_or(DEFAULT_MAX_RETRIES)
+            .clamp(0, 10) as u32,
         rate_scale: scale.max(0.0),
         user_agent: format!("terraform-provider-duo/{}", env!("CARGO_PKG_VERSION")),
     }
@@ -163,7 +197,10 @@ fn client_config(host: &str, ikey: &str, skey: &str, config: &Obj) -> duo::Confi
 /// One actionable message for each way the credential check fails.
 fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
     let (summary, detail, attr) = match err {
-        duo::Error::Api { code: 40101 | 40102, .. } => (
+        duo::Error::Api {
+            code: 40101 | 40102,
+            ..
+        } => (
             "Duo does not accept this integration key",
             format!(
                 "Duo at {host} answered: {err}. Check `ikey`: it must be the integration key of an \
@@ -184,21 +221,36 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
         ),
         duo::Error::Api { status: 401, .. } => (
             "Duo rejected the credentials",
-            format!("Duo at {host} answered: {err}. Check `ikey`, `skey` and this machine's clock."),
+            format!(
+                "Duo at {host} answered: {err}. Check `ikey`, `skey` and this machine's clock."
+            ),
             "ikey",
         ),
         duo::Error::Transport { .. } => (
             "Cannot reach Duo",
-            format!("{err}. Check `api_host` (the API hostname from the Admin API application's page) and the network."),
+            format!(
+                "{err}. Check `api_host` (the API hostname from the Admin API application's page) and the network."
+            ),
             "api_host",
         ),
         duo::Error::Decode { .. } => (
             "This host does not answer like the Duo Admin API",
-            format!("{err}. Check that `api_host` is the API hostname (api-xxxxxxxx.duosecurity.com), not the Admin Panel's address."),
+            format!(
+                "{err}. Check that `api_host` is the API hostname (api-xxxxxxxx.duosecurity.com), not the Admin Panel's address."
+            ),
             "api_host",
         ),
-        other => return Diagnostics::from(resources::diagnose(Op::new(Action::Read, "the Duo account"), other)),
+        other => {
+            return Diagnostics::from(resources::diagnose(
+                Op::new(Action::Read, "the Duo account"),
+                other,
+            ));
+        }
     };
     let d = Diagnostic::error(summary, detail);
-    Diagnostics::from(if attr.is_empty() { d } else { d.at(AttrPath::root(attr)) })
+    Diagnostics::from(if attr.is_empty() {
+        d
+    } else {
+        d.at(AttrPath::root(attr))
+    })
 }

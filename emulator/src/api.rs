@@ -16,7 +16,10 @@ pub struct Reply {
 
 impl Reply {
     fn of(response: Value) -> Reply {
-        Reply { response, metadata: None }
+        Reply {
+            response,
+            metadata: None,
+        }
     }
 }
 
@@ -30,7 +33,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: u32, message: &str, detail: Option<&str>) -> ApiError {
-        ApiError { code, message: message.to_owned(), detail: detail.map(str::to_owned) }
+        ApiError {
+            code,
+            message: message.to_owned(),
+            detail: detail.map(str::to_owned),
+        }
     }
 
     pub fn status(&self) -> u16 {
@@ -91,7 +98,9 @@ impl Route {
             ("DELETE", ["admin", "v1", "users", u]) => Route::DeleteUser(id(u)),
             ("GET", ["admin", "v1", "users", u, "groups"]) => Route::UserGroups(id(u)),
             ("POST", ["admin", "v1", "users", u, "groups"]) => Route::AddUserGroup(id(u)),
-            ("DELETE", ["admin", "v1", "users", u, "groups", g]) => Route::RemoveUserGroup(id(u), id(g)),
+            ("DELETE", ["admin", "v1", "users", u, "groups", g]) => {
+                Route::RemoveUserGroup(id(u), id(g))
+            }
             _ => return None,
         })
     }
@@ -120,7 +129,10 @@ impl Route {
     /// Duo's rate class: writes, single-object reads, page reads.
     pub fn rate_class(&self) -> &'static str {
         match self {
-            Route::ListGroups | Route::GroupMembers(_) | Route::ListUsers | Route::UserGroups(_) => "list",
+            Route::ListGroups
+            | Route::GroupMembers(_)
+            | Route::ListUsers
+            | Route::UserGroups(_) => "list",
             Route::GetGroupV1(_) | Route::GetGroup(_) | Route::GetUser(_) => "get_object",
             _ => "modify",
         }
@@ -154,7 +166,9 @@ fn status_param(p: &Params) -> Result<Option<String>> {
 /// more remain, `prev_offset` only past the first page). Limits above `max` are clamped.
 fn page(items: Vec<Value>, p: &Params, default: usize, max: usize) -> Result<Reply> {
     let number = |key: &str, fallback: usize| -> Result<usize> {
-        param(p, key).map_or(Ok(fallback), |v| v.parse::<usize>().map_err(|_| ApiError::invalid(key)))
+        param(p, key).map_or(Ok(fallback), |v| {
+            v.parse::<usize>().map_err(|_| ApiError::invalid(key))
+        })
     };
     let limit = number("limit", default)?.clamp(1, max);
     let offset = number("offset", 0)?;
@@ -167,7 +181,10 @@ fn page(items: Vec<Value>, p: &Params, default: usize, max: usize) -> Result<Rep
     if offset > 0 {
         metadata["prev_offset"] = json!(offset.saturating_sub(limit));
     }
-    Ok(Reply { response: Value::Array(rows), metadata: Some(metadata) })
+    Ok(Reply {
+        response: Value::Array(rows),
+        metadata: Some(metadata),
+    })
 }
 
 /// Answers one authenticated request.
@@ -176,13 +193,21 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         Route::ListGroups => {
             let mut groups: Vec<&Group> = t.groups.values().collect();
             if let Some(list) = param(p, "group_id_list") {
-                let ids: Vec<String> = serde_json::from_str(list).map_err(|_| ApiError::invalid("group_id_list"))?;
+                let ids: Vec<String> =
+                    serde_json::from_str(list).map_err(|_| ApiError::invalid("group_id_list"))?;
                 groups.retain(|g| ids.contains(&g.group_id));
             }
-            page(groups.into_iter().map(Tenant::group_list_json).collect(), p, 100, 500)
+            page(
+                groups.into_iter().map(Tenant::group_list_json).collect(),
+                p,
+                100,
+                500,
+            )
         }
         Route::CreateGroup => {
-            let name = param(p, "name").filter(|n| !n.is_empty()).ok_or_else(|| ApiError::missing("name"))?;
+            let name = param(p, "name")
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| ApiError::missing("name"))?;
             let mut g = Group {
                 group_id: store::new_id("DG"),
                 name: name.to_owned(),
@@ -198,9 +223,11 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             t.groups.insert(g.group_id.clone(), g);
             Ok(Reply::of(json))
         }
-        Route::GetGroupV1(id) | Route::GetGroup(id) => {
-            t.groups.get(id).map(|g| Reply::of(Tenant::group_json(g))).ok_or_else(ApiError::not_found)
-        }
+        Route::GetGroupV1(id) | Route::GetGroup(id) => t
+            .groups
+            .get(id)
+            .map(|g| Reply::of(Tenant::group_json(g)))
+            .ok_or_else(ApiError::not_found),
         Route::ModifyGroup(id) => {
             let g = t.groups.get_mut(id).ok_or_else(ApiError::not_found)?;
             let mut changed = g.clone();
@@ -242,8 +269,13 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             page(rows, p, 100, 300)
         }
         Route::CreateUser => {
-            let username = param(p, "username").filter(|n| !n.is_empty()).ok_or_else(|| ApiError::missing("username"))?;
-            if t.users.values().any(|u| u.username.eq_ignore_ascii_case(username)) {
+            let username = param(p, "username")
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| ApiError::missing("username"))?;
+            if t.users
+                .values()
+                .any(|u| u.username.eq_ignore_ascii_case(username))
+            {
                 return Err(ApiError::invalid("username"));
             }
             let u = User {
@@ -260,10 +292,16 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             t.users.insert(u.user_id.clone(), u);
             Ok(Reply::of(json))
         }
-        Route::GetUser(id) => t.users.get(id).map(|u| Reply::of(t.user_json(u))).ok_or_else(ApiError::not_found),
+        Route::GetUser(id) => t
+            .users
+            .get(id)
+            .map(|u| Reply::of(t.user_json(u)))
+            .ok_or_else(ApiError::not_found),
         Route::ModifyUser(id) => {
             if let Some(name) = param(p, "username")
-                && t.users.values().any(|u| &u.user_id != id && u.username.eq_ignore_ascii_case(name))
+                && t.users
+                    .values()
+                    .any(|u| &u.user_id != id && u.username.eq_ignore_ascii_case(name))
             {
                 return Err(ApiError::invalid("username"));
             }
@@ -293,7 +331,12 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         }
         Route::UserGroups(id) => {
             let u = t.users.get(id).ok_or_else(ApiError::not_found)?;
-            let rows = u.groups.iter().filter_map(|g| t.groups.get(g)).map(Tenant::group_json).collect();
+            let rows = u
+                .groups
+                .iter()
+                .filter_map(|g| t.groups.get(g))
+                .map(Tenant::group_json)
+                .collect();
             page(rows, p, 100, 500)
         }
         Route::AddUserGroup(id) => {
@@ -304,7 +347,11 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             let u = t.users.get_mut(id).ok_or_else(ApiError::not_found)?;
             if !u.groups.iter().any(|g| g == gid) {
                 if u.groups.len() >= MAX_GROUPS_PER_USER {
-                    return Err(ApiError::new(40002, "User cannot be in more than 100 groups", Some("group_id")));
+                    return Err(ApiError::new(
+                        40002,
+                        "User cannot be in more than 100 groups",
+                        Some("group_id"),
+                    ));
                 }
                 u.groups.push(gid.to_owned());
             }
@@ -340,7 +387,9 @@ fn apply_group_params(g: &mut Group, p: &Params) -> Result<()> {
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]
@@ -348,13 +397,20 @@ mod tests {
     use super::*;
 
     fn p(pairs: &[(&str, &str)]) -> Params {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn tenant_with_groups(n: usize) -> Tenant {
         let mut t = Tenant::default();
         for i in 0..n {
-            let r = handle(&mut t, &Route::CreateGroup, &p(&[("name", &format!("g{i}"))]));
+            let r = handle(
+                &mut t,
+                &Route::CreateGroup,
+                &p(&[("name", &format!("g{i}"))]),
+            );
             assert!(r.is_ok());
         }
         t
@@ -363,9 +419,17 @@ mod tests {
     #[test]
     fn paging_reports_next_offset_until_the_last_page() {
         let mut t = tenant_with_groups(5);
-        let first = handle(&mut t, &Route::ListGroups, &p(&[("limit", "2")])).ok().and_then(|r| r.metadata);
+        let first = handle(&mut t, &Route::ListGroups, &p(&[("limit", "2")]))
+            .ok()
+            .and_then(|r| r.metadata);
         assert_eq!(first, Some(json!({"total_objects": 5, "next_offset": 2})));
-        let last = handle(&mut t, &Route::ListGroups, &p(&[("limit", "2"), ("offset", "4")])).ok().and_then(|r| r.metadata);
+        let last = handle(
+            &mut t,
+            &Route::ListGroups,
+            &p(&[("limit", "2"), ("offset", "4")]),
+        )
+        .ok()
+        .and_then(|r| r.metadata);
         assert_eq!(last, Some(json!({"total_objects": 5, "prev_offset": 2})));
         assert!(handle(&mut t, &Route::ListGroups, &p(&[("limit", "x")])).is_err());
     }
@@ -373,33 +437,69 @@ mod tests {
     #[test]
     fn lists_say_active_in_title_case_and_get_in_lower_case() {
         let mut t = tenant_with_groups(1);
-        let list = handle(&mut t, &Route::ListGroups, &p(&[])).ok().map(|r| r.response);
-        assert_eq!(list.as_ref().map(|l| l[0]["status"].clone()), Some(json!("Active")));
-        let id = list.map(|l| l[0]["group_id"].as_str().unwrap_or_default().to_owned()).unwrap_or_default();
-        let got = handle(&mut t, &Route::GetGroup(id), &p(&[])).ok().map(|r| r.response["status"].clone());
+        let list = handle(&mut t, &Route::ListGroups, &p(&[]))
+            .ok()
+            .map(|r| r.response);
+        assert_eq!(
+            list.as_ref().map(|l| l[0]["status"].clone()),
+            Some(json!("Active"))
+        );
+        let id = list
+            .map(|l| l[0]["group_id"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        let got = handle(&mut t, &Route::GetGroup(id), &p(&[]))
+            .ok()
+            .map(|r| r.response["status"].clone());
         assert_eq!(got, Some(json!("active")));
     }
 
     #[test]
     fn the_101st_group_of_a_user_is_refused() {
         let mut t = tenant_with_groups(101);
-        let user = handle(&mut t, &Route::CreateUser, &p(&[("username", "u")])).ok().map(|r| r.response["user_id"].clone());
-        let uid = user.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let user = handle(&mut t, &Route::CreateUser, &p(&[("username", "u")]))
+            .ok()
+            .map(|r| r.response["user_id"].clone());
+        let uid = user
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         let ids: Vec<String> = t.groups.keys().cloned().collect();
         for gid in &ids[..100] {
-            assert!(handle(&mut t, &Route::AddUserGroup(uid.clone()), &p(&[("group_id", gid)])).is_ok());
+            assert!(
+                handle(
+                    &mut t,
+                    &Route::AddUserGroup(uid.clone()),
+                    &p(&[("group_id", gid)])
+                )
+                .is_ok()
+            );
         }
-        let err = handle(&mut t, &Route::AddUserGroup(uid), &p(&[("group_id", &ids[100])])).err();
+        let err = handle(
+            &mut t,
+            &Route::AddUserGroup(uid),
+            &p(&[("group_id", &ids[100])]),
+        )
+        .err();
         assert_eq!(err.map(|e| (e.status(), e.code)), Some((400, 40002)));
     }
 
     #[test]
     fn bad_status_and_missing_name_are_400s_naming_the_parameter() {
         let mut t = Tenant::default();
-        let e = handle(&mut t, &Route::CreateGroup, &p(&[("name", "g"), ("status", "gone")])).err();
-        assert_eq!(e.map(|e| (e.code, e.detail)), Some((40002, Some("status".to_owned()))));
+        let e = handle(
+            &mut t,
+            &Route::CreateGroup,
+            &p(&[("name", "g"), ("status", "gone")]),
+        )
+        .err();
+        assert_eq!(
+            e.map(|e| (e.code, e.detail)),
+            Some((40002, Some("status".to_owned())))
+        );
         let e = handle(&mut t, &Route::CreateGroup, &p(&[])).err();
-        assert_eq!(e.map(|e| (e.code, e.detail)), Some((40001, Some("name".to_owned()))));
+        assert_eq!(
+            e.map(|e| (e.code, e.detail)),
+            Some((40001, Some("name".to_owned())))
+        );
     }
 
     #[test]
@@ -410,7 +510,14 @@ mod tests {
             .ok()
             .and_then(|r| r.response["user_id"].as_str().map(str::to_owned))
             .unwrap_or_default();
-        assert!(handle(&mut t, &Route::AddUserGroup(uid.clone()), &p(&[("group_id", &gid)])).is_ok());
+        assert!(
+            handle(
+                &mut t,
+                &Route::AddUserGroup(uid.clone()),
+                &p(&[("group_id", &gid)])
+            )
+            .is_ok()
+        );
         assert!(handle(&mut t, &Route::DeleteGroup(gid), &p(&[])).is_ok());
         assert!(t.users.get(&uid).is_some_and(|u| u.groups.is_empty()));
     }

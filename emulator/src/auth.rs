@@ -60,8 +60,15 @@ pub struct Signed<'a> {
 }
 
 /// Checks a request against the one key pair; `now` is Unix seconds.
-pub fn verify(req: &Signed<'_>, ikey: &str, skey: &str, now: i64, window_secs: i64) -> Result<(), AuthError> {
-    let (got_ikey, sig) = parse_authorization(req.authorization).ok_or(AuthError::MissingCredentials)?;
+pub fn verify(
+    req: &Signed<'_>,
+    ikey: &str,
+    skey: &str,
+    now: i64,
+    window_secs: i64,
+) -> Result<(), AuthError> {
+    let (got_ikey, sig) =
+        parse_authorization(req.authorization).ok_or(AuthError::MissingCredentials)?;
     if got_ikey != ikey {
         return Err(AuthError::UnknownIkey);
     }
@@ -72,7 +79,10 @@ pub fn verify(req: &Signed<'_>, ikey: &str, skey: &str, now: i64, window_secs: i
     }
     let sig = sig.to_ascii_lowercase();
     let host = req.host_header.to_ascii_lowercase();
-    let without_port = host.rsplit_once(':').filter(|(h, _)| !h.ends_with(']') || h.starts_with('[')).map(|(h, _)| h.to_owned());
+    let without_port = host
+        .rsplit_once(':')
+        .filter(|(h, _)| !h.ends_with(']') || h.starts_with('['))
+        .map(|(h, _)| h.to_owned());
     let hosts = std::iter::once(host.clone()).chain(without_port);
     let all_params: Vec<(String, String)> = req.query.iter().chain(req.form).cloned().collect();
     for host in hosts {
@@ -87,7 +97,8 @@ pub fn verify(req: &Signed<'_>, ikey: &str, skey: &str, now: i64, window_secs: i
                     hex::encode(Sha512::digest(req.body)),
                     x_duo_hash(req.x_duo)
                 );
-                hmac_hex::<Hmac<Sha512>>(skey, &v2) == sig || hmac_hex::<Hmac<Sha512>>(skey, &v5) == sig
+                hmac_hex::<Hmac<Sha512>>(skey, &v2) == sig
+                    || hmac_hex::<Hmac<Sha512>>(skey, &v5) == sig
             }
             _ => false,
         };
@@ -100,7 +111,9 @@ pub fn verify(req: &Signed<'_>, ikey: &str, skey: &str, now: i64, window_secs: i
 
 fn parse_authorization(header: Option<&str>) -> Option<(String, String)> {
     let b64 = header?.strip_prefix("Basic ")?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (ikey, sig) = text.split_once(':')?;
     Some((ikey.to_owned(), sig.to_owned()))
@@ -109,7 +122,9 @@ fn parse_authorization(header: Option<&str>) -> Option<(String, String)> {
 fn pct(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -118,13 +133,23 @@ fn pct(s: &str) -> String {
 fn canon_params(params: &[(String, String)]) -> String {
     let mut pairs: Vec<(String, String)> = params.iter().map(|(k, v)| (pct(k), pct(v))).collect();
     pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn x_duo_hash(headers: &[(String, String)]) -> String {
-    let mut h: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
+    let mut h: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+        .collect();
     h.sort();
-    let flat: Vec<&str> = h.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]).collect();
+    let flat: Vec<&str> = h
+        .iter()
+        .flat_map(|(k, v)| [k.as_str(), v.as_str()])
+        .collect();
     hex::encode(Sha512::digest(flat.join("\0").as_bytes()))
 }
 
@@ -146,13 +171,19 @@ pub fn parse_rfc2822(s: &str) -> Option<i64> {
     let mut parts = s.split_whitespace();
     let day: i64 = parts.next()?.parse().ok()?;
     let month_name = parts.next()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(month_name))? as i64
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m.eq_ignore_ascii_case(month_name))? as i64
         + 1;
     let year: i64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
-    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next().flatten().unwrap_or(0));
+    let (h, m, sec) = (
+        hms.next()??,
+        hms.next()??,
+        hms.next().flatten().unwrap_or(0),
+    );
     let offset = match parts.next().unwrap_or("GMT") {
         "GMT" | "UT" | "UTC" | "Z" => 0,
         z if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) => {
@@ -187,7 +218,10 @@ mod tests {
     const SKEY: &str = "Zh5eGmUq9zpfQnyUIu5OL9iWoMMv5ZNmk3zLJ4Ep";
 
     fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn now() -> i64 {
@@ -195,7 +229,10 @@ mod tests {
     }
 
     fn auth(sig: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{IKEY}:{sig}")))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{IKEY}:{sig}"))
+        )
     }
 
     #[test]
@@ -224,14 +261,25 @@ mod tests {
             x_duo: &[],
         };
         assert_eq!(verify(&req, IKEY, SKEY, now(), 300), Ok(()));
-        assert_eq!(verify(&req, IKEY, "wrong", now(), 300), Err(AuthError::BadSignature));
-        assert_eq!(verify(&req, "DIOTHER", SKEY, now(), 300), Err(AuthError::UnknownIkey));
-        assert_eq!(verify(&req, IKEY, SKEY, now() + 301, 300), Err(AuthError::BadDate));
+        assert_eq!(
+            verify(&req, IKEY, "wrong", now(), 300),
+            Err(AuthError::BadSignature)
+        );
+        assert_eq!(
+            verify(&req, "DIOTHER", SKEY, now(), 300),
+            Err(AuthError::UnknownIkey)
+        );
+        assert_eq!(
+            verify(&req, IKEY, SKEY, now() + 301, 300),
+            Err(AuthError::BadDate)
+        );
     }
 
     #[test]
     fn a_v5_json_request_with_a_signed_x_duo_date_verifies() {
-        let a = auth("5368ce5ea1e0482ee4e5bbe13ba644b88dbece584ae66077abefb3c6776510cb2845f6925169442a6c99c350adc8ee462d4d2daaec05dd0e4ab14dd94c8f5301");
+        let a = auth(
+            "5368ce5ea1e0482ee4e5bbe13ba644b88dbece584ae66077abefb3c6776510cb2845f6925169442a6c99c350adc8ee462d4d2daaec05dd0e4ab14dd94c8f5301",
+        );
         let headers = p(&[("X-Duo-Date", DATE)]);
         let req = Signed {
             method: "POST",
@@ -260,6 +308,9 @@ mod tests {
             body: b"",
             x_duo: &[],
         };
-        assert_eq!(verify(&req, IKEY, SKEY, now(), 300), Err(AuthError::MissingCredentials));
+        assert_eq!(
+            verify(&req, IKEY, SKEY, now(), 300),
+            Err(AuthError::MissingCredentials)
+        );
     }
 }

@@ -74,7 +74,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(options: Options, tenant: Tenant) -> Arc<AppState> {
-        let rng = options.fault_seed.map_or_else(|| StdRng::from_rng(&mut rand::rng()), StdRng::seed_from_u64);
+        let rng = options
+            .fault_seed
+            .map_or_else(|| StdRng::from_rng(&mut rand::rng()), StdRng::seed_from_u64);
         Arc::new(AppState {
             limits: Mutex::new(limits::RateLimits::new(options.rate_scale)),
             options,
@@ -86,7 +88,10 @@ impl AppState {
 
     /// The whole tenant as JSON (groups and users, as Duo's get endpoints show them).
     pub fn snapshot(&self) -> Value {
-        self.tenant.lock().map(|t| t.snapshot()).unwrap_or(Value::Null)
+        self.tenant
+            .lock()
+            .map(|t| t.snapshot())
+            .unwrap_or(Value::Null)
     }
 
     /// Changes the tenant directly, as someone in the Admin Panel would (drift tests).
@@ -111,10 +116,17 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Serves on `listener` until the future completes.
-pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// An emulator on its own thread and runtime, on a free loopback port; stops when dropped.
@@ -134,7 +146,10 @@ impl Background {
         let addr = std_listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = state.clone();
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
                 if let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) {
@@ -145,7 +160,12 @@ impl Background {
                 }
             });
         });
-        Ok(Background { addr, state, stop: Some(stop), thread: Some(thread) })
+        Ok(Background {
+            addr,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     pub fn url(&self) -> String {
@@ -170,16 +190,25 @@ fn fail(status: u16, code: u32, message: &str, detail: Option<&str>) -> Response
         body["message_detail"] = json!(d);
     }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// A JSON body's top-level fields as string parameters (v5 clients send JSON).
 fn json_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
-    let Value::Object(map) = serde_json::from_slice(body).ok()? else { return None };
+    let Value::Object(map) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
     Some(
         map.into_iter()
             .map(|(k, v)| {
@@ -213,20 +242,35 @@ async fn handle(
         stats.count("other", "unknown");
     }
     if st.options.faults.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(st.options.faults.latency_ms)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(
+            st.options.faults.latency_ms,
+        ))
+        .await;
     }
 
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let query = uri.query().map(|q| form_pairs(q.as_bytes())).unwrap_or_default();
-    let content_type = text(header::CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
+    let query = uri
+        .query()
+        .map(|q| form_pairs(q.as_bytes()))
+        .unwrap_or_default();
+    let content_type = text(header::CONTENT_TYPE)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
-    let form = if is_form { form_pairs(&body) } else { Vec::new() };
+    let form = if is_form {
+        form_pairs(&body)
+    } else {
+        Vec::new()
+    };
     let x_duo: Vec<(String, String)> = headers
         .iter()
         .filter(|(k, _)| k.as_str().starts_with("x-duo"))
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
-    let date = headers.get("x-duo-date").or_else(|| headers.get(header::DATE)).and_then(|v| v.to_str().ok());
+    let date = headers
+        .get("x-duo-date")
+        .or_else(|| headers.get(header::DATE))
+        .and_then(|v| v.to_str().ok());
     let signed = auth::Signed {
         method: method.as_str(),
         path: &path,
@@ -238,13 +282,28 @@ async fn handle(
         body: &body,
         x_duo: &x_duo,
     };
-    if let Err(e) = auth::verify(&signed, &st.options.ikey, &st.options.skey, api::now(), st.options.clock_window) {
+    if let Err(e) = auth::verify(
+        &signed,
+        &st.options.ikey,
+        &st.options.skey,
+        api::now(),
+        st.options.clock_window,
+    ) {
         return fail(401, e.code(), e.message(), None);
     }
 
     let class = route.as_ref().map_or("other", api::Route::rate_class);
-    let limited = st.options.rate_limits && st.limits.lock().map(|mut l| !l.allow(class)).unwrap_or(false);
-    let fault = st.rng.lock().ok().and_then(|mut rng| st.options.faults.roll(&mut *rng));
+    let limited = st.options.rate_limits
+        && st
+            .limits
+            .lock()
+            .map(|mut l| !l.allow(class))
+            .unwrap_or(false);
+    let fault = st
+        .rng
+        .lock()
+        .ok()
+        .and_then(|mut rng| st.options.faults.roll(&mut *rng));
     if limited || fault == Some(limits::Fault::Status(429)) {
         if let Ok(mut s) = st.stats.lock() {
             s.throttled();
@@ -252,7 +311,12 @@ async fn handle(
         return fail(429, 42901, "Too Many Requests", None);
     }
     if let Some(limits::Fault::Status(status)) = fault {
-        return fail(status, u32::from(status) * 100 + 1, "Service temporarily unavailable", None);
+        return fail(
+            status,
+            u32::from(status) * 100 + 1,
+            "Service temporarily unavailable",
+            None,
+        );
     }
 
     let Some(route) = route else {
@@ -272,7 +336,9 @@ async fn handle(
     };
     if fault == Some(limits::Fault::Drop) {
         // Acted on, but the client never hears back.
-        let broken = tokio_stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))]);
+        let broken = tokio_stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::other(
+            "connection dropped",
+        ))]);
         return Response::new(Body::from_stream(broken));
     }
     match result {
@@ -281,7 +347,11 @@ async fn handle(
             if let Some(m) = reply.metadata {
                 out["metadata"] = m;
             }
-            ([(header::CONTENT_TYPE, "application/json")], out.to_string()).into_response()
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                out.to_string(),
+            )
+                .into_response()
         }
         Err(e) => fail(e.status(), e.code, &e.message, e.detail.as_deref()),
     }
@@ -292,7 +362,8 @@ fn control(st: &AppState, peer: SocketAddr, method: &Method, path: &str) -> Resp
     if !peer.ip().is_loopback() {
         return fail(403, 40301, "Access forbidden", None);
     }
-    let json = |v: Value| ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response();
+    let json =
+        |v: Value| ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response();
     match (method.as_str(), path) {
         ("GET", "/_emulator/stats") => json(st.stats()),
         ("POST", "/_emulator/stats/reset") => {

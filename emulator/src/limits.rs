@@ -25,14 +25,20 @@ pub struct RateLimits {
 
 impl RateLimits {
     pub fn new(scale: f64) -> RateLimits {
-        RateLimits { scale, buckets: HashMap::new() }
+        RateLimits {
+            scale,
+            buckets: HashMap::new(),
+        }
     }
 
     /// Takes a token; false means answer 429.
     pub fn allow(&mut self, class: &str) -> bool {
         let capacity = per_minute(class) * self.scale;
         let now = Instant::now();
-        let (tokens, at) = self.buckets.entry(class.to_owned()).or_insert((capacity, now));
+        let (tokens, at) = self
+            .buckets
+            .entry(class.to_owned())
+            .or_insert((capacity, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * capacity / 60.0).min(capacity);
         *at = now;
         if *tokens >= 1.0 {
@@ -66,16 +72,28 @@ impl Faults {
     pub fn parse(spec: &str) -> Result<Faults, String> {
         let mut f = Faults::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (kind, value) = part.split_once('=').ok_or_else(|| format!("{part:?} is not KIND=VALUE"))?;
+            let (kind, value) = part
+                .split_once('=')
+                .ok_or_else(|| format!("{part:?} is not KIND=VALUE"))?;
             if kind == "latency" {
-                f.latency_ms = value.parse().map_err(|_| format!("latency {value:?} is not a whole number of milliseconds"))?;
+                f.latency_ms = value.parse().map_err(|_| {
+                    format!("latency {value:?} is not a whole number of milliseconds")
+                })?;
                 continue;
             }
-            let rate: f64 = value.parse().ok().filter(|r| (0.0..=1.0).contains(r)).ok_or_else(|| format!("rate {value:?} of {kind} is not a fraction from 0 to 1"))?;
+            let rate: f64 = value
+                .parse()
+                .ok()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .ok_or_else(|| format!("rate {value:?} of {kind} is not a fraction from 0 to 1"))?;
             match kind {
                 "drop" => f.drop = rate,
                 "429" | "500" | "502" | "503" => f.status.push((kind.parse().unwrap_or(500), rate)),
-                other => return Err(format!("unknown fault kind {other:?}; use 429, 500, 502, 503, drop or latency")),
+                other => {
+                    return Err(format!(
+                        "unknown fault kind {other:?}; use 429, 500, 502, 503, drop or latency"
+                    ));
+                }
             }
         }
         if f.status.iter().map(|(_, r)| r).sum::<f64>() + f.drop > 1.0 {
@@ -132,7 +150,14 @@ mod tests {
     #[test]
     fn fault_specs_parse_and_bad_ones_say_why() {
         let f = Faults::parse("429=0.1,503=0.05,drop=0.02,latency=20");
-        assert_eq!(f, Ok(Faults { status: vec![(429, 0.1), (503, 0.05)], drop: 0.02, latency_ms: 20 }));
+        assert_eq!(
+            f,
+            Ok(Faults {
+                status: vec![(429, 0.1), (503, 0.05)],
+                drop: 0.02,
+                latency_ms: 20
+            })
+        );
         assert!(Faults::parse("404=0.1").is_err_and(|e| e.contains("unknown fault kind")));
         assert!(Faults::parse("429=2").is_err());
         assert!(Faults::parse("429=0.7,503=0.7").is_err());
@@ -146,7 +171,10 @@ mod tests {
             (0..1000).map(|_| f.roll(&mut rng)).collect::<Vec<_>>()
         };
         assert_eq!(run(7), run(7));
-        let throttled = run(7).iter().filter(|x| **x == Some(Fault::Status(429))).count();
+        let throttled = run(7)
+            .iter()
+            .filter(|x| **x == Some(Fault::Status(429)))
+            .count();
         assert!((150..250).contains(&throttled), "{throttled}");
     }
 

@@ -54,13 +54,15 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let faults = Faults::parse(&args.faults).map_err(|e| format!("--faults: {e}"))?;
-    if !(args.rate_scale > 0.0) {
+    if args.rate_scale.is_nan() || args.rate_scale <= 0.0 {
         return Err("--rate-scale must be greater than 0".to_owned());
     }
     let tenant = match &args.seed {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("--seed {}: {e}", path.display()))?;
-            let seed: Seed = serde_json::from_str(&text).map_err(|e| format!("--seed {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--seed {}: {e}", path.display()))?;
+            let seed: Seed = serde_json::from_str(&text)
+                .map_err(|e| format!("--seed {}: {e}", path.display()))?;
             Tenant::from_seed(seed).map_err(|e| format!("--seed {}: {e}", path.display()))?
         }
         None => Tenant::default(),
@@ -77,7 +79,9 @@ async fn run(args: Args) -> Result<(), String> {
     if options.ikey == DEMO_IKEY {
         eprintln!("duo-emulator: demo key pair: ikey {DEMO_IKEY} skey {DEMO_SKEY}");
     }
-    let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("listening on http://{addr}");
     use std::io::Write;
@@ -85,5 +89,7 @@ async fn run(args: Args) -> Result<(), String> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    duo_emulator::serve(listener, AppState::new(options, tenant), shutdown).await.map_err(|e| e.to_string())
+    duo_emulator::serve(listener, AppState::new(options, tenant), shutdown)
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -75,7 +75,9 @@ pub struct Seed {
 pub fn new_id(prefix: &str) -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::rng();
-    let tail: String = (0..18).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect();
+    let tail: String = (0..18)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect();
     format!("{prefix}{tail}")
 }
 
@@ -133,7 +135,12 @@ impl Tenant {
     }
 
     pub fn user_json(&self, u: &User) -> Value {
-        let groups: Vec<Value> = u.groups.iter().filter_map(|id| self.groups.get(id)).map(Tenant::group_json).collect();
+        let groups: Vec<Value> = u
+            .groups
+            .iter()
+            .filter_map(|id| self.groups.get(id))
+            .map(Tenant::group_json)
+            .collect();
         json!({
             "user_id": u.user_id,
             "username": u.username,
@@ -163,5 +170,7 @@ impl Tenant {
 
 fn title_case(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

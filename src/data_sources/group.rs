@@ -28,10 +28,17 @@ impl DataSource<duo::Client> for GroupLookup {
     fn validate(&self, config: &Obj) -> Diagnostics {
         let given = ["group_id", "name"].map(|k| !config.get(k).is_null());
         match given {
-            [true, true] => Diagnostic::error("Conflicting lookup keys", "Give either `group_id` or `name`, not both.")
-                .at(AttrPath::root("name"))
-                .into(),
-            [false, false] => Diagnostic::error("Missing lookup key", "Give `group_id` or `name` to find a group.").into(),
+            [true, true] => Diagnostic::error(
+                "Conflicting lookup keys",
+                "Give either `group_id` or `name`, not both.",
+            )
+            .at(AttrPath::root("name"))
+            .into(),
+            [false, false] => Diagnostic::error(
+                "Missing lookup key",
+                "Give `group_id` or `name` to find a group.",
+            )
+            .into(),
             _ => Diagnostics::default(),
         }
     }
@@ -41,11 +48,22 @@ impl DataSource<duo::Client> for GroupLookup {
         let group = if let Some(id) = config.str("group_id") {
             duo::gone_is_none(duo.get_group(id).await)
                 .map_err(|e| diagnose(op, &e))?
-                .ok_or_else(|| Diagnostic::error("Group not found", format!("Duo has no group with ID {id:?}.")).at(AttrPath::root("group_id")))?
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        "Group not found",
+                        format!("Duo has no group with ID {id:?}."),
+                    )
+                    .at(AttrPath::root("group_id"))
+                })?
         } else {
             let name = config.str("name").unwrap_or_default();
-            let mut matches: Vec<duo::Group> =
-                duo.list_groups().await.map_err(|e| diagnose(op, &e))?.into_iter().filter(|g| g.name == name).collect();
+            let mut matches: Vec<duo::Group> = duo
+                .list_groups()
+                .await
+                .map_err(|e| diagnose(op, &e))?
+                .into_iter()
+                .filter(|g| g.name == name)
+                .collect();
             match matches.len() {
                 1 => matches.remove(0),
                 0 => {
@@ -57,7 +75,11 @@ impl DataSource<duo::Client> for GroupLookup {
                     .into());
                 }
                 _ => {
-                    let ids = matches.iter().map(|g| g.group_id.as_str()).collect::<Vec<_>>().join(", ");
+                    let ids = matches
+                        .iter()
+                        .map(|g| g.group_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     return Err(Diagnostic::error(
                         "Ambiguous group name",
                         format!("{} groups are named {name:?}: {ids}. Look the group up by `group_id` instead.", matches.len()),

@@ -70,14 +70,19 @@ impl Endpoint {
             None => ("https", trimmed),
         };
         let valid = !host.is_empty()
-            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
         if !valid {
             return Err(ConfigError::BadHost(api_host.to_owned()));
         }
         if scheme == "http" && !is_loopback(host) {
             return Err(ConfigError::InsecureHost(api_host.to_owned()));
         }
-        Ok(Endpoint { base_url: format!("{scheme}://{host}"), sign_host: host.to_ascii_lowercase() })
+        Ok(Endpoint {
+            base_url: format!("{scheme}://{host}"),
+            sign_host: host.to_ascii_lowercase(),
+        })
     }
 }
 
@@ -87,7 +92,9 @@ fn is_loopback(host_port: &str) -> bool {
         None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
     };
     host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Request parameters: the query for GET/DELETE, the form body for POST.
@@ -159,7 +166,12 @@ impl Client {
     }
 
     /// GET, decoding `response` as `T`.
-    pub async fn get<T: DeserializeOwned>(&self, class: RateClass, path: &str, params: Params) -> Result<T, Error> {
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        class: RateClass,
+        path: &str,
+        params: Params,
+    ) -> Result<T, Error> {
         let env = self.call("GET", class, path, &params).await?;
         decode(path, env.response)
     }
@@ -171,11 +183,18 @@ impl Client {
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), Error> {
-        self.call("DELETE", RateClass::Modify, path, &[]).await.map(drop)
+        self.call("DELETE", RateClass::Modify, path, &[])
+            .await
+            .map(drop)
     }
 
     /// Every object of a paged list, following `next_offset` until Duo says there is no more.
-    pub async fn list_all<T: DeserializeOwned>(&self, path: &str, params: Params, page_size: u32) -> Result<Vec<T>, Error> {
+    pub async fn list_all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: Params,
+        page_size: u32,
+    ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         let mut offset: u64 = 0;
         loop {
@@ -192,7 +211,13 @@ impl Client {
         }
     }
 
-    async fn call(&self, method: &str, class: RateClass, path: &str, params: &[(String, String)]) -> Result<Envelope, Error> {
+    async fn call(
+        &self,
+        method: &str,
+        class: RateClass,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Result<Envelope, Error> {
         let idempotent = method != "POST";
         let mut attempt = 0;
         loop {
@@ -200,16 +225,23 @@ impl Client {
             let outcome = self.send_once(method, path, params).await;
             let status = match &outcome {
                 Ok((status, _)) => Attempt::Status(*status),
-                Err(Error::Transport { connected: false, .. }) => Attempt::ConnectError,
+                Err(Error::Transport {
+                    connected: false, ..
+                }) => Attempt::ConnectError,
                 Err(_) => Attempt::TransportError,
             };
             match retry::after(status, attempt, idempotent, self.max_retries) {
-                Next::Done => return outcome.and_then(|(status, body)| envelope(method, path, status, &body)),
+                Next::Done => {
+                    return outcome
+                        .and_then(|(status, body)| envelope(method, path, status, &body));
+                }
                 Next::RetryAfter(wait) => {
                     let jitter = Duration::from_millis(rand::random_range(0..1000));
                     tracing::debug!(method, path, attempt, ?wait, "retrying Duo request");
                     if !self.pause(wait + jitter).await {
-                        return Err(Error::Stopped { route: format!("{method} {path}") });
+                        return Err(Error::Stopped {
+                            route: format!("{method} {path}"),
+                        });
                     }
                     attempt += 1;
                 }
@@ -230,11 +262,25 @@ impl Client {
 
     /// One signed attempt (v2 canonical form with HMAC-SHA512); a fresh date and signature
     /// every time.
-    async fn send_once(&self, method: &str, path: &str, params: &[(String, String)]) -> Result<(u16, Vec<u8>), Error> {
+    async fn send_once(
+        &self,
+        method: &str,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Result<(u16, Vec<u8>), Error> {
         let date = httpdate::fmt_http_date(std::time::SystemTime::now());
-        let req = sign::Request { date: &date, method, host: &self.endpoint.sign_host, path };
+        let req = sign::Request {
+            date: &date,
+            method,
+            host: &self.endpoint.sign_host,
+            path,
+        };
         let signature = sign::sign_v2(&self.skey, &req, params, sign::Digest2::Sha512);
-        let encoded = params.iter().map(|(k, v)| format!("{}={}", sign::encode(k), sign::encode(v))).collect::<Vec<_>>().join("&");
+        let encoded = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", sign::encode(k), sign::encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let mut url = format!("{}{path}", self.endpoint.base_url);
         let builder = match method {
             "POST" => self
@@ -246,7 +292,8 @@ impl Client {
                 if !encoded.is_empty() {
                     url = format!("{url}?{encoded}");
                 }
-                let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+                let m =
+                    reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
                 self.http.request(m, &url)
             }
         };
@@ -270,7 +317,11 @@ impl Client {
 
 fn describe_transport(e: &reqwest::Error) -> String {
     use std::error::Error as _;
-    let mut reason = if e.is_timeout() { "timed out".to_owned() } else { e.to_string() };
+    let mut reason = if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        e.to_string()
+    };
     let mut source = e.source();
     while let Some(s) = source {
         reason = format!("{reason}: {s}");
@@ -319,7 +370,10 @@ fn next_offset(v: &serde_json::Value) -> Option<u64> {
 }
 
 fn decode<T: DeserializeOwned>(path: &str, response: serde_json::Value) -> Result<T, Error> {
-    serde_json::from_value(response).map_err(|e| Error::Decode { route: path.to_owned(), reason: e.to_string() })
+    serde_json::from_value(response).map_err(|e| Error::Decode {
+        route: path.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 /// An object ID made safe to put in a path.
@@ -334,17 +388,31 @@ mod tests {
     #[test]
     fn hosts_default_to_https_and_http_is_loopback_only() {
         let e = Endpoint::parse("api-1234abcd.duosecurity.com").ok();
-        assert_eq!(e.map(|e| e.base_url), Some("https://api-1234abcd.duosecurity.com".to_owned()));
+        assert_eq!(
+            e.map(|e| e.base_url),
+            Some("https://api-1234abcd.duosecurity.com".to_owned())
+        );
         let local = Endpoint::parse("http://127.0.0.1:8443/").ok();
-        assert_eq!(local.as_ref().map(|e| e.sign_host.as_str()), Some("127.0.0.1:8443"));
+        assert_eq!(
+            local.as_ref().map(|e| e.sign_host.as_str()),
+            Some("127.0.0.1:8443")
+        );
         assert!(Endpoint::parse("http://[::1]:9").is_ok());
         assert!(Endpoint::parse("http://localhost:9").is_ok());
         assert_eq!(
             Endpoint::parse("http://api-1234abcd.duosecurity.com"),
-            Err(ConfigError::InsecureHost("http://api-1234abcd.duosecurity.com".to_owned()))
+            Err(ConfigError::InsecureHost(
+                "http://api-1234abcd.duosecurity.com".to_owned()
+            ))
         );
-        assert!(matches!(Endpoint::parse("ftp://x"), Err(ConfigError::BadHost(_))));
-        assert!(matches!(Endpoint::parse("api host with spaces"), Err(ConfigError::BadHost(_))));
+        assert!(matches!(
+            Endpoint::parse("ftp://x"),
+            Err(ConfigError::BadHost(_))
+        ));
+        assert!(matches!(
+            Endpoint::parse("api host with spaces"),
+            Err(ConfigError::BadHost(_))
+        ));
         assert!(matches!(Endpoint::parse(""), Err(ConfigError::BadHost(_))));
     }
 
@@ -352,8 +420,16 @@ mod tests {
     fn fail_envelopes_become_api_errors() {
         let body = br#"{"stat":"FAIL","code":40002,"message":"Invalid request parameters","message_detail":"name"}"#;
         match envelope("POST", "/admin/v1/groups", 400, body) {
-            Err(Error::Api { status, code, detail, .. }) => {
-                assert_eq!((status, code, detail.as_deref()), (400, 40002, Some("name")));
+            Err(Error::Api {
+                status,
+                code,
+                detail,
+                ..
+            }) => {
+                assert_eq!(
+                    (status, code, detail.as_deref()),
+                    (400, 40002, Some("name"))
+                );
             }
             _ => panic!("expected an API error"),
         }

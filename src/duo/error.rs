@@ -7,7 +7,13 @@
 pub enum Error {
     /// Duo answered with `stat: FAIL` (or a non-200 status).
     #[error("{message} (Duo error {code}, HTTP {status}{})", detail.as_ref().map(|d| format!(", {d}")).unwrap_or_default())]
-    Api { status: u16, code: u32, message: String, detail: Option<String>, route: String },
+    Api {
+        status: u16,
+        code: u32,
+        message: String,
+        detail: Option<String>,
+        route: String,
+    },
     /// The request never got an answer: DNS, connection, TLS or timeout.
     #[error("could not reach {host}: {reason}")]
     Transport {

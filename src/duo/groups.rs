@@ -42,7 +42,11 @@ pub struct GroupParams {
 impl GroupParams {
     fn to_params(&self) -> Params {
         let mut p = Params::new();
-        let strings = [("name", &self.name), ("desc", &self.desc), ("status", &self.status)];
+        let strings = [
+            ("name", &self.name),
+            ("desc", &self.desc),
+            ("status", &self.status),
+        ];
         for (k, v) in strings {
             if let Some(v) = v {
                 p.push((k.to_owned(), v.clone()));
@@ -72,7 +76,12 @@ impl Client {
     }
 
     pub async fn get_group(&self, group_id: &str) -> Result<Group, Error> {
-        self.get(RateClass::GetObject, &format!("/admin/v2/groups/{}", segment(group_id)), Params::new()).await
+        self.get(
+            RateClass::GetObject,
+            &format!("/admin/v2/groups/{}", segment(group_id)),
+            Params::new(),
+        )
+        .await
     }
 
     pub async fn create_group(&self, params: &GroupParams) -> Result<Group, Error> {
@@ -80,18 +89,29 @@ impl Client {
     }
 
     pub async fn modify_group(&self, group_id: &str, params: &GroupParams) -> Result<Group, Error> {
-        self.post(&format!("/admin/v1/groups/{}", segment(group_id)), params.to_params()).await
+        self.post(
+            &format!("/admin/v1/groups/{}", segment(group_id)),
+            params.to_params(),
+        )
+        .await
     }
 
     pub async fn delete_group(&self, group_id: &str) -> Result<(), Error> {
-        self.delete(&format!("/admin/v1/groups/{}", segment(group_id))).await
+        self.delete(&format!("/admin/v1/groups/{}", segment(group_id)))
+            .await
     }
 
     /// Proves the host, key pair and signature work: the cheapest signed call there is.
     /// A 403 still proves the credentials (the key lacks a grant, which matters later).
     pub async fn check_credentials(&self) -> Result<(), Error> {
-        let params = vec![("limit".to_owned(), "1".to_owned()), ("offset".to_owned(), "0".to_owned())];
-        match self.get::<serde_json::Value>(RateClass::ListPage, "/admin/v1/groups", params).await {
+        let params = vec![
+            ("limit".to_owned(), "1".to_owned()),
+            ("offset".to_owned(), "0".to_owned()),
+        ];
+        match self
+            .get::<serde_json::Value>(RateClass::ListPage, "/admin/v1/groups", params)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.status() == Some(403) => Ok(()),
             Err(e) => Err(e),

@@ -40,7 +40,13 @@ mod tests {
 
     #[test]
     fn booleans_come_in_three_spellings() {
-        for (json, want) in [(r#"{"b":true}"#, Some(true)), (r#"{"b":0}"#, Some(false)), (r#"{"b":"1"}"#, Some(true)), (r#"{"b":null}"#, None), ("{}", None)] {
+        for (json, want) in [
+            (r#"{"b":true}"#, Some(true)),
+            (r#"{"b":0}"#, Some(false)),
+            (r#"{"b":"1"}"#, Some(true)),
+            (r#"{"b":null}"#, None),
+            ("{}", None),
+        ] {
             let t: Option<T> = serde_json::from_str(json).ok();
             assert_eq!(t.and_then(|t| t.b), want, "{json}");
         }

@@ -41,7 +41,9 @@ pub const MAX_FAULT_RETRIES: u32 = 2;
 pub fn after(outcome: Attempt, attempt: u32, idempotent: bool, max_retries: u32) -> Next {
     let limit = match outcome {
         Attempt::Status(429) => max_retries,
-        Attempt::Status(500 | 502 | 503 | 504) | Attempt::TransportError if idempotent => max_retries.min(MAX_FAULT_RETRIES),
+        Attempt::Status(500 | 502 | 503 | 504) | Attempt::TransportError if idempotent => {
+            max_retries.min(MAX_FAULT_RETRIES)
+        }
         _ => 0,
     };
     if attempt >= limit {
@@ -94,7 +96,10 @@ struct Bucket {
 
 impl Limiter {
     pub fn new(scale: f64) -> Limiter {
-        Limiter { scale, buckets: Mutex::new(HashMap::new()) }
+        Limiter {
+            scale,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Waits until a request of `class` may be sent.
@@ -108,8 +113,12 @@ impl Limiter {
             let wait = {
                 let mut buckets = self.buckets.lock().await;
                 let now = Instant::now();
-                let b = buckets.entry(class).or_insert(Bucket { tokens: capacity, updated: now });
-                b.tokens = (b.tokens + now.duration_since(b.updated).as_secs_f64() * per_sec).min(capacity);
+                let b = buckets.entry(class).or_insert(Bucket {
+                    tokens: capacity,
+                    updated: now,
+                });
+                b.tokens = (b.tokens + now.duration_since(b.updated).as_secs_f64() * per_sec)
+                    .min(capacity);
                 b.updated = now;
                 if b.tokens >= 1.0 {
                     b.tokens -= 1.0;
@@ -129,7 +138,10 @@ mod tests {
     fn check(outcome: Attempt, attempt: u32, idempotent: bool, want: Option<u64>) {
         let got = after(outcome, attempt, idempotent, 6);
         let want = want.map_or(Next::Done, |s| Next::RetryAfter(Duration::from_secs(s)));
-        assert_eq!(got, want, "{outcome:?} attempt {attempt} idempotent {idempotent}");
+        assert_eq!(
+            got, want,
+            "{outcome:?} attempt {attempt} idempotent {idempotent}"
+        );
     }
 
     #[test]
@@ -167,6 +179,10 @@ mod tests {
         }
         assert!(start.elapsed() < Duration::from_millis(1));
         limiter.acquire(RateClass::Modify).await;
-        assert!(start.elapsed() >= Duration::from_secs(11), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_secs(11),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

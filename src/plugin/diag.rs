@@ -62,7 +62,10 @@ impl Diagnostic {
     }
 
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, detail) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(summary, detail)
+        }
     }
 
     /// Points the diagnostic at an attribute, so Terraform shows the config line.

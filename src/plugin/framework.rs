@@ -55,6 +55,13 @@ impl Obj {
         self.get(name).as_i64()
     }
 
+    pub fn f64(&self, name: &str) -> Option<f64> {
+        match self.get(name) {
+            Value::Number(n) => Some(n.as_f64()),
+            _ => None,
+        }
+    }
+
     pub fn set(&mut self, name: &str, value: impl Into<Value>) {
         self.0.insert(name.to_owned(), value.into());
     }
@@ -75,7 +82,10 @@ pub struct Failed {
 
 impl From<Diagnostics> for Failed {
     fn from(diags: Diagnostics) -> Failed {
-        Failed { diags, partial: None }
+        Failed {
+            diags,
+            partial: None,
+        }
     }
 }
 
@@ -119,7 +129,10 @@ pub async fn import_by_id<C: Send + Sync, R: Resource<C> + ?Sized>(
     if id.is_empty() {
         return Err(Diagnostic::error(
             "Empty import ID",
-            format!("Give the ID of the object to import, e.g. `terraform import {}.NAME <id>`.", resource.type_name()),
+            format!(
+                "Give the ID of the object to import, e.g. `terraform import {}.NAME <id>`.",
+                resource.type_name()
+            ),
         )
         .into());
     }
@@ -156,7 +169,11 @@ pub trait Provider: Send + Sync + 'static {
     }
     /// Builds the client from the provider configuration; `terraform_version` is for the
     /// User-Agent.
-    async fn configure(&self, config: &Obj, terraform_version: &str) -> Result<Self::Client, Diagnostics>;
+    async fn configure(
+        &self,
+        config: &Obj,
+        terraform_version: &str,
+    ) -> Result<Self::Client, Diagnostics>;
     /// Terraform asked us to stop (Ctrl-C): cut waits short; requests in flight finish.
     fn stop(&self, _client: &Self::Client) {}
     fn resources(&self) -> Vec<Box<dyn Resource<Self::Client>>>;
@@ -171,8 +188,11 @@ pub fn validate_attributes(schema: &Schema, config: &Obj) -> Diagnostics {
         for v in &a.validators {
             if let Err(msg) = v.check(value) {
                 diags.push(
-                    Diagnostic::error(format!("Invalid value for {}", a.name), format!("`{}` {msg}", a.name))
-                        .at(AttrPath::root(&a.name)),
+                    Diagnostic::error(
+                        format!("Invalid value for {}", a.name),
+                        format!("`{}` {msg}", a.name),
+                    )
+                    .at(AttrPath::root(&a.name)),
                 );
             }
         }
@@ -198,7 +218,11 @@ pub fn plan(schema: &Schema, prior: Option<&Obj>, proposed: Obj, config: &Obj) -
         }
     }
     if prior != Some(&planned) {
-        for a in schema.attributes.iter().filter(|a| a.is_computed() && a.default.is_none()) {
+        for a in schema
+            .attributes
+            .iter()
+            .filter(|a| a.is_computed() && a.default.is_none())
+        {
             if !config.get(&a.name).is_null() {
                 continue;
             }
@@ -213,12 +237,17 @@ pub fn plan(schema: &Schema, prior: Option<&Obj>, proposed: Obj, config: &Obj) -
         Some(p) => schema
             .attributes
             .iter()
-            .filter(|a| a.force_new && a.mode != Mode::Computed && planned.get(&a.name) != p.get(&a.name))
+            .filter(|a| {
+                a.force_new && a.mode != Mode::Computed && planned.get(&a.name) != p.get(&a.name)
+            })
             .map(|a| AttrPath::root(&a.name))
             .collect(),
         None => Vec::new(),
     };
-    Plan { planned, requires_replace }
+    Plan {
+        planned,
+        requires_replace,
+    }
 }
 
 #[cfg(test)]
@@ -233,7 +262,11 @@ mod tests {
             .attr(Attribute::string("desc").default(""))
             .attr(Attribute::string("kind").required().force_new())
             .attr(Attribute::number("updated").computed())
-            .attr(Attribute::bool("flag").optional_computed().use_state_for_unknown())
+            .attr(
+                Attribute::bool("flag")
+                    .optional_computed()
+                    .use_state_for_unknown(),
+            )
     }
 
     fn obj(pairs: &[(&str, Value)]) -> Obj {
@@ -267,7 +300,10 @@ mod tests {
         ]);
         let config = obj(&[("name", "a".into()), ("kind", "k".into())]);
         let proposed = prior.clone();
-        assert_eq!(plan(&schema(), Some(&prior), proposed, &config).planned, prior);
+        assert_eq!(
+            plan(&schema(), Some(&prior), proposed, &config).planned,
+            prior
+        );
     }
 
     #[test]
@@ -291,7 +327,12 @@ mod tests {
 
     #[test]
     fn changing_a_force_new_attribute_requires_replacement() {
-        let prior = obj(&[("id", "X".into()), ("name", "a".into()), ("desc", "".into()), ("kind", "k".into())]);
+        let prior = obj(&[
+            ("id", "X".into()),
+            ("name", "a".into()),
+            ("desc", "".into()),
+            ("kind", "k".into()),
+        ]);
         let config = obj(&[("name", "a".into()), ("kind", "other".into())]);
         let proposed = prior.clone().with("kind", "other");
         let p = plan(&schema(), Some(&prior), proposed, &config);
@@ -300,7 +341,12 @@ mod tests {
 
     #[test]
     fn removing_an_attribute_with_a_default_plans_the_default() {
-        let prior = obj(&[("id", "X".into()), ("name", "a".into()), ("desc", "old".into()), ("kind", "k".into())]);
+        let prior = obj(&[
+            ("id", "X".into()),
+            ("name", "a".into()),
+            ("desc", "old".into()),
+            ("kind", "k".into()),
+        ]);
         let config = obj(&[("name", "a".into()), ("kind", "k".into())]);
         let p = plan(&schema(), Some(&prior), prior.clone(), &config);
         assert_eq!(p.planned.get("desc"), &Value::from(""));

@@ -49,7 +49,8 @@ impl Visit for Fields {
         self.0.insert(field.name().to_owned(), value.into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}").into());
+        self.0
+            .insert(field.name().to_owned(), format!("{value:?}").into());
     }
 }
 
@@ -58,13 +59,26 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, _: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
+    fn format_event(
+        &self,
+        _: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
         let mut fields = Fields::default();
         event.record(&mut fields);
         let mut line = fields.0;
         let message = line.remove("message").unwrap_or_default();
         line.insert("@message".to_owned(), message);
-        line.insert("@level".to_owned(), event.metadata().level().as_str().to_ascii_lowercase().into());
+        line.insert(
+            "@level".to_owned(),
+            event
+                .metadata()
+                .level()
+                .as_str()
+                .to_ascii_lowercase()
+                .into(),
+        );
         line.insert("@module".to_owned(), self.module.into());
         line.insert("@timestamp".to_owned(), rfc3339_now().into());
         writeln!(writer, "{}", serde_json::Value::Object(line))
@@ -72,7 +86,9 @@ where
 }
 
 fn rfc3339_now() -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let secs = now.as_secs() as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);

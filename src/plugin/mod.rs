@@ -18,5 +18,5 @@ pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use framework::{DataSource, Failed, Obj, Plan, Provider, Resource, import_by_id, plan};
 pub use schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema, Validator};
 pub use serve::{ServeError, serve, serve_debug};
-pub use server::ProviderService;
+pub use server::{ProviderService, Schemas};
 pub use value::{Number, Type, Value};

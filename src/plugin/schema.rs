@@ -34,8 +34,10 @@ pub enum Nesting {
 #[derive(Clone)]
 pub struct Validator {
     pub description: String,
-    check: Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>,
+    check: Check,
 }
+
+type Check = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
 
 impl std::fmt::Debug for Validator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -48,7 +50,10 @@ impl Validator {
         description: impl Into<String>,
         check: impl Fn(&Value) -> Result<(), String> + Send + Sync + 'static,
     ) -> Validator {
-        Validator { description: description.into(), check: Arc::new(check) }
+        Validator {
+            description: description.into(),
+            check: Arc::new(check),
+        }
     }
 
     /// Checks a known, non-null value; null and unknown values always pass (Terraform
@@ -62,31 +67,40 @@ impl Validator {
 
     /// The value must be one of `allowed`, exactly (case included).
     pub fn one_of(allowed: &'static [&'static str]) -> Validator {
-        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-        Validator::new(format!("Valid values: {list}."), move |v| match v.as_str() {
-            Some(s) if allowed.contains(&s) => Ok(()),
-            Some(s) => {
-                let hint = allowed
-                    .iter()
-                    .find(|a| a.eq_ignore_ascii_case(s))
-                    .map(|a| format!(" (did you mean {a:?}? values are case-sensitive)"))
-                    .unwrap_or_default();
-                Err(format!("{s:?} is not one of {}{hint}.", allowed.join(", ")))
+        let list = allowed
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Validator::new(format!("Valid values: {list}."), move |v| {
+            match v.as_str() {
+                Some(s) if allowed.contains(&s) => Ok(()),
+                Some(s) => {
+                    let hint = allowed
+                        .iter()
+                        .find(|a| a.eq_ignore_ascii_case(s))
+                        .map(|a| format!(" (did you mean {a:?}? values are case-sensitive)"))
+                        .unwrap_or_default();
+                    Err(format!("{s:?} is not one of {}{hint}.", allowed.join(", ")))
+                }
+                None => Ok(()),
             }
-            None => Ok(()),
         })
     }
 
     /// A string of `min..=max` characters.
     pub fn length_between(min: usize, max: usize) -> Validator {
-        Validator::new(format!("Must be {min} to {max} characters long."), move |v| {
-            let n = v.as_str().map_or(0, |s| s.chars().count());
-            if (min..=max).contains(&n) {
-                Ok(())
-            } else {
-                Err(format!("must be {min} to {max} characters long, not {n}."))
-            }
-        })
+        Validator::new(
+            format!("Must be {min} to {max} characters long."),
+            move |v| {
+                let n = v.as_str().map_or(0, |s| s.chars().count());
+                if (min..=max).contains(&n) {
+                    Ok(())
+                } else {
+                    Err(format!("must be {min} to {max} characters long, not {n}."))
+                }
+            },
+        )
     }
 }
 
@@ -141,14 +155,22 @@ impl Attribute {
 
     /// Nested attributes (`x = { … }` or `x = [{ … }]`).
     pub fn nested(name: &str, nesting: Nesting, attributes: Vec<Attribute>) -> Attribute {
-        let object = Type::Object(attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect());
+        let object = Type::Object(
+            attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+        );
         let ty = match nesting {
             Nesting::Single => object,
             Nesting::List => Type::List(Box::new(object)),
             Nesting::Set => Type::Set(Box::new(object)),
             Nesting::Map => Type::Map(Box::new(object)),
         };
-        Attribute { nested: Some((nesting, attributes)), ..Attribute::new(name, ty) }
+        Attribute {
+            nested: Some((nesting, attributes)),
+            ..Attribute::new(name, ty)
+        }
     }
 
     pub fn describe(mut self, text: &str) -> Attribute {
@@ -207,7 +229,9 @@ impl Attribute {
             let shown = match default {
                 Value::String(s) => format!("{s:?}"),
                 Value::Bool(b) => b.to_string(),
-                Value::Number(n) => n.as_i64().map_or_else(|| format!("{n:?}"), |i| i.to_string()),
+                Value::Number(n) => n
+                    .as_i64()
+                    .map_or_else(|| format!("{n:?}"), |i| i.to_string()),
                 other => format!("{other:?}"),
             };
             parts.push(format!("Defaults to `{shown}`."));
@@ -249,7 +273,10 @@ pub struct Schema {
 
 impl Schema {
     pub fn new(description: &str) -> Schema {
-        Schema { description: description.to_owned(), ..Schema::default() }
+        Schema {
+            description: description.to_owned(),
+            ..Schema::default()
+        }
     }
 
     pub fn attr(mut self, a: Attribute) -> Schema {
@@ -268,8 +295,11 @@ impl Schema {
 
     /// The object type of a whole configuration or state.
     pub fn object_type(&self) -> Type {
-        let mut attrs: BTreeMap<String, Type> =
-            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        let mut attrs: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
         for b in &self.blocks {
             let inner = b.schema.object_type();
             let ty = match b.nesting {
@@ -291,16 +321,29 @@ impl Schema {
             .map(|a| {
                 let lookup = lookup_keys.contains(&a.name.as_str());
                 Attribute {
-                    mode: if lookup { Mode::OptionalComputed } else { Mode::Computed },
+                    mode: if lookup {
+                        Mode::OptionalComputed
+                    } else {
+                        Mode::Computed
+                    },
                     default: None,
                     force_new: false,
                     use_state_for_unknown: false,
-                    validators: if lookup { a.validators.clone() } else { Vec::new() },
+                    validators: if lookup {
+                        a.validators.clone()
+                    } else {
+                        Vec::new()
+                    },
                     ..a.clone()
                 }
             })
             .collect();
-        Schema { version: 0, description: description.to_owned(), attributes, blocks: Vec::new() }
+        Schema {
+            version: 0,
+            description: description.to_owned(),
+            attributes,
+            blocks: Vec::new(),
+        }
     }
 }
 
@@ -340,7 +383,10 @@ mod tests {
             .attr(Attribute::string("name").required())
             .attr(Attribute::string("desc").default(""));
         let ds = s.as_data_source("d", &["name"]);
-        assert_eq!(ds.attribute("name").map(|a| a.mode), Some(Mode::OptionalComputed));
+        assert_eq!(
+            ds.attribute("name").map(|a| a.mode),
+            Some(Mode::OptionalComputed)
+        );
         assert_eq!(ds.attribute("desc").map(|a| a.mode), Some(Mode::Computed));
         assert!(ds.attribute("desc").is_some_and(|a| a.default.is_none()));
     }

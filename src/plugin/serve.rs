@@ -44,7 +44,9 @@ pub enum ServeError {
          Terraform at it. (For debugging, run it with --debug and follow the instructions it prints.)"
     )]
     NotUnderTerraform,
-    #[error("Terraform offered plugin protocol versions {0:?}; this provider needs protocol 6 (Terraform 0.15.4 or later).")]
+    #[error(
+        "Terraform offered plugin protocol versions {0:?}; this provider needs protocol 6 (Terraform 0.15.4 or later)."
+    )]
     NoProtocol6(String),
     #[error("cannot create the plugin socket: {0}")]
     Io(#[from] std::io::Error),
@@ -63,7 +65,9 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
     if !versions.split(',').any(|v| v.trim() == "6") {
         return Err(ServeError::NoProtocol6(versions));
     }
-    let client_cert = std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|c| !c.trim().is_empty());
+    let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
+        .ok()
+        .filter(|c| !c.trim().is_empty());
     let dir = socket_dir()?;
     let socket = dir.join("plugin.sock");
     let listener = UnixListener::bind(&socket)?;
@@ -79,7 +83,10 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
     let result = match client_cert {
         Some(pem) => {
             let (config, cert_der) = tls_config(&pem)?;
-            handshake(&socket, &base64::engine::general_purpose::STANDARD_NO_PAD.encode(cert_der))?;
+            handshake(
+                &socket,
+                &base64::engine::general_purpose::STANDARD_NO_PAD.encode(cert_der),
+            )?;
             let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
             let (tx, rx) = tokio::sync::mpsc::channel(16);
             tokio::spawn(async move {
@@ -90,16 +97,22 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
                             Ok(tls) => {
                                 let _ = tx.send(Ok::<_, std::io::Error>(tls)).await;
                             }
-                            Err(err) => tracing::warn!(error = %err, "TLS handshake with Terraform failed"),
+                            Err(err) => {
+                                tracing::warn!(error = %err, "TLS handshake with Terraform failed")
+                            }
                         }
                     });
                 }
             });
-            router.serve_with_incoming_shutdown(ReceiverStream::new(rx), stopped).await
+            router
+                .serve_with_incoming_shutdown(ReceiverStream::new(rx), stopped)
+                .await
         }
         None => {
             handshake(&socket, "")?;
-            router.serve_with_incoming_shutdown(UnixListenerStream::new(listener), stopped).await
+            router
+                .serve_with_incoming_shutdown(UnixListenerStream::new(listener), stopped)
+                .await
         }
     };
     let _ = std::fs::remove_dir_all(&dir);
@@ -142,14 +155,18 @@ fn routes<P: Provider>(provider: P, shutdown: Arc<Notify>) -> tonic::transport::
     let (health_reporter, health) = tonic_health::server::health_reporter();
     // go-plugin's client pings service "plugin".
     tokio::spawn(async move {
-        health_reporter.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+        health_reporter
+            .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+            .await;
     });
     let provider = ProviderServer::new(ProviderService::new(provider))
         .max_decoding_message_size(MAX_MESSAGE)
         .max_encoding_message_size(MAX_MESSAGE);
     Server::builder()
         .add_service(provider)
-        .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(Controller { shutdown }))
+        .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(
+            Controller { shutdown },
+        ))
         .add_service(goplugin::grpc_stdio_server::GrpcStdioServer::new(Stdio))
         .add_service(health)
 }
@@ -157,9 +174,17 @@ fn routes<P: Provider>(provider: P, shutdown: Arc<Notify>) -> tonic::transport::
 /// A fresh 0700 directory for the socket, so only our user can connect.
 fn socket_dir() -> Result<PathBuf, ServeError> {
     use std::os::unix::fs::DirBuilderExt;
-    let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
-    let dir = base.join(format!("terraform-provider-duo-{}-{:08x}", std::process::id(), rand::random::<u32>()));
-    std::fs::DirBuilder::new().mode(0o700).recursive(true).create(&dir)?;
+    let base =
+        std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    let dir = base.join(format!(
+        "terraform-provider-duo-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .recursive(true)
+        .create(&dir)?;
     Ok(dir)
 }
 
@@ -183,11 +208,17 @@ fn ignore_sigint() {
 fn tls_config(client_pem: &str) -> Result<(rustls::ServerConfig, Vec<u8>), ServeError> {
     let tls = |e: &dyn std::fmt::Display| ServeError::Tls(e.to_string());
     let expected = CertificateDer::from_pem_slice(client_pem.as_bytes()).map_err(|e| tls(&e))?;
-    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).map_err(|e| tls(&e))?;
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).map_err(|e| tls(&e))?;
     let cert_der = generated.cert.der().to_vec();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(generated.signing_key.serialize_der()));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        generated.signing_key.serialize_der(),
+    ));
     let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = PinnedClientCert { expected, algs: crypto.signature_verification_algorithms };
+    let verifier = PinnedClientCert {
+        expected,
+        algs: crypto.signature_verification_algorithms,
+    };
     let mut config = rustls::ServerConfig::builder_with_provider(crypto)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls(&e))?
@@ -220,7 +251,9 @@ impl ClientCertVerifier for PinnedClientCert {
         if end_entity.as_ref() == self.expected.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("not the certificate Terraform announced".into()))
+            Err(rustls::Error::General(
+                "not the certificate Terraform announced".into(),
+            ))
         }
     }
 
@@ -259,7 +292,10 @@ struct Controller {
 
 #[tonic::async_trait]
 impl goplugin::grpc_controller_server::GrpcController for Controller {
-    async fn shutdown(&self, _: Request<goplugin::Empty>) -> Result<Response<goplugin::Empty>, Status> {
+    async fn shutdown(
+        &self,
+        _: Request<goplugin::Empty>,
+    ) -> Result<Response<goplugin::Empty>, Status> {
         self.shutdown.notify_one();
         Ok(Response::new(goplugin::Empty {}))
     }
@@ -269,7 +305,8 @@ impl goplugin::grpc_controller_server::GrpcController for Controller {
 /// go-plugin reads directly, so the stream stays open and empty.
 struct Stdio;
 
-type StdioStream = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<goplugin::StdioData, Status>> + Send>>;
+type StdioStream =
+    std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<goplugin::StdioData, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl goplugin::grpc_stdio_server::GrpcStdio for Stdio {

@@ -24,8 +24,8 @@ pub struct ProviderService<P: Provider> {
 struct Inner<P: Provider> {
     provider: P,
     provider_schema: Schema,
-    resources: HashMap<&'static str, (Box<dyn Resource<P::Client>>, Schema)>,
-    data_sources: HashMap<&'static str, (Box<dyn DataSource<P::Client>>, Schema)>,
+    resources: HashMap<&'static str, ResourceEntry<P::Client>>,
+    data_sources: HashMap<&'static str, DataSourceEntry<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
 }
 
@@ -59,14 +59,35 @@ impl<P: Provider> ProviderService<P> {
         }
     }
 
-    /// Every schema, for documentation generators and tests.
-    pub fn schemas(&self) -> (Schema, Vec<(&'static str, Schema)>, Vec<(&'static str, Schema)>) {
-        let mut r: Vec<_> = self.inner.resources.iter().map(|(k, (_, s))| (*k, s.clone())).collect();
-        let mut d: Vec<_> = self.inner.data_sources.iter().map(|(k, (_, s))| (*k, s.clone())).collect();
-        r.sort_by_key(|(k, _)| *k);
-        d.sort_by_key(|(k, _)| *k);
-        (self.inner.provider_schema.clone(), r, d)
+    /// Every schema, sorted by type name, for documentation generators and tests.
+    pub fn schemas(&self) -> Schemas {
+        let mut resources: Vec<_> = self
+            .inner
+            .resources
+            .iter()
+            .map(|(k, (_, s))| (*k, s.clone()))
+            .collect();
+        let mut data_sources: Vec<_> = self
+            .inner
+            .data_sources
+            .iter()
+            .map(|(k, (_, s))| (*k, s.clone()))
+            .collect();
+        resources.sort_by_key(|(k, _)| *k);
+        data_sources.sort_by_key(|(k, _)| *k);
+        Schemas {
+            provider: self.inner.provider_schema.clone(),
+            resources,
+            data_sources,
+        }
     }
+}
+
+/// All schemas of a provider.
+pub struct Schemas {
+    pub provider: Schema,
+    pub resources: Vec<(&'static str, Schema)>,
+    pub data_sources: Vec<(&'static str, Schema)>,
 }
 
 /// Responses that can carry diagnostics, so a panic can be reported in any of them.
@@ -97,7 +118,9 @@ with_diagnostics!(
 );
 
 /// Runs an RPC body in its own task; a panic becomes a diagnostic.
-async fn guarded<R: WithDiagnostics>(body: impl Future<Output = R> + Send + 'static) -> Result<Response<R>, Status> {
+async fn guarded<R: WithDiagnostics>(
+    body: impl Future<Output = R> + Send + 'static,
+) -> Result<Response<R>, Status> {
     match tokio::spawn(body).await {
         Ok(r) => Ok(Response::new(r)),
         Err(err) => {
@@ -128,7 +151,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         guarded(async move {
             pb::get_provider_schema::Response {
                 provider: Some(schema_to_proto(&inner.provider_schema)),
-                resource_schemas: inner.resources.iter().map(|(k, (_, s))| (k.to_string(), schema_to_proto(s))).collect(),
+                resource_schemas: inner
+                    .resources
+                    .iter()
+                    .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
+                    .collect(),
                 data_source_schemas: inner
                     .data_sources
                     .iter()
@@ -154,7 +181,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let mut resp = pb::validate_provider_config::Response::default();
             match decode_obj(req.get_ref().config.as_ref(), &inner.provider_schema) {
                 Ok(config) => {
-                    put_diags(&mut resp.diagnostics, &framework::validate_attributes(&inner.provider_schema, &config));
+                    put_diags(
+                        &mut resp.diagnostics,
+                        &framework::validate_attributes(&inner.provider_schema, &config),
+                    );
                     put_diags(&mut resp.diagnostics, &inner.provider.validate(&config));
                 }
                 Err(d) => resp.diagnostics.push(diag_to_proto(&d)),
@@ -179,7 +209,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     return resp;
                 }
             };
-            match inner.provider.configure(&config, &req.terraform_version).await {
+            match inner
+                .provider
+                .configure(&config, &req.terraform_version)
+                .await
+            {
                 Ok(client) => {
                     if let Ok(mut slot) = inner.client.write() {
                         *slot = Some(Arc::new(client));
@@ -266,7 +300,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let inner = self.inner.clone();
         guarded(async move {
             let req = req.into_inner();
-            let mut resp = pb::read_resource::Response { private: req.private.clone(), ..Default::default() };
+            let mut resp = pb::read_resource::Response {
+                private: req.private.clone(),
+                ..Default::default()
+            };
             match inner.read(&req).await {
                 Ok(state) => resp.new_state = Some(state),
                 Err(diags) => {
@@ -325,11 +362,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = req.into_inner();
             let mut resp = pb::import_resource_state::Response::default();
             match inner.import(&req).await {
-                Ok(state) => resp.imported_resources.push(pb::import_resource_state::ImportedResource {
-                    type_name: req.type_name,
-                    state: Some(state),
-                    ..Default::default()
-                }),
+                Ok(state) => {
+                    resp.imported_resources
+                        .push(pb::import_resource_state::ImportedResource {
+                            type_name: req.type_name,
+                            state: Some(state),
+                            ..Default::default()
+                        })
+                }
                 Err(diags) => put_diags(&mut resp.diagnostics, &diags),
             }
             resp
@@ -371,13 +411,19 @@ type DataSourceEntry<C> = (Box<dyn DataSource<C>>, Schema);
 impl<P: Provider> Inner<P> {
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Client>, Diagnostic> {
         self.resources.get(type_name).ok_or_else(|| {
-            Diagnostic::error("Unknown resource type", format!("This provider has no resource type {type_name:?}."))
+            Diagnostic::error(
+                "Unknown resource type",
+                format!("This provider has no resource type {type_name:?}."),
+            )
         })
     }
 
     fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry<P::Client>, Diagnostic> {
         self.data_sources.get(type_name).ok_or_else(|| {
-            Diagnostic::error("Unknown data source", format!("This provider has no data source {type_name:?}."))
+            Diagnostic::error(
+                "Unknown data source",
+                format!("This provider has no data source {type_name:?}."),
+            )
         })
     }
 
@@ -395,7 +441,10 @@ impl<P: Provider> Inner<P> {
         })
     }
 
-    fn upgrade(&self, req: &pb::upgrade_resource_state::Request) -> Result<pb::DynamicValue, Diagnostic> {
+    fn upgrade(
+        &self,
+        req: &pb::upgrade_resource_state::Request,
+    ) -> Result<pb::DynamicValue, Diagnostic> {
         let (_, schema) = self.resource(&req.type_name)?;
         if req.version > schema.version {
             return Err(Diagnostic::error(
@@ -407,22 +456,37 @@ impl<P: Provider> Inner<P> {
                 ),
             ));
         }
-        let raw = req.raw_state.as_ref().map(|r| r.json.as_slice()).unwrap_or_default();
+        let raw = req
+            .raw_state
+            .as_ref()
+            .map(|r| r.json.as_slice())
+            .unwrap_or_default();
         if raw.is_empty() {
             return Err(Diagnostic::error(
                 "Unsupported state format",
                 "The stored state has no JSON form (flatmap state from Terraform 0.11 is not supported).",
             ));
         }
-        let json: serde_json::Value = serde_json::from_slice(raw)
-            .map_err(|e| Diagnostic::error("Corrupt state", format!("The stored state is not JSON: {e}")))?;
+        let json: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
+            Diagnostic::error(
+                "Corrupt state",
+                format!("The stored state is not JSON: {e}"),
+            )
+        })?;
         let ty = schema.object_type();
-        let value = value::from_json(&json, &ty)
-            .map_err(|e| Diagnostic::error("Corrupt state", format!("The stored state does not fit the schema: {e}")))?;
+        let value = value::from_json(&json, &ty).map_err(|e| {
+            Diagnostic::error(
+                "Corrupt state",
+                format!("The stored state does not fit the schema: {e}"),
+            )
+        })?;
         Ok(encode(&value, &ty))
     }
 
-    async fn read(&self, req: &pb::read_resource::Request) -> Result<pb::DynamicValue, Diagnostics> {
+    async fn read(
+        &self,
+        req: &pb::read_resource::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
         let state = decode_obj(req.current_state.as_ref(), schema)?;
@@ -431,7 +495,10 @@ impl<P: Provider> Inner<P> {
         Ok(encode_checked(&value, schema)?)
     }
 
-    fn plan(&self, req: &pb::plan_resource_change::Request) -> Result<(pb::DynamicValue, Vec<AttrPath>), Diagnostics> {
+    fn plan(
+        &self,
+        req: &pb::plan_resource_change::Request,
+    ) -> Result<(pb::DynamicValue, Vec<AttrPath>), Diagnostics> {
         let (_, schema) = self.resource(&req.type_name)?;
         let ty = schema.object_type();
         let proposed = decode(req.proposed_new_state.as_ref(), &ty)?;
@@ -446,7 +513,10 @@ impl<P: Provider> Inner<P> {
         Ok((encode(&p.planned.into_value(), &ty), p.requires_replace))
     }
 
-    async fn apply(&self, req: &pb::apply_resource_change::Request) -> (Option<pb::DynamicValue>, Diagnostics) {
+    async fn apply(
+        &self,
+        req: &pb::apply_resource_change::Request,
+    ) -> (Option<pb::DynamicValue>, Diagnostics) {
         let prior_dv = req.prior_state.clone();
         let entry = match self.resource(&req.type_name) {
             Ok(e) => e,
@@ -458,7 +528,8 @@ impl<P: Provider> Inner<P> {
             Ok(c) => c,
             Err(d) => return (prior_dv, d.into()),
         };
-        let decoded = decode(req.prior_state.as_ref(), &ty).and_then(|p| Ok((p, decode(req.planned_state.as_ref(), &ty)?)));
+        let decoded = decode(req.prior_state.as_ref(), &ty)
+            .and_then(|p| Ok((p, decode(req.planned_state.as_ref(), &ty)?)));
         let (prior, planned) = match decoded {
             Ok((p, n)) => (Obj::from_value(p), Obj::from_value(n)),
             Err(d) => return (prior_dv, d.into()),
@@ -489,14 +560,20 @@ impl<P: Provider> Inner<P> {
         }
     }
 
-    async fn import(&self, req: &pb::import_resource_state::Request) -> Result<pb::DynamicValue, Diagnostics> {
+    async fn import(
+        &self,
+        req: &pb::import_resource_state::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
         let state = r.import(&client, &req.id).await?;
         Ok(encode_checked(&state.into_value(), schema)?)
     }
 
-    async fn read_data(&self, req: &pb::read_data_source::Request) -> Result<pb::DynamicValue, Diagnostics> {
+    async fn read_data(
+        &self,
+        req: &pb::read_data_source::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
         let (ds, schema) = self.data_source(&req.type_name)?;
         let client = self.configured()?;
         let config = decode_obj(req.config.as_ref(), schema)?;
@@ -507,14 +584,20 @@ impl<P: Provider> Inner<P> {
 
 fn decode(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostic> {
     let bad = |e: value::CodecError| {
-        Diagnostic::error("Unreadable value from Terraform", format!("The provider could not decode a value: {e}"))
+        Diagnostic::error(
+            "Unreadable value from Terraform",
+            format!("The provider could not decode a value: {e}"),
+        )
     };
     match dv {
         None => Ok(Value::Null),
         Some(dv) if !dv.msgpack.is_empty() => value::from_msgpack(&dv.msgpack, ty).map_err(bad),
         Some(dv) if !dv.json.is_empty() => {
-            let json: serde_json::Value = serde_json::from_slice(&dv.json)
-                .map_err(|e| bad(value::CodecError { message: e.to_string() }))?;
+            let json: serde_json::Value = serde_json::from_slice(&dv.json).map_err(|e| {
+                bad(value::CodecError {
+                    message: e.to_string(),
+                })
+            })?;
             value::from_json(&json, ty).map_err(bad)
         }
         Some(_) => Ok(Value::Null),
@@ -527,7 +610,10 @@ fn decode_obj(dv: Option<&pb::DynamicValue>, schema: &Schema) -> Result<Obj, Dia
 }
 
 fn encode(v: &Value, ty: &Type) -> pb::DynamicValue {
-    pb::DynamicValue { msgpack: value::to_msgpack(v, ty), json: Vec::new() }
+    pb::DynamicValue {
+        msgpack: value::to_msgpack(v, ty),
+        json: Vec::new(),
+    }
 }
 
 /// Encodes a state, refusing one that still holds unknowns (a provider bug Terraform would
@@ -572,7 +658,10 @@ fn path_to_proto(p: &AttrPath) -> pb::AttributePath {
 }
 
 pub(crate) fn schema_to_proto(s: &Schema) -> pb::Schema {
-    pb::Schema { version: s.version, block: Some(block_to_proto(s)) }
+    pb::Schema {
+        version: s.version,
+        block: Some(block_to_proto(s)),
+    }
 }
 
 fn block_to_proto(s: &Schema) -> pb::schema::Block {

@@ -34,7 +34,12 @@ impl Type {
             Type::Map(e) => J::Array(vec![J::from("map"), e.to_json()]),
             Type::Object(attrs) => J::Array(vec![
                 J::from("object"),
-                J::Object(attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect()),
+                J::Object(
+                    attrs
+                        .iter()
+                        .map(|(k, t)| (k.clone(), t.to_json()))
+                        .collect(),
+                ),
             ]),
         }
     }
@@ -86,11 +91,20 @@ impl Number {
         }
     }
 
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+
     fn parse(text: &str) -> Option<Number> {
-        text.parse::<i64>()
-            .map(Number::Int)
-            .ok()
-            .or_else(|| text.parse::<f64>().ok().filter(|f| f.is_finite()).map(Number::Float))
+        text.parse::<i64>().map(Number::Int).ok().or_else(|| {
+            text.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Number::Float)
+        })
     }
 }
 
@@ -121,7 +135,9 @@ impl PartialEq for Value {
             (String(a), String(b)) => a == b,
             (List(a), List(b)) => a == b,
             (Set(a), Set(b)) => {
-                a.len() == b.len() && a.iter().all(|x| b.contains(x)) && b.iter().all(|y| a.contains(y))
+                a.len() == b.len()
+                    && a.iter().all(|x| b.contains(x))
+                    && b.iter().all(|y| a.contains(y))
             }
             (Map(a), Map(b)) | (Object(a), Object(b)) => a == b,
             _ => false,
@@ -215,7 +231,9 @@ pub struct CodecError {
 
 impl CodecError {
     fn new(message: impl Into<String>) -> CodecError {
-        CodecError { message: message.into() }
+        CodecError {
+            message: message.into(),
+        }
     }
 
     fn at(self, step: &str) -> CodecError {
@@ -305,7 +323,9 @@ fn decode_items(items: Vec<rmpv::Value>, elem: &Type) -> Result<Vec<Value>, Code
 
 fn key_string(key: rmpv::Value) -> Result<String, CodecError> {
     match key {
-        rmpv::Value::String(s) => s.into_str().ok_or_else(|| CodecError::new("key is not UTF-8")),
+        rmpv::Value::String(s) => s
+            .into_str()
+            .ok_or_else(|| CodecError::new("key is not UTF-8")),
         other => Err(CodecError::new(format!("map key {other} is not a string"))),
     }
 }
@@ -337,7 +357,11 @@ fn to_rmpv(value: &Value, ty: &Type) -> rmpv::Value {
         }
         Value::Map(m) => {
             let e = elem(ty);
-            M::Map(m.iter().map(|(k, v)| (M::from(k.as_str()), to_rmpv(v, &e))).collect())
+            M::Map(
+                m.iter()
+                    .map(|(k, v)| (M::from(k.as_str()), to_rmpv(v, &e)))
+                    .collect(),
+            )
         }
         Value::Object(m) => M::Map(
             m.iter()
@@ -390,7 +414,10 @@ pub fn from_json(json: &serde_json::Value, ty: &Type) -> Result<Value, CodecErro
                 })
                 .collect::<Result<_, CodecError>>()?,
         )),
-        (other, ty) => Err(CodecError::new(format!("expected {}, got JSON {other}", ty.to_json()))),
+        (other, ty) => Err(CodecError::new(format!(
+            "expected {}, got JSON {other}",
+            ty.to_json()
+        ))),
     }
 }
 
@@ -428,8 +455,14 @@ mod tests {
             ("name".to_owned(), Value::from("eng")),
             ("count".to_owned(), Value::from(3)),
             ("on".to_owned(), Value::Bool(true)),
-            ("tags".to_owned(), Value::Set(vec![Value::from("a"), Value::from("b")])),
-            ("labels".to_owned(), Value::Map(BTreeMap::from([("k".to_owned(), Value::from("v"))]))),
+            (
+                "tags".to_owned(),
+                Value::Set(vec![Value::from("a"), Value::from("b")]),
+            ),
+            (
+                "labels".to_owned(),
+                Value::Map(BTreeMap::from([("k".to_owned(), Value::from("v"))])),
+            ),
         ])));
         check_round_trip(Value::Object(BTreeMap::from([
             ("name".to_owned(), Value::Unknown),
@@ -442,14 +475,23 @@ mod tests {
 
     #[test]
     fn unknown_is_written_as_fixext1_code_zero() {
-        assert_eq!(to_msgpack(&Value::Unknown, &Type::String), vec![0xd4, 0x00, 0x00]);
+        assert_eq!(
+            to_msgpack(&Value::Unknown, &Type::String),
+            vec![0xd4, 0x00, 0x00]
+        );
     }
 
     #[test]
     fn any_extension_code_reads_as_unknown() {
         // fixext2 with code 12 (a refined unknown) and a two-byte payload
-        assert_eq!(from_msgpack(&[0xd5, 0x0c, 0x81, 0x01], &Type::String), Ok(Value::Unknown));
-        assert_eq!(from_msgpack(&[0xd4, 0x00, 0x00], &Type::Number), Ok(Value::Unknown));
+        assert_eq!(
+            from_msgpack(&[0xd5, 0x0c, 0x81, 0x01], &Type::String),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            from_msgpack(&[0xd4, 0x00, 0x00], &Type::Number),
+            Ok(Value::Unknown)
+        );
     }
 
     #[test]
@@ -468,7 +510,9 @@ mod tests {
     #[test]
     fn missing_object_attributes_decode_as_null_and_extra_ones_are_dropped() {
         let json = serde_json::json!({"name": "eng", "removed_attribute": 1});
-        let Ok(Value::Object(o)) = from_json(&json, &obj_type()) else { panic!("not an object") };
+        let Ok(Value::Object(o)) = from_json(&json, &obj_type()) else {
+            panic!("not an object")
+        };
         assert_eq!(o["name"], Value::from("eng"));
         assert_eq!(o["count"], Value::Null);
         assert!(!o.contains_key("removed_attribute"));
@@ -478,7 +522,10 @@ mod tests {
     fn mismatched_types_are_errors_with_a_path() {
         let json = serde_json::json!({"name": 5});
         let err = from_json(&json, &obj_type()).err().map(|e| e.message);
-        assert_eq!(err.as_deref(), Some("name: expected \"string\", got JSON 5"));
+        assert_eq!(
+            err.as_deref(),
+            Some("name: expected \"string\", got JSON 5")
+        );
     }
 
     #[test]
@@ -495,8 +542,14 @@ mod tests {
 
     #[test]
     fn type_json_is_compact() {
-        let t = Type::List(Box::new(Type::Object(BTreeMap::from([("a".to_owned(), Type::Number)]))));
-        assert_eq!(t.to_json().to_string(), r#"["list",["object",{"a":"number"}]]"#);
+        let t = Type::List(Box::new(Type::Object(BTreeMap::from([(
+            "a".to_owned(),
+            Type::Number,
+        )]))));
+        assert_eq!(
+            t.to_json().to_string(),
+            r#"["list",["object",{"a":"number"}]]"#
+        );
         assert_eq!(Type::from_json(&t.to_json()), Ok(t));
     }
 }

@@ -14,7 +14,12 @@ use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Valid
 pub struct Group;
 
 pub const STATUSES: &[&str] = &["active", "bypass", "disabled"];
-const SWITCHES: [&str; 4] = ["push_enabled", "sms_enabled", "voice_enabled", "mobile_otp_enabled"];
+const SWITCHES: [&str; 4] = [
+    "push_enabled",
+    "sms_enabled",
+    "voice_enabled",
+    "mobile_otp_enabled",
+];
 
 impl Group {
     pub fn schema() -> Schema {
@@ -68,7 +73,12 @@ pub fn to_state(g: &duo::Group) -> Obj {
         .with("name", g.name.as_str())
         .with("desc", g.desc.clone().unwrap_or_default())
         .with("status", Value::opt_string(g.status.clone()));
-    for (name, value) in SWITCHES.iter().zip([g.push_enabled, g.sms_enabled, g.voice_enabled, g.mobile_otp_enabled]) {
+    for (name, value) in SWITCHES.iter().zip([
+        g.push_enabled,
+        g.sms_enabled,
+        g.voice_enabled,
+        g.mobile_otp_enabled,
+    ]) {
         o.set(name, value.map_or(Value::Null, Value::Bool));
     }
     o
@@ -97,27 +107,35 @@ impl Resource<duo::Client> for Group {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let created = duo.create_group(&to_params(plan)).await.map_err(|e| diagnose(Op::new(Action::Create, "group"), &e))?;
+        let created = duo
+            .create_group(&to_params(plan))
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Create, "group"), &e))?;
         Ok(to_state(&created))
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let id = state.str("id").unwrap_or_default();
-        let found = duo::gone_is_none(duo.get_group(id).await).map_err(|e| diagnose(Op::new(Action::Read, "group"), &e))?;
+        let found = duo::gone_is_none(duo.get_group(id).await)
+            .map_err(|e| diagnose(Op::new(Action::Read, "group"), &e))?;
         Ok(found.as_ref().map(to_state))
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let id = prior.str("id").unwrap_or_default();
-        let updated =
-            duo.modify_group(id, &to_params(plan)).await.map_err(|e| diagnose(Op::new(Action::Update, "group"), &e))?;
+        let updated = duo
+            .modify_group(id, &to_params(plan))
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Update, "group"), &e))?;
         Ok(to_state(&updated))
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         let id = state.str("id").unwrap_or_default();
         match duo.delete_group(id).await {
-            Err(e) if !e.is_not_found() => Err(diagnose(Op::new(Action::Delete, "group"), &e).into()),
+            Err(e) if !e.is_not_found() => {
+                Err(diagnose(Op::new(Action::Delete, "group"), &e).into())
+            }
             _ => Ok(()),
         }
     }
@@ -148,7 +166,9 @@ mod tests {
 
     #[test]
     fn unknown_switches_are_not_sent() {
-        let plan = Obj::default().with("name", "eng").with("push_enabled", Value::Unknown);
+        let plan = Obj::default()
+            .with("name", "eng")
+            .with("push_enabled", Value::Unknown);
         assert_eq!(to_params(&plan).push_enabled, None);
     }
 }

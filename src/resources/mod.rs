@@ -71,14 +71,22 @@ pub fn diagnose(op: Op, err: &duo::Error) -> Diagnostic {
                 op.grant()
             ),
         ),
-        duo::Error::Api { status: 400, detail: Some(field), message, .. } => Diagnostic::error(
+        duo::Error::Api {
+            status: 400,
+            detail: Some(field),
+            message,
+            ..
+        } => Diagnostic::error(
             summary,
             format!("Duo rejected `{field}`: {message}. {err}. Correct the value and run again."),
         )
         .at(AttrPath::root(field)),
         duo::Error::Api { status: 404, .. } => Diagnostic::error(
             summary,
-            format!("Duo has no such {}: {err}. It may have been deleted outside Terraform; run `terraform refresh` or remove it from the configuration.", op.what),
+            format!(
+                "Duo has no such {}: {err}. It may have been deleted outside Terraform; run `terraform refresh` or remove it from the configuration.",
+                op.what
+            ),
         ),
         duo::Error::Api { status: 429, .. } => Diagnostic::error(
             summary,
@@ -90,9 +98,14 @@ pub fn diagnose(op: Op, err: &duo::Error) -> Diagnostic {
         ),
         duo::Error::Api { status, .. } if *status >= 500 => Diagnostic::error(
             summary,
-            format!("Duo had a server error: {err}. Run again; if it persists, check status.duo.com."),
+            format!(
+                "Duo had a server error: {err}. Run again; if it persists, check status.duo.com."
+            ),
         ),
-        duo::Error::Stopped { .. } => Diagnostic::error(summary, format!("{err}. Nothing was changed by this request.")),
+        duo::Error::Stopped { .. } => Diagnostic::error(
+            summary,
+            format!("{err}. Nothing was changed by this request."),
+        ),
         other => Diagnostic::error(summary, other.to_string()),
     }
 }
@@ -115,14 +128,21 @@ mod tests {
     fn a_missing_grant_names_the_permission_to_enable() {
         let d = diagnose(Op::new(Action::Create, "group"), &api(403, 40301, None));
         assert_eq!(d.summary, "Cannot create group");
-        assert!(d.detail.contains("\"Grant write resource\""), "{}", d.detail);
+        assert!(
+            d.detail.contains("\"Grant write resource\""),
+            "{}",
+            d.detail
+        );
         let d = diagnose(Op::new(Action::Read, "group"), &api(403, 40301, None));
         assert!(d.detail.contains("\"Grant read resource\""), "{}", d.detail);
     }
 
     #[test]
     fn a_rejected_parameter_points_at_its_attribute() {
-        let d = diagnose(Op::new(Action::Update, "group"), &api(400, 40002, Some("name")));
+        let d = diagnose(
+            Op::new(Action::Update, "group"),
+            &api(400, 40002, Some("name")),
+        );
         assert_eq!(d.path, Some(AttrPath::root("name")));
         assert!(d.detail.starts_with("Duo rejected `name`"), "{}", d.detail);
     }
