@@ -7,6 +7,7 @@
     reason = "tests fail loudly by design"
 )]
 
+mod examples;
 mod group;
 mod harness;
 mod provider;
