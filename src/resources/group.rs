@@ -50,8 +50,7 @@ impl Group {
                      authenticate).",
                 ),
         );
-        for switch in SWITCHES {
-            let factor = switch.trim_end_matches("_enabled").replace('_', " ");
+        for (switch, factor) in SWITCHES.iter().zip(FACTORS) {
             s = s.attr(
                 Attribute::bool(switch)
                     .optional_computed()

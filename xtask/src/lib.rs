@@ -1,0 +1,139 @@
+//! The Registry docs (`docs/`), generated from the provider's own schemas and `examples/`, in
+//! tfplugindocs' layout. Descriptions live on the schema, so docs and editor hovers cannot
+//! disagree; a test regenerates in memory and fails when `docs/` is stale.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use terraform_provider_duo::plugin::{Attribute, Mode, ProviderService, Schema, Type};
+use terraform_provider_duo::provider::DuoProvider;
+
+/// Every docs page: its path under the repository root and its content.
+pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
+    let schemas = ProviderService::new(DuoProvider).schemas();
+    let mut pages = vec![(PathBuf::from("docs/index.md"), index(root, &schemas.provider))];
+    for (name, schema) in &schemas.resources {
+        pages.push((
+            PathBuf::from(format!("docs/resources/{}.md", short(name))),
+            page(root, name, "Resource", schema, "resources", "resource.tf"),
+        ));
+    }
+    for (name, schema) in &schemas.data_sources {
+        pages.push((
+            PathBuf::from(format!("docs/data-sources/{}.md", short(name))),
+            page(root, name, "Data Source", schema, "data-sources", "data-source.tf"),
+        ));
+    }
+    pages
+}
+
+/// Pages whose file content differs from what `render` produces.
+pub fn stale(root: &Path) -> Vec<PathBuf> {
+    render(root)
+        .into_iter()
+        .filter(|(path, text)| std::fs::read_to_string(root.join(path)).ok().as_deref() != Some(text.as_str()))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+fn short(type_name: &str) -> &str {
+    type_name.strip_prefix("duo_").unwrap_or(type_name)
+}
+
+fn read(root: &Path, rel: &str) -> Option<String> {
+    std::fs::read_to_string(root.join(rel)).ok()
+}
+
+fn front_matter(title: &str, description: &str) -> String {
+    let first = description.split(". ").next().unwrap_or(description).trim_end_matches('.');
+    format!("---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-\n  {first}.\n---\n\n")
+}
+
+fn index(root: &Path, provider: &Schema) -> String {
+    let mut out = front_matter("Duo Provider", &provider.description);
+    let _ = writeln!(out, "# Duo Provider\n\n{}\n", provider.description);
+    if let Some(example) = read(root, "examples/provider/provider.tf") {
+        let _ = writeln!(out, "## Example Usage\n\n```terraform\n{}```\n", example);
+    }
+    out.push_str(&schema_markdown(provider));
+    if let Some(extra) = read(root, "templates/index.md") {
+        let _ = write!(out, "\n{extra}");
+    }
+    out
+}
+
+fn page(root: &Path, name: &str, kind: &str, schema: &Schema, dir: &str, file: &str) -> String {
+    let mut out = front_matter(&format!("{name} {kind} - terraform-provider-duo"), &schema.description);
+    let _ = writeln!(out, "# {name} ({kind})\n\n{}\n", schema.description);
+    if let Some(example) = read(root, &format!("examples/{dir}/{name}/{file}")) {
+        let _ = writeln!(out, "## Example Usage\n\n```terraform\n{example}```\n");
+    }
+    out.push_str(&schema_markdown(schema));
+    if let Some(import) = read(root, &format!("examples/{dir}/{name}/import.sh")) {
+        let _ = writeln!(out, "\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{import}```");
+    }
+    if let Some(extra) = read(root, &format!("templates/{dir}/{}.md", short(name))) {
+        let _ = write!(out, "\n{extra}");
+    }
+    out
+}
+
+fn schema_markdown(schema: &Schema) -> String {
+    let mut out = String::from("## Schema\n");
+    let sections: [(&str, &dyn Fn(&Attribute) -> bool); 3] = [
+        ("Required", &|a| a.mode == Mode::Required),
+        ("Optional", &|a| matches!(a.mode, Mode::Optional | Mode::OptionalComputed)),
+        ("Read-Only", &|a| a.mode == Mode::Computed),
+    ];
+    for (title, pick) in sections {
+        let mut attrs: Vec<&Attribute> = schema.attributes.iter().filter(|a| pick(a)).collect();
+        if attrs.is_empty() {
+            continue;
+        }
+        attrs.sort_by(|a, b| a.name.cmp(&b.name));
+        let _ = writeln!(out, "\n### {title}\n");
+        for a in attrs {
+            let sensitive = if a.sensitive { ", Sensitive" } else { "" };
+            let _ = writeln!(out, "- `{}` ({}{sensitive}) {}", a.name, type_name(&a.ty), a.full_description());
+        }
+    }
+    out
+}
+
+fn type_name(t: &Type) -> String {
+    match t {
+        Type::String => "String".into(),
+        Type::Number => "Number".into(),
+        Type::Bool => "Boolean".into(),
+        Type::Dynamic => "Dynamic".into(),
+        Type::List(e) => format!("List of {}", type_name(e)),
+        Type::Set(e) => format!("Set of {}", type_name(e)),
+        Type::Map(e) => format!("Map of {}", type_name(e)),
+        Type::Object(_) => "Object".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn docs_are_up_to_date() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let stale = super::stale(&root);
+        assert!(
+            stale.is_empty(),
+            "these docs pages are not up to date: {stale:?}\nNOTE: run `cargo run -p xtask -- docs` and commit the updated files"
+        );
+    }
+
+    #[test]
+    fn every_resource_and_data_source_has_a_page_with_an_example() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for (path, text) in super::render(&root) {
+            if path.starts_with("docs/resources") || path.starts_with("docs/data-sources") {
+                assert!(text.contains("## Example Usage"), "{} has no example", path.display());
+            }
+        }
+    }
+}
