@@ -20,6 +20,8 @@ const SWITCHES: [&str; 4] = [
     "voice_enabled",
     "mobile_otp_enabled",
 ];
+/// What each switch allows, for the docs.
+const FACTORS: [&str; 4] = ["Duo Push", "SMS passcodes", "phone callback", "Duo Mobile passcodes"];
 
 impl Group {
     pub fn schema() -> Schema {
