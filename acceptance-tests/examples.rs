@@ -6,12 +6,19 @@ use std::path::Path;
 use crate::harness::Harness;
 
 fn examples(kind: &str, file: &str) -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(kind);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(kind);
     let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.join(file).is_file())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(p.join(file)).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(p.join(file)).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     assert!(!out.is_empty(), "no examples in {}", dir.display());
@@ -23,7 +30,10 @@ fn apply_each(kind: &str, file: &str) {
         let h = Harness::start(&format!("example_{kind}_{name}"));
         h.apply(&hcl);
         h.destroy();
-        assert!(h.tenant()["groups"].as_array().unwrap().is_empty(), "{name}: destroy left objects behind");
+        assert!(
+            h.tenant()["groups"].as_array().unwrap().is_empty(),
+            "{name}: destroy left objects behind"
+        );
     }
 }
 
@@ -40,7 +50,10 @@ fn every_data_source_example_applies_and_replans_empty() {
 #[test]
 fn the_quickstart_configuration_applies_and_replans_empty() {
     let mut h = Harness::start("example_quickstart");
-    let hcl = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/main.tf")).unwrap();
+    let hcl = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/main.tf"),
+    )
+    .unwrap();
     // The quickstart has its own terraform and provider blocks; credentials come from the
     // environment, as in examples/quickstart/run.sh.
     let body = hcl.split("provider \"duo\" {}").nth(1).unwrap().to_owned();

@@ -189,6 +189,7 @@ fn client_config(host: &str, ikey: &str, skey: &str, config: &Obj) -> duo::Confi
             .i64("max_retries")
             .unwrap_or(DEFAULT_MAX_RETRIES)
             .clamp(0, 10) as u32,
+        retry_base: Duration::from_secs(1),
         rate_scale: scale.max(0.0),
         user_agent: format!("terraform-provider-duo/{}", env!("CARGO_PKG_VERSION")),
     }

@@ -1,6 +1,12 @@
 //! The `duo-emulator` binary as users run it: the fixed stdout line, the stats endpoint, seed
 //! files, bad flags, and requests signed by Duo's official Python client.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly by design"
+)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -26,15 +32,25 @@ fn start(args: &[&str]) -> Running {
         .spawn()
         .expect("start duo-emulator");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read the first line");
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("first line was {line:?}")).to_owned();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read the first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("first line was {line:?}"))
+        .to_owned();
     Running { child, addr }
 }
 
 /// A bare HTTP/1.1 request, so this test depends on nothing but std.
 fn http(addr: &str, method: &str, path: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").expect("send");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .expect("send");
     let mut out = String::new();
     s.read_to_string(&mut out).expect("read");
     out
@@ -47,7 +63,10 @@ fn it_prints_one_line_serves_stats_and_resets_them() {
     assert!(unsigned.starts_with("HTTP/1.1 401"), "{unsigned}");
     assert!(unsigned.contains("\"code\":40101"), "{unsigned}");
     let stats = http(&emu.addr, "GET", "/_emulator/stats");
-    assert!(stats.contains(r#""total":1"#) && stats.contains(r#""GET /admin/v1/groups":1"#), "{stats}");
+    assert!(
+        stats.contains(r#""total":1"#) && stats.contains(r#""GET /admin/v1/groups":1"#),
+        "{stats}"
+    );
     http(&emu.addr, "POST", "/_emulator/stats/reset");
     let stats = http(&emu.addr, "GET", "/_emulator/stats");
     assert!(stats.contains(r#""total":0"#), "{stats}");
@@ -58,10 +77,17 @@ fn a_seed_file_becomes_the_tenant() {
     let dir = std::env::temp_dir().join(format!("duo-emulator-seed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let seed = dir.join("seed.json");
-    std::fs::write(&seed, r#"{"groups": [{"name": "ops"}], "users": [{"username": "alice", "groups": ["ops"]}]}"#).expect("seed");
+    std::fs::write(
+        &seed,
+        r#"{"groups": [{"name": "ops"}], "users": [{"username": "alice", "groups": ["ops"]}]}"#,
+    )
+    .expect("seed");
     let emu = start(&["--seed", seed.to_str().expect("utf-8 path")]);
     let tenant = http(&emu.addr, "GET", "/_emulator/tenant");
-    assert!(tenant.contains(r#""name":"ops""#) && tenant.contains(r#""username":"alice""#), "{tenant}");
+    assert!(
+        tenant.contains(r#""name":"ops""#) && tenant.contains(r#""username":"alice""#),
+        "{tenant}"
+    );
 }
 
 #[test]
@@ -79,13 +105,23 @@ fn requests_signed_by_duos_official_python_client_verify() {
     let emu = start(&[]);
     let port = emu.addr.rsplit(':').next().expect("port").to_owned();
     let out = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/official_client.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/official_client.py"
+        ))
         .env("DUO_EMULATOR_PORT", port)
         .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
         .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
         .output()
         .expect("run python3 (needed for this test)");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "the official client failed against the emulator:\n{text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "the official client failed against the emulator:\n{text}"
+    );
     assert!(text.contains("official client: ok"), "{text}");
 }

@@ -24,6 +24,8 @@ pub struct Config {
     pub timeout: Duration,
     /// How often a rate-limited request is retried (Duo's schedule allows 6).
     pub max_retries: u32,
+    /// The first retry's wait; each further one doubles it (Duo's clients use 1 s).
+    pub retry_base: Duration,
     /// Multiplies Duo's published per-minute limits for client-side pacing; 0 disables it.
     pub rate_scale: f64,
     pub user_agent: String,
@@ -107,6 +109,7 @@ pub struct Client {
     ikey: String,
     skey: String,
     max_retries: u32,
+    retry_base: Duration,
     limiter: Limiter,
     stopping: AtomicBool,
     stop: Notify,
@@ -149,6 +152,7 @@ impl Client {
             ikey: config.ikey.clone(),
             skey: config.skey.clone(),
             max_retries: config.max_retries,
+            retry_base: config.retry_base,
             limiter: Limiter::new(config.rate_scale),
             stopping: AtomicBool::new(false),
             stop: Notify::new(),
@@ -235,8 +239,9 @@ impl Client {
                     return outcome
                         .and_then(|(status, body)| envelope(method, path, status, &body));
                 }
-                Next::RetryAfter(wait) => {
-                    let jitter = Duration::from_millis(rand::random_range(0..1000));
+                Next::RetryAfter(steps) => {
+                    let wait = self.retry_base * steps;
+                    let jitter = self.retry_base.mul_f64(rand::random::<f64>());
                     tracing::debug!(method, path, attempt, ?wait, "retrying Duo request");
                     if !self.pause(wait + jitter).await {
                         return Err(Error::Stopped {

@@ -26,12 +26,13 @@ pub enum Attempt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
     Done,
-    /// Wait this long (before jitter), then send again.
-    RetryAfter(Duration),
+    /// Wait this many units of the base backoff (plus jitter), then send again.
+    RetryAfter(u32),
 }
 
-/// Duo's official schedule: 1, 2, 4, 8, 16, 32 s (+ up to 1 s jitter), so at most 7 attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(32);
+/// Duo's official schedule: 1, 2, 4, 8, 16, 32 s (+ up to 1 s jitter), so at most 7 attempts;
+/// the wait stops doubling at 2^5 units.
+const MAX_BACKOFF_SHIFT: u32 = 5;
 
 /// Server errors and lost answers are retried this often at most: they are rarely rate
 /// related, and Terraform's user is waiting.
@@ -49,8 +50,7 @@ pub fn after(outcome: Attempt, attempt: u32, idempotent: bool, max_retries: u32)
     if attempt >= limit {
         return Next::Done;
     }
-    let wait = Duration::from_secs(1u64 << attempt.min(5));
-    Next::RetryAfter(wait.min(MAX_BACKOFF))
+    Next::RetryAfter(1 << attempt.min(MAX_BACKOFF_SHIFT))
 }
 
 /// Duo's rate classes (per account, per minute, from Duo staff's published defaults).
@@ -82,6 +82,10 @@ impl RateClass {
     }
 }
 
+/// The share of Duo's limits the client allows itself: room for clock differences between
+/// our buckets and Duo's, and for other tools sharing the account.
+pub const HEADROOM: f64 = 0.9;
+
 /// Token buckets, one per rate class, so that a large plan paces itself under Duo's limits
 /// instead of provoking 429 storms. `scale` multiplies every limit; 0 turns pacing off.
 pub struct Limiter {
@@ -107,7 +111,7 @@ impl Limiter {
         if self.scale <= 0.0 {
             return;
         }
-        let capacity = class.per_minute() * self.scale;
+        let capacity = class.per_minute() * self.scale * HEADROOM;
         let per_sec = capacity / 60.0;
         loop {
             let wait = {
@@ -137,7 +141,7 @@ mod tests {
 
     fn check(outcome: Attempt, attempt: u32, idempotent: bool, want: Option<u64>) {
         let got = after(outcome, attempt, idempotent, 6);
-        let want = want.map_or(Next::Done, |s| Next::RetryAfter(Duration::from_secs(s)));
+        let want = want.map_or(Next::Done, |s| Next::RetryAfter(s as u32));
         assert_eq!(
             got, want,
             "{outcome:?} attempt {attempt} idempotent {idempotent}"
@@ -172,7 +176,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_limiter_paces_beyond_the_burst() {
-        let limiter = Limiter::new(1.0 / 60.0); // 300/min * 1/60 = 5 per minute
+        let limiter = Limiter::new(1.0 / 54.0); // 300/min * 0.9 / 54 = 5 per minute
         let start = Instant::now();
         for _ in 0..5 {
             limiter.acquire(RateClass::Modify).await;

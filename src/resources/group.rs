@@ -21,7 +21,12 @@ const SWITCHES: [&str; 4] = [
     "mobile_otp_enabled",
 ];
 /// What each switch allows, for the docs.
-const FACTORS: [&str; 4] = ["Duo Push", "SMS passcodes", "phone callback", "Duo Mobile passcodes"];
+const FACTORS: [&str; 4] = [
+    "Duo Push",
+    "SMS passcodes",
+    "phone callback",
+    "Duo Mobile passcodes",
+];
 
 impl Group {
     pub fn schema() -> Schema {

@@ -11,7 +11,10 @@ use terraform_provider_duo::provider::DuoProvider;
 /// Every docs page: its path under the repository root and its content.
 pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
     let schemas = ProviderService::new(DuoProvider).schemas();
-    let mut pages = vec![(PathBuf::from("docs/index.md"), index(root, &schemas.provider))];
+    let mut pages = vec![(
+        PathBuf::from("docs/index.md"),
+        index(root, &schemas.provider),
+    )];
     for (name, schema) in &schemas.resources {
         pages.push((
             PathBuf::from(format!("docs/resources/{}.md", short(name))),
@@ -21,7 +24,14 @@ pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
     for (name, schema) in &schemas.data_sources {
         pages.push((
             PathBuf::from(format!("docs/data-sources/{}.md", short(name))),
-            page(root, name, "Data Source", schema, "data-sources", "data-source.tf"),
+            page(
+                root,
+                name,
+                "Data Source",
+                schema,
+                "data-sources",
+                "data-source.tf",
+            ),
         ));
     }
     pages
@@ -31,7 +41,9 @@ pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
 pub fn stale(root: &Path) -> Vec<PathBuf> {
     render(root)
         .into_iter()
-        .filter(|(path, text)| std::fs::read_to_string(root.join(path)).ok().as_deref() != Some(text.as_str()))
+        .filter(|(path, text)| {
+            std::fs::read_to_string(root.join(path)).ok().as_deref() != Some(text.as_str())
+        })
         .map(|(path, _)| path)
         .collect()
 }
@@ -45,7 +57,11 @@ fn read(root: &Path, rel: &str) -> Option<String> {
 }
 
 fn front_matter(title: &str, description: &str) -> String {
-    let first = description.split(". ").next().unwrap_or(description).trim_end_matches('.');
+    let first = description
+        .split(". ")
+        .next()
+        .unwrap_or(description)
+        .trim_end_matches('.');
     format!("---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-\n  {first}.\n---\n\n")
 }
 
@@ -63,14 +79,20 @@ fn index(root: &Path, provider: &Schema) -> String {
 }
 
 fn page(root: &Path, name: &str, kind: &str, schema: &Schema, dir: &str, file: &str) -> String {
-    let mut out = front_matter(&format!("{name} {kind} - terraform-provider-duo"), &schema.description);
+    let mut out = front_matter(
+        &format!("{name} {kind} - terraform-provider-duo"),
+        &schema.description,
+    );
     let _ = writeln!(out, "# {name} ({kind})\n\n{}\n", schema.description);
     if let Some(example) = read(root, &format!("examples/{dir}/{name}/{file}")) {
         let _ = writeln!(out, "## Example Usage\n\n```terraform\n{example}```\n");
     }
     out.push_str(&schema_markdown(schema));
     if let Some(import) = read(root, &format!("examples/{dir}/{name}/import.sh")) {
-        let _ = writeln!(out, "\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{import}```");
+        let _ = writeln!(
+            out,
+            "\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{import}```"
+        );
     }
     if let Some(extra) = read(root, &format!("templates/{dir}/{}.md", short(name))) {
         let _ = write!(out, "\n{extra}");
@@ -80,13 +102,17 @@ fn page(root: &Path, name: &str, kind: &str, schema: &Schema, dir: &str, file: &
 
 fn schema_markdown(schema: &Schema) -> String {
     let mut out = String::from("## Schema\n");
-    let sections: [(&str, &dyn Fn(&Attribute) -> bool); 3] = [
-        ("Required", &|a| a.mode == Mode::Required),
-        ("Optional", &|a| matches!(a.mode, Mode::Optional | Mode::OptionalComputed)),
-        ("Read-Only", &|a| a.mode == Mode::Computed),
+    let sections = [
+        ("Required", [Mode::Required, Mode::Required]),
+        ("Optional", [Mode::Optional, Mode::OptionalComputed]),
+        ("Read-Only", [Mode::Computed, Mode::Computed]),
     ];
-    for (title, pick) in sections {
-        let mut attrs: Vec<&Attribute> = schema.attributes.iter().filter(|a| pick(a)).collect();
+    for (title, modes) in sections {
+        let mut attrs: Vec<&Attribute> = schema
+            .attributes
+            .iter()
+            .filter(|a| modes.contains(&a.mode))
+            .collect();
         if attrs.is_empty() {
             continue;
         }
@@ -94,7 +120,13 @@ fn schema_markdown(schema: &Schema) -> String {
         let _ = writeln!(out, "\n### {title}\n");
         for a in attrs {
             let sensitive = if a.sensitive { ", Sensitive" } else { "" };
-            let _ = writeln!(out, "- `{}` ({}{sensitive}) {}", a.name, type_name(&a.ty), a.full_description());
+            let _ = writeln!(
+                out,
+                "- `{}` ({}{sensitive}) {}",
+                a.name,
+                type_name(&a.ty),
+                a.full_description()
+            );
         }
     }
     out
@@ -132,7 +164,11 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         for (path, text) in super::render(&root) {
             if path.starts_with("docs/resources") || path.starts_with("docs/data-sources") {
-                assert!(text.contains("## Example Usage"), "{} has no example", path.display());
+                assert!(
+                    text.contains("## Example Usage"),
+                    "{} has no example",
+                    path.display()
+                );
             }
         }
     }
