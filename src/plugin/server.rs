@@ -104,6 +104,25 @@ macro_rules! with_diagnostics {
 }
 
 with_diagnostics!(
+    pb::get_metadata::Response,
+    pb::get_resource_identity_schemas::Response,
+    pb::get_functions::Response,
+    pb::upgrade_resource_identity::Response,
+    pb::move_resource_state::Response,
+    pb::generate_resource_config::Response,
+    pb::validate_ephemeral_resource_config::Response,
+    pb::open_ephemeral_resource::Response,
+    pb::renew_ephemeral_resource::Response,
+    pb::close_ephemeral_resource::Response,
+    pb::validate_list_resource_config::Response,
+    pb::validate_state_store::Response,
+    pb::configure_state_store::Response,
+    pb::lock_state::Response,
+    pb::unlock_state::Response,
+    pb::get_states::Response,
+    pb::delete_state::Response,
+    pb::plan_action::Response,
+    pb::validate_action_config::Response,
     pb::get_provider_schema::Response,
     pb::validate_provider_config::Response,
     pb::validate_resource_config::Response,
@@ -137,12 +156,115 @@ async fn guarded<R: WithDiagnostics>(
     }
 }
 
+/// The answer to an RPC for a feature this provider does not have (ephemeral resources,
+/// list resources, state stores, actions, identities, moves): a diagnostic, not a gRPC error.
+fn unsupported<R: WithDiagnostics>(rpc: &str) -> R {
+    let mut r = R::default();
+    r.diagnostics().push(diag_to_proto(&Diagnostic::error(
+        "Not supported by the Duo provider",
+        format!("This provider does not implement {rpc}; no configuration should lead Terraform to call it."),
+    )));
+    r
+}
+
+/// Implements RPCs with [`unsupported`]. Written in the shape `async_trait` gives trait
+/// methods, since the attribute does not see inside macro invocations.
+macro_rules! unsupported_rpcs {
+    ($($method:ident($module:ident) = $rpc:literal;)*) => {$(
+        fn $method<'life0, 'async_trait>(
+            &'life0 self,
+            _: Request<pb::$module::Request>,
+        ) -> std::pin::Pin<Box<dyn Future<Output = Result<Response<pb::$module::Response>, Status>> + Send + 'async_trait>>
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            Box::pin(async move { Ok(Response::new(unsupported($rpc))) })
+        }
+    )*};
+}
+
 fn put_diags(out: &mut Vec<pb::Diagnostic>, diags: &Diagnostics) {
     out.extend(diags.0.iter().map(diag_to_proto));
 }
 
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+    unsupported_rpcs! {
+        upgrade_resource_identity(upgrade_resource_identity) = "UpgradeResourceIdentity";
+        move_resource_state(move_resource_state) = "MoveResourceState";
+        generate_resource_config(generate_resource_config) = "GenerateResourceConfig";
+        validate_ephemeral_resource_config(validate_ephemeral_resource_config) = "ValidateEphemeralResourceConfig";
+        open_ephemeral_resource(open_ephemeral_resource) = "OpenEphemeralResource";
+        renew_ephemeral_resource(renew_ephemeral_resource) = "RenewEphemeralResource";
+        close_ephemeral_resource(close_ephemeral_resource) = "CloseEphemeralResource";
+        validate_list_resource_config(validate_list_resource_config) = "ValidateListResourceConfig";
+        validate_state_store_config(validate_state_store) = "ValidateStateStoreConfig";
+        configure_state_store(configure_state_store) = "ConfigureStateStore";
+        lock_state(lock_state) = "LockState";
+        unlock_state(unlock_state) = "UnlockState";
+        get_states(get_states) = "GetStates";
+        delete_state(delete_state) = "DeleteState";
+        plan_action(plan_action) = "PlanAction";
+        validate_action_config(validate_action_config) = "ValidateActionConfig";
+    }
+
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        let inner = self.inner.clone();
+        guarded(async move {
+            pb::get_metadata::Response {
+                server_capabilities: Some(server_capabilities()),
+                resources: inner
+                    .resources
+                    .keys()
+                    .map(|k| pb::get_metadata::ResourceMetadata {
+                        type_name: k.to_string(),
+                    })
+                    .collect(),
+                data_sources: inner
+                    .data_sources
+                    .keys()
+                    .map(|k| pb::get_metadata::DataSourceMetadata {
+                        type_name: k.to_string(),
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+        })
+        .await
+    }
+
+    /// No resource identities: Terraform then imports by ID, as before 1.12.
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        Ok(Response::new(pb::call_function::Response {
+            error: Some(pb::FunctionError {
+                text: format!("The Duo provider has no function {:?}.", req.get_ref().name),
+                function_argument: None,
+            }),
+            ..Default::default()
+        }))
+    }
+
     async fn get_provider_schema(
         &self,
         _: Request<pb::get_provider_schema::Request>,
@@ -161,11 +283,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .iter()
                     .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
                     .collect(),
-                server_capabilities: Some(pb::ServerCapabilities {
-                    plan_destroy: true,
-                    get_provider_schema_optional: true,
-                    ..Default::default()
-                }),
+                server_capabilities: Some(server_capabilities()),
                 ..Default::default()
             }
         })
@@ -402,6 +520,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             self.inner.provider.stop(&client);
         }
         Ok(Response::new(pb::stop_provider::Response::default()))
+    }
+}
+
+fn server_capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        ..Default::default()
     }
 }
 
@@ -719,5 +845,350 @@ fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
         sensitive: a.sensitive,
         description_kind: pb::StringKind::Markdown as i32,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The service driven directly with hand-built values, as Terraform would, with a fake
+    //! provider whose "remote" is a map in memory.
+
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+
+    use super::pb::provider_server::Provider as _;
+    use super::*;
+    use crate::plugin::framework::Failed;
+
+    #[derive(Default)]
+    struct Remote(Mutex<BTreeMap<String, String>>);
+
+    struct Memo;
+
+    #[async_trait]
+    impl Resource<Remote> for Memo {
+        fn type_name(&self) -> &'static str {
+            "test_memo"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new("memo")
+                .attr(Attribute::string("id").computed().use_state_for_unknown())
+                .attr(Attribute::string("text").required())
+                .attr(Attribute::string("kind").default("plain").force_new())
+        }
+        async fn create(&self, remote: &Remote, plan: &Obj) -> Result<Obj, Failed> {
+            let text = plan.str("text").unwrap_or_default().to_owned();
+            if text == "panic" {
+                panic!("the fake resource was told to panic");
+            }
+            let mut m = remote.0.lock().unwrap();
+            let id = format!("M{}", m.len());
+            m.insert(id.clone(), text);
+            Ok(plan.clone().with("id", id))
+        }
+        async fn read(&self, remote: &Remote, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
+            let m = remote.0.lock().unwrap();
+            Ok(m.get(state.str("id").unwrap_or_default())
+                .map(|t| state.clone().with("text", t.as_str())))
+        }
+        async fn update(&self, _: &Remote, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+            Ok(plan.clone())
+        }
+        async fn delete(&self, remote: &Remote, state: &Obj) -> Result<(), Diagnostics> {
+            remote
+                .0
+                .lock()
+                .unwrap()
+                .remove(state.str("id").unwrap_or_default());
+            Ok(())
+        }
+    }
+
+    struct Fake;
+
+    #[async_trait]
+    impl Provider for Fake {
+        type Client = Remote;
+        fn schema(&self) -> Schema {
+            Schema::new("fake")
+        }
+        async fn configure(&self, _: &Obj, _: &str) -> Result<Remote, Diagnostics> {
+            Ok(Remote::default())
+        }
+        fn resources(&self) -> Vec<Box<dyn Resource<Remote>>> {
+            vec![Box::new(Memo)]
+        }
+        fn data_sources(&self) -> Vec<Box<dyn DataSource<Remote>>> {
+            Vec::new()
+        }
+    }
+
+    fn ty() -> Type {
+        Memo.schema().object_type()
+    }
+
+    fn dv(pairs: &[(&str, Value)]) -> Option<pb::DynamicValue> {
+        let mut o = Obj::null_for(&Memo.schema());
+        for (k, v) in pairs {
+            o.set(k, v.clone());
+        }
+        Some(encode(&o.into_value(), &ty()))
+    }
+
+    fn get(dv: &Option<pb::DynamicValue>) -> Obj {
+        let v = value::from_msgpack(&dv.as_ref().unwrap().msgpack, &ty()).unwrap();
+        Obj::from_value(v).unwrap()
+    }
+
+    async fn configured() -> ProviderService<Fake> {
+        let svc = ProviderService::new(Fake);
+        let req = pb::configure_provider::Request {
+            config: Some(encode(
+                &Value::Object(BTreeMap::new()),
+                &Fake.schema().object_type(),
+            )),
+            ..Default::default()
+        };
+        let resp = svc
+            .configure_provider(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty());
+        svc
+    }
+
+    #[tokio::test]
+    async fn a_create_plan_with_unknown_config_keeps_it_unknown() {
+        let svc = configured().await;
+        let config = dv(&[("text", Value::Unknown)]);
+        let req = pb::plan_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: Some(encode(&Value::Null, &ty())),
+            proposed_new_state: config.clone(),
+            config,
+            ..Default::default()
+        };
+        let resp = svc
+            .plan_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let planned = get(&resp.planned_state);
+        assert_eq!(planned.get("text"), &Value::Unknown);
+        assert_eq!(planned.get("kind"), &Value::from("plain"));
+        assert_eq!(planned.get("id"), &Value::Unknown);
+    }
+
+    #[tokio::test]
+    async fn config_sent_as_json_is_accepted() {
+        let svc = configured().await;
+        let req = pb::validate_resource_config::Request {
+            type_name: "test_memo".into(),
+            config: Some(pb::DynamicValue {
+                msgpack: Vec::new(),
+                json: br#"{"text":"hi"}"#.to_vec(),
+            }),
+            ..Default::default()
+        };
+        let resp = svc
+            .validate_resource_config(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    }
+
+    #[tokio::test]
+    async fn changing_a_force_new_attribute_is_reported_as_requiring_replacement() {
+        let svc = configured().await;
+        let prior = dv(&[
+            ("id", "M0".into()),
+            ("text", "a".into()),
+            ("kind", "plain".into()),
+        ]);
+        let config = dv(&[("text", "a".into()), ("kind", "rich".into())]);
+        let proposed = dv(&[
+            ("id", "M0".into()),
+            ("text", "a".into()),
+            ("kind", "rich".into()),
+        ]);
+        let req = pb::plan_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: prior,
+            proposed_new_state: proposed,
+            config,
+            ..Default::default()
+        };
+        let resp = svc
+            .plan_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            resp.requires_replace,
+            vec![path_to_proto(&AttrPath::root("kind"))]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_resource_becomes_a_diagnostic() {
+        let svc = configured().await;
+        let planned = dv(&[
+            ("text", "panic".into()),
+            ("kind", "plain".into()),
+            ("id", Value::Unknown),
+        ]);
+        let req = pb::apply_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: Some(encode(&Value::Null, &ty())),
+            planned_state: planned,
+            ..Default::default()
+        };
+        let resp = svc
+            .apply_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics.len(), 1);
+        assert_eq!(
+            resp.diagnostics[0].summary,
+            "Internal error in the Duo provider"
+        );
+        // The service still works afterwards.
+        let planned = dv(&[
+            ("text", "fine".into()),
+            ("kind", "plain".into()),
+            ("id", Value::Unknown),
+        ]);
+        let req = pb::apply_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: Some(encode(&Value::Null, &ty())),
+            planned_state: planned,
+            ..Default::default()
+        };
+        let resp = svc
+            .apply_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty());
+        assert_eq!(get(&resp.new_state).get("id"), &Value::from("M0"));
+    }
+
+    #[tokio::test]
+    async fn an_object_gone_from_the_remote_reads_as_null() {
+        let svc = configured().await;
+        let req = pb::read_resource::Request {
+            type_name: "test_memo".into(),
+            current_state: dv(&[
+                ("id", "M9".into()),
+                ("text", "x".into()),
+                ("kind", "plain".into()),
+            ]),
+            ..Default::default()
+        };
+        let resp = svc
+            .read_resource(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty());
+        assert_eq!(resp.new_state.unwrap().msgpack, vec![0xc0]);
+    }
+
+    #[tokio::test]
+    async fn old_state_with_a_removed_attribute_upgrades() {
+        let svc = configured().await;
+        let req = pb::upgrade_resource_state::Request {
+            type_name: "test_memo".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: br#"{"id":"M1","text":"t","kind":"plain","gone":1}"#.to_vec(),
+                ..Default::default()
+            }),
+        };
+        let resp = svc
+            .upgrade_resource_state(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty());
+        assert_eq!(get(&resp.upgraded_state).get("id"), &Value::from("M1"));
+        let req = pb::upgrade_resource_state::Request {
+            type_name: "test_memo".into(),
+            version: 7,
+            ..Default::default()
+        };
+        let resp = svc
+            .upgrade_resource_state(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            resp.diagnostics[0].summary,
+            "State written by a newer provider"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_types_and_unsupported_rpcs_answer_with_diagnostics() {
+        let svc = configured().await;
+        let req = pb::read_resource::Request {
+            type_name: "test_nope".into(),
+            ..Default::default()
+        };
+        let resp = svc
+            .read_resource(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics[0].summary, "Unknown resource type");
+        let resp = svc
+            .move_resource_state(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            resp.diagnostics[0].summary,
+            "Not supported by the Duo provider"
+        );
+        let resp = svc
+            .get_resource_identity_schemas(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty() && resp.identity_schemas.is_empty());
+        let resp = svc
+            .get_metadata(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.resources[0].type_name, "test_memo");
+    }
+
+    #[tokio::test]
+    async fn garbage_values_are_diagnostics_not_crashes() {
+        let svc = configured().await;
+        let req = pb::validate_resource_config::Request {
+            type_name: "test_memo".into(),
+            config: Some(pb::DynamicValue {
+                msgpack: vec![0x82, 0xa4, b't'],
+                json: Vec::new(),
+            }),
+            ..Default::default()
+        };
+        let resp = svc
+            .validate_resource_config(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            resp.diagnostics[0].summary,
+            "Unreadable value from Terraform"
+        );
     }
 }
