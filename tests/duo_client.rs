@@ -193,3 +193,18 @@ async fn duo_errors_keep_code_message_and_parameter() {
         .unwrap();
     assert!(err.is_not_found(), "{err}");
 }
+
+#[tokio::test]
+async fn stop_cuts_a_retry_wait_short() {
+    let emu = emulator(faults("429=1", 3), 0);
+    let duo = std::sync::Arc::new(client_with(&emu, 0.0, Duration::from_secs(1)));
+    let stopper = duo.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        stopper.stop();
+    });
+    let started = std::time::Instant::now();
+    let err = duo.check_credentials().await;
+    assert!(matches!(err, Err(duo::Error::Stopped { .. })), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+}
