@@ -99,20 +99,35 @@ resource "duo_group" "g" {
 
 #[test]
 fn running_the_provider_by_hand_explains_what_it_is() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-duo")).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-duo"))
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("is a plugin for Terraform and is not meant to be run directly"), "{err}");
-    assert!(out.stdout.is_empty(), "nothing on stdout, which belongs to the handshake");
+    assert!(
+        err.contains("is a plugin for Terraform and is not meant to be run directly"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout, which belongs to the handshake"
+    );
 }
 
 #[test]
 fn a_terraform_without_protocol_6_is_told_what_is_needed() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-duo"))
-        .env("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
         .env("PLUGIN_PROTOCOL_VERSIONS", "4,5")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("needs protocol 6 (Terraform 0.15.4 or later)"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("needs protocol 6 (Terraform 0.15.4 or later)")
+    );
 }

@@ -206,5 +206,30 @@ async fn stop_cuts_a_retry_wait_short() {
     let started = std::time::Instant::now();
     let err = duo.check_credentials().await;
     assert!(matches!(err, Err(duo::Error::Stopped { .. })), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn json_requests_are_signed_with_v5_and_accepted() {
+    let emu = emulator(Options::default(), 0);
+    let created: duo::Group = client(&emu, 0.0)
+        .send_json(
+            "POST",
+            "/admin/v1/groups",
+            &serde_json::json!({"name": "über", "desc": "a&b=c", "push_enabled": true}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            created.name.as_str(),
+            created.desc.as_deref(),
+            created.push_enabled
+        ),
+        ("über", Some("a&b=c"), Some(true))
+    );
 }

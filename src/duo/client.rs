@@ -102,6 +102,13 @@ fn is_loopback(host_port: &str) -> bool {
 /// Request parameters: the query for GET/DELETE, the form body for POST.
 pub type Params = Vec<(String, String)>;
 
+/// What a request carries.
+enum Body {
+    Params(Params),
+    /// Serialized once, so every retry hashes and sends the same bytes.
+    Json(String),
+}
+
 /// A Duo Admin API client for one account.
 pub struct Client {
     http: reqwest::Client,
@@ -176,20 +183,46 @@ impl Client {
         path: &str,
         params: Params,
     ) -> Result<T, Error> {
-        let env = self.call("GET", class, path, &params).await?;
+        let env = self.call("GET", class, path, &Body::Params(params)).await?;
         decode(path, env.response)
     }
 
-    /// POST with a form body, decoding `response` as `T`.
+    /// POST with a form body (signed with the v2 canonical form), decoding `response` as `T`.
     pub async fn post<T: DeserializeOwned>(&self, path: &str, params: Params) -> Result<T, Error> {
-        let env = self.call("POST", RateClass::Modify, path, &params).await?;
+        let env = self
+            .call("POST", RateClass::Modify, path, &Body::Params(params))
+            .await?;
+        decode(path, env.response)
+    }
+
+    /// A request with a JSON body (signed with v5), as the newer endpoints (policies v2,
+    /// integrations v3) require; `method` is POST or PUT.
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, Error> {
+        let env = self
+            .call(
+                method,
+                RateClass::Modify,
+                path,
+                &Body::Json(body.to_string()),
+            )
+            .await?;
         decode(path, env.response)
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), Error> {
-        self.call("DELETE", RateClass::Modify, path, &[])
-            .await
-            .map(drop)
+        self.call(
+            "DELETE",
+            RateClass::Modify,
+            path,
+            &Body::Params(Params::new()),
+        )
+        .await
+        .map(drop)
     }
 
     /// Every object of a paged list, following `next_offset` until Duo says there is no more.
@@ -205,7 +238,9 @@ impl Client {
             let mut p = params.clone();
             p.push(("limit".into(), page_size.to_string()));
             p.push(("offset".into(), offset.to_string()));
-            let env = self.call("GET", RateClass::ListPage, path, &p).await?;
+            let env = self
+                .call("GET", RateClass::ListPage, path, &Body::Params(p))
+                .await?;
             let page: Vec<T> = decode(path, env.response)?;
             out.extend(page);
             match env.metadata.and_then(|m| next_offset(&m.next_offset)) {
@@ -220,13 +255,13 @@ impl Client {
         method: &str,
         class: RateClass,
         path: &str,
-        params: &[(String, String)],
+        body: &Body,
     ) -> Result<Envelope, Error> {
-        let idempotent = method != "POST";
+        let idempotent = matches!(method, "GET" | "DELETE");
         let mut attempt = 0;
         loop {
             self.limiter.acquire(class).await;
-            let outcome = self.send_once(method, path, params).await;
+            let outcome = self.send_once(method, path, body).await;
             let status = match &outcome {
                 Ok((status, _)) => Attempt::Status(*status),
                 Err(Error::Transport {
@@ -265,13 +300,14 @@ impl Client {
         }
     }
 
-    /// One signed attempt (v2 canonical form with HMAC-SHA512); a fresh date and signature
-    /// every time.
+    /// One signed attempt, with a fresh date and signature every time: parameters in the
+    /// query (GET, DELETE) or a form body (POST) signed with the v2 canonical form and
+    /// HMAC-SHA512; a JSON body signed with v5.
     async fn send_once(
         &self,
         method: &str,
         path: &str,
-        params: &[(String, String)],
+        body: &Body,
     ) -> Result<(u16, Vec<u8>), Error> {
         let date = httpdate::fmt_http_date(std::time::SystemTime::now());
         let req = sign::Request {
@@ -280,26 +316,37 @@ impl Client {
             host: &self.endpoint.sign_host,
             path,
         };
-        let signature = sign::sign_v2(&self.skey, &req, params, sign::Digest2::Sha512);
-        let encoded = params
-            .iter()
-            .map(|(k, v)| format!("{}={}", sign::encode(k), sign::encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let mut url = format!("{}{path}", self.endpoint.base_url);
-        let builder = match method {
-            "POST" => self
-                .http
-                .post(&url)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(encoded),
-            _ => {
-                if !encoded.is_empty() {
-                    url = format!("{url}?{encoded}");
-                }
-                let m =
-                    reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
-                self.http.request(m, &url)
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let url = format!("{}{path}", self.endpoint.base_url);
+        let (signature, builder) = match body {
+            Body::Params(params) => {
+                let encoded = params
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", sign::encode(k), sign::encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let signature = sign::sign_v2(&self.skey, &req, params, sign::Digest2::Sha512);
+                let builder = if method == "POST" {
+                    self.http
+                        .post(&url)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .body(encoded)
+                } else if encoded.is_empty() {
+                    self.http.request(m, &url)
+                } else {
+                    self.http.request(m, format!("{url}?{encoded}"))
+                };
+                (signature, builder)
+            }
+            Body::Json(json) => {
+                let signature = sign::sign_v5(&self.skey, &req, &[], json.as_bytes(), &[]);
+                (
+                    signature,
+                    self.http
+                        .request(m, &url)
+                        .header("Content-Type", "application/json")
+                        .body(json.clone()),
+                )
             }
         };
         let transport = |e: reqwest::Error| Error::Transport {
