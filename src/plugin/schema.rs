@@ -391,3 +391,43 @@ mod tests {
         assert!(ds.attribute("desc").is_some_and(|a| a.default.is_none()));
     }
 }
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::*;
+    use crate::plugin::server::schema_to_proto;
+
+    #[test]
+    fn nested_attributes_and_blocks_reach_the_wire_schema() {
+        let s = Schema::new("r")
+            .attr(
+                Attribute::nested(
+                    "acs",
+                    Nesting::List,
+                    vec![Attribute::string("url").required()],
+                )
+                .optional(),
+            )
+            .block(Block {
+                name: "timeouts".into(),
+                nesting: BlockNesting::Single,
+                min_items: 0,
+                max_items: 1,
+                schema: Schema::new("t").attr(Attribute::string("create").optional()),
+            });
+        let wire = schema_to_proto(&s);
+        let block = wire.block.unwrap_or_default();
+        let acs = &block.attributes[0];
+        assert!(
+            acs.r#type.is_empty(),
+            "nested attributes carry nested_type, not type"
+        );
+        assert_eq!(
+            acs.nested_type.as_ref().map(|n| n.attributes.len()),
+            Some(1)
+        );
+        assert_eq!(block.block_types[0].type_name, "timeouts");
+        let expected = r#"["object",{"acs":["list",["object",{"url":"string"}]],"timeouts":["object",{"create":"string"}]}]"#;
+        assert_eq!(s.object_type().to_json().to_string(), expected);
+    }
+}

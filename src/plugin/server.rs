@@ -297,16 +297,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let inner = self.inner.clone();
         guarded(async move {
             let mut resp = pb::validate_provider_config::Response::default();
-            match decode_obj(req.get_ref().config.as_ref(), &inner.provider_schema) {
-                Ok(config) => {
-                    put_diags(
-                        &mut resp.diagnostics,
-                        &framework::validate_attributes(&inner.provider_schema, &config),
-                    );
-                    put_diags(&mut resp.diagnostics, &inner.provider.validate(&config));
-                }
-                Err(d) => resp.diagnostics.push(diag_to_proto(&d)),
-            }
+            let schema = &inner.provider_schema;
+            let diags = validate_config(schema, req.get_ref().config.as_ref(), |c| {
+                inner.provider.validate(c)
+            });
+            put_diags(&mut resp.diagnostics, &diags);
             resp
         })
         .await
@@ -353,14 +348,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = req.into_inner();
             let mut resp = pb::validate_resource_config::Response::default();
             let diags = match inner.resource(&req.type_name) {
-                Ok((r, schema)) => match decode_obj(req.config.as_ref(), schema) {
-                    Ok(config) => {
-                        let mut d = framework::validate_attributes(schema, &config);
-                        d.extend(r.validate(&config));
-                        d
-                    }
-                    Err(d) => d.into(),
-                },
+                Ok((r, schema)) => validate_config(schema, req.config.as_ref(), |c| r.validate(c)),
                 Err(d) => d.into(),
             };
             put_diags(&mut resp.diagnostics, &diags);
@@ -378,14 +366,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = req.into_inner();
             let mut resp = pb::validate_data_resource_config::Response::default();
             let diags = match inner.data_source(&req.type_name) {
-                Ok((ds, schema)) => match decode_obj(req.config.as_ref(), schema) {
-                    Ok(config) => {
-                        let mut d = framework::validate_attributes(schema, &config);
-                        d.extend(ds.validate(&config));
-                        d
-                    }
-                    Err(d) => d.into(),
-                },
+                Ok((ds, schema)) => {
+                    validate_config(schema, req.config.as_ref(), |c| ds.validate(c))
+                }
                 Err(d) => d.into(),
             };
             put_diags(&mut resp.diagnostics, &diags);
@@ -727,6 +710,22 @@ fn decode(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostic>
             value::from_json(&json, ty).map_err(bad)
         }
         Some(_) => Ok(Value::Null),
+    }
+}
+
+/// Attribute validators, then the type's own checks, on a configuration.
+fn validate_config(
+    schema: &Schema,
+    config: Option<&pb::DynamicValue>,
+    custom: impl FnOnce(&Obj) -> Diagnostics,
+) -> Diagnostics {
+    match decode_obj(config, schema) {
+        Ok(config) => {
+            let mut d = framework::validate_attributes(schema, &config);
+            d.extend(custom(&config));
+            d
+        }
+        Err(d) => d.into(),
     }
 }
 
