@@ -1033,11 +1033,12 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_panicking_resource_becomes_a_diagnostic() {
-        let svc = configured().await;
+    async fn create(
+        svc: &ProviderService<Fake>,
+        text: &str,
+    ) -> pb::apply_resource_change::Response {
         let planned = dv(&[
-            ("text", "panic".into()),
+            ("text", text.into()),
             ("kind", "plain".into()),
             ("id", Value::Unknown),
         ]);
@@ -1047,33 +1048,23 @@ mod tests {
             planned_state: planned,
             ..Default::default()
         };
-        let resp = svc
-            .apply_resource_change(Request::new(req))
+        svc.apply_resource_change(Request::new(req))
             .await
             .unwrap()
-            .into_inner();
+            .into_inner()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_resource_becomes_a_diagnostic() {
+        let svc = configured().await;
+        let resp = create(&svc, "panic").await;
         assert_eq!(resp.diagnostics.len(), 1);
         assert_eq!(
             resp.diagnostics[0].summary,
             "Internal error in the Duo provider"
         );
         // The service still works afterwards.
-        let planned = dv(&[
-            ("text", "fine".into()),
-            ("kind", "plain".into()),
-            ("id", Value::Unknown),
-        ]);
-        let req = pb::apply_resource_change::Request {
-            type_name: "test_memo".into(),
-            prior_state: Some(encode(&Value::Null, &ty())),
-            planned_state: planned,
-            ..Default::default()
-        };
-        let resp = svc
-            .apply_resource_change(Request::new(req))
-            .await
-            .unwrap()
-            .into_inner();
+        let resp = create(&svc, "fine").await;
         assert!(resp.diagnostics.is_empty());
         assert_eq!(get(&resp.new_state).get("id"), &Value::from("M0"));
     }
