@@ -184,7 +184,7 @@ data "duo_group" "ambiguous" {
 "#,
     );
     let ids = group_ids(&h);
-    assert!(out.contains("2 groups are named \"ops\""), "{out}");
+    assert!(out.contains("2 matches for group named \"ops\""), "{out}");
     for id in ids {
         assert!(out.contains(&id), "the error lists {id}:\n{out}");
     }

@@ -119,6 +119,10 @@ impl Harness {
         }
     }
 
+    pub fn dir_path(&self) -> PathBuf {
+        self.dir.clone()
+    }
+
     /// Runs terraform in `dir` with a controlled environment.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
         let mut cmd = Command::new(&self.terraform);
@@ -261,12 +265,15 @@ impl Harness {
         self.state(addr)[attr].clone()
     }
 
-    /// `terraform import` into a fresh directory with the same config; every attribute must
-    /// equal the state the test created (terraform-plugin-testing's ImportStateVerify).
+    /// Forgets `addr` (in a copy of the working directory), imports it back by `id`, and checks
+    /// that every attribute equals the state the test created (terraform-plugin-testing's
+    /// ImportStateVerify) and that the whole configuration then plans with no changes.
     pub fn import_verify(&self, addr: &str, id: &str) {
         let dir = self.fresh_subdir("import-cli");
-        let main = std::fs::read_to_string(self.dir.join("main.tf")).expect("read main.tf");
-        std::fs::write(dir.join("main.tf"), main).expect("write main.tf");
+        for file in ["main.tf", "terraform.tfstate"] {
+            std::fs::copy(self.dir.join(file), dir.join(file)).expect("copy the working directory");
+        }
+        assert_ok(&self.run_in(&dir, &["state", "rm", addr]), "state rm");
         let out = self.run_in(&dir, &["import", "-input=false", "-no-color", addr, id]);
         assert_ok(&out, "import");
         assert_eq!(

@@ -10,4 +10,6 @@
 mod examples;
 mod group;
 mod harness;
+mod membership;
 mod provider;
+mod user;

@@ -263,7 +263,25 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         Route::ListUsers => {
             let mut users: Vec<&User> = t.users.values().collect();
             if let Some(name) = param(p, "username") {
-                users.retain(|u| u.username.eq_ignore_ascii_case(name));
+                users.retain(|u| u.answers_to(name));
+            }
+            if let Some(email) = param(p, "email") {
+                users.retain(|u| u.email.eq_ignore_ascii_case(email));
+            }
+            for (key, field) in [("username_list", 0), ("user_id_list", 1)] {
+                if let Some(list) = param(p, key) {
+                    let wanted: Vec<String> =
+                        serde_json::from_str(list).map_err(|_| ApiError::invalid(key))?;
+                    users.retain(|u| {
+                        wanted.iter().any(|w| {
+                            if field == 0 {
+                                u.answers_to(w)
+                            } else {
+                                &u.user_id == w
+                            }
+                        })
+                    });
+                }
             }
             let rows = users.into_iter().map(|u| t.user_json(u)).collect();
             page(rows, p, 100, 300)
@@ -272,22 +290,14 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             let username = param(p, "username")
                 .filter(|n| !n.is_empty())
                 .ok_or_else(|| ApiError::missing("username"))?;
-            if t.users
-                .values()
-                .any(|u| u.username.eq_ignore_ascii_case(username))
-            {
-                return Err(ApiError::invalid("username"));
-            }
-            let u = User {
+            let mut u = User {
                 user_id: store::new_id("DU"),
                 username: username.to_owned(),
-                realname: param(p, "realname").map(str::to_owned),
-                email: param(p, "email").unwrap_or_default().to_owned(),
-                status: status_param(p)?.unwrap_or_else(|| "active".into()),
-                notes: param(p, "notes").unwrap_or_default().to_owned(),
+                status: "active".into(),
                 created: now(),
-                groups: Vec::new(),
+                ..User::default()
             };
+            apply_user_params(t, &mut u, p)?;
             let json = t.user_json(&u);
             t.users.insert(u.user_id.clone(), u);
             Ok(Reply::of(json))
@@ -298,32 +308,11 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             .map(|u| Reply::of(t.user_json(u)))
             .ok_or_else(ApiError::not_found),
         Route::ModifyUser(id) => {
-            if let Some(name) = param(p, "username")
-                && t.users
-                    .values()
-                    .any(|u| &u.user_id != id && u.username.eq_ignore_ascii_case(name))
-            {
-                return Err(ApiError::invalid("username"));
-            }
-            let status = status_param(p)?;
-            let u = t.users.get_mut(id).ok_or_else(ApiError::not_found)?;
-            if let Some(v) = param(p, "username") {
-                u.username = v.to_owned();
-            }
-            if let Some(v) = param(p, "realname") {
-                u.realname = Some(v.to_owned());
-            }
-            if let Some(v) = param(p, "email") {
-                u.email = v.to_owned();
-            }
-            if let Some(v) = param(p, "notes") {
-                u.notes = v.to_owned();
-            }
-            if let Some(s) = status {
-                u.status = s;
-            }
-            let u = u.clone();
-            Ok(Reply::of(t.user_json(&u)))
+            let mut u = t.users.get(id).cloned().ok_or_else(ApiError::not_found)?;
+            apply_user_params(t, &mut u, p)?;
+            let json = t.user_json(&u);
+            t.users.insert(u.user_id.clone(), u);
+            Ok(Reply::of(json))
         }
         Route::DeleteUser(id) => {
             t.users.remove(id);
@@ -363,6 +352,53 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             Ok(Reply::of(json!("")))
         }
     }
+}
+
+/// Sets a user's fields from create or modify parameters, keeping usernames and aliases
+/// unique across users (case-insensitively, as Duo matches them).
+fn apply_user_params(t: &Tenant, u: &mut User, p: &Params) -> Result<()> {
+    let taken = |name: &str| {
+        t.users
+            .values()
+            .any(|o| o.user_id != u.user_id && o.answers_to(name))
+    };
+    if let Some(name) = param(p, "username") {
+        if name.is_empty() || taken(name) {
+            return Err(ApiError::invalid("username"));
+        }
+        u.username = name.to_owned();
+    }
+    for (i, key) in ["alias1", "alias2", "alias3", "alias4"].iter().enumerate() {
+        if let Some(alias) = param(p, key) {
+            if !alias.is_empty() && (taken(alias) || alias.eq_ignore_ascii_case(&u.username)) {
+                return Err(ApiError::invalid(key));
+            }
+            u.aliases[i] = Some(alias.to_owned()).filter(|a| !a.is_empty());
+        }
+    }
+    let optional = [
+        ("realname", &mut u.realname),
+        ("firstname", &mut u.firstname),
+        ("lastname", &mut u.lastname),
+    ];
+    for (key, field) in optional {
+        if let Some(v) = param(p, key) {
+            *field = Some(v.to_owned());
+        }
+    }
+    if let Some(email) = param(p, "email") {
+        if !email.is_empty() && !email.contains('@') {
+            return Err(ApiError::invalid("email"));
+        }
+        u.email = email.to_owned();
+    }
+    if let Some(notes) = param(p, "notes") {
+        u.notes = notes.to_owned();
+    }
+    if let Some(s) = status_param(p)? {
+        u.status = s;
+    }
+    Ok(())
 }
 
 fn apply_group_params(g: &mut Group, p: &Params) -> Result<()> {

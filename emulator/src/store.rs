@@ -29,7 +29,7 @@ pub struct Group {
     pub mobile_otp_enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct User {
     #[serde(default)]
     pub user_id: String,
@@ -37,16 +37,39 @@ pub struct User {
     #[serde(default)]
     pub realname: Option<String>,
     #[serde(default)]
+    pub firstname: Option<String>,
+    #[serde(default)]
+    pub lastname: Option<String>,
+    #[serde(default)]
     pub email: String,
     #[serde(default = "active")]
     pub status: String,
     #[serde(default)]
     pub notes: String,
+    /// The legacy positional aliases `alias1`…`alias4`.
+    #[serde(default)]
+    pub aliases: [Option<String>; 4],
     #[serde(default)]
     pub created: i64,
+    #[serde(default)]
+    pub last_login: Option<i64>,
+    #[serde(default)]
+    pub is_enrolled: bool,
     /// Group IDs (or, in a seed file, group names).
     #[serde(default)]
     pub groups: Vec<String>,
+}
+
+impl User {
+    /// Duo's `username` filter matches the username or any alias, ignoring case.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.username.eq_ignore_ascii_case(name)
+            || self
+                .aliases
+                .iter()
+                .flatten()
+                .any(|a| a.eq_ignore_ascii_case(name))
+    }
 }
 
 fn active() -> String {
@@ -141,18 +164,27 @@ impl Tenant {
             .filter_map(|id| self.groups.get(id))
             .map(Tenant::group_json)
             .collect();
+        let aliases: serde_json::Map<String, Value> = u
+            .aliases
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| Some((format!("alias{}", i + 1), Value::from(a.clone()?))))
+            .collect();
         json!({
             "user_id": u.user_id,
             "username": u.username,
             "realname": u.realname,
+            "firstname": u.firstname,
+            "lastname": u.lastname,
             "email": u.email,
             "status": u.status,
             "notes": u.notes,
             "created": u.created,
-            "last_login": null,
-            "is_enrolled": false,
-            "alias1": null, "alias2": null, "alias3": null, "alias4": null,
-            "aliases": {},
+            "last_login": u.last_login,
+            "last_directory_sync": null,
+            "is_enrolled": u.is_enrolled,
+            "alias1": u.aliases[0], "alias2": u.aliases[1], "alias3": u.aliases[2], "alias4": u.aliases[3],
+            "aliases": aliases,
             "groups": groups,
             "phones": [],
             "tokens": [],

@@ -2,12 +2,15 @@
 
 use async_trait::async_trait;
 
+use super::{exactly_one_of, single};
 use crate::duo;
-use crate::plugin::{AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Obj, Schema};
+use crate::plugin::{Attribute, DataSource, Diagnostics, Obj, Schema};
 use crate::resources::group::{Group, to_state};
 use crate::resources::{Action, Op, diagnose};
 
 pub struct GroupLookup;
+
+const KEYS: &[&str] = &["group_id", "name"];
 
 #[async_trait]
 impl DataSource<duo::Client> for GroupLookup {
@@ -26,69 +29,38 @@ impl DataSource<duo::Client> for GroupLookup {
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
-        let given = ["group_id", "name"].map(|k| !config.get(k).is_null());
-        match given {
-            [true, true] => Diagnostic::error(
-                "Conflicting lookup keys",
-                "Give either `group_id` or `name`, not both.",
-            )
-            .at(AttrPath::root("name"))
-            .into(),
-            [false, false] => Diagnostic::error(
-                "Missing lookup key",
-                "Give `group_id` or `name` to find a group.",
-            )
-            .into(),
-            _ => Diagnostics::default(),
-        }
+        exactly_one_of(config, KEYS)
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
         let op = Op::new(Action::Read, "group");
-        let group = if let Some(id) = config.str("group_id") {
+        let matches = if let Some(id) = config.str("group_id") {
             duo::gone_is_none(duo.get_group(id).await)
                 .map_err(|e| diagnose(op, &e))?
-                .ok_or_else(|| {
-                    Diagnostic::error(
-                        "Group not found",
-                        format!("Duo has no group with ID {id:?}."),
-                    )
-                    .at(AttrPath::root("group_id"))
-                })?
+                .into_iter()
+                .collect()
         } else {
             let name = config.str("name").unwrap_or_default();
-            let mut matches: Vec<duo::Group> = duo
-                .list_groups()
+            duo.list_groups()
                 .await
                 .map_err(|e| diagnose(op, &e))?
                 .into_iter()
                 .filter(|g| g.name == name)
-                .collect();
-            match matches.len() {
-                1 => matches.remove(0),
-                0 => {
-                    return Err(Diagnostic::error(
-                        "Group not found",
-                        format!("Duo has no group named {name:?}. Names are case-sensitive."),
-                    )
-                    .at(AttrPath::root("name"))
-                    .into());
-                }
-                _ => {
-                    let ids = matches
-                        .iter()
-                        .map(|g| g.group_id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    return Err(Diagnostic::error(
-                        "Ambiguous group name",
-                        format!("{} groups are named {name:?}: {ids}. Look the group up by `group_id` instead.", matches.len()),
-                    )
-                    .at(AttrPath::root("name"))
-                    .into());
-                }
-            }
+                .collect()
         };
+        let what = match config.str("group_id") {
+            Some(id) => format!("group with ID {id:?}"),
+            None => format!(
+                "group named {:?} (names are case-sensitive)",
+                config.str("name").unwrap_or_default()
+            ),
+        };
+        let attr = if config.str("group_id").is_some() {
+            "group_id"
+        } else {
+            "name"
+        };
+        let group = single(matches, |g: &duo::Group| &g.group_id, &what, attr)?;
         let id = group.group_id.clone();
         Ok(to_state(&group).with("group_id", id))
     }

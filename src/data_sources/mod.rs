@@ -1,12 +1,67 @@
 //! Terraform data sources, one file per `duo_*` type. Each reuses its resource's schema
 //! (`Schema::as_data_source`) and mapping, so a data source and its resource cannot disagree.
+//! Lookups share [`exactly_one_of`] and [`single`], so every data source words ambiguity alike.
 
 pub mod group;
+pub mod user;
+pub mod users;
 
 use crate::duo;
-use crate::plugin::DataSource;
+use crate::plugin::{AttrPath, DataSource, Diagnostic, Diagnostics, Obj};
 
 /// Every data source the provider serves.
 pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
-    vec![Box::new(group::GroupLookup)]
+    vec![
+        Box::new(group::GroupLookup),
+        Box::new(user::UserLookup),
+        Box::new(users::Users),
+    ]
+}
+
+/// Exactly one of the lookup `keys` must be set.
+pub fn exactly_one_of(config: &Obj, keys: &[&str]) -> Diagnostics {
+    let given: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| !config.get(k).is_null())
+        .collect();
+    let list = keys
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match given.as_slice() {
+        [_] => Diagnostics::default(),
+        [] => Diagnostic::error("Missing lookup key", format!("Give one of {list}.")).into(),
+        [_, second, ..] => Diagnostic::error(
+            "Conflicting lookup keys",
+            format!("Give only one of {list}."),
+        )
+        .at(AttrPath::root(second))
+        .into(),
+    }
+}
+
+/// The one object a lookup found, or an error that says there were none or lists the IDs of
+/// all the matches. `what` names the lookup, e.g. `group named "ops"`.
+pub fn single<T>(
+    mut matches: Vec<T>,
+    id: impl Fn(&T) -> &str,
+    what: &str,
+    attr: &str,
+) -> Result<T, Diagnostic> {
+    match matches.len() {
+        1 => Ok(matches.remove(0)),
+        0 => Err(
+            Diagnostic::error("Not found", format!("Duo has no {what}.")).at(AttrPath::root(attr)),
+        ),
+        n => {
+            let ids = matches.iter().map(&id).collect::<Vec<_>>().join(", ");
+            Err(Diagnostic::error(
+                "Ambiguous lookup",
+                format!("{n} matches for {what}: {ids}. Look it up by ID instead."),
+            )
+            .at(AttrPath::root(attr)))
+        }
+    }
 }

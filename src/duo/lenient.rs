@@ -28,6 +28,20 @@ pub fn lowercase<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::E
     Ok(string(d)?.map(|s| s.to_ascii_lowercase()))
 }
 
+/// A string where `""` means unset, as Duo answers for fields never set.
+pub fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(string(d)?.filter(|s| !s.is_empty()))
+}
+
+/// An integer that may arrive as a number or a decimal string.
+pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize)]

@@ -10,7 +10,9 @@ mod groups;
 mod lenient;
 mod retry;
 pub mod sign;
+mod users;
 
 pub use client::{Client, Config, ConfigError};
 pub use error::{Error, gone_is_none};
 pub use groups::{Group, GroupParams};
+pub use users::{Member, User, UserParams};

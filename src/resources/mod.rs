@@ -8,13 +8,24 @@
 //! regenerate the docs (`cargo run -p xtask -- docs`).
 
 pub mod group;
+pub mod group_member;
+pub mod group_members;
+pub mod link;
+pub mod user;
+pub mod user_groups;
 
 use crate::duo;
 use crate::plugin::{AttrPath, Diagnostic, Resource};
 
 /// Every resource type the provider serves.
 pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
-    vec![Box::new(group::Group)]
+    vec![
+        Box::new(group::Group),
+        Box::new(user::User),
+        Box::new(group_member::RESOURCE),
+        Box::new(group_members::RESOURCE),
+        Box::new(user_groups::RESOURCE),
+    ]
 }
 
 /// What the provider was doing when Duo said no: shapes the advice in the diagnostic.
@@ -58,9 +69,38 @@ impl Op {
     }
 }
 
+/// What a resource knows about one parameter Duo may reject: which attribute it is and what
+/// to do about it.
+pub struct Hint {
+    /// Duo's parameter name (`message_detail`).
+    pub field: &'static str,
+    /// The attribute to point at.
+    pub attr: &'static str,
+    pub advice: &'static str,
+}
+
 /// The one place a Duo error becomes what a Terraform user reads.
 pub fn diagnose(op: Op, err: &duo::Error) -> Diagnostic {
+    diagnose_with(op, err, &[])
+}
+
+/// [`diagnose`], with a resource's advice for the parameters Duo may reject.
+pub fn diagnose_with(op: Op, err: &duo::Error, hints: &[Hint]) -> Diagnostic {
     let summary = format!("Cannot {} {}", op.verb(), op.what);
+    if let duo::Error::Api {
+        status: 400,
+        detail: Some(field),
+        message,
+        ..
+    } = err
+        && let Some(hint) = hints.iter().find(|h| h.field == field)
+    {
+        return Diagnostic::error(
+            summary,
+            format!("Duo rejected `{}`: {message}. {}", hint.attr, hint.advice),
+        )
+        .at(AttrPath::root(hint.attr));
+    }
     match err {
         duo::Error::Api { status: 403, .. } => Diagnostic::error(
             summary,
@@ -135,6 +175,22 @@ mod tests {
         );
         let d = diagnose(Op::new(Action::Read, "group"), &api(403, 40301, None));
         assert!(d.detail.contains("\"Grant read resource\""), "{}", d.detail);
+    }
+
+    #[test]
+    fn a_hint_renames_the_parameter_and_adds_advice() {
+        let hints = [Hint {
+            field: "group_id",
+            attr: "group_ids",
+            advice: "Remove a group.",
+        }];
+        let d = diagnose_with(
+            Op::new(Action::Update, "user"),
+            &api(400, 40002, Some("group_id")),
+            &hints,
+        );
+        assert_eq!(d.path, Some(AttrPath::root("group_ids")));
+        assert!(d.detail.ends_with("Remove a group."), "{}", d.detail);
     }
 
     #[test]

@@ -1,0 +1,221 @@
+//! The three membership resources: one link, a group's members, a user's groups.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Harness, supports_import_blocks};
+
+/// `user -> [group ids]` as the emulator holds it.
+fn memberships(h: &Harness) -> Vec<(String, usize)> {
+    let mut m: Vec<(String, usize)> = h.tenant()["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["username"].as_str().unwrap().to_owned(),
+                u["groups"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    m.sort();
+    m
+}
+
+const PEOPLE: &str = r#"
+resource "duo_group" "eng" { name = "eng" }
+resource "duo_group" "ops" { name = "ops" }
+resource "duo_user" "ann" { username = "ann" }
+resource "duo_user" "bob" { username = "bob" }
+resource "duo_user" "cat" { username = "cat" }
+"#;
+
+#[test]
+fn a_single_membership_is_created_imported_drift_checked_and_removed() {
+    let h = Harness::start("group_member");
+    let hcl = format!(
+        "{PEOPLE}\nresource \"duo_group_member\" \"ann_eng\" {{\n  user_id  = duo_user.ann.id\n  group_id = duo_group.eng.id\n}}\n"
+    );
+    h.apply(&hcl);
+    assert_eq!(
+        memberships(&h),
+        [("ann".into(), 1), ("bob".into(), 0), ("cat".into(), 0)]
+    );
+    let id = h
+        .attr("duo_group_member.ann_eng", "id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.import_verify("duo_group_member.ann_eng", &id);
+
+    h.emu
+        .state
+        .mutate(|t| t.users.values_mut().for_each(|u| u.groups.clear()));
+    assert_eq!(
+        h.planned_actions(&hcl, "duo_group_member.ann_eng"),
+        vec!["create"],
+        "a removed link is planned again"
+    );
+    h.apply(&hcl);
+
+    h.apply(PEOPLE);
+    assert_eq!(
+        memberships(&h)[0],
+        ("ann".into(), 0),
+        "destroying the link removes the membership only"
+    );
+
+    h.write_config(&hcl);
+    let out = h.run(&[
+        "import",
+        "-no-color",
+        "duo_group_member.ann_eng",
+        "not-an-id",
+    ]);
+    let text = crate::harness::text(&out);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("Expected `<user_id>/<group_id>`, got \"not-an-id\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_groups_members_are_authoritative_and_drift_is_seen() {
+    let h = Harness::start("group_members");
+    let members = |list: &str| {
+        format!(
+            "{PEOPLE}\nresource \"duo_group_members\" \"eng\" {{\n  group_id = duo_group.eng.id\n  user_ids = [{list}]\n}}\n"
+        )
+    };
+    h.apply(&members("duo_user.ann.id, duo_user.bob.id"));
+    assert_eq!(
+        memberships(&h),
+        [("ann".into(), 1), ("bob".into(), 1), ("cat".into(), 0)]
+    );
+
+    h.apply(&members("duo_user.bob.id, duo_user.cat.id"));
+    assert_eq!(
+        memberships(&h),
+        [("ann".into(), 0), ("bob".into(), 1), ("cat".into(), 1)]
+    );
+
+    // Someone adds ann in the Admin Panel: the plan removes her again.
+    let gid = h.attr("duo_group.eng", "id").as_str().unwrap().to_owned();
+    h.emu.state.mutate(|t| {
+        t.users
+            .values_mut()
+            .find(|u| u.username == "ann")
+            .unwrap()
+            .groups
+            .push(gid.clone())
+    });
+    let hcl = members("duo_user.bob.id, duo_user.cat.id");
+    assert_eq!(
+        h.planned_actions(&hcl, "duo_group_members.eng"),
+        vec!["update"]
+    );
+    h.apply(&hcl);
+    assert_eq!(memberships(&h)[0], ("ann".into(), 0));
+
+    h.import_verify("duo_group_members.eng", &gid);
+    if supports_import_blocks("group_members") {
+        let generated = h.import_generate("duo_group_members", &gid);
+        assert!(generated.contains("user_ids"), "{generated}");
+    }
+    h.apply(PEOPLE);
+    assert!(
+        memberships(&h).iter().all(|(_, n)| *n == 0),
+        "destroy removes the members it managed"
+    );
+}
+
+#[test]
+fn members_past_the_first_page_are_read() {
+    let h = Harness::start("group_members_paged");
+    let users: Vec<Value> = (0..620)
+        .map(|i| json!({"username": format!("u{i:03}"), "groups": ["big"]}))
+        .collect();
+    h.emu.state.mutate(|t| {
+        let seed: duo_emulator::Seed =
+            serde_json::from_value(json!({"groups": [{"name": "big"}], "users": users})).unwrap();
+        *t = duo_emulator::Tenant::from_seed(seed).unwrap();
+    });
+    let gid = h.tenant()["groups"][0]["group_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ids: Vec<String> = h.tenant()["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| format!("\"{}\"", u["user_id"].as_str().unwrap()))
+        .collect();
+    h.write_config(&format!("resource \"duo_group_members\" \"big\" {{\n  group_id = \"{gid}\"\n  user_ids = [{}]\n}}\n", ids.join(", ")));
+    let out = h.run(&[
+        "import",
+        "-no-color",
+        "-input=false",
+        "duo_group_members.big",
+        &gid,
+    ]);
+    crate::harness::assert_ok(&out, "import");
+    assert_eq!(
+        h.attr("duo_group_members.big", "user_ids")
+            .as_array()
+            .unwrap()
+            .len(),
+        620
+    );
+    h.assert_empty_plan_in(&h.dir_path());
+    assert!(
+        h.emu.state.stats()["by_route"]["GET /admin/v2/groups/{group_id}/users"]
+            .as_u64()
+            .unwrap()
+            >= 2,
+        "paged"
+    );
+}
+
+#[test]
+fn a_users_groups_are_authoritative_and_the_cap_is_explained() {
+    let h = Harness::start("user_groups");
+    let hcl = format!(
+        "{PEOPLE}\nresource \"duo_user_groups\" \"ann\" {{\n  user_id   = duo_user.ann.id\n  group_ids = [duo_group.eng.id, duo_group.ops.id]\n}}\n"
+    );
+    h.apply(&hcl);
+    assert_eq!(memberships(&h)[0], ("ann".into(), 2));
+    let uid = h.attr("duo_user.ann", "id").as_str().unwrap().to_owned();
+    h.import_verify("duo_user_groups.ann", &uid);
+
+    let too_many: Vec<String> = (0..101).map(|i| format!("\"DG{i:018}\"")).collect();
+    let err = h.plan_error(&format!(
+        "resource \"duo_user_groups\" \"x\" {{\n  user_id   = \"DU1\"\n  group_ids = [{}]\n}}\n",
+        too_many.join(", ")
+    ));
+    assert!(
+        err.contains("has 101 items; Duo allows at most 100 for group_ids"),
+        "{err}"
+    );
+
+    // Duo's own cap: a user already in 100 groups cannot join another.
+    h.emu.state.mutate(|t| {
+        let ids: Vec<String> = (0..100).map(|i| format!("DGFULL{i:014}")).collect();
+        for id in &ids {
+            t.groups.insert(
+                id.clone(),
+                serde_json::from_value(json!({"group_id": id, "name": id})).unwrap(),
+            );
+        }
+        t.users
+            .values_mut()
+            .find(|u| u.username == "bob")
+            .unwrap()
+            .groups = ids;
+    });
+    let err = h.apply_error(&format!("{hcl}\nresource \"duo_group_member\" \"bob_eng\" {{\n  user_id  = duo_user.bob.id\n  group_id = duo_group.eng.id\n}}\n"));
+    assert!(err.contains("allows a user in at most 100 groups"), "{err}");
+    assert!(
+        err.contains("group_id = duo_group.eng.id"),
+        "points at the attribute:\n{err}"
+    );
+}

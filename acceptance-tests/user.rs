@@ -1,0 +1,222 @@
+//! `duo_user` resource, and the `duo_user` and `duo_users` data sources, end to end.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Harness, supports_import_blocks};
+
+fn users(h: &Harness) -> Vec<Value> {
+    h.tenant()["users"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_user_is_created_renamed_in_place_imported_two_ways_and_destroyed() {
+    let h = Harness::start("user_lifecycle");
+    h.apply(
+        r#"
+resource "duo_user" "ann" {
+  username = "ann"
+  realname = "Ann Example"
+  email    = "ann@example.com"
+  alias1   = "annie"
+}
+"#,
+    );
+    let state = h.state("duo_user.ann");
+    let id = state["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("DU"), "{id}");
+    assert_eq!(
+        (
+            state["status"].clone(),
+            state["notes"].clone(),
+            state["is_enrolled"].clone()
+        ),
+        (json!("active"), json!(""), json!(false))
+    );
+    assert!(state["created"].as_i64().unwrap() > 1_700_000_000);
+
+    h.apply(
+        r#"
+resource "duo_user" "ann" {
+  username = "ann.example"
+  realname = "Ann Example"
+  alias1   = "annie"
+  status   = "bypass"
+}
+"#,
+    );
+    assert_eq!(h.attr("duo_user.ann", "id"), json!(id), "renamed in place");
+    let u = &users(&h)[0];
+    assert_eq!(
+        (
+            u["username"].clone(),
+            u["email"].clone(),
+            u["status"].clone()
+        ),
+        (json!("ann.example"), json!(""), json!("bypass"))
+    );
+
+    h.import_verify("duo_user.ann", &id);
+    h.import_verify("duo_user.ann", "username:ann.example");
+    if supports_import_blocks("user_lifecycle") {
+        let generated = h.import_generate("duo_user", &id);
+        assert!(generated.contains("alias1"), "{generated}");
+    }
+    h.destroy();
+    assert!(users(&h).is_empty());
+}
+
+#[test]
+fn a_taken_username_is_explained_on_the_attribute() {
+    let h = Harness::start("user_duplicate");
+    h.apply(r#"resource "duo_user" "a" { username = "sam" }"#);
+    let out = h.apply_error(
+        r#"
+resource "duo_user" "a" { username = "sam" }
+resource "duo_user" "b" {
+  username   = "SAM"
+  depends_on = [duo_user.a]
+}
+"#,
+    );
+    assert!(
+        out.contains("Another Duo user already has this username or alias"),
+        "{out}"
+    );
+    assert!(
+        out.contains("terraform import duo_user.NAME username:<name>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("username = \"SAM\""),
+        "the diagnostic points at the attribute:\n{out}"
+    );
+    assert_eq!(users(&h).len(), 1);
+}
+
+#[test]
+fn user_drift_is_detected_and_repaired() {
+    let h = Harness::start("user_drift");
+    let hcl = r#"resource "duo_user" "a" {
+  username = "kim"
+  notes    = "managed"
+}"#;
+    h.apply(hcl);
+    h.emu.state.mutate(|t| {
+        let u = t.users.values_mut().next().unwrap();
+        u.notes = "edited by hand".into();
+        u.last_login = Some(1_700_000_000);
+    });
+    assert_eq!(h.planned_actions(hcl, "duo_user.a"), vec!["update"]);
+    h.apply(hcl);
+    assert_eq!(users(&h)[0]["notes"], "managed");
+    assert_eq!(
+        h.attr("duo_user.a", "last_login"),
+        json!(1_700_000_000),
+        "read-only facts follow Duo without a diff"
+    );
+    h.emu.state.mutate(|t| t.users.clear());
+    assert_eq!(h.planned_actions(hcl, "duo_user.a"), vec!["create"]);
+}
+
+#[test]
+fn users_are_found_by_id_username_alias_and_email() {
+    let h = Harness::start("user_data_source");
+    h.apply(
+        r#"
+resource "duo_user" "a" {
+  username = "lee"
+  email    = "lee@example.com"
+  alias2   = "lee.alias"
+}
+data "duo_user" "by_id" { user_id = duo_user.a.id }
+data "duo_user" "by_username" { username = duo_user.a.username }
+data "duo_user" "by_alias" { alias = duo_user.a.alias2 }
+data "duo_user" "by_email" { email = duo_user.a.email }
+output "ids" {
+  value = [data.duo_user.by_id.id, data.duo_user.by_username.id, data.duo_user.by_alias.id, data.duo_user.by_email.id]
+}
+"#,
+    );
+    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    let id = h.attr("duo_user.a", "id");
+    assert_eq!(out["ids"]["value"], json!([id, id, id, id]));
+
+    let err = h.plan_error(r#"data "duo_user" "x" { username = "nobody" }"#);
+    assert!(
+        err.contains("Duo has no user with username \"nobody\""),
+        "{err}"
+    );
+    let err = h.plan_error(
+        r#"data "duo_user" "x" {
+  username = "lee"
+  email    = "lee@example.com"
+}"#,
+    );
+    assert!(
+        err.contains("Give only one of `user_id`, `username`, `alias`, `email`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_users_data_source_answers_compliance_questions() {
+    let h = Harness::start("users_data_source");
+    h.emu.state.mutate(|t| {
+        let seed: duo_emulator::Seed = serde_json::from_value(json!({
+            "groups": [{"name": "eng"}],
+            "users": [
+                {"username": "active-recent", "is_enrolled": true, "last_login": 1_900_000_000i64, "groups": ["eng"]},
+                {"username": "bypassed", "status": "bypass", "is_enrolled": true, "last_login": 1_500_000_000i64},
+                {"username": "never-enrolled", "is_enrolled": false}
+            ]
+        }))
+        .unwrap();
+        *t = duo_emulator::Tenant::from_seed(seed).unwrap();
+    });
+    let gid = h.tenant()["groups"][0]["group_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.apply(&format!(
+        r#"
+data "duo_users" "all" {{}}
+data "duo_users" "bypass" {{ status = "bypass" }}
+data "duo_users" "unenrolled" {{ is_enrolled = false }}
+data "duo_users" "stale" {{ last_login_before = "2020-01-01T00:00:00Z" }}
+data "duo_users" "eng" {{ group_id = "{gid}" }}
+output "names" {{
+  value = {{
+    all        = data.duo_users.all.users[*].username
+    bypass     = data.duo_users.bypass.users[*].username
+    unenrolled = data.duo_users.unenrolled.users[*].username
+    stale      = data.duo_users.stale.users[*].username
+    eng        = data.duo_users.eng.users[*].username
+  }}
+}}
+"#
+    ));
+    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    let names = &out["names"]["value"];
+    let sorted = |v: &Value| {
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(sorted(&names["all"]).len(), 3);
+    assert_eq!(sorted(&names["bypass"]), ["bypassed"]);
+    assert_eq!(sorted(&names["unenrolled"]), ["never-enrolled"]);
+    assert_eq!(
+        sorted(&names["stale"]),
+        ["bypassed", "never-enrolled"],
+        "never logged in counts as stale"
+    );
+    assert_eq!(sorted(&names["eng"]), ["active-recent"]);
+
+    let err = h.plan_error(r#"data "duo_users" "x" { last_login_before = "last tuesday" }"#);
+    assert!(err.contains("is not an RFC 3339 time"), "{err}");
+}

@@ -1,0 +1,2 @@
+# By group ID:
+terraform import duo_group_members.on_call DGXXXXXXXXXXXXXXXXXX

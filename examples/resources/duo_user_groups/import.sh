@@ -1,0 +1,2 @@
+# By user ID:
+terraform import duo_user_groups.ann DUXXXXXXXXXXXXXXXXXX

@@ -1,0 +1,187 @@
+//! `duo_users` data source: every user, or those matching filters — the compliance questions:
+//! who is in bypass, who never enrolled, who has not logged in since a date.
+
+use std::collections::{BTreeMap, HashSet};
+
+use async_trait::async_trait;
+
+use crate::duo;
+use crate::plugin::{
+    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Nesting, Obj, Schema, Validator,
+    Value,
+};
+use crate::resources::{Action, Op, diagnose};
+
+pub struct Users;
+
+/// The statuses Duo reports: the three that can be set, and two that only Duo sets.
+const ALL_STATUSES: &[&str] = &[
+    "active",
+    "bypass",
+    "disabled",
+    "locked out",
+    "pending deletion",
+];
+
+/// The facts listed per user.
+fn user_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::string("user_id")
+            .computed()
+            .describe("The user's Duo ID."),
+        Attribute::string("username")
+            .computed()
+            .describe("The username."),
+        Attribute::string("realname")
+            .computed()
+            .describe("The full name; `\"\"` when unset."),
+        Attribute::string("email")
+            .computed()
+            .describe("The email address; `\"\"` when unset."),
+        Attribute::string("status")
+            .computed()
+            .describe("`active`, `bypass`, `disabled`, `locked out` or `pending deletion`."),
+        Attribute::bool("is_enrolled")
+            .computed()
+            .describe("Whether the user has enrolled a device."),
+        Attribute::number("last_login")
+            .computed()
+            .describe("Last login (Unix seconds); null if never."),
+        Attribute::number("created")
+            .computed()
+            .describe("Creation time (Unix seconds)."),
+    ]
+}
+
+#[async_trait]
+impl DataSource<duo::Client> for Users {
+    fn type_name(&self) -> &'static str {
+        "duo_users"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "Lists Duo users, all of them or those matching every filter given. Requires the Admin API \
+             permission \"Grant read resource\". Reads every user in pages of 300 (one call per \
+             page), plus the group's members when `group_id` is given.",
+        )
+        .attr(Attribute::string("status").optional().validate(Validator::one_of(ALL_STATUSES)).describe("Only users with this status."))
+        .attr(Attribute::bool("is_enrolled").optional().describe("Only users who have (`true`) or have not (`false`) enrolled a device."))
+        .attr(Attribute::string("group_id").optional().describe("Only members of this group."))
+        .attr(Attribute::string("last_login_before").optional().describe(
+            "Only users whose last login is before this RFC 3339 time (e.g. \
+             `timeadd(timestamp(), \"-2160h\")` for 90 days), including users who never logged in.",
+        ))
+        .attr(Attribute::nested("users", Nesting::List, user_attributes()).computed().describe("The matching users, in Duo's order."))
+    }
+
+    fn validate(&self, config: &Obj) -> Diagnostics {
+        match config.get("last_login_before") {
+            Value::String(s) if parse_rfc3339(s).is_none() => Diagnostic::error(
+                "Invalid last_login_before",
+                format!("{s:?} is not an RFC 3339 time such as \"2026-01-31T00:00:00Z\"."),
+            )
+            .at(AttrPath::root("last_login_before"))
+            .into(),
+            _ => Diagnostics::default(),
+        }
+    }
+
+    async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
+        let fail = |e: duo::Error| diagnose(Op::new(Action::Read, "users"), &e);
+        let mut users = duo.list_users().await.map_err(fail)?;
+        if let Some(status) = config.str("status") {
+            users.retain(|u| u.status.as_deref() == Some(status));
+        }
+        if let Some(enrolled) = config.bool("is_enrolled") {
+            users.retain(|u| u.is_enrolled == Some(enrolled));
+        }
+        if let Some(before) = config.str("last_login_before").and_then(parse_rfc3339) {
+            users.retain(|u| u.last_login.is_none_or(|t| t < before));
+        }
+        if let Some(group_id) = config.str("group_id") {
+            let members: HashSet<String> = duo
+                .group_members(group_id)
+                .await
+                .map_err(fail)?
+                .into_iter()
+                .map(|m| m.user_id)
+                .collect();
+            users.retain(|u| members.contains(&u.user_id));
+        }
+        let rows = users.iter().map(|u| {
+            let int = |v: Option<i64>| v.map_or(Value::Null, Value::from);
+            Value::Object(BTreeMap::from([
+                ("user_id".to_owned(), Value::from(u.user_id.as_str())),
+                ("username".to_owned(), Value::from(u.username.as_str())),
+                (
+                    "realname".to_owned(),
+                    Value::from(u.realname.clone().unwrap_or_default()),
+                ),
+                (
+                    "email".to_owned(),
+                    Value::from(u.email.clone().unwrap_or_default()),
+                ),
+                ("status".to_owned(), Value::opt_string(u.status.clone())),
+                (
+                    "is_enrolled".to_owned(),
+                    u.is_enrolled.map_or(Value::Null, Value::Bool),
+                ),
+                ("last_login".to_owned(), int(u.last_login)),
+                ("created".to_owned(), int(u.created)),
+            ]))
+        });
+        Ok(config.clone().with("users", Value::List(rows.collect())))
+    }
+}
+
+/// Parses an RFC 3339 time (`2026-01-31T00:00:00Z`, fractions and offsets allowed) into Unix
+/// seconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let (date, rest) = s.split_once(['T', 't', ' '])?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let (time, offset) = match rest.find(['Z', 'z', '+', '-']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => return None,
+    };
+    let mut t = time.split(':');
+    let h: i64 = t.next()?.parse().ok()?;
+    let min: i64 = t.next()?.parse().ok()?;
+    let sec: i64 = t.next()?.split('.').next()?.parse().ok()?;
+    let offset_secs = match offset {
+        "Z" | "z" => 0,
+        o => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = o[1..].split_once(':')?;
+            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
+        }
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let yy = if m <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy.rem_euclid(400);
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + day - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    Some(days * 86_400 + h * 3600 + min * 60 + sec - offset_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rfc3339;
+
+    #[test]
+    fn rfc3339_times_parse_with_offsets_and_fractions() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2012-08-21T17:29:18Z"), Some(1_345_570_158));
+        assert_eq!(
+            parse_rfc3339("2012-08-21T13:29:18.250-04:00"),
+            Some(1_345_570_158)
+        );
+        assert_eq!(parse_rfc3339("2012-08-21"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+}

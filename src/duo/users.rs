@@ -1,0 +1,180 @@
+//! Users and their group memberships: `/admin/v1/users…`, and the members of a group
+//! (`/admin/v2/groups/{id}/users`).
+
+use serde::Deserialize;
+
+use super::client::{Client, Params, segment};
+use super::error::Error;
+use super::groups::Group;
+use super::lenient;
+use super::retry::RateClass;
+
+/// A Duo user as Duo returns it. Unset text fields come back as `null` or `""` depending on
+/// the endpoint; both read as `None` here. `status` is lowercased.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct User {
+    pub user_id: String,
+    pub username: String,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub realname: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub firstname: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub lastname: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub notes: Option<String>,
+    #[serde(default, deserialize_with = "lenient::lowercase")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub alias1: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub alias2: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub alias3: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub alias4: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub is_enrolled: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub created: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub last_login: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub last_directory_sync: Option<i64>,
+    #[serde(default)]
+    pub groups: Vec<Group>,
+}
+
+/// Fields to set on create or modify; `None` leaves a field as it is, `Some("")` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserParams {
+    pub username: Option<String>,
+    pub realname: Option<String>,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub email: Option<String>,
+    pub status: Option<String>,
+    pub notes: Option<String>,
+    pub alias1: Option<String>,
+    pub alias2: Option<String>,
+    pub alias3: Option<String>,
+    pub alias4: Option<String>,
+}
+
+impl UserParams {
+    fn to_params(&self) -> Params {
+        let fields = [
+            ("username", &self.username),
+            ("realname", &self.realname),
+            ("firstname", &self.firstname),
+            ("lastname", &self.lastname),
+            ("email", &self.email),
+            ("status", &self.status),
+            ("notes", &self.notes),
+            ("alias1", &self.alias1),
+            ("alias2", &self.alias2),
+            ("alias3", &self.alias3),
+            ("alias4", &self.alias4),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_owned(), v.clone()?)))
+            .collect()
+    }
+}
+
+/// A member of a group, as the members endpoint lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Member {
+    pub user_id: String,
+    pub username: String,
+}
+
+/// Duo's largest pages: users 300, a user's groups and a group's members 500.
+const USERS_PAGE: u32 = 300;
+const PAGE: u32 = 500;
+
+fn user_path(user_id: &str) -> String {
+    format!("/admin/v1/users/{}", segment(user_id))
+}
+
+impl Client {
+    pub async fn list_users(&self) -> Result<Vec<User>, Error> {
+        self.list_all("/admin/v1/users", Params::new(), USERS_PAGE)
+            .await
+    }
+
+    /// Users whose username or alias is `name` (Duo matches both): zero or one.
+    pub async fn find_users_by_username(&self, name: &str) -> Result<Vec<User>, Error> {
+        self.get(
+            RateClass::ListPage,
+            "/admin/v1/users",
+            vec![("username".into(), name.into())],
+        )
+        .await
+    }
+
+    /// Users whose email is `email`.
+    pub async fn find_users_by_email(&self, email: &str) -> Result<Vec<User>, Error> {
+        self.list_all(
+            "/admin/v1/users",
+            vec![("email".into(), email.into())],
+            USERS_PAGE,
+        )
+        .await
+    }
+
+    pub async fn get_user(&self, user_id: &str) -> Result<User, Error> {
+        self.get(RateClass::GetObject, &user_path(user_id), Params::new())
+            .await
+    }
+
+    pub async fn create_user(&self, params: &UserParams) -> Result<User, Error> {
+        self.post("/admin/v1/users", params.to_params()).await
+    }
+
+    pub async fn modify_user(&self, user_id: &str, params: &UserParams) -> Result<User, Error> {
+        self.post(&user_path(user_id), params.to_params()).await
+    }
+
+    /// Deleting a user is immediate and permanent; Duo answers OK for a missing user too.
+    pub async fn delete_user(&self, user_id: &str) -> Result<(), Error> {
+        self.delete(&user_path(user_id)).await
+    }
+
+    pub async fn user_groups(&self, user_id: &str) -> Result<Vec<Group>, Error> {
+        self.list_all(
+            &format!("{}/groups", user_path(user_id)),
+            Params::new(),
+            PAGE,
+        )
+        .await
+    }
+
+    pub async fn add_user_to_group(&self, user_id: &str, group_id: &str) -> Result<(), Error> {
+        let path = format!("{}/groups", user_path(user_id));
+        self.post::<serde_json::Value>(&path, vec![("group_id".into(), group_id.into())])
+            .await
+            .map(drop)
+    }
+
+    pub async fn remove_user_from_group(&self, user_id: &str, group_id: &str) -> Result<(), Error> {
+        self.delete(&format!(
+            "{}/groups/{}",
+            user_path(user_id),
+            segment(group_id)
+        ))
+        .await
+    }
+
+    pub async fn group_members(&self, group_id: &str) -> Result<Vec<Member>, Error> {
+        self.list_all(
+            &format!("/admin/v2/groups/{}/users", segment(group_id)),
+            Params::new(),
+            PAGE,
+        )
+        .await
+    }
+}

@@ -1,0 +1,45 @@
+//! `duo_group_members`: every member of one group, authoritative for that group. Members are
+//! read from every page of the group's member list, so drift in large groups is seen. See
+//! `user_groups.rs` for how the membership resources interact.
+
+use async_trait::async_trait;
+
+use super::Hint;
+use super::link::{LinkKind, Set};
+use crate::duo;
+
+/// A group's members, listed from the group's side.
+pub struct GroupMemberLink;
+
+#[async_trait]
+impl LinkKind for GroupMemberLink {
+    const OWNER: &'static str = "group_id";
+    const ITEM: &'static str = "user_id";
+    const WHAT: &'static str = "group members";
+    const HINTS: &'static [Hint] = &[Hint {
+        field: "group_id",
+        attr: "user_id",
+        advice: "Duo allows a user in at most 100 groups: one of the users listed is already in 100, or does not exist.",
+    }];
+
+    async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error> {
+        let members = duo::gone_is_none(duo.group_members(owner).await)?;
+        Ok(members.map(|m| m.into_iter().map(|m| m.user_id).collect()))
+    }
+
+    async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
+        duo.add_user_to_group(item, owner).await
+    }
+
+    async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
+        duo.remove_user_from_group(item, owner).await
+    }
+}
+
+pub const RESOURCE: Set<GroupMemberLink> = Set::new(
+    "duo_group_members",
+    "user_ids",
+    "All the members of one Duo group, authoritatively: members not listed are removed from the \
+     group. Do not combine with `duo_group_member` or `duo_user_groups` for the same group. \
+     Requires \"Grant read resource\" and \"Grant write resource\". Import with the group ID.",
+);

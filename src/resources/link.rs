@@ -1,0 +1,344 @@
+//! Links between two Duo objects (a user in a group, a phone or token of a user), shared by
+//! every membership-like resource: one link (`duo_group_member`, `duo_user_phone`, …) or the
+//! authoritative set of links of one object (`duo_group_members`, `duo_user_groups`).
+//!
+//! A [`LinkKind`] says how to list, add and remove links in Duo; [`Single`] and [`Set`] turn
+//! any kind into a resource. Drift is read from Duo (every page), so links added or removed
+//! outside Terraform show in the plan.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+
+use super::{Action, Hint, Op, diagnose, diagnose_with};
+use crate::duo;
+use crate::plugin::{
+    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator,
+    Value,
+};
+
+/// How one kind of link is stored in Duo, seen from its owner.
+#[async_trait]
+pub trait LinkKind: Send + Sync {
+    /// The owner's attribute, e.g. `user_id`.
+    const OWNER: &'static str;
+    /// One linked object's attribute, e.g. `group_id`.
+    const ITEM: &'static str;
+    /// What a link is called in messages, e.g. "group membership".
+    const WHAT: &'static str;
+    /// Duo's cap on links per owner, if any.
+    const MAX: Option<usize> = None;
+    /// Advice for the parameters Duo may reject when linking.
+    const HINTS: &'static [Hint] = &[];
+
+    /// The owner's links, or `None` when the owner is gone.
+    async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error>;
+    async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error>;
+    async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error>;
+}
+
+fn op(action: Action, what: &'static str) -> Op {
+    Op::new(action, what)
+}
+
+fn id_string(state: &Obj, attr: &str) -> String {
+    state.str(attr).unwrap_or_default().to_owned()
+}
+
+/// One link. Its ID is `<owner>/<item>`; both ends force replacement.
+pub struct Single<K> {
+    type_name: &'static str,
+    description: &'static str,
+    kind: std::marker::PhantomData<K>,
+}
+
+impl<K: LinkKind> Single<K> {
+    pub const fn new(type_name: &'static str, description: &'static str) -> Single<K> {
+        Single {
+            type_name,
+            description,
+            kind: std::marker::PhantomData,
+        }
+    }
+}
+
+#[async_trait]
+impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(self.description)
+            .attr(
+                Attribute::string("id")
+                    .computed()
+                    .use_state_for_unknown()
+                    .describe(&format!(
+                        "`<{}>/<{}>`; also the import ID.",
+                        K::OWNER,
+                        K::ITEM
+                    )),
+            )
+            .attr(
+                Attribute::string(K::OWNER)
+                    .required()
+                    .force_new()
+                    .describe(&format!("The `{}` of one end.", K::OWNER)),
+            )
+            .attr(
+                Attribute::string(K::ITEM)
+                    .required()
+                    .force_new()
+                    .describe(&format!("The `{}` of the other end.", K::ITEM)),
+            )
+    }
+
+    async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
+        let (owner, item) = (id_string(plan, K::OWNER), id_string(plan, K::ITEM));
+        K::link(duo, &owner, &item)
+            .await
+            .map_err(|e| diagnose_with(op(Action::Create, K::WHAT), &e, K::HINTS))?;
+        Ok(single_state::<K>(&owner, &item))
+    }
+
+    async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
+        let (owner, item) = (id_string(state, K::OWNER), id_string(state, K::ITEM));
+        let links = K::list(duo, &owner)
+            .await
+            .map_err(|e| diagnose(op(Action::Read, K::WHAT), &e))?;
+        Ok(links
+            .filter(|l| l.contains(&item))
+            .map(|_| single_state::<K>(&owner, &item)))
+    }
+
+    async fn update(&self, _: &duo::Client, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+        // Both attributes force replacement, so Terraform never asks for an update.
+        Ok(plan.clone())
+    }
+
+    async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
+        let (owner, item) = (id_string(state, K::OWNER), id_string(state, K::ITEM));
+        match K::unlink(duo, &owner, &item).await {
+            Err(e) if !e.is_not_found() => Err(diagnose(op(Action::Delete, K::WHAT), &e).into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        let Some((owner, item)) = id
+            .split_once('/')
+            .filter(|(o, i)| !o.is_empty() && !i.is_empty())
+        else {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!("Expected `<{}>/<{}>`, got {id:?}.", K::OWNER, K::ITEM),
+            )
+            .into());
+        };
+        let stub = single_state::<K>(owner, item);
+        self.read(duo, &stub).await?.ok_or_else(|| {
+            Diagnostic::error(
+                "Cannot import a missing link",
+                format!("Duo has no {} {id:?}.", K::WHAT),
+            )
+            .into()
+        })
+    }
+}
+
+fn single_state<K: LinkKind>(owner: &str, item: &str) -> Obj {
+    Obj::default()
+        .with("id", format!("{owner}/{item}"))
+        .with(K::OWNER, owner)
+        .with(K::ITEM, item)
+}
+
+/// All links of one owner, authoritative: links in Duo that the configuration does not list
+/// are removed. Its ID is the owner's ID.
+pub struct Set<K> {
+    type_name: &'static str,
+    description: &'static str,
+    /// The set attribute, e.g. `group_ids`.
+    items: &'static str,
+    kind: std::marker::PhantomData<K>,
+}
+
+impl<K: LinkKind> Set<K> {
+    pub const fn new(
+        type_name: &'static str,
+        items: &'static str,
+        description: &'static str,
+    ) -> Set<K> {
+        Set {
+            type_name,
+            description,
+            items,
+            kind: std::marker::PhantomData,
+        }
+    }
+
+    fn state(&self, owner: &str, items: &BTreeSet<String>) -> Obj {
+        Obj::default().with("id", owner).with(K::OWNER, owner).with(
+            self.items,
+            Value::Set(items.iter().map(|i| Value::from(i.as_str())).collect()),
+        )
+    }
+
+    /// Links and unlinks until Duo holds exactly `desired`. On failure, the state is what Duo
+    /// holds at that point, so nothing done is lost.
+    async fn converge(
+        &self,
+        duo: &duo::Client,
+        owner: &str,
+        desired: &BTreeSet<String>,
+        action: Action,
+    ) -> Result<Obj, Failed> {
+        let fail = |e: &duo::Error| diagnose_with(op(action, K::WHAT), e, K::HINTS);
+        let current: BTreeSet<String> = match K::list(duo, owner).await {
+            Ok(Some(l)) => l.into_iter().collect(),
+            Ok(None) => {
+                return Err(Diagnostic::error(
+                    format!(
+                        "Cannot {} {}",
+                        if action == Action::Create {
+                            "create"
+                        } else {
+                            "update"
+                        },
+                        K::WHAT
+                    ),
+                    format!("Duo has no object with {} {owner:?}.", K::OWNER),
+                )
+                .at(AttrPath::root(K::OWNER))
+                .into());
+            }
+            Err(e) => return Err(fail(&e).into()),
+        };
+        let mut now = current.clone();
+        // Remove first, so a set at Duo's cap can swap members.
+        for item in current.difference(desired) {
+            if let Err(e) = K::unlink(duo, owner, item).await {
+                return Err(Failed {
+                    diags: fail(&e).into(),
+                    partial: Some(self.state(owner, &now)),
+                });
+            }
+            now.remove(item);
+        }
+        for item in desired.difference(&current) {
+            if let Err(e) = K::link(duo, owner, item).await {
+                let mut d = fail(&e);
+                if d.path.as_ref().is_some_and(|p| {
+                    p.0.first() == Some(&crate::plugin::PathStep::Attr(K::ITEM.to_owned()))
+                }) {
+                    d.path = Some(AttrPath::root(self.items));
+                }
+                return Err(Failed {
+                    diags: d.into(),
+                    partial: Some(self.state(owner, &now)),
+                });
+            }
+            now.insert(item.clone());
+        }
+        Ok(self.state(owner, &now))
+    }
+}
+
+fn string_set(v: &Value) -> BTreeSet<String> {
+    match v {
+        Value::Set(items) | Value::List(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+#[async_trait]
+impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        let mut items = Attribute::set_of(self.items, Type::String)
+            .required()
+            .describe(&format!(
+                "Every `{}` linked; others found in Duo are removed.",
+                K::ITEM
+            ));
+        if let Some(max) = K::MAX {
+            let name = self.items;
+            items = items.validate(Validator::new(
+                format!("At most {max} items (Duo's limit)."),
+                move |v| {
+                    let n = string_set(v).len();
+                    if n > max {
+                        Err(format!(
+                            "has {n} items; Duo allows at most {max} for {name}."
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                },
+            ));
+        }
+        Schema::new(self.description)
+            .attr(
+                Attribute::string("id")
+                    .computed()
+                    .use_state_for_unknown()
+                    .describe(&format!("The `{}`; also the import ID.", K::OWNER)),
+            )
+            .attr(
+                Attribute::string(K::OWNER)
+                    .required()
+                    .force_new()
+                    .describe(&format!("The `{}` whose links this manages.", K::OWNER)),
+            )
+            .attr(items)
+    }
+
+    async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
+        self.converge(
+            duo,
+            &id_string(plan, K::OWNER),
+            &string_set(plan.get(self.items)),
+            Action::Create,
+        )
+        .await
+    }
+
+    async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
+        let owner = id_string(state, "id");
+        let links = K::list(duo, &owner)
+            .await
+            .map_err(|e| diagnose(op(Action::Read, K::WHAT), &e))?;
+        Ok(links.map(|l| self.state(&owner, &l.into_iter().collect())))
+    }
+
+    async fn update(&self, duo: &duo::Client, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+        self.converge(
+            duo,
+            &id_string(plan, K::OWNER),
+            &string_set(plan.get(self.items)),
+            Action::Update,
+        )
+        .await
+    }
+
+    /// Removes the links this resource manages (all of the owner's, as last read).
+    async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
+        let owner = id_string(state, "id");
+        for item in string_set(state.get(self.items)) {
+            match K::unlink(duo, &owner, &item).await {
+                Err(e) if !e.is_not_found() => {
+                    return Err(diagnose(op(Action::Delete, K::WHAT), &e).into());
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,51 @@
+//! `duo_user_groups`: every group of one user, authoritative for that user. Also defines the
+//! user → group link that `duo_group_member` manages one at a time.
+//!
+//! How the membership resources interact: use `duo_group_member` for single links from
+//! anywhere; `duo_user_groups` when one user's groups are all in one place; `duo_group_members`
+//! when one group's members are. An authoritative resource removes links it does not list, so
+//! do not combine it with other membership resources for the same user (here) or group.
+
+use async_trait::async_trait;
+
+use super::Hint;
+use super::link::{LinkKind, Set};
+use crate::duo;
+
+/// A user's membership in a group, listed from the user's side (at most 100 groups).
+pub struct UserGroupLink;
+
+#[async_trait]
+impl LinkKind for UserGroupLink {
+    const OWNER: &'static str = "user_id";
+    const ITEM: &'static str = "group_id";
+    const WHAT: &'static str = "group membership";
+    const MAX: Option<usize> = Some(100);
+    const HINTS: &'static [Hint] = &[Hint {
+        field: "group_id",
+        attr: "group_id",
+        advice: "Duo refuses a group that does not exist, and allows a user in at most 100 groups: check the \
+                 group ID, or remove the user from another group first.",
+    }];
+
+    async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error> {
+        let groups = duo::gone_is_none(duo.user_groups(owner).await)?;
+        Ok(groups.map(|g| g.into_iter().map(|g| g.group_id).collect()))
+    }
+
+    async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
+        duo.add_user_to_group(owner, item).await
+    }
+
+    async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
+        duo.remove_user_from_group(owner, item).await
+    }
+}
+
+pub const RESOURCE: Set<UserGroupLink> = Set::new(
+    "duo_user_groups",
+    "group_ids",
+    "All the groups of one Duo user, authoritatively: groups the user is in that are not listed \
+     are left. Do not combine with `duo_group_member` or `duo_group_members` for the same user's \
+     groups. Requires \"Grant read resource\" and \"Grant write resource\". Import with the user ID.",
+);
