@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Op, diagnose};
+use super::{Action, Op, deleted, found, id, written};
 use crate::duo;
 use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value};
 
@@ -113,37 +113,31 @@ impl Resource<duo::Client> for Group {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let created = duo
-            .create_group(&to_params(plan))
-            .await
-            .map_err(|e| diagnose(Op::new(Action::Create, "group"), &e))?;
-        Ok(to_state(&created))
+        written(
+            Op::new(Action::Create, "group"),
+            &[],
+            duo.create_group(&to_params(plan)),
+            to_state,
+        )
+        .await
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let id = state.str("id").unwrap_or_default();
-        let found = duo::gone_is_none(duo.get_group(id).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, "group"), &e))?;
-        Ok(found.as_ref().map(to_state))
+        found("group", duo.get_group(id(state)), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        let id = prior.str("id").unwrap_or_default();
-        let updated = duo
-            .modify_group(id, &to_params(plan))
-            .await
-            .map_err(|e| diagnose(Op::new(Action::Update, "group"), &e))?;
-        Ok(to_state(&updated))
+        written(
+            Op::new(Action::Update, "group"),
+            &[],
+            duo.modify_group(id(prior), &to_params(plan)),
+            to_state,
+        )
+        .await
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        let id = state.str("id").unwrap_or_default();
-        match duo.delete_group(id).await {
-            Err(e) if !e.is_not_found() => {
-                Err(diagnose(Op::new(Action::Delete, "group"), &e).into())
-            }
-            _ => Ok(()),
-        }
+        deleted("group", duo.delete_group(id(state))).await
     }
 }
 

@@ -14,8 +14,10 @@ pub mod link;
 pub mod user;
 pub mod user_groups;
 
+use std::future::Future;
+
 use crate::duo;
-use crate::plugin::{AttrPath, Diagnostic, Resource};
+use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource};
 
 /// Every resource type the provider serves.
 pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
@@ -66,6 +68,45 @@ impl Op {
             Action::Read | Action::Import => "Grant read resource",
             Action::Create | Action::Update | Action::Delete => "Grant write resource",
         }
+    }
+}
+
+/// The Duo ID of the object in a state or plan (`id`).
+pub fn id(o: &Obj) -> &str {
+    o.str("id").unwrap_or_default()
+}
+
+/// A create or update: one Duo call whose answer is the new object.
+pub async fn written<T>(
+    op: Op,
+    hints: &[Hint],
+    call: impl Future<Output = Result<T, duo::Error>>,
+    to_state: fn(&T) -> Obj,
+) -> Result<Obj, Failed> {
+    call.await
+        .map(|t| to_state(&t))
+        .map_err(|e| diagnose_with(op, &e, hints).into())
+}
+
+/// A read of one object by ID: `None` when Duo no longer has it.
+pub async fn found<T>(
+    what: &'static str,
+    call: impl Future<Output = Result<T, duo::Error>>,
+    to_state: fn(&T) -> Obj,
+) -> Result<Option<Obj>, Diagnostics> {
+    let found =
+        duo::gone_is_none(call.await).map_err(|e| diagnose(Op::new(Action::Read, what), &e))?;
+    Ok(found.as_ref().map(to_state))
+}
+
+/// A delete: an object already gone is fine.
+pub async fn deleted(
+    what: &'static str,
+    call: impl Future<Output = Result<(), duo::Error>>,
+) -> Result<(), Diagnostics> {
+    match call.await {
+        Err(e) if !e.is_not_found() => Err(diagnose(Op::new(Action::Delete, what), &e).into()),
+        _ => Ok(()),
     }
 }
 

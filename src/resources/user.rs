@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Hint, Op, diagnose, diagnose_with};
+use super::{Action, Hint, Op, deleted, diagnose, found, id, written};
 use crate::duo;
 use crate::plugin::{
     Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
@@ -172,34 +172,31 @@ impl Resource<duo::Client> for User {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let created = duo
-            .create_user(&to_params(plan))
-            .await
-            .map_err(|e| diagnose_with(Op::new(Action::Create, "user"), &e, HINTS))?;
-        Ok(to_state(&created))
+        written(
+            Op::new(Action::Create, "user"),
+            HINTS,
+            duo.create_user(&to_params(plan)),
+            to_state,
+        )
+        .await
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let id = state.str("id").unwrap_or_default();
-        let found = duo::gone_is_none(duo.get_user(id).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, "user"), &e))?;
-        Ok(found.as_ref().map(to_state))
+        found("user", duo.get_user(id(state)), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        let id = prior.str("id").unwrap_or_default();
-        let updated = duo
-            .modify_user(id, &to_params(plan))
-            .await
-            .map_err(|e| diagnose_with(Op::new(Action::Update, "user"), &e, HINTS))?;
-        Ok(to_state(&updated))
+        written(
+            Op::new(Action::Update, "user"),
+            HINTS,
+            duo.modify_user(id(prior), &to_params(plan)),
+            to_state,
+        )
+        .await
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        let id = state.str("id").unwrap_or_default();
-        duo.delete_user(id)
-            .await
-            .map_err(|e| diagnose(Op::new(Action::Delete, "user"), &e).into())
+        deleted("user", duo.delete_user(id(state))).await
     }
 
     /// A user ID, or `username:<name>` (which also matches aliases, as Duo does).
