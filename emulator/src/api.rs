@@ -15,7 +15,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn of(response: Value) -> Reply {
+    pub fn of(response: Value) -> Reply {
         Reply {
             response,
             metadata: None,
@@ -44,20 +44,20 @@ impl ApiError {
         (self.code / 100) as u16
     }
 
-    fn not_found() -> ApiError {
+    pub fn not_found() -> ApiError {
         ApiError::new(40401, "Resource not found", None)
     }
 
-    fn invalid(param: &str) -> ApiError {
+    pub fn invalid(param: &str) -> ApiError {
         ApiError::new(40002, "Invalid request parameters", Some(param))
     }
 
-    fn missing(param: &str) -> ApiError {
+    pub fn missing(param: &str) -> ApiError {
         ApiError::new(40001, "Missing required request parameters", Some(param))
     }
 }
 
-type Result<T> = std::result::Result<T, ApiError>;
+pub type Result<T> = std::result::Result<T, ApiError>;
 
 /// Every endpoint served, with the IDs from its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +77,27 @@ pub enum Route {
     UserGroups(String),
     AddUserGroup(String),
     RemoveUserGroup(String, String),
+    ListPhones,
+    CreatePhone,
+    GetPhone(String),
+    ModifyPhone(String),
+    DeletePhone(String),
+    UserPhones(String),
+    AddUserPhone(String),
+    RemoveUserPhone(String, String),
+    ListTokens,
+    CreateToken,
+    GetToken(String),
+    ModifyToken(String),
+    DeleteToken(String),
+    UserTokens(String),
+    AddUserToken(String),
+    RemoveUserToken(String, String),
+    CreateBypassCodes(String),
+    UserBypassCodes(String),
+    ListBypassCodes,
+    GetBypassCode(String),
+    DeleteBypassCode(String),
 }
 
 impl Route {
@@ -98,6 +119,33 @@ impl Route {
             ("DELETE", ["admin", "v1", "users", u]) => Route::DeleteUser(id(u)),
             ("GET", ["admin", "v1", "users", u, "groups"]) => Route::UserGroups(id(u)),
             ("POST", ["admin", "v1", "users", u, "groups"]) => Route::AddUserGroup(id(u)),
+            ("GET", ["admin", "v1", "phones"]) => Route::ListPhones,
+            ("POST", ["admin", "v1", "phones"]) => Route::CreatePhone,
+            ("GET", ["admin", "v1", "phones", p]) => Route::GetPhone(id(p)),
+            ("POST", ["admin", "v1", "phones", p]) => Route::ModifyPhone(id(p)),
+            ("DELETE", ["admin", "v1", "phones", p]) => Route::DeletePhone(id(p)),
+            ("GET", ["admin", "v1", "users", u, "phones"]) => Route::UserPhones(id(u)),
+            ("POST", ["admin", "v1", "users", u, "phones"]) => Route::AddUserPhone(id(u)),
+            ("DELETE", ["admin", "v1", "users", u, "phones", p]) => {
+                Route::RemoveUserPhone(id(u), id(p))
+            }
+            ("GET", ["admin", "v1", "tokens"]) => Route::ListTokens,
+            ("POST", ["admin", "v1", "tokens"]) => Route::CreateToken,
+            ("GET", ["admin", "v1", "tokens", k]) => Route::GetToken(id(k)),
+            ("POST", ["admin", "v1", "tokens", k]) => Route::ModifyToken(id(k)),
+            ("DELETE", ["admin", "v1", "tokens", k]) => Route::DeleteToken(id(k)),
+            ("GET", ["admin", "v1", "users", u, "tokens"]) => Route::UserTokens(id(u)),
+            ("POST", ["admin", "v1", "users", u, "tokens"]) => Route::AddUserToken(id(u)),
+            ("DELETE", ["admin", "v1", "users", u, "tokens", k]) => {
+                Route::RemoveUserToken(id(u), id(k))
+            }
+            ("POST", ["admin", "v1", "users", u, "bypass_codes"]) => {
+                Route::CreateBypassCodes(id(u))
+            }
+            ("GET", ["admin", "v1", "users", u, "bypass_codes"]) => Route::UserBypassCodes(id(u)),
+            ("GET", ["admin", "v1", "bypass_codes"]) => Route::ListBypassCodes,
+            ("GET", ["admin", "v1", "bypass_codes", b]) => Route::GetBypassCode(id(b)),
+            ("DELETE", ["admin", "v1", "bypass_codes", b]) => Route::DeleteBypassCode(id(b)),
             ("DELETE", ["admin", "v1", "users", u, "groups", g]) => {
                 Route::RemoveUserGroup(id(u), id(g))
             }
@@ -123,6 +171,27 @@ impl Route {
             Route::UserGroups(_) => "GET /admin/v1/users/{user_id}/groups",
             Route::AddUserGroup(_) => "POST /admin/v1/users/{user_id}/groups",
             Route::RemoveUserGroup(..) => "DELETE /admin/v1/users/{user_id}/groups/{group_id}",
+            Route::ListPhones => "GET /admin/v1/phones",
+            Route::CreatePhone => "POST /admin/v1/phones",
+            Route::GetPhone(_) => "GET /admin/v1/phones/{phone_id}",
+            Route::ModifyPhone(_) => "POST /admin/v1/phones/{phone_id}",
+            Route::DeletePhone(_) => "DELETE /admin/v1/phones/{phone_id}",
+            Route::UserPhones(_) => "GET /admin/v1/users/{user_id}/phones",
+            Route::AddUserPhone(_) => "POST /admin/v1/users/{user_id}/phones",
+            Route::RemoveUserPhone(..) => "DELETE /admin/v1/users/{user_id}/phones/{phone_id}",
+            Route::ListTokens => "GET /admin/v1/tokens",
+            Route::CreateToken => "POST /admin/v1/tokens",
+            Route::GetToken(_) => "GET /admin/v1/tokens/{token_id}",
+            Route::ModifyToken(_) => "POST /admin/v1/tokens/{token_id}",
+            Route::DeleteToken(_) => "DELETE /admin/v1/tokens/{token_id}",
+            Route::UserTokens(_) => "GET /admin/v1/users/{user_id}/tokens",
+            Route::AddUserToken(_) => "POST /admin/v1/users/{user_id}/tokens",
+            Route::RemoveUserToken(..) => "DELETE /admin/v1/users/{user_id}/tokens/{token_id}",
+            Route::CreateBypassCodes(_) => "POST /admin/v1/users/{user_id}/bypass_codes",
+            Route::UserBypassCodes(_) => "GET /admin/v1/users/{user_id}/bypass_codes",
+            Route::ListBypassCodes => "GET /admin/v1/bypass_codes",
+            Route::GetBypassCode(_) => "GET /admin/v1/bypass_codes/{bypass_code_id}",
+            Route::DeleteBypassCode(_) => "DELETE /admin/v1/bypass_codes/{bypass_code_id}",
         }
     }
 
@@ -139,7 +208,7 @@ impl Route {
     }
 }
 
-fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
+pub fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
     p.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
@@ -164,7 +233,7 @@ fn status_param(p: &Params) -> Result<Option<String>> {
 
 /// One page of `items` per `limit`/`offset`, with Duo's metadata (`next_offset` only when
 /// more remain, `prev_offset` only past the first page). Limits above `max` are clamped.
-fn page(items: Vec<Value>, p: &Params, default: usize, max: usize) -> Result<Reply> {
+pub fn page(items: Vec<Value>, p: &Params, default: usize, max: usize) -> Result<Reply> {
     let number = |key: &str, fallback: usize| -> Result<usize> {
         param(p, key).map_or(Ok(fallback), |v| {
             v.parse::<usize>().map_err(|_| ApiError::invalid(key))
@@ -316,6 +385,7 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         }
         Route::DeleteUser(id) => {
             t.users.remove(id);
+            t.bypass_codes.retain(|_, b| &b.user_id != id);
             Ok(Reply::of(json!("")))
         }
         Route::UserGroups(id) => {
@@ -351,6 +421,7 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             u.groups.retain(|g| g != gid);
             Ok(Reply::of(json!("")))
         }
+        _ => crate::devices::handle(t, route, p),
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod api;
 mod auth;
+mod devices;
 mod limits;
 mod store;
 

@@ -58,6 +58,10 @@ pub struct User {
     /// Group IDs (or, in a seed file, group names).
     #[serde(default)]
     pub groups: Vec<String>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub tokens: Vec<String>,
 }
 
 impl User {
@@ -81,6 +85,62 @@ fn active() -> String {
 pub struct Tenant {
     pub groups: BTreeMap<String, Group>,
     pub users: BTreeMap<String, User>,
+    pub phones: BTreeMap<String, Phone>,
+    pub tokens: BTreeMap<String, Token>,
+    pub bypass_codes: BTreeMap<String, BypassCode>,
+}
+
+/// A phone. `type` and `platform` are stored lowercase, as sent, and answered in Title Case,
+/// as Duo does.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Phone {
+    #[serde(default)]
+    pub phone_id: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub extension: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default = "unknown", rename = "type")]
+    pub kind: String,
+    #[serde(default = "unknown")]
+    pub platform: String,
+    #[serde(default)]
+    pub predelay: Option<i64>,
+    #[serde(default)]
+    pub postdelay: Option<i64>,
+    #[serde(default)]
+    pub activated: bool,
+}
+
+fn unknown() -> String {
+    "unknown".to_owned()
+}
+
+/// A hardware token. Secrets are kept only to show they are never answered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Token {
+    #[serde(default)]
+    pub token_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub serial: String,
+    #[serde(default)]
+    pub totp_step: Option<i64>,
+    #[serde(default, skip_serializing)]
+    pub secret: String,
+}
+
+/// One bypass code of a user. The code itself is answered once, at creation.
+#[derive(Debug, Clone, Default)]
+pub struct BypassCode {
+    pub bypass_code_id: String,
+    pub user_id: String,
+    pub code: String,
+    pub created: i64,
+    pub expiration: Option<i64>,
+    pub reuse_count: Option<i64>,
 }
 
 /// The seed file format: `{"groups": [...], "users": [...]}`; IDs are generated when absent,
@@ -92,6 +152,10 @@ pub struct Seed {
     pub groups: Vec<Group>,
     #[serde(default)]
     pub users: Vec<User>,
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+    #[serde(default)]
+    pub tokens: Vec<Token>,
 }
 
 /// A Duo-shaped ID: two-letter prefix and 18 uppercase letters or digits.
@@ -112,6 +176,18 @@ impl Tenant {
                 g.group_id = new_id("DG");
             }
             t.groups.insert(g.group_id.clone(), g);
+        }
+        for mut p in seed.phones {
+            if p.phone_id.is_empty() {
+                p.phone_id = new_id("DP");
+            }
+            t.phones.insert(p.phone_id.clone(), p);
+        }
+        for mut k in seed.tokens {
+            if k.token_id.is_empty() {
+                k.token_id = new_id("DH");
+            }
+            t.tokens.insert(k.token_id.clone(), k);
         }
         for mut u in seed.users {
             if u.user_id.is_empty() {
@@ -157,6 +233,44 @@ impl Tenant {
         v
     }
 
+    pub fn phone_json(&self, p: &Phone, with_users: bool) -> Value {
+        let mut v = json!({
+            "phone_id": p.phone_id,
+            "number": p.number,
+            "extension": p.extension,
+            "name": p.name,
+            "type": title_case(&p.kind),
+            "platform": platform_title(&p.platform),
+            "predelay": p.predelay.map(|d| d.to_string()),
+            "postdelay": p.postdelay.map(|d| d.to_string()),
+            "activated": p.activated,
+            "sms_passcodes_sent": false,
+            "capabilities": if p.kind == "mobile" { json!(["auto", "push", "sms", "phone", "mobile_otp"]) } else { json!(["auto", "phone"]) },
+            "last_seen": "",
+            "model": "",
+        });
+        if with_users {
+            v["users"] = self.reduced_users(|u| u.phones.contains(&p.phone_id));
+        }
+        v
+    }
+
+    pub fn token_json(&self, k: &Token, with_users: bool) -> Value {
+        let mut v = json!({"token_id": k.token_id, "type": k.kind, "serial": k.serial, "totp_step": k.totp_step});
+        if with_users {
+            v["users"] = self.reduced_users(|u| u.tokens.contains(&k.token_id));
+        }
+        v
+    }
+
+    fn reduced_users(&self, pick: impl Fn(&User) -> bool) -> Value {
+        self.users
+            .values()
+            .filter(|u| pick(u))
+            .map(|u| json!({"user_id": u.user_id, "username": u.username, "realname": u.realname, "email": u.email, "status": u.status}))
+            .collect()
+    }
+
     pub fn user_json(&self, u: &User) -> Value {
         let groups: Vec<Value> = u
             .groups
@@ -186,8 +300,8 @@ impl Tenant {
             "alias1": u.aliases[0], "alias2": u.aliases[1], "alias3": u.aliases[2], "alias4": u.aliases[3],
             "aliases": aliases,
             "groups": groups,
-            "phones": [],
-            "tokens": [],
+            "phones": u.phones.iter().filter_map(|id| self.phones.get(id)).map(|p| self.phone_json(p, false)).collect::<Vec<_>>(),
+            "tokens": u.tokens.iter().filter_map(|id| self.tokens.get(id)).map(|k| self.token_json(k, false)).collect::<Vec<_>>(),
         })
     }
 
@@ -196,7 +310,26 @@ impl Tenant {
         json!({
             "groups": self.groups.values().map(Tenant::group_json).collect::<Vec<_>>(),
             "users": self.users.values().map(|u| self.user_json(u)).collect::<Vec<_>>(),
+            "phones": self.phones.values().map(|p| self.phone_json(p, true)).collect::<Vec<_>>(),
+            "tokens": self.tokens.values().map(|k| self.token_json(k, true)).collect::<Vec<_>>(),
+            "bypass_codes": self.bypass_codes.values().map(|b| json!({"bypass_code_id": b.bypass_code_id, "user_id": b.user_id})).collect::<Vec<_>>(),
         })
+    }
+}
+
+/// Duo's spelling of a platform (`apple ios` → `Apple iOS`).
+fn platform_title(p: &str) -> String {
+    match p {
+        "apple ios" => "Apple iOS".to_owned(),
+        "rim blackberry" => "RIM BlackBerry".to_owned(),
+        "java j2me" => "Java J2ME".to_owned(),
+        "palm webos" => "Palm WebOS".to_owned(),
+        "symbian os" => "Symbian OS".to_owned(),
+        other => other
+            .split(' ')
+            .map(title_case)
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 

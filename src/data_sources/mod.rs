@@ -3,19 +3,66 @@
 //! Lookups share [`exactly_one_of`] and [`single`], so every data source words ambiguity alike.
 
 pub mod group;
+pub mod groups;
+pub mod hardware_tokens;
+pub mod phones;
 pub mod user;
 pub mod users;
 
+use std::collections::BTreeMap;
+
 use crate::duo;
-use crate::plugin::{AttrPath, DataSource, Diagnostic, Diagnostics, Obj};
+use crate::plugin::{
+    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Mode, Nesting, Obj, Schema, Value,
+};
 
 /// Every data source the provider serves.
 pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
     vec![
         Box::new(group::GroupLookup),
+        Box::new(groups::Groups),
         Box::new(user::UserLookup),
         Box::new(users::Users),
+        Box::new(phones::Phones),
+        Box::new(hardware_tokens::HardwareTokens),
     ]
+}
+
+/// A computed list of objects shaped like a resource's state, minus `exclude` (e.g. secrets):
+/// list data sources show exactly what the resource would.
+pub fn object_list(
+    name: &str,
+    description: &str,
+    resource: &Schema,
+    exclude: &[&str],
+) -> Attribute {
+    let attrs = resource
+        .attributes
+        .iter()
+        .filter(|a| !exclude.contains(&a.name.as_str()))
+        .map(|a| Attribute {
+            mode: Mode::Computed,
+            default: None,
+            force_new: false,
+            use_state_for_unknown: false,
+            validators: Vec::new(),
+            ..a.clone()
+        })
+        .collect();
+    Attribute::nested(name, Nesting::List, attrs)
+        .computed()
+        .describe(description)
+}
+
+/// One row of an [`object_list`]: the resource's state, without the excluded attributes.
+pub fn row(state: Obj, exclude: &[&str]) -> Value {
+    Value::Object(
+        state
+            .0
+            .into_iter()
+            .filter(|(k, _)| !exclude.contains(&k.as_str()))
+            .collect::<BTreeMap<_, _>>(),
+    )
 }
 
 /// Exactly one of the lookup `keys` must be set.

@@ -102,6 +102,14 @@ fn is_loopback(host_port: &str) -> bool {
 /// Request parameters: the query for GET/DELETE, the form body for POST.
 pub type Params = Vec<(String, String)>;
 
+/// The parameters that are set, in order.
+pub fn some_params<const N: usize>(fields: [(&str, Option<String>); N]) -> Params {
+    fields
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+        .collect()
+}
+
 /// What a request carries.
 enum Body {
     Params(Params),

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::client::{Client, Params, segment};
+use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::lenient;
 use super::retry::RateClass;
@@ -41,29 +41,16 @@ pub struct GroupParams {
 
 impl GroupParams {
     fn to_params(&self) -> Params {
-        let mut p = Params::new();
-        let strings = [
-            ("name", &self.name),
-            ("desc", &self.desc),
-            ("status", &self.status),
-        ];
-        for (k, v) in strings {
-            if let Some(v) = v {
-                p.push((k.to_owned(), v.clone()));
-            }
-        }
-        let bools = [
-            ("push_enabled", self.push_enabled),
-            ("sms_enabled", self.sms_enabled),
-            ("voice_enabled", self.voice_enabled),
-            ("mobile_otp_enabled", self.mobile_otp_enabled),
-        ];
-        for (k, v) in bools {
-            if let Some(v) = v {
-                p.push((k.to_owned(), if v { "1" } else { "0" }.to_owned()));
-            }
-        }
-        p
+        let flag = |b: Option<bool>| b.map(|b| if b { "1" } else { "0" }.to_owned());
+        some_params([
+            ("name", self.name.clone()),
+            ("desc", self.desc.clone()),
+            ("status", self.status.clone()),
+            ("push_enabled", flag(self.push_enabled)),
+            ("sms_enabled", flag(self.sms_enabled)),
+            ("voice_enabled", flag(self.voice_enabled)),
+            ("mobile_otp_enabled", flag(self.mobile_otp_enabled)),
+        ])
     }
 }
 

@@ -4,15 +4,21 @@
 //! **Invariant:** nothing here knows about Terraform; this module could be published as a
 //! crate of its own. Models ignore unknown fields and keep unknown enum values as strings.
 
+mod bypass;
 mod client;
 mod error;
 mod groups;
 mod lenient;
+mod phones;
 mod retry;
 pub mod sign;
+mod tokens;
 mod users;
 
+pub use bypass::{BypassCode, BypassParams};
 pub use client::{Client, Config, ConfigError};
 pub use error::{Error, gone_is_none};
 pub use groups::{Group, GroupParams};
+pub use phones::{Phone, PhoneParams};
+pub use tokens::{Token, TokenParams};
 pub use users::{Member, User, UserParams};

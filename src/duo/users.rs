@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::client::{Client, Params, segment};
+use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::groups::Group;
 use super::lenient;
@@ -65,23 +65,19 @@ pub struct UserParams {
 
 impl UserParams {
     fn to_params(&self) -> Params {
-        let fields = [
-            ("username", &self.username),
-            ("realname", &self.realname),
-            ("firstname", &self.firstname),
-            ("lastname", &self.lastname),
-            ("email", &self.email),
-            ("status", &self.status),
-            ("notes", &self.notes),
-            ("alias1", &self.alias1),
-            ("alias2", &self.alias2),
-            ("alias3", &self.alias3),
-            ("alias4", &self.alias4),
-        ];
-        fields
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.to_owned(), v.clone()?)))
-            .collect()
+        some_params([
+            ("username", self.username.clone()),
+            ("realname", self.realname.clone()),
+            ("firstname", self.firstname.clone()),
+            ("lastname", self.lastname.clone()),
+            ("email", self.email.clone()),
+            ("status", self.status.clone()),
+            ("notes", self.notes.clone()),
+            ("alias1", self.alias1.clone()),
+            ("alias2", self.alias2.clone()),
+            ("alias3", self.alias3.clone()),
+            ("alias4", self.alias4.clone()),
+        ])
     }
 }
 

@@ -106,6 +106,12 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
         Diagnostics::default()
     }
 
+    /// Checks of a planned change that the configuration alone cannot decide, such as
+    /// attributes needed only to create. `prior` is `None` for a create.
+    fn validate_plan(&self, _prior: Option<&Obj>, _planned: &Obj) -> Diagnostics {
+        Diagnostics::default()
+    }
+
     async fn create(&self, client: &C, plan: &Obj) -> Result<Obj, Failed>;
     /// The object as it is now, or `None` when it is gone.
     async fn read(&self, client: &C, state: &Obj) -> Result<Option<Obj>, Diagnostics>;

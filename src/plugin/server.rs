@@ -608,7 +608,7 @@ impl<P: Provider> Inner<P> {
         &self,
         req: &pb::plan_resource_change::Request,
     ) -> Result<(pb::DynamicValue, Vec<AttrPath>), Diagnostics> {
-        let (_, schema) = self.resource(&req.type_name)?;
+        let (r, schema) = self.resource(&req.type_name)?;
         let ty = schema.object_type();
         let proposed = decode(req.proposed_new_state.as_ref(), &ty)?;
         let prior = decode(req.prior_state.as_ref(), &ty)?;
@@ -619,6 +619,10 @@ impl<P: Provider> Inner<P> {
         let config = Obj::from_value(config).unwrap_or_default();
         let prior = Obj::from_value(prior);
         let p = framework::plan(schema, prior.as_ref(), proposed, &config);
+        let diags = r.validate_plan(prior.as_ref(), &p.planned);
+        if diags.has_errors() {
+            return Err(diags);
+        }
         Ok((encode(&p.planned.into_value(), &ty), p.requires_replace))
     }
 

@@ -7,12 +7,17 @@
 //! then `examples/resources/duo_<name>/`, an acceptance test in `acceptance-tests/`, and
 //! regenerate the docs (`cargo run -p xtask -- docs`).
 
+pub mod bypass_codes;
 pub mod group;
 pub mod group_member;
 pub mod group_members;
+pub mod hardware_token;
 pub mod link;
+pub mod phone;
 pub mod user;
 pub mod user_groups;
+pub mod user_hardware_token;
+pub mod user_phone;
 
 use std::future::Future;
 
@@ -27,6 +32,11 @@ pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
         Box::new(group_member::RESOURCE),
         Box::new(group_members::RESOURCE),
         Box::new(user_groups::RESOURCE),
+        Box::new(phone::Phone),
+        Box::new(user_phone::RESOURCE),
+        Box::new(hardware_token::HardwareToken),
+        Box::new(user_hardware_token::RESOURCE),
+        Box::new(bypass_codes::BypassCodes),
     ]
 }
 
@@ -108,6 +118,23 @@ pub async fn deleted(
         Err(e) if !e.is_not_found() => Err(diagnose(Op::new(Action::Delete, what), &e).into()),
         _ => Ok(()),
     }
+}
+
+/// Keeps the user's spelling of `attr` from `plan` (or the prior state) when Duo's answer means
+/// the same (`same`), so that normalisation never shows as a diff.
+pub fn keep_spelling(new: &mut Obj, plan: &Obj, attr: &str, same: fn(&str, &str) -> bool) {
+    if let (Some(ours), Some(duos)) = (plan.str(attr), new.str(attr))
+        && ours != duos
+        && same(ours, duos)
+    {
+        let ours = ours.to_owned();
+        new.set(attr, ours);
+    }
+}
+
+/// Case-insensitive equality, for the enums Duo answers in Title Case.
+pub fn same_ignoring_case(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
 }
 
 /// What a resource knows about one parameter Duo may reject: which attribute it is and what

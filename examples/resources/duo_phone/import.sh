@@ -1,0 +1,2 @@
+# By phone ID:
+terraform import duo_phone.ann_mobile DPXXXXXXXXXXXXXXXXXX

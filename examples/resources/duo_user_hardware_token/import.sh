@@ -1,0 +1,2 @@
+# <user_id>/<token_id>
+terraform import duo_user_hardware_token.ann DUXXXXXXXXXXXXXXXXXX/DHXXXXXXXXXXXXXXXXXX

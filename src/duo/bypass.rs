@@ -1,0 +1,80 @@
+//! Bypass codes of a user: generated (and shown) once, listed afterwards by metadata only.
+
+use serde::Deserialize;
+
+use super::client::{Client, Params, segment, some_params};
+use super::error::Error;
+use super::lenient;
+
+/// A bypass code as Duo lists it: never the code itself.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BypassCode {
+    pub bypass_code_id: String,
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub created: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub expiration: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub reuse_count: Option<i64>,
+}
+
+/// How to generate codes: `count` random ones or the given `codes`.
+#[derive(Clone, Default, PartialEq)]
+pub struct BypassParams {
+    pub count: Option<i64>,
+    pub codes: Option<Vec<String>>,
+    /// 0 = unlimited uses.
+    pub reuse_count: i64,
+    /// 0 = never expire.
+    pub valid_secs: i64,
+    /// Keep the user's other codes (Duo clears them by default).
+    pub preserve_existing: bool,
+}
+
+impl std::fmt::Debug for BypassParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BypassParams")
+            .field("count", &self.count)
+            .field("reuse_count", &self.reuse_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Generates codes and returns them: the only time Duo shows them.
+    pub async fn create_bypass_codes(
+        &self,
+        user_id: &str,
+        p: &BypassParams,
+    ) -> Result<Vec<String>, Error> {
+        let params = some_params([
+            ("count", p.count.map(|c| c.to_string())),
+            ("codes", p.codes.as_ref().map(|c| c.join(","))),
+            ("reuse_count", Some(p.reuse_count.to_string())),
+            ("valid_secs", Some(p.valid_secs.to_string())),
+            ("preserve_existing", Some(p.preserve_existing.to_string())),
+        ]);
+        self.post(
+            &format!("/admin/v1/users/{}/bypass_codes", segment(user_id)),
+            params,
+        )
+        .await
+    }
+
+    pub async fn user_bypass_codes(&self, user_id: &str) -> Result<Vec<BypassCode>, Error> {
+        self.list_all(
+            &format!("/admin/v1/users/{}/bypass_codes", segment(user_id)),
+            Params::new(),
+            500,
+        )
+        .await
+    }
+
+    pub async fn delete_bypass_code(&self, bypass_code_id: &str) -> Result<(), Error> {
+        self.delete(&format!(
+            "/admin/v1/bypass_codes/{}",
+            segment(bypass_code_id)
+        ))
+        .await
+    }
+}

@@ -1,0 +1,231 @@
+//! `duo_phone`: one phone (or tablet) device.
+//!
+//! Duo rewrites what it is given: numbers gain `+1` and lose dashes, `type` and `platform` come
+//! back in Title Case. The user's spelling is kept whenever Duo's answer means the same, so a
+//! plan stays empty; a real change made outside Terraform still shows.
+
+use async_trait::async_trait;
+
+use super::{Action, Hint, Op, deleted, found, id, keep_spelling, same_ignoring_case, written};
+use crate::duo;
+use crate::plugin::{
+    Attribute, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator, Value,
+};
+
+pub struct Phone;
+
+pub const TYPES: &[&str] = &["unknown", "mobile", "landline"];
+pub const PLATFORMS: &[&str] = &[
+    "unknown",
+    "google android",
+    "apple ios",
+    "windows phone 7",
+    "rim blackberry",
+    "java j2me",
+    "palm webos",
+    "symbian os",
+    "windows mobile",
+    "generic smartphone",
+];
+
+const HINTS: &[Hint] = &[
+    Hint {
+        field: "number",
+        attr: "number",
+        advice: "Give the number in E.164 form, e.g. \"+15555550100\" (without a leading + Duo assumes +1).",
+    },
+    Hint {
+        field: "platform",
+        attr: "platform",
+        advice: "Use one of the platforms listed in the docs.",
+    },
+];
+
+impl Phone {
+    pub fn schema() -> Schema {
+        Schema::new(
+            "A phone or tablet that users authenticate with. Link it to a user with \
+             `duo_user_phone`. Requires \"Grant read resource\" and \"Grant write resource\".",
+        )
+        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The phone's Duo ID (`phone_id`)."))
+        .attr(Attribute::string("number").default("").validate(number_validator()).describe(
+            "The phone number, preferably E.164 (`+15555550100`); without a leading `+`, Duo assumes `+1`. \
+             Dashes and spaces are ignored. Empty for a tablet.",
+        ))
+        .attr(Attribute::string("extension").default("").describe("An extension dialled after the number."))
+        .attr(Attribute::string("name").default("").describe("A name for the phone."))
+        .attr(
+            Attribute::string("type")
+                .optional_computed()
+                .use_state_for_unknown()
+                .validate(Validator::one_of(TYPES))
+                .describe("The kind of phone. When omitted, Duo's value is kept."),
+        )
+        .attr(
+            Attribute::string("platform")
+                .optional_computed()
+                .use_state_for_unknown()
+                .validate(Validator::one_of(PLATFORMS))
+                .describe("The phone's operating system. When omitted, Duo's value is kept."),
+        )
+        .attr(Attribute::number("predelay").optional_computed().use_state_for_unknown().describe("Seconds to wait after the call connects before dialling the extension."))
+        .attr(Attribute::number("postdelay").optional_computed().use_state_for_unknown().describe("Seconds to wait after dialling the extension before the prompt."))
+        .attr(Attribute::bool("activated").computed().describe("Whether Duo Mobile has been activated on the phone."))
+        .attr(Attribute::list_of("capabilities", Type::String).computed().describe("What the phone can do (`push`, `sms`, `phone`, `mobile_otp`, …)."))
+    }
+}
+
+fn number_validator() -> Validator {
+    Validator::new(
+        "Digits, with an optional leading `+`; dashes, spaces, dots and parentheses are ignored.",
+        |v| {
+            let s = v.as_str().unwrap_or_default();
+            if s.is_empty() || normalize_number(s).is_some() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{s:?} is not a phone number; write it like \"+15555550100\"."
+                ))
+            }
+        },
+    )
+}
+
+/// Duo's reading of a number: separators dropped, `+1` when there is no `+`.
+pub fn normalize_number(raw: &str) -> Option<String> {
+    let kept: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' ' | '.' | '(' | ')'))
+        .collect();
+    let digits = kept.strip_prefix('+').unwrap_or(&kept);
+    if digits.is_empty() || digits.len() > 15 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(if kept.starts_with('+') {
+        kept.clone()
+    } else {
+        format!("+1{digits}")
+    })
+}
+
+fn same_number(a: &str, b: &str) -> bool {
+    normalize_number(a).is_some() && normalize_number(a) == normalize_number(b)
+}
+
+/// The only place `duo_phone` values and Duo's phone meet.
+pub fn to_state(p: &duo::Phone) -> Obj {
+    let int = |v: Option<i64>| v.map_or(Value::Null, Value::from);
+    Obj::default()
+        .with("id", p.phone_id.as_str())
+        .with("number", p.number.clone().unwrap_or_default())
+        .with("extension", p.extension.clone().unwrap_or_default())
+        .with("name", p.name.clone().unwrap_or_default())
+        .with("type", Value::opt_string(p.kind.clone()))
+        .with("platform", Value::opt_string(p.platform.clone()))
+        .with("predelay", int(p.predelay))
+        .with("postdelay", int(p.postdelay))
+        .with("activated", p.activated.map_or(Value::Null, Value::Bool))
+        .with(
+            "capabilities",
+            Value::List(
+                p.capabilities
+                    .iter()
+                    .map(|c| Value::from(c.as_str()))
+                    .collect(),
+            ),
+        )
+}
+
+fn to_params(plan: &Obj) -> duo::PhoneParams {
+    let s = |k: &str| plan.str(k).map(str::to_owned);
+    duo::PhoneParams {
+        number: s("number"),
+        extension: s("extension"),
+        name: s("name"),
+        kind: s("type"),
+        platform: s("platform"),
+        predelay: plan.i64("predelay"),
+        postdelay: plan.i64("postdelay"),
+    }
+}
+
+#[async_trait]
+impl Resource<duo::Client> for Phone {
+    fn type_name(&self) -> &'static str {
+        "duo_phone"
+    }
+
+    fn schema(&self) -> Schema {
+        Phone::schema()
+    }
+
+    async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
+        let o = written(
+            Op::new(Action::Create, "phone"),
+            HINTS,
+            duo.create_phone(&to_params(plan)),
+            to_state,
+        )
+        .await?;
+        Ok(respell(o, plan))
+    }
+
+    async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
+        let o = found("phone", duo.get_phone(id(state)), to_state).await?;
+        Ok(o.map(|o| respell(o, state)))
+    }
+
+    async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+        let o = written(
+            Op::new(Action::Update, "phone"),
+            HINTS,
+            duo.modify_phone(id(prior), &to_params(plan)),
+            to_state,
+        )
+        .await?;
+        Ok(respell(o, plan))
+    }
+
+    async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
+        deleted("phone", duo.delete_phone(id(state))).await
+    }
+}
+
+/// Duo's answer, in the user's spelling where it means the same.
+fn respell(mut o: Obj, plan: &Obj) -> Obj {
+    keep_spelling(&mut o, plan, "number", same_number);
+    keep_spelling(&mut o, plan, "type", same_ignoring_case);
+    keep_spelling(&mut o, plan, "platform", same_ignoring_case);
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duos_rewrites_of_a_number_mean_the_same() {
+        assert!(same_number("555-555-0100", "+15555550100"));
+        assert!(same_number("+44 20 7946 0958", "+442079460958"));
+        assert!(!same_number("555-555-0101", "+15555550100"));
+        assert!(!same_number("", ""));
+    }
+
+    #[test]
+    fn title_case_answers_keep_the_planned_spelling() {
+        let p: duo::Phone = serde_json::from_value(serde_json::json!({
+            "phone_id": "DP1", "number": "+15555550100", "type": "Mobile", "platform": "Apple iOS", "predelay": "0"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let plan = Obj::default()
+            .with("number", "555-555-0100")
+            .with("type", "mobile")
+            .with("platform", "apple ios");
+        let o = respell(to_state(&p), &plan);
+        assert_eq!(
+            (o.str("number"), o.str("type"), o.str("platform")),
+            (Some("555-555-0100"), Some("mobile"), Some("apple ios"))
+        );
+        assert_eq!(o.i64("predelay"), Some(0));
+    }
+}

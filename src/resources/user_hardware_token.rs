@@ -1,0 +1,41 @@
+//! `duo_user_hardware_token`: one hardware token linked to one user.
+
+use async_trait::async_trait;
+
+use super::Hint;
+use super::link::{LinkKind, Single};
+use crate::duo;
+
+/// A user's hardware token, listed from the user's side.
+pub struct UserTokenLink;
+
+#[async_trait]
+impl LinkKind for UserTokenLink {
+    const OWNER: &'static str = "user_id";
+    const ITEM: &'static str = "token_id";
+    const WHAT: &'static str = "hardware token link";
+    const HINTS: &'static [Hint] = &[Hint {
+        field: "token_id",
+        attr: "token_id",
+        advice: "Duo has no such token: check the token ID.",
+    }];
+
+    async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error> {
+        let tokens = duo::gone_is_none(duo.user_tokens(owner).await)?;
+        Ok(tokens.map(|t| t.into_iter().map(|t| t.token_id).collect()))
+    }
+
+    async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
+        duo.add_user_token(owner, item).await
+    }
+
+    async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
+        duo.remove_user_token(owner, item).await
+    }
+}
+
+pub const RESOURCE: Single<UserTokenLink> = Single::new(
+    "duo_user_hardware_token",
+    "Links a hardware token to a user, who can then authenticate with its passcodes. Requires \
+     \"Grant read resource\" and \"Grant write resource\". Import with `<user_id>/<token_id>`.",
+);

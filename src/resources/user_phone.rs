@@ -1,0 +1,42 @@
+//! `duo_user_phone`: one phone linked to one user.
+
+use async_trait::async_trait;
+
+use super::Hint;
+use super::link::{LinkKind, Single};
+use crate::duo;
+
+/// A user's phone, listed from the user's side.
+pub struct UserPhoneLink;
+
+#[async_trait]
+impl LinkKind for UserPhoneLink {
+    const OWNER: &'static str = "user_id";
+    const ITEM: &'static str = "phone_id";
+    const WHAT: &'static str = "phone link";
+    const HINTS: &'static [Hint] = &[Hint {
+        field: "phone_id",
+        attr: "phone_id",
+        advice: "Duo has no such phone: check the phone ID.",
+    }];
+
+    async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error> {
+        let phones = duo::gone_is_none(duo.user_phones(owner).await)?;
+        Ok(phones.map(|p| p.into_iter().map(|p| p.phone_id).collect()))
+    }
+
+    async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
+        duo.add_user_phone(owner, item).await
+    }
+
+    async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
+        duo.remove_user_phone(owner, item).await
+    }
+}
+
+pub const RESOURCE: Single<UserPhoneLink> = Single::new(
+    "duo_user_phone",
+    "Links a phone to a user, who can then authenticate with it. A phone may be linked to \
+     several users. Requires \"Grant read resource\" and \"Grant write resource\". Import with \
+     `<user_id>/<phone_id>`.",
+);
