@@ -30,10 +30,13 @@ fn apply_each(kind: &str, file: &str) {
         let h = Harness::start(&format!("example_{kind}_{name}"));
         h.apply(&hcl);
         h.destroy();
-        assert!(
-            h.tenant()["groups"].as_array().unwrap().is_empty(),
-            "{name}: destroy left objects behind"
-        );
+        let tenant = h.tenant();
+        for kind in ["groups", "users", "phones", "tokens", "bypass_codes"] {
+            assert!(
+                tenant[kind].as_array().unwrap().is_empty(),
+                "{name}: destroy left {kind} behind: {tenant}"
+            );
+        }
     }
 }
 
