@@ -122,6 +122,15 @@ resource "duo_user_hardware_token" "ann" {{
     let show = crate::harness::text(&h.run(&["show", "-no-color"]));
     assert!(!show.contains("aabbccdd"), "the secret is redacted: {show}");
     assert_eq!(tenant_list(&h, "tokens")[0]["users"][0]["username"], "ann");
+    let link = h
+        .attr("duo_user_hardware_token.ann", "id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.import_verify("duo_user_hardware_token.ann", &link);
+    if supports_import_blocks("hardware_token") {
+        h.import_generate("duo_user_hardware_token", &link);
+    }
 
     h.apply(&hcl("aabbccdd", 60));
     assert_eq!(

@@ -46,6 +46,13 @@ fn a_single_membership_is_created_imported_drift_checked_and_removed() {
         .unwrap()
         .to_owned();
     h.import_verify("duo_group_member.ann_eng", &id);
+    if supports_import_blocks("group_member") {
+        let generated = h.import_generate("duo_group_member", &id);
+        assert!(
+            generated.contains("group_id") && generated.contains("user_id"),
+            "{generated}"
+        );
+    }
 
     h.emu
         .state
