@@ -220,3 +220,29 @@ output "names" {{
     let err = h.plan_error(r#"data "duo_users" "x" { last_login_before = "last tuesday" }"#);
     assert!(err.contains("is not an RFC 3339 time"), "{err}");
 }
+
+#[test]
+fn deleting_a_user_a_directory_sync_still_manages_is_explained() {
+    let h = Harness::start("user_directory_synced");
+    h.emu.state.mutate(|t| {
+        let seed: duo_emulator::Seed = serde_json::from_value(json!({"users": [{"username": "synced", "directory_key": "DDSYNC", "created": 1_700_000_000i64}]})).unwrap();
+        *t = duo_emulator::Tenant::from_seed(seed).unwrap();
+    });
+    let id = users(&h)[0]["user_id"].as_str().unwrap().to_owned();
+    h.write_config(r#"resource "duo_user" "s" { username = "synced" }"#);
+    crate::harness::assert_ok(
+        &h.run(&["import", "-no-color", "duo_user.s", &id]),
+        "import",
+    );
+    let out = h.run(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(!out.status.success());
+    let text = crate::harness::text(&out);
+    assert!(text.contains("Cannot delete user"), "{text}");
+    assert!(text.contains("managed by a Duo directory sync"), "{text}");
+    assert_eq!(
+        users(&h).len(),
+        1,
+        "the user is still there, and still in state"
+    );
+    assert_eq!(h.attr("duo_user.s", "id"), json!(id));
+}

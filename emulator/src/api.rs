@@ -393,6 +393,13 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         Route::BulkCreateUsers => bulk_create_users(t, p),
         Route::Bulk => bulk(t, p),
         Route::DeleteUser(id) => {
+            if t.users.get(id).is_some_and(|u| u.directory_key.is_some()) {
+                return Err(ApiError::new(
+                    40003,
+                    "Cannot delete a user managed by directory sync",
+                    Some("user_id"),
+                ));
+            }
             t.users.remove(id);
             t.bypass_codes.retain(|_, b| &b.user_id != id);
             Ok(Reply::of(json!("")))

@@ -55,6 +55,9 @@ pub struct User {
     pub last_login: Option<i64>,
     #[serde(default)]
     pub is_enrolled: bool,
+    /// Set for users a directory sync manages; Duo refuses to delete them through the API.
+    #[serde(default)]
+    pub directory_key: Option<String>,
     /// Group IDs (or, in a seed file, group names).
     #[serde(default)]
     pub groups: Vec<String>,
@@ -295,7 +298,8 @@ impl Tenant {
             "notes": u.notes,
             "created": u.created,
             "last_login": u.last_login,
-            "last_directory_sync": null,
+                        "last_directory_sync": u.directory_key.as_ref().map(|_| u.created),
+            "directory_key": u.directory_key,
             "is_enrolled": u.is_enrolled,
             "alias1": u.aliases[0], "alias2": u.aliases[1], "alias3": u.aliases[2], "alias4": u.aliases[3],
             "aliases": aliases,

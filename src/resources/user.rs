@@ -196,7 +196,19 @@ impl Resource<duo::Client> for User {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        deleted("user", duo.delete_user(id(state))).await
+        match deleted("user", duo.delete_user(id(state))).await {
+            Err(mut diags) if !state.get("last_directory_sync").is_null() => {
+                for d in &mut diags.0 {
+                    d.detail.push_str(
+                        " This user is managed by a Duo directory sync, which keeps it: remove the user from \
+                         the synced directory groups (the next sync moves it to Duo's trash), or stop managing \
+                         it here with `terraform state rm`.",
+                    );
+                }
+                Err(diags)
+            }
+            other => other,
+        }
     }
 
     /// A user ID, or `username:<name>` (which also matches aliases, as Duo does).
