@@ -131,3 +131,26 @@ fn a_terraform_without_protocol_6_is_told_what_is_needed() {
             .contains("needs protocol 6 (Terraform 0.15.4 or later)")
     );
 }
+
+#[test]
+fn a_missing_permission_is_named_on_the_first_operation_that_needs_it() {
+    let options = duo_emulator::Options {
+        grants: vec!["read_resource".into()],
+        ..duo_emulator::Options::default()
+    };
+    let h = Harness::start_with(
+        "provider_missing_grant",
+        options,
+        duo_emulator::Tenant::default(),
+    );
+    let out = h.apply_error(GROUP);
+    assert!(out.contains("Cannot create group"), "{out}");
+    assert!(
+        out.contains("lacks the \"Grant write resource\" permission"),
+        "{out}"
+    );
+    assert!(
+        out.contains("enable that permission, save, and run again"),
+        "{out}"
+    );
+}

@@ -48,7 +48,13 @@ pub struct Options {
     pub fault_seed: Option<u64>,
     /// Accepted difference between a request's date and the emulator's clock, in seconds.
     pub clock_window: i64,
+    /// The Admin API permissions the key pair has (`read_resource`, `write_resource`); a
+    /// request needing another is refused with Duo's 403 40301.
+    pub grants: Vec<String>,
 }
+
+/// Every permission the emulated key pair can be granted.
+pub const GRANTS: &[&str] = &["read_resource", "write_resource"];
 
 impl Default for Options {
     fn default() -> Options {
@@ -60,6 +66,7 @@ impl Default for Options {
             faults: Faults::default(),
             fault_seed: None,
             clock_window: 300,
+            grants: GRANTS.iter().map(|g| (*g).to_owned()).collect(),
         }
     }
 }
@@ -293,6 +300,14 @@ async fn handle(
         return fail(401, e.code(), e.message(), None);
     }
 
+    let needed = if method == Method::GET {
+        "read_resource"
+    } else {
+        "write_resource"
+    };
+    if route.is_some() && !st.options.grants.iter().any(|g| g == needed) {
+        return fail(403, 40301, "Access forbidden", None);
+    }
     let class = route.as_ref().map_or("other", api::Route::rate_class);
     let limited = st.options.rate_limits
         && st

@@ -38,6 +38,14 @@ struct Args {
     /// Seconds a request's date may differ from this machine's clock.
     #[arg(long, default_value_t = 300)]
     clock_window: i64,
+    /// The Admin API permissions the key pair has, comma-separated: `read_resource`,
+    /// `write_resource`. Requests needing another are refused with 403 40301.
+    #[arg(
+        long,
+        default_value = "read_resource,write_resource",
+        value_delimiter = ','
+    )]
+    grants: Vec<String>,
 }
 
 #[tokio::main]
@@ -54,6 +62,16 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let faults = Faults::parse(&args.faults).map_err(|e| format!("--faults: {e}"))?;
+    if let Some(bad) = args
+        .grants
+        .iter()
+        .find(|g| !g.is_empty() && !duo_emulator::GRANTS.contains(&g.as_str()))
+    {
+        return Err(format!(
+            "--grants: unknown permission {bad:?}; use {}",
+            duo_emulator::GRANTS.join(", ")
+        ));
+    }
     if args.rate_scale.is_nan() || args.rate_scale <= 0.0 {
         return Err("--rate-scale must be greater than 0".to_owned());
     }
@@ -75,6 +93,7 @@ async fn run(args: Args) -> Result<(), String> {
         faults,
         fault_seed: args.fault_seed,
         clock_window: args.clock_window,
+        grants: args.grants,
     };
     if options.ikey == DEMO_IKEY {
         eprintln!("duo-emulator: demo key pair: ikey {DEMO_IKEY} skey {DEMO_SKEY}");
