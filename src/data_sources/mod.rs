@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::duo;
 use crate::plugin::{
-    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Mode, Nesting, Obj, Schema, Value,
+    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Obj, Schema, Type, Value,
 };
 
 /// Every data source the provider serves.
@@ -36,22 +36,31 @@ pub fn object_list(
     resource: &Schema,
     exclude: &[&str],
 ) -> Attribute {
-    let attrs = resource
+    let fields = resource
         .attributes
         .iter()
         .filter(|a| !exclude.contains(&a.name.as_str()))
-        .map(|a| Attribute {
-            mode: Mode::Computed,
-            default: None,
-            force_new: false,
-            use_state_for_unknown: false,
-            validators: Vec::new(),
-            ..a.clone()
-        })
-        .collect();
-    Attribute::nested(name, Nesting::List, attrs)
+        .map(|a| (a.name.as_str(), a.ty.clone()));
+    computed_objects(name, description, fields)
+}
+
+/// A computed list of objects with the given fields. A plain `list(object)` rather than
+/// nested attributes: Terraform 1.0 cannot index computed nested lists.
+pub fn computed_objects<'a>(
+    name: &str,
+    description: &str,
+    fields: impl IntoIterator<Item = (&'a str, Type)>,
+) -> Attribute {
+    let fields: BTreeMap<String, Type> =
+        fields.into_iter().map(|(n, t)| (n.to_owned(), t)).collect();
+    let names = fields
+        .keys()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Attribute::list_of(name, Type::Object(fields))
         .computed()
-        .describe(description)
+        .describe(&format!("{description} Each has {names}."))
 }
 
 /// One row of an [`object_list`]: the resource's state, without the excluded attributes.

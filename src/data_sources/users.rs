@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
 
+use super::computed_objects;
 use crate::duo;
 use crate::plugin::{
-    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Nesting, Obj, Schema, Validator,
-    Value,
+    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Obj, Schema, Type, Validator, Value,
 };
 use crate::resources::{Action, Op, diagnose};
 
@@ -24,34 +24,16 @@ const ALL_STATUSES: &[&str] = &[
 ];
 
 /// The facts listed per user.
-fn user_attributes() -> Vec<Attribute> {
-    vec![
-        Attribute::string("user_id")
-            .computed()
-            .describe("The user's Duo ID."),
-        Attribute::string("username")
-            .computed()
-            .describe("The username."),
-        Attribute::string("realname")
-            .computed()
-            .describe("The full name; `\"\"` when unset."),
-        Attribute::string("email")
-            .computed()
-            .describe("The email address; `\"\"` when unset."),
-        Attribute::string("status")
-            .computed()
-            .describe("`active`, `bypass`, `disabled`, `locked out` or `pending deletion`."),
-        Attribute::bool("is_enrolled")
-            .computed()
-            .describe("Whether the user has enrolled a device."),
-        Attribute::number("last_login")
-            .computed()
-            .describe("Last login (Unix seconds); null if never."),
-        Attribute::number("created")
-            .computed()
-            .describe("Creation time (Unix seconds)."),
-    ]
-}
+const FIELDS: [(&str, Type); 8] = [
+    ("user_id", Type::String),
+    ("username", Type::String),
+    ("realname", Type::String),
+    ("email", Type::String),
+    ("status", Type::String),
+    ("is_enrolled", Type::Bool),
+    ("last_login", Type::Number),
+    ("created", Type::Number),
+];
 
 #[async_trait]
 impl DataSource<duo::Client> for Users {
@@ -72,7 +54,12 @@ impl DataSource<duo::Client> for Users {
             "Only users whose last login is before this RFC 3339 time (e.g. \
              `timeadd(timestamp(), \"-2160h\")` for 90 days), including users who never logged in.",
         ))
-        .attr(Attribute::nested("users", Nesting::List, user_attributes()).computed().describe("The matching users, in Duo's order."))
+        .attr(computed_objects(
+            "users",
+            "The matching users, in Duo's order. `realname` and `email` are `\"\"` when unset, \
+             `last_login` is null if the user never logged in; times are Unix seconds.",
+            FIELDS,
+        ))
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
