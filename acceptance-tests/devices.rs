@@ -51,10 +51,24 @@ resource "duo_user_phone" "ann" {{
     assert_eq!(h.attr("duo_phone.ann", "id"), json!(id));
     assert_eq!(tenant_list(&h, "phones")[0]["name"], "personal");
 
-    h.import_verify(
-        "duo_user_phone.ann",
-        h.attr("duo_user_phone.ann", "id").as_str().unwrap(),
+    let link = h
+        .attr("duo_user_phone.ann", "id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.import_verify("duo_user_phone.ann", &link);
+    h.emu
+        .state
+        .mutate(|t| t.users.values_mut().for_each(|u| u.phones.clear()));
+    assert_eq!(
+        h.planned_actions(&hcl("personal"), "duo_user_phone.ann"),
+        vec!["create"],
+        "an unlinked phone is linked again"
     );
+    h.apply(&hcl("personal"));
+    if supports_import_blocks("phone") {
+        h.import_generate("duo_user_phone", &link);
+    }
     if supports_import_blocks("phone") {
         // Imported, the phone shows Duo's normalised spelling, which then plans clean.
         let generated = h.import_generate("duo_phone", &id);
@@ -147,6 +161,13 @@ resource "duo_user_hardware_token" "ann" {{
     h.apply(&hcl("00112233", 60));
     assert_ne!(h.attr("duo_hardware_token.t", "id"), id);
 
+    h.emu.state.mutate(|t| t.tokens.clear());
+    assert_eq!(
+        h.planned_actions(&hcl("00112233", 60), "duo_hardware_token.t"),
+        vec!["create"],
+        "a token deleted by hand is planned again"
+    );
+    h.apply(&hcl("00112233", 60));
     if supports_import_blocks("hardware_token") {
         let tid = h
             .attr("duo_hardware_token.t", "id")

@@ -193,6 +193,33 @@ fn a_users_groups_are_authoritative_and_the_cap_is_explained() {
     assert_eq!(memberships(&h)[0], ("ann".into(), 2));
     let uid = h.attr("duo_user.ann", "id").as_str().unwrap().to_owned();
     h.import_verify("duo_user_groups.ann", &uid);
+    if supports_import_blocks("user_groups") {
+        let generated = h.import_generate("duo_user_groups", &uid);
+        assert!(generated.contains("group_ids"), "{generated}");
+    }
+
+    // Someone adds ann to ops by hand: the plan takes her out again.
+    let only_eng = format!(
+        "{PEOPLE}\nresource \"duo_user_groups\" \"ann\" {{\n  user_id   = duo_user.ann.id\n  group_ids = [duo_group.eng.id]\n}}\n"
+    );
+    h.apply(&only_eng);
+    assert_eq!(memberships(&h)[0], ("ann".into(), 1));
+    let ops = h.attr("duo_group.ops", "id").as_str().unwrap().to_owned();
+    h.emu
+        .state
+        .mutate(|t| t.users.get_mut(&uid).unwrap().groups.push(ops.clone()));
+    assert_eq!(
+        h.planned_actions(&only_eng, "duo_user_groups.ann"),
+        vec!["update"]
+    );
+    h.apply(&only_eng);
+    assert_eq!(memberships(&h)[0], ("ann".into(), 1));
+    h.apply(PEOPLE);
+    assert_eq!(
+        memberships(&h)[0],
+        ("ann".into(), 0),
+        "destroy removes the groups it managed"
+    );
 
     let too_many: Vec<String> = (0..101).map(|i| format!("\"DG{i:018}\"")).collect();
     let err = h.plan_error(&format!(
