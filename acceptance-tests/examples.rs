@@ -31,7 +31,14 @@ fn apply_each(kind: &str, file: &str) {
         h.apply(&hcl);
         h.destroy();
         let tenant = h.tenant();
-        for kind in ["groups", "users", "phones", "tokens", "bypass_codes"] {
+        for kind in [
+            "groups",
+            "users",
+            "phones",
+            "tokens",
+            "bypass_codes",
+            "integrations",
+        ] {
             assert!(
                 tenant[kind].as_array().unwrap().is_empty(),
                 "{name}: destroy left {kind} behind: {tenant}"

@@ -69,12 +69,19 @@ pub fn terraform_version() -> (u32, u32) {
 pub fn supports_import_blocks(test: &str) -> bool {
     let v = terraform_version();
     let ok = v >= (1, 5);
-        if !ok {
+    if !ok {
         // Test output is captured for passing tests; the file lets CI print what was skipped.
-        let line = format!("NOT RUN in {test}: import blocks need Terraform >= 1.5, this is {}.{}\n", v.0, v.1);
+        let line = format!(
+            "NOT RUN in {test}: import blocks need Terraform >= 1.5, this is {}.{}\n",
+            v.0, v.1
+        );
         eprint!("{line}");
         let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("acceptance-not-run.txt");
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             use std::io::Write;
             let _ = f.write_all(line.as_bytes());
         }

@@ -11,6 +11,7 @@ mod devices;
 mod examples;
 mod group;
 mod harness;
+mod integration;
 mod membership;
 mod provider;
 mod user;

@@ -95,6 +95,12 @@ pub enum Route {
     RemoveUserToken(String, String),
     BulkCreateUsers,
     Bulk,
+    ListIntegrations,
+    CreateIntegration,
+    GetIntegration(String),
+    ModifyIntegration(String),
+    DeleteIntegration(String),
+    IntegrationSecretKey(String),
     CreateBypassCodes(String),
     UserBypassCodes(String),
     ListBypassCodes,
@@ -144,6 +150,14 @@ impl Route {
                 Route::RemoveUserToken(id(u), id(k))
             }
             ("POST", ["admin", "v1", "bulk"]) => Route::Bulk,
+            ("GET", ["admin", "v3", "integrations"]) => Route::ListIntegrations,
+            ("POST", ["admin", "v3", "integrations"]) => Route::CreateIntegration,
+            ("GET", ["admin", "v3", "integrations", k]) => Route::GetIntegration(id(k)),
+            ("POST", ["admin", "v3", "integrations", k]) => Route::ModifyIntegration(id(k)),
+            ("DELETE", ["admin", "v3", "integrations", k]) => Route::DeleteIntegration(id(k)),
+            ("GET", ["admin", "v1", "integrations", k, "skey"]) => {
+                Route::IntegrationSecretKey(id(k))
+            }
             ("POST", ["admin", "v1", "users", u, "bypass_codes"]) => {
                 Route::CreateBypassCodes(id(u))
             }
@@ -194,6 +208,12 @@ impl Route {
             Route::RemoveUserToken(..) => "DELETE /admin/v1/users/{user_id}/tokens/{token_id}",
             Route::BulkCreateUsers => "POST /admin/v1/users/bulk_create",
             Route::Bulk => "POST /admin/v1/bulk",
+            Route::ListIntegrations => "GET /admin/v3/integrations",
+            Route::CreateIntegration => "POST /admin/v3/integrations",
+            Route::GetIntegration(_) => "GET /admin/v3/integrations/{integration_key}",
+            Route::ModifyIntegration(_) => "POST /admin/v3/integrations/{integration_key}",
+            Route::DeleteIntegration(_) => "DELETE /admin/v3/integrations/{integration_key}",
+            Route::IntegrationSecretKey(_) => "GET /admin/v1/integrations/{integration_key}/skey",
             Route::CreateBypassCodes(_) => "POST /admin/v1/users/{user_id}/bypass_codes",
             Route::UserBypassCodes(_) => "GET /admin/v1/users/{user_id}/bypass_codes",
             Route::ListBypassCodes => "GET /admin/v1/bypass_codes",
@@ -204,13 +224,32 @@ impl Route {
 
     /// Duo's rate class: writes, single-object reads, page reads.
     pub fn rate_class(&self) -> &'static str {
-        match self {
-            Route::ListGroups
-            | Route::GroupMembers(_)
-            | Route::ListUsers
-            | Route::UserGroups(_) => "list",
-            Route::GetGroupV1(_) | Route::GetGroup(_) | Route::GetUser(_) => "get_object",
-            _ => "modify",
+        let template = self.template();
+        let Some(path) = template.strip_prefix("GET ") else {
+            return "modify";
+        };
+        // A GET whose path ends in a `{…_id}` or `{…_key}` reads one object; others read a page.
+        if path.ends_with('}') || path.ends_with("/skey") {
+            "get_object"
+        } else {
+            "list"
+        }
+    }
+
+    /// Integrations v2/v3 and policies v2 refuse v2 signatures.
+    pub fn requires_v5(&self) -> bool {
+        self.template().contains("/admin/v3/") || self.template().contains("/admin/v2/policies")
+    }
+
+    /// The Admin API permission the route needs.
+    pub fn grant(&self) -> &'static str {
+        let template = self.template();
+        if template.contains("/integrations") {
+            "applications"
+        } else if template.starts_with("GET ") {
+            "read_resource"
+        } else {
+            "write_resource"
         }
     }
 }
@@ -437,6 +476,12 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             u.groups.retain(|g| g != gid);
             Ok(Reply::of(json!("")))
         }
+        Route::ListIntegrations
+        | Route::CreateIntegration
+        | Route::GetIntegration(_)
+        | Route::ModifyIntegration(_)
+        | Route::DeleteIntegration(_)
+        | Route::IntegrationSecretKey(_) => crate::apps::handle(t, route, p),
         _ => crate::devices::handle(t, route, p),
     }
 }

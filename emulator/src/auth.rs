@@ -57,6 +57,8 @@ pub struct Signed<'a> {
     pub body: &'a [u8],
     /// Every `x-duo-*` header (name, value).
     pub x_duo: &'a [(String, String)],
+    /// The endpoint accepts only v5 signatures (integrations v2/v3, policies v2).
+    pub v5_only: bool,
 }
 
 /// Checks a request against the one key pair; `now` is Unix seconds.
@@ -89,7 +91,7 @@ pub fn verify(
         let head = [date, &req.method.to_ascii_uppercase(), &host, req.path].join("\n");
         let v2 = format!("{head}\n{}", canon_params(&all_params));
         let ok = match sig.len() {
-            40 => hmac_hex::<Hmac<Sha1>>(skey, &v2) == sig,
+            40 => !req.v5_only && hmac_hex::<Hmac<Sha1>>(skey, &v2) == sig,
             128 => {
                 let v5 = format!(
                     "{head}\n{}\n{}\n{}",
@@ -97,7 +99,7 @@ pub fn verify(
                     hex::encode(Sha512::digest(req.body)),
                     x_duo_hash(req.x_duo)
                 );
-                hmac_hex::<Hmac<Sha512>>(skey, &v2) == sig
+                (!req.v5_only && hmac_hex::<Hmac<Sha512>>(skey, &v2) == sig)
                     || hmac_hex::<Hmac<Sha512>>(skey, &v5) == sig
             }
             _ => false,
@@ -259,6 +261,7 @@ mod tests {
             form: &form,
             body: b"realname=First+Last&username=root",
             x_duo: &[],
+            v5_only: false,
         };
         assert_eq!(verify(&req, IKEY, SKEY, now(), 300), Ok(()));
         assert_eq!(
@@ -291,6 +294,7 @@ mod tests {
             form: &[],
             body: br#"{"email":"jsmith@example.com","realname":"Joe Smith","username":"jsmith"}"#,
             x_duo: &headers,
+            v5_only: false,
         };
         assert_eq!(verify(&req, IKEY, SKEY, now(), 300), Ok(()));
     }
@@ -307,6 +311,7 @@ mod tests {
             form: &[],
             body: b"",
             x_duo: &[],
+            v5_only: false,
         };
         assert_eq!(
             verify(&req, IKEY, SKEY, now(), 300),

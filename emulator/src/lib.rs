@@ -11,6 +11,7 @@
 //! - `store`: the tenant and the seed format. - `limits`: rate limits, faults, stats.
 
 mod api;
+mod apps;
 mod auth;
 mod devices;
 mod limits;
@@ -54,7 +55,14 @@ pub struct Options {
 }
 
 /// Every permission the emulated key pair can be granted.
-pub const GRANTS: &[&str] = &["read_resource", "write_resource"];
+pub const GRANTS: &[&str] = &[
+    "read_resource",
+    "write_resource",
+    "applications",
+    "administrators",
+    "settings",
+    "read_information",
+];
 
 impl Default for Options {
     fn default() -> Options {
@@ -289,6 +297,7 @@ async fn handle(
         form: &form,
         body: &body,
         x_duo: &x_duo,
+        v5_only: route.as_ref().is_some_and(api::Route::requires_v5),
     };
     if let Err(e) = auth::verify(
         &signed,
@@ -300,12 +309,9 @@ async fn handle(
         return fail(401, e.code(), e.message(), None);
     }
 
-    let needed = if method == Method::GET {
-        "read_resource"
-    } else {
-        "write_resource"
-    };
-    if route.is_some() && !st.options.grants.iter().any(|g| g == needed) {
+    if let Some(needed) = route.as_ref().map(|r| r.grant())
+        && !st.options.grants.iter().any(|g| g == needed)
+    {
         return fail(403, 40301, "Access forbidden", None);
     }
     let class = route.as_ref().map_or("other", api::Route::rate_class);

@@ -91,6 +91,38 @@ pub struct Tenant {
     pub phones: BTreeMap<String, Phone>,
     pub tokens: BTreeMap<String, Token>,
     pub bypass_codes: BTreeMap<String, BypassCode>,
+    pub integrations: BTreeMap<String, Integration>,
+}
+
+/// An application (integration). The secret key is answered only by `/skey`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Integration {
+    #[serde(default)]
+    pub integration_key: String,
+    #[serde(default)]
+    pub secret_key: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub greeting: String,
+    /// `adminapi_*` permission flags that are on.
+    #[serde(default)]
+    pub adminapi: Vec<String>,
+    #[serde(default)]
+    pub groups_allowed: Vec<String>,
+    #[serde(default)]
+    pub user_access: String,
+    #[serde(default)]
+    pub networks_for_api_access: String,
+    #[serde(default)]
+    pub self_service_allowed: bool,
+    #[serde(default)]
+    pub username_normalization_policy: String,
+    #[serde(default)]
+    pub policy_key: String,
 }
 
 /// A phone. `type` and `platform` are stored lowercase, as sent, and answered in Title Case,
@@ -316,7 +348,8 @@ impl Tenant {
             "users": self.users.values().map(|u| self.user_json(u)).collect::<Vec<_>>(),
             "phones": self.phones.values().map(|p| self.phone_json(p, true)).collect::<Vec<_>>(),
             "tokens": self.tokens.values().map(|k| self.token_json(k, true)).collect::<Vec<_>>(),
-            "bypass_codes": self.bypass_codes.values().map(|b| json!({"bypass_code_id": b.bypass_code_id, "user_id": b.user_id})).collect::<Vec<_>>(),
+                        "bypass_codes": self.bypass_codes.values().map(|b| json!({"bypass_code_id": b.bypass_code_id, "user_id": b.user_id})).collect::<Vec<_>>(),
+            "integrations": self.integrations.values().map(crate::apps::integration_json).collect::<Vec<_>>(),
         })
     }
 }

@@ -5,6 +5,8 @@
 pub mod group;
 pub mod groups;
 pub mod hardware_tokens;
+pub mod integration;
+pub mod integrations;
 pub mod phones;
 pub mod user;
 pub mod users;
@@ -25,6 +27,8 @@ pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
         Box::new(users::Users),
         Box::new(phones::Phones),
         Box::new(hardware_tokens::HardwareTokens),
+        Box::new(integration::IntegrationLookup),
+        Box::new(integrations::Integrations),
     ]
 }
 

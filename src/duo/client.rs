@@ -102,6 +102,13 @@ fn is_loopback(host_port: &str) -> bool {
 /// Request parameters: the query for GET/DELETE, the form body for POST.
 pub type Params = Vec<(String, String)>;
 
+/// Duo refuses v2 signatures on integrations v2/v3 and policies v2.
+fn requires_v5(path: &str) -> bool {
+    path.starts_with("/admin/v3/")
+        || path.starts_with("/admin/v2/integrations")
+        || path.starts_with("/admin/v2/policies")
+}
+
 /// The parameters that are set, in order.
 pub fn some_params<const N: usize>(fields: [(&str, Option<String>); N]) -> Params {
     fields
@@ -333,7 +340,11 @@ impl Client {
                     .map(|(k, v)| format!("{}={}", sign::encode(k), sign::encode(v)))
                     .collect::<Vec<_>>()
                     .join("&");
-                let signature = sign::sign_v2(&self.skey, &req, params, sign::Digest2::Sha512);
+                let signature = if requires_v5(path) {
+                    sign::sign_v5(&self.skey, &req, params, b"", &[])
+                } else {
+                    sign::sign_v2(&self.skey, &req, params, sign::Digest2::Sha512)
+                };
                 let builder = if method == "POST" {
                     self.http
                         .post(&url)

@@ -106,9 +106,10 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
         Diagnostics::default()
     }
 
-    /// Checks of a planned change that the configuration alone cannot decide, such as
-    /// attributes needed only to create. `prior` is `None` for a create.
-    fn validate_plan(&self, _prior: Option<&Obj>, _planned: &Obj) -> Diagnostics {
+    /// Adjusts and checks a planned change after the shared plan logic: values that depend on
+    /// other changes (a secret that a rotation trigger renews becomes unknown), or attributes
+    /// needed only to create. `prior` is `None` for a create. Errors stop the plan.
+    fn modify_plan(&self, _prior: Option<&Obj>, _planned: &mut Obj) -> Diagnostics {
         Diagnostics::default()
     }
 

@@ -312,6 +312,13 @@ impl Schema {
         Type::Object(attrs)
     }
 
+    /// The schema without some attributes (e.g. secrets a data source must not expose).
+    pub fn without(mut self, names: &[&str]) -> Schema {
+        self.attributes
+            .retain(|a| !names.contains(&a.name.as_str()));
+        self
+    }
+
     /// The data source twin of a resource schema: every attribute computed except the lookup
     /// keys, which become optional; nothing forces replacement and nothing has a default.
     pub fn as_data_source(&self, description: &str, lookup_keys: &[&str]) -> Schema {

@@ -618,8 +618,8 @@ impl<P: Provider> Inner<P> {
         };
         let config = Obj::from_value(config).unwrap_or_default();
         let prior = Obj::from_value(prior);
-        let p = framework::plan(schema, prior.as_ref(), proposed, &config);
-        let diags = r.validate_plan(prior.as_ref(), &p.planned);
+        let mut p = framework::plan(schema, prior.as_ref(), proposed, &config);
+        let diags = r.modify_plan(prior.as_ref(), &mut p.planned);
         if diags.has_errors() {
             return Err(diags);
         }

@@ -158,7 +158,7 @@ impl Resource<duo::Client> for HardwareToken {
     }
 
     /// Secrets are needed to create a token, not to keep one (an imported token has none).
-    fn validate_plan(&self, prior: Option<&Obj>, planned: &Obj) -> Diagnostics {
+    fn modify_plan(&self, prior: Option<&Obj>, planned: &mut Obj) -> Diagnostics {
         let mut diags = Diagnostics::default();
         if prior.is_some() {
             return diags;
@@ -247,10 +247,10 @@ mod tests {
             ]))
             .is_empty()
         );
-        let d = r.validate_plan(None, &config(&[("type", "h6".into())]));
+        let d = r.modify_plan(None, &mut config(&[("type", "h6".into())]));
         assert_eq!(d.0[0].summary, "Missing secret");
         assert!(
-            r.validate_plan(Some(&config(&[])), &config(&[("type", "h6".into())]))
+            r.modify_plan(Some(&config(&[])), &mut config(&[("type", "h6".into())]))
                 .is_empty(),
             "only creating needs it"
         );

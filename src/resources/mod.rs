@@ -12,6 +12,7 @@ pub mod group;
 pub mod group_member;
 pub mod group_members;
 pub mod hardware_token;
+pub mod integration;
 pub mod link;
 pub mod phone;
 pub mod user;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
         Box::new(hardware_token::HardwareToken),
         Box::new(user_hardware_token::RESOURCE),
         Box::new(bypass_codes::BypassCodes),
+        Box::new(integration::Integration),
     ]
 }
 
@@ -74,6 +76,15 @@ impl Op {
 
     /// The Admin API permission the action needs.
     fn grant(self) -> &'static str {
+        if self.what.contains("integration") {
+            return "Grant applications";
+        }
+        if self.what.contains("admin") {
+            return "Grant administrators";
+        }
+        if self.what.contains("settings") {
+            return "Grant settings";
+        }
         match self.action {
             Action::Read | Action::Import => "Grant read resource",
             Action::Create | Action::Update | Action::Delete => "Grant write resource",

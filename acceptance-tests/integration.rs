@@ -1,0 +1,180 @@
+//! `duo_integration` and its data sources, end to end on the v5-only v3 API.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Harness, supports_import_blocks};
+
+fn apps(h: &Harness) -> Vec<Value> {
+    h.tenant()["integrations"].as_array().unwrap().clone()
+}
+
+fn admin_api(name: &str, rotation: &str) -> String {
+    format!(
+        r#"
+resource "duo_integration" "ci" {{
+  name                    = "{name}"
+  type                    = "adminapi"
+  notes                   = "used by CI"
+  adminapi_read_resource  = true
+  adminapi_write_resource = true
+  networks_for_api_access = ["192.0.2.0/24"]
+  secret_key_rotation     = "{rotation}"
+}}
+"#
+    )
+}
+
+#[test]
+fn an_integration_is_created_updated_rotated_imported_and_destroyed() {
+    let h = Harness::start("integration_lifecycle");
+    h.apply(&admin_api("CI", "1"));
+    let state = h.state("duo_integration.ci");
+    let ikey = state["integration_key"].as_str().unwrap().to_owned();
+    let skey = state["secret_key"].as_str().unwrap().to_owned();
+    assert!(
+        ikey.starts_with("DI") && skey.len() == 40,
+        "{ikey} {}",
+        skey.len()
+    );
+    assert_eq!(
+        state["user_access"], "ALL_USERS",
+        "Duo's default is read back"
+    );
+    let app = &apps(&h)[0];
+    assert_eq!(
+        (
+            app["adminapi_write_resource"].clone(),
+            app["adminapi_settings"].clone()
+        ),
+        (json!(1), json!(0))
+    );
+    let show = crate::harness::text(&h.run(&["show", "-no-color"]));
+    assert!(!show.contains(&skey), "the secret key is redacted");
+
+    h.apply(&admin_api("CI pipeline", "1"));
+    assert_eq!(
+        h.attr("duo_integration.ci", "secret_key"),
+        json!(skey),
+        "renamed without touching the key"
+    );
+    h.apply(&admin_api("CI pipeline", "2"));
+    let rotated = h.attr("duo_integration.ci", "secret_key");
+    assert_ne!(rotated, json!(skey), "rotated");
+    assert_eq!(
+        h.attr("duo_integration.ci", "integration_key"),
+        json!(ikey),
+        "in place"
+    );
+
+    h.emu.state.mutate(|t| {
+        t.integrations
+            .values_mut()
+            .for_each(|i| i.notes = "edited".into())
+    });
+    assert_eq!(
+        h.planned_actions(&admin_api("CI pipeline", "2"), "duo_integration.ci"),
+        vec!["update"]
+    );
+    h.apply(&admin_api("CI pipeline", "2"));
+
+    let replaced = admin_api("CI pipeline", "2").replace("\"adminapi\"", "\"authapi\"").replace("adminapi_read_resource  = true\n  adminapi_write_resource = true\n  networks_for_api_access = [\"192.0.2.0/24\"]\n", "");
+    assert_eq!(
+        h.planned_actions(&replaced, "duo_integration.ci"),
+        vec!["delete", "create"],
+        "type forces replacement"
+    );
+
+    if supports_import_blocks("integration_lifecycle") {
+        let generated = h.import_generate("duo_integration", &ikey);
+        let has = |line: &str| {
+            generated
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == line)
+        };
+        assert!(
+            has("adminapi_write_resource = true") && !generated.contains(rotated.as_str().unwrap()),
+            "{generated}"
+        );
+    }
+    h.destroy();
+    assert!(apps(&h).is_empty());
+}
+
+#[test]
+fn integration_errors_are_explained() {
+    let h = Harness::start("integration_errors");
+    let out = h.apply_error(
+        r#"resource "duo_integration" "x" {
+  name = "azure"
+  type = "azure-ca"
+}"#,
+    );
+    assert!(
+        out.contains("cannot create integrations of this type through the API"),
+        "{out}"
+    );
+    let out = h.plan_error(
+        r#"resource "duo_integration" "x" {
+  name                   = "web"
+  type                   = "websdk"
+  adminapi_settings      = true
+  groups_allowed         = ["DG1"]
+  user_access            = "ALL_USERS"
+}"#,
+    );
+    assert!(
+        out.contains("Admin API permissions do not apply to a `websdk` integration"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Set `user_access = \"PERMITTED_GROUPS\"`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_application_limited_to_groups_and_the_lookup_data_sources() {
+    let h = Harness::start("integration_groups");
+    h.apply(
+        r#"
+resource "duo_group" "vpn" { name = "vpn" }
+resource "duo_integration" "vpn" {
+  name           = "VPN"
+  type           = "authapi"
+  user_access    = "PERMITTED_GROUPS"
+  groups_allowed = [duo_group.vpn.id]
+}
+data "duo_integration" "by_name" { name = duo_integration.vpn.name }
+data "duo_integrations" "all" { depends_on = [duo_integration.vpn] }
+output "found" {
+  value = [data.duo_integration.by_name.integration_key, data.duo_integrations.all.integrations[0].name]
+}
+"#,
+    );
+    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    assert_eq!(
+        out["found"]["value"],
+        json!([h.attr("duo_integration.vpn", "integration_key"), "VPN"])
+    );
+    assert_eq!(apps(&h)[0]["groups_allowed"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_key_without_the_applications_permission_is_told_which_to_enable() {
+    let options = duo_emulator::Options {
+        grants: vec!["read_resource".into(), "write_resource".into()],
+        ..duo_emulator::Options::default()
+    };
+    let h = Harness::start_with(
+        "integration_grant",
+        options,
+        duo_emulator::Tenant::default(),
+    );
+    let out = h.apply_error(
+        r#"resource "duo_integration" "x" {
+  name = "x"
+  type = "authapi"
+}"#,
+    );
+    assert!(out.contains("\"Grant applications\""), "{out}");
+}

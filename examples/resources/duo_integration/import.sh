@@ -1,0 +1,2 @@
+# By integration key:
+terraform import duo_integration.vpn DIXXXXXXXXXXXXXXXXXX

@@ -1,0 +1,125 @@
+//! Applications (integrations) on the v3 API, which Duo signs with v5 only, plus the real
+//! secret key from `/admin/v1/integrations/{ikey}/skey` (v3 answers an obfuscated one).
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::client::{Client, Params, segment};
+use super::error::Error;
+use super::lenient;
+use super::retry::RateClass;
+
+/// An integration as v3 returns it (`secret_key` is obfuscated there; see
+/// [`Client::integration_secret_key`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Integration {
+    pub integration_key: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub notes: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub greeting: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub user_access: Option<String>,
+    #[serde(default)]
+    pub groups_allowed: Vec<String>,
+    /// Comma-separated, or a list, depending on the endpoint.
+    #[serde(default)]
+    pub networks_for_api_access: Value,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub self_service_allowed: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub username_normalization_policy: Option<String>,
+    #[serde(default, deserialize_with = "lenient::non_empty")]
+    pub policy_key: Option<String>,
+    /// Every other field, for the `adminapi_*` flags (0/1).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl Integration {
+    /// An `adminapi_*` flag (Duo answers 0/1).
+    pub fn flag(&self, name: &str) -> bool {
+        match self.other.get(name) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Number(n)) => n.as_i64() == Some(1),
+            Some(Value::String(s)) => s == "1" || s == "true",
+            _ => false,
+        }
+    }
+
+    /// `networks_for_api_access` as a list, however Duo answered it.
+    pub fn networks(&self) -> Vec<String> {
+        match &self.networks_for_api_access {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+            Value::String(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SecretKey {
+    secret_key: String,
+}
+
+const PAGE: u32 = 300;
+
+fn v3_path(ikey: &str) -> String {
+    format!("/admin/v3/integrations/{}", segment(ikey))
+}
+
+impl Client {
+    pub async fn list_integrations(&self) -> Result<Vec<Integration>, Error> {
+        self.list_all("/admin/v3/integrations", Params::new(), PAGE)
+            .await
+    }
+
+    pub async fn get_integration(&self, ikey: &str) -> Result<Integration, Error> {
+        self.get(RateClass::GetObject, &v3_path(ikey), Params::new())
+            .await
+    }
+
+    /// `fields` is the JSON body: `name`, `type` and whatever else is set.
+    pub async fn create_integration(
+        &self,
+        fields: &Map<String, Value>,
+    ) -> Result<Integration, Error> {
+        self.send_json(
+            "POST",
+            "/admin/v3/integrations",
+            &Value::Object(fields.clone()),
+        )
+        .await
+    }
+
+    pub async fn modify_integration(
+        &self,
+        ikey: &str,
+        fields: &Map<String, Value>,
+    ) -> Result<Integration, Error> {
+        self.send_json("POST", &v3_path(ikey), &Value::Object(fields.clone()))
+            .await
+    }
+
+    pub async fn delete_integration(&self, ikey: &str) -> Result<(), Error> {
+        self.delete(&v3_path(ikey)).await
+    }
+
+    /// The integration's real secret key. Never log it.
+    pub async fn integration_secret_key(&self, ikey: &str) -> Result<String, Error> {
+        let path = format!("/admin/v1/integrations/{}/skey", segment(ikey));
+        let s: SecretKey = self.get(RateClass::GetObject, &path, Params::new()).await?;
+        Ok(s.secret_key)
+    }
+}
