@@ -38,6 +38,7 @@ fn apply_each(kind: &str, file: &str) {
             "tokens",
             "bypass_codes",
             "integrations",
+            "admins",
         ] {
             assert!(
                 tenant[kind].as_array().unwrap().is_empty(),

@@ -7,6 +7,7 @@
     reason = "tests fail loudly by design"
 )]
 
+mod account;
 mod devices;
 mod examples;
 mod group;

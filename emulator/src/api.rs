@@ -59,6 +59,14 @@ impl ApiError {
 
 pub type Result<T> = std::result::Result<T, ApiError>;
 
+/// GET endpoints that answer one object without an ID in the path.
+const SINGLETONS: &[&str] = &[
+    "/admin/v1/admins/allowed_auth_methods",
+    "/admin/v1/settings",
+    "/admin/v1/info/summary",
+    "/admin/v1/billing/edition",
+];
+
 /// Every endpoint served, with the IDs from its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -101,6 +109,17 @@ pub enum Route {
     ModifyIntegration(String),
     DeleteIntegration(String),
     IntegrationSecretKey(String),
+    ListAdmins,
+    CreateAdmin,
+    GetAdmin(String),
+    ModifyAdmin(String),
+    DeleteAdmin(String),
+    GetAllowedAuthMethods,
+    SetAllowedAuthMethods,
+    GetSettings,
+    SetSettings,
+    InfoSummary,
+    BillingEdition,
     CreateBypassCodes(String),
     UserBypassCodes(String),
     ListBypassCodes,
@@ -150,6 +169,21 @@ impl Route {
                 Route::RemoveUserToken(id(u), id(k))
             }
             ("POST", ["admin", "v1", "bulk"]) => Route::Bulk,
+            ("GET", ["admin", "v1", "admins", "allowed_auth_methods"]) => {
+                Route::GetAllowedAuthMethods
+            }
+            ("POST", ["admin", "v1", "admins", "allowed_auth_methods"]) => {
+                Route::SetAllowedAuthMethods
+            }
+            ("GET", ["admin", "v1", "admins"]) => Route::ListAdmins,
+            ("POST", ["admin", "v1", "admins"]) => Route::CreateAdmin,
+            ("GET", ["admin", "v1", "admins", a]) => Route::GetAdmin(id(a)),
+            ("POST", ["admin", "v1", "admins", a]) => Route::ModifyAdmin(id(a)),
+            ("DELETE", ["admin", "v1", "admins", a]) => Route::DeleteAdmin(id(a)),
+            ("GET", ["admin", "v1", "settings"]) => Route::GetSettings,
+            ("POST", ["admin", "v1", "settings"]) => Route::SetSettings,
+            ("GET", ["admin", "v1", "info", "summary"]) => Route::InfoSummary,
+            ("GET", ["admin", "v1", "billing", "edition"]) => Route::BillingEdition,
             ("GET", ["admin", "v3", "integrations"]) => Route::ListIntegrations,
             ("POST", ["admin", "v3", "integrations"]) => Route::CreateIntegration,
             ("GET", ["admin", "v3", "integrations", k]) => Route::GetIntegration(id(k)),
@@ -214,6 +248,17 @@ impl Route {
             Route::ModifyIntegration(_) => "POST /admin/v3/integrations/{integration_key}",
             Route::DeleteIntegration(_) => "DELETE /admin/v3/integrations/{integration_key}",
             Route::IntegrationSecretKey(_) => "GET /admin/v1/integrations/{integration_key}/skey",
+            Route::ListAdmins => "GET /admin/v1/admins",
+            Route::CreateAdmin => "POST /admin/v1/admins",
+            Route::GetAdmin(_) => "GET /admin/v1/admins/{admin_id}",
+            Route::ModifyAdmin(_) => "POST /admin/v1/admins/{admin_id}",
+            Route::DeleteAdmin(_) => "DELETE /admin/v1/admins/{admin_id}",
+            Route::GetAllowedAuthMethods => "GET /admin/v1/admins/allowed_auth_methods",
+            Route::SetAllowedAuthMethods => "POST /admin/v1/admins/allowed_auth_methods",
+            Route::GetSettings => "GET /admin/v1/settings",
+            Route::SetSettings => "POST /admin/v1/settings",
+            Route::InfoSummary => "GET /admin/v1/info/summary",
+            Route::BillingEdition => "GET /admin/v1/billing/edition",
             Route::CreateBypassCodes(_) => "POST /admin/v1/users/{user_id}/bypass_codes",
             Route::UserBypassCodes(_) => "GET /admin/v1/users/{user_id}/bypass_codes",
             Route::ListBypassCodes => "GET /admin/v1/bypass_codes",
@@ -229,11 +274,8 @@ impl Route {
             return "modify";
         };
         // A GET whose path ends in a `{…_id}` or `{…_key}` reads one object; others read a page.
-        if path.ends_with('}') || path.ends_with("/skey") {
-            "get_object"
-        } else {
-            "list"
-        }
+        let single = path.ends_with('}') || path.ends_with("/skey") || SINGLETONS.contains(&path);
+        if single { "get_object" } else { "list" }
     }
 
     /// Integrations v2/v3 and policies v2 refuse v2 signatures.
@@ -246,6 +288,12 @@ impl Route {
         let template = self.template();
         if template.contains("/integrations") {
             "applications"
+        } else if template.contains("/admins") {
+            "administrators"
+        } else if template.contains("/settings") {
+            "settings"
+        } else if template.contains("/info/") || template.contains("/billing/") {
+            "read_information"
         } else if template.starts_with("GET ") {
             "read_resource"
         } else {
@@ -481,7 +529,18 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         | Route::GetIntegration(_)
         | Route::ModifyIntegration(_)
         | Route::DeleteIntegration(_)
-        | Route::IntegrationSecretKey(_) => crate::apps::handle(t, route, p),
+        | Route::IntegrationSecretKey(_)
+        | Route::ListAdmins
+        | Route::CreateAdmin
+        | Route::GetAdmin(_)
+        | Route::ModifyAdmin(_)
+        | Route::DeleteAdmin(_)
+        | Route::GetAllowedAuthMethods
+        | Route::SetAllowedAuthMethods
+        | Route::GetSettings
+        | Route::SetSettings
+        | Route::InfoSummary
+        | Route::BillingEdition => crate::apps::handle(t, route, p),
         _ => crate::devices::handle(t, route, p),
     }
 }

@@ -99,7 +99,7 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             .get(k)
             .map(|i| Reply::of(json!({"secret_key": i.secret_key})))
             .ok_or_else(ApiError::not_found),
-        _ => Err(ApiError::not_found()),
+        _ => handle_account(t, route, p),
     }
 }
 
@@ -224,4 +224,273 @@ pub fn integration_json(i: &Integration) -> Value {
         v[*key] = json!(i32::from(i.adminapi.iter().any(|f| f == key)));
     }
     v
+}
+
+/// Duo's role names, exactly (`Read-Only` is accepted for `Read-only`).
+pub const ROLES: &[&str] = &[
+    "Owner",
+    "Administrator",
+    "Application Manager",
+    "User Manager",
+    "Help Desk",
+    "Billing",
+    "Phishing Manager",
+    "Read-only",
+];
+
+pub fn admin_json(t: &Tenant, a: &store::Admin) -> Value {
+    let token = t
+        .tokens
+        .get(&a.token_id)
+        .map(|k| json!({"token_id": k.token_id, "type": k.kind, "serial": k.serial}));
+    json!({
+        "admin_id": a.admin_id,
+        "email": a.email,
+        "name": a.name,
+        "phone": a.phone,
+        "role": a.role,
+        "status": a.status,
+        "restricted_by_admin_units": a.restricted_by_admin_units,
+        "password_change_required": a.password_change_required,
+        "hardtoken": token,
+        "admin_units": [],
+        "created": a.created,
+        "last_login": null,
+    })
+}
+
+fn apply_admin(t: &Tenant, a: &mut store::Admin, p: &Params, create: bool) -> Result<()> {
+    if let Some(name) = param(p, "name") {
+        if name.is_empty() {
+            return Err(ApiError::invalid("name"));
+        }
+        a.name = name.to_owned();
+    }
+    if let Some(phone) = param(p, "phone") {
+        if !phone.is_empty() && crate::devices::normalize_number(phone).is_none() {
+            return Err(ApiError::invalid("phone"));
+        }
+        a.phone = if phone.is_empty() {
+            String::new()
+        } else {
+            crate::devices::normalize_number(phone).unwrap_or_default()
+        };
+    }
+    if let Some(role) = param(p, "role") {
+        let role = if role == "Read-Only" {
+            "Read-only"
+        } else {
+            role
+        };
+        if !ROLES.contains(&role) {
+            return Err(ApiError::invalid("role"));
+        }
+        a.role = role.to_owned();
+    }
+    if let Some(v) = flag(p, "restricted_by_admin_units")? {
+        a.restricted_by_admin_units = v;
+    }
+    if a.restricted_by_admin_units && a.role == "Owner" {
+        return Err(ApiError::new(
+            40002,
+            "An Owner cannot be restricted by administrative units",
+            Some("restricted_by_admin_units"),
+        ));
+    }
+    if let Some(v) = flag(p, "password_change_required")? {
+        a.password_change_required = v;
+    }
+    if let Some(token) = param(p, "token_id") {
+        if !token.is_empty() && !t.tokens.contains_key(token) {
+            return Err(ApiError::invalid("token_id"));
+        }
+        a.token_id = token.to_owned();
+    }
+    if let Some(status) = param(p, "status") {
+        if create || !["Active", "Disabled"].contains(&status) {
+            return Err(ApiError::invalid("status"));
+        }
+        if status == "Disabled" && a.role == "Owner" {
+            return Err(ApiError::new(
+                40002,
+                "An Owner cannot be disabled",
+                Some("status"),
+            ));
+        }
+        a.status = status.to_owned();
+    }
+    if a.status == "Disabled" && a.role == "Owner" {
+        return Err(ApiError::new(
+            40002,
+            "An Owner cannot be disabled",
+            Some("status"),
+        ));
+    }
+    Ok(())
+}
+
+fn admins(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
+    match route {
+        Route::ListAdmins => page(
+            t.admins.values().map(|a| admin_json(t, a)).collect(),
+            p,
+            100,
+            500,
+        ),
+        Route::CreateAdmin => {
+            let email = param(p, "email")
+                .filter(|e| e.contains('@'))
+                .ok_or_else(|| ApiError::missing("email"))?;
+            if t.admins
+                .values()
+                .any(|a| a.email.eq_ignore_ascii_case(email))
+            {
+                return Err(ApiError::new(
+                    40002,
+                    "An administrator with this email exists",
+                    Some("email"),
+                ));
+            }
+            param(p, "name")
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| ApiError::missing("name"))?;
+            let mut a = store::Admin {
+                admin_id: store::new_id("DE"),
+                email: email.to_owned(),
+                role: "Owner".into(),
+                status: "Pending Activation".into(),
+                created: crate::api::now(),
+                ..store::Admin::default()
+            };
+            apply_admin(t, &mut a, p, true)?;
+            let json = admin_json(t, &a);
+            t.admins.insert(a.admin_id.clone(), a);
+            Ok(Reply::of(json))
+        }
+        Route::GetAdmin(id) => t
+            .admins
+            .get(id)
+            .map(|a| Reply::of(admin_json(t, a)))
+            .ok_or_else(ApiError::not_found),
+        Route::ModifyAdmin(id) => {
+            let mut a = t.admins.get(id).cloned().ok_or_else(ApiError::not_found)?;
+            apply_admin(t, &mut a, p, false)?;
+            let json = admin_json(t, &a);
+            t.admins.insert(a.admin_id.clone(), a);
+            Ok(Reply::of(json))
+        }
+        Route::DeleteAdmin(id) => {
+            t.admins.remove(id).ok_or_else(ApiError::not_found)?;
+            Ok(Reply::of(json!("")))
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// Duo's account settings defaults (`duo-admin-api.md` §6.9), as the settings endpoint answers.
+pub fn default_settings() -> serde_json::Map<String, Value> {
+    let v = json!({
+        "caller_id": "", "email_activity_notification_enabled": false, "enrollment_universal_prompt_enabled": true,
+        "fraud_email": "", "fraud_email_enabled": false, "helpdesk_bypass": "allow", "helpdesk_bypass_expiration": 0,
+        "helpdesk_can_send_enroll_email": false, "helpdesk_message": "", "inactive_user_expiration": 0,
+        "keypress_confirm": "#", "keypress_fraud": "0", "language": "EN", "lockout_expire_duration": 0,
+        "lockout_threshold": 10, "log_retention_days": 0, "minimum_password_length": 12, "name": "Emulated account",
+        "password_requires_lower_alpha": false, "password_requires_numeric": false, "password_requires_special": false,
+        "password_requires_upper_alpha": false, "push_activity_notification_enabled": false, "security_checkup_enabled": true,
+        "sms_batch": 1, "sms_expiration": 0, "sms_message": "", "sms_refresh": false, "telephony_warning_min": 0,
+        "timezone": "UTC", "unenrolled_user_lockout_threshold": 0, "user_managers_can_put_users_in_bypass": true,
+        "user_telephony_cost_max": 20
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+pub fn default_allowed_auth_methods() -> serde_json::Map<String, Value> {
+    let v = json!({
+        "push_enabled": true, "sms_enabled": true, "voice_enabled": true, "mobile_otp_enabled": true,
+        "yubikey_enabled": true, "hardware_token_enabled": true, "verified_push_enabled": false,
+        "verified_push_length": 3, "webauthn_enabled": true
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// Merges `p` into a settings object shaped like `defaults`, typing each value like its default
+/// and applying Duo's documented ranges.
+fn set_fields(
+    stored: &mut serde_json::Map<String, Value>,
+    defaults: &serde_json::Map<String, Value>,
+    p: &Params,
+) -> Result<Value> {
+    if p.is_empty() {
+        return Err(ApiError::missing("settings"));
+    }
+    let mut merged = defaults.clone();
+    merged.extend(stored.clone());
+    for (k, raw) in p {
+        let Some(default) = defaults.get(k) else {
+            continue;
+        };
+        let value = match default {
+            Value::Bool(_) => Value::Bool(flag(p, k)?.ok_or_else(|| ApiError::invalid(k))?),
+            Value::Number(_) => Value::from(raw.parse::<i64>().map_err(|_| ApiError::invalid(k))?),
+            _ => Value::from(raw.clone()),
+        };
+        let ok = match (k.as_str(), &value) {
+            ("language", Value::String(s)) => ["EN", "DE", "FR"].contains(&s.as_str()),
+            ("helpdesk_bypass", Value::String(s)) => {
+                ["allow", "limit", "deny"].contains(&s.as_str())
+            }
+            ("inactive_user_expiration", Value::Number(n)) => n
+                .as_i64()
+                .is_some_and(|d| d == 0 || (30..=365).contains(&d)),
+            ("lockout_expire_duration", Value::Number(n)) => n
+                .as_i64()
+                .is_some_and(|d| d == 0 || (5..=30000).contains(&d)),
+            ("verified_push_length", Value::Number(n)) => {
+                n.as_i64().is_some_and(|d| (3..=6).contains(&d))
+            }
+            _ => true,
+        };
+        if !ok {
+            return Err(ApiError::invalid(k));
+        }
+        merged.insert(k.clone(), value);
+    }
+    *stored = merged.clone();
+    Ok(Value::Object(merged))
+}
+
+fn current(
+    stored: &serde_json::Map<String, Value>,
+    defaults: serde_json::Map<String, Value>,
+) -> Value {
+    let mut merged = defaults;
+    merged.extend(stored.clone());
+    Value::Object(merged)
+}
+
+/// Admins, settings, admin authentication methods and account information.
+pub fn handle_account(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
+    match route {
+        Route::GetSettings => Ok(Reply::of(current(&t.settings, default_settings()))),
+        Route::SetSettings => set_fields(&mut t.settings, &default_settings(), p).map(Reply::of),
+        Route::GetAllowedAuthMethods => Ok(Reply::of(current(
+            &t.allowed_auth_methods,
+            default_allowed_auth_methods(),
+        ))),
+        Route::SetAllowedAuthMethods => set_fields(
+            &mut t.allowed_auth_methods,
+            &default_allowed_auth_methods(),
+            p,
+        )
+        .map(Reply::of),
+        Route::InfoSummary => Ok(Reply::of(json!({
+            "admin_count": t.admins.len(),
+            "integration_count": t.integrations.len(),
+            "user_count": t.users.len(),
+            "user_pending_deletion_count": t.users.values().filter(|u| u.status == "pending deletion").count(),
+            "telephony_credits_remaining": 1000,
+        }))),
+        Route::BillingEdition => Ok(Reply::of(json!({"edition": "ENTERPRISE"}))),
+        _ => admins(t, route, p),
+    }
 }

@@ -92,6 +92,42 @@ pub struct Tenant {
     pub tokens: BTreeMap<String, Token>,
     pub bypass_codes: BTreeMap<String, BypassCode>,
     pub integrations: BTreeMap<String, Integration>,
+    pub admins: BTreeMap<String, Admin>,
+    /// Account settings that differ from Duo's defaults.
+    pub settings: serde_json::Map<String, Value>,
+    /// Admin authentication methods that differ from Duo's defaults.
+    pub allowed_auth_methods: serde_json::Map<String, Value>,
+}
+
+/// An administrator.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Admin {
+    #[serde(default)]
+    pub admin_id: String,
+    pub email: String,
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default = "owner")]
+    pub role: String,
+    #[serde(default = "pending")]
+    pub status: String,
+    #[serde(default)]
+    pub restricted_by_admin_units: bool,
+    #[serde(default)]
+    pub password_change_required: bool,
+    #[serde(default)]
+    pub token_id: String,
+    #[serde(default)]
+    pub created: i64,
+}
+
+fn owner() -> String {
+    "Owner".to_owned()
+}
+
+fn pending() -> String {
+    "Pending Activation".to_owned()
 }
 
 /// An application (integration). The secret key is answered only by `/skey`.
@@ -191,6 +227,8 @@ pub struct Seed {
     pub phones: Vec<Phone>,
     #[serde(default)]
     pub tokens: Vec<Token>,
+    #[serde(default)]
+    pub admins: Vec<Admin>,
 }
 
 /// A Duo-shaped ID: two-letter prefix and 18 uppercase letters or digits.
@@ -223,6 +261,12 @@ impl Tenant {
                 k.token_id = new_id("DH");
             }
             t.tokens.insert(k.token_id.clone(), k);
+        }
+        for mut a in seed.admins {
+            if a.admin_id.is_empty() {
+                a.admin_id = new_id("DE");
+            }
+            t.admins.insert(a.admin_id.clone(), a);
         }
         for mut u in seed.users {
             if u.user_id.is_empty() {
@@ -349,7 +393,9 @@ impl Tenant {
             "phones": self.phones.values().map(|p| self.phone_json(p, true)).collect::<Vec<_>>(),
             "tokens": self.tokens.values().map(|k| self.token_json(k, true)).collect::<Vec<_>>(),
                         "bypass_codes": self.bypass_codes.values().map(|b| json!({"bypass_code_id": b.bypass_code_id, "user_id": b.user_id})).collect::<Vec<_>>(),
-            "integrations": self.integrations.values().map(crate::apps::integration_json).collect::<Vec<_>>(),
+                        "integrations": self.integrations.values().map(crate::apps::integration_json).collect::<Vec<_>>(),
+            "admins": self.admins.values().map(|a| crate::apps::admin_json(self, a)).collect::<Vec<_>>(),
+            "settings": self.settings,
         })
     }
 }

@@ -2,6 +2,9 @@
 //! (`Schema::as_data_source`) and mapping, so a data source and its resource cannot disagree.
 //! Lookups share [`exactly_one_of`] and [`single`], so every data source words ambiguity alike.
 
+pub mod account;
+pub mod admin;
+pub mod admins;
 pub mod group;
 pub mod groups;
 pub mod hardware_tokens;
@@ -29,6 +32,9 @@ pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
         Box::new(hardware_tokens::HardwareTokens),
         Box::new(integration::IntegrationLookup),
         Box::new(integrations::Integrations),
+        Box::new(admin::AdminLookup),
+        Box::new(admins::Admins),
+        Box::new(account::Account),
     ]
 }
 

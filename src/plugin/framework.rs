@@ -224,6 +224,17 @@ pub fn plan(schema: &Schema, prior: Option<&Obj>, proposed: Obj, config: &Obj) -
             planned.set(&a.name, default.clone());
         }
     }
+    if let Some(prior) = prior {
+        for a in &schema.attributes {
+            if let (Some(same), Some(ours), Some(theirs)) =
+                (a.same, config.str(&a.name), prior.str(&a.name))
+                && ours != theirs
+                && same(ours, theirs)
+            {
+                planned.set(&a.name, theirs);
+            }
+        }
+    }
     if prior != Some(&planned) {
         for a in schema
             .attributes
@@ -344,6 +355,48 @@ mod tests {
         let proposed = prior.clone().with("kind", "other");
         let p = plan(&schema(), Some(&prior), proposed, &config);
         assert_eq!(p.requires_replace, vec![AttrPath::root("kind")]);
+    }
+
+    #[test]
+    fn a_spelling_the_remote_treats_as_the_same_keeps_the_prior_value() {
+        let s = schema().attr(
+            Attribute::string("phone")
+                .optional()
+                .normalized(|a, b| a.replace('-', "") == b.replace('-', "")),
+        );
+        let mut prior = Obj::null_for(&s);
+        for (k, v) in [
+            ("id", "X"),
+            ("name", "a"),
+            ("desc", ""),
+            ("kind", "k"),
+            ("phone", "5550100"),
+        ] {
+            prior.set(k, v);
+        }
+        let config = Obj::null_for(&s)
+            .with("name", "a")
+            .with("kind", "k")
+            .with("phone", "555-0100");
+        let p = plan(
+            &s,
+            Some(&prior),
+            prior.clone().with("phone", "555-0100"),
+            &config,
+        );
+        assert_eq!(p.planned, prior, "no change planned");
+        let config = config.with("phone", "555-0199");
+        let p = plan(
+            &s,
+            Some(&prior),
+            prior.clone().with("phone", "555-0199"),
+            &config,
+        );
+        assert_eq!(
+            p.planned.get("phone"),
+            &Value::from("555-0199"),
+            "a real change is planned"
+        );
     }
 
     #[test]

@@ -119,6 +119,9 @@ pub struct Attribute {
     pub use_state_for_unknown: bool,
     pub validators: Vec<Validator>,
     pub nested: Option<(Nesting, Vec<Attribute>)>,
+    /// Two spellings the remote treats as the same value (e.g. phone numbers): a plan keeps
+    /// the prior spelling instead of showing a change that is only normalisation.
+    pub same: Option<fn(&str, &str) -> bool>,
 }
 
 impl Attribute {
@@ -134,6 +137,7 @@ impl Attribute {
             use_state_for_unknown: false,
             validators: Vec::new(),
             nested: None,
+            same: None,
         }
     }
 
@@ -211,6 +215,12 @@ impl Attribute {
         self.use_state_for_unknown = true;
         self
     }
+    /// Declares which spellings mean the same value (see [`Attribute::same`]).
+    pub fn normalized(mut self, same: fn(&str, &str) -> bool) -> Attribute {
+        self.same = Some(same);
+        self
+    }
+
     pub fn validate(mut self, v: Validator) -> Attribute {
         self.validators.push(v);
         self

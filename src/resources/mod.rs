@@ -7,6 +7,8 @@
 //! then `examples/resources/duo_<name>/`, an acceptance test in `acceptance-tests/`, and
 //! regenerate the docs (`cargo run -p xtask -- docs`).
 
+pub mod admin;
+pub mod admin_allowed_auth_methods;
 pub mod bypass_codes;
 pub mod group;
 pub mod group_member;
@@ -15,6 +17,8 @@ pub mod hardware_token;
 pub mod integration;
 pub mod link;
 pub mod phone;
+pub mod settings;
+pub mod singleton;
 pub mod user;
 pub mod user_groups;
 pub mod user_hardware_token;
@@ -39,6 +43,9 @@ pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
         Box::new(user_hardware_token::RESOURCE),
         Box::new(bypass_codes::BypassCodes),
         Box::new(integration::Integration),
+        Box::new(admin::Admin),
+        Box::new(settings::RESOURCE),
+        Box::new(admin_allowed_auth_methods::RESOURCE),
     ]
 }
 
@@ -84,6 +91,9 @@ impl Op {
         }
         if self.what.contains("settings") {
             return "Grant settings";
+        }
+        if self.what.contains("account") {
+            return "Grant read information";
         }
         match self.action {
             Action::Read | Action::Import => "Grant read resource",

@@ -48,7 +48,8 @@ impl Phone {
              `duo_user_phone`. Requires \"Grant read resource\" and \"Grant write resource\".",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The phone's Duo ID (`phone_id`)."))
-        .attr(Attribute::string("number").default("").validate(number_validator()).describe(
+        .attr(Attribute::string("number").default("")
+            .normalized(same_number).validate(number_validator()).describe(
             "The phone number, preferably E.164 (`+15555550100`); without a leading `+`, Duo assumes `+1`. \
              Dashes and spaces are ignored. Empty for a tablet.",
         ))
@@ -108,7 +109,7 @@ pub fn normalize_number(raw: &str) -> Option<String> {
     })
 }
 
-fn same_number(a: &str, b: &str) -> bool {
+pub fn same_number(a: &str, b: &str) -> bool {
     normalize_number(a).is_some() && normalize_number(a) == normalize_number(b)
 }
 

@@ -1,0 +1,2 @@
+# By administrator ID:
+terraform import duo_admin.help_desk DEXXXXXXXXXXXXXXXXXX

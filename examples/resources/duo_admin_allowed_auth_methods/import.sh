@@ -1,0 +1,1 @@
+terraform import duo_admin_allowed_auth_methods.this admin_allowed_auth_methods

@@ -1,0 +1,217 @@
+//! Account-wide objects that always exist and have no ID (account settings, the
+//! authentication methods administrators may use): one generic resource, driven by a table
+//! of fields per type.
+//!
+//! Such a resource manages only the fields its configuration sets: an omitted field keeps
+//! Duo's value (it is still read, so an import generates every field). Creating it changes the
+//! fields set; destroying it changes nothing in Duo and only stops managing them.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value as Json};
+
+use super::{Action, Op, diagnose};
+use crate::duo;
+use crate::plugin::{
+    Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
+};
+
+/// How a field is typed in Terraform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Flag,
+    Count,
+}
+
+/// One field of a singleton.
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub description: &'static str,
+    pub check: Option<fn() -> Validator>,
+}
+
+pub const fn field(name: &'static str, kind: Kind, description: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        description,
+        check: None,
+    }
+}
+
+pub const fn checked(
+    name: &'static str,
+    kind: Kind,
+    description: &'static str,
+    check: fn() -> Validator,
+) -> Field {
+    Field {
+        name,
+        kind,
+        description,
+        check: Some(check),
+    }
+}
+
+pub struct Singleton {
+    pub type_name: &'static str,
+    pub description: &'static str,
+    /// The fixed ID, which is also the import ID.
+    pub id: &'static str,
+    pub what: &'static str,
+    pub which: duo::Singleton,
+    pub fields: &'static [Field],
+}
+
+impl Singleton {
+    fn to_state(&self, duo_value: &Map<String, Json>) -> Obj {
+        let mut o = Obj::default().with("id", self.id);
+        for f in self.fields {
+            let v = duo_value.get(f.name);
+            let value = match (f.kind, v) {
+                (Kind::Flag, Some(Json::Bool(b))) => Value::Bool(*b),
+                (Kind::Flag, Some(Json::Number(n))) => Value::Bool(n.as_i64() != Some(0)),
+                (Kind::Flag, Some(Json::String(s))) => {
+                    Value::Bool(matches!(s.as_str(), "1" | "true"))
+                }
+                (Kind::Count, Some(Json::Number(n))) => n.as_i64().map_or(Value::Null, Value::from),
+                (Kind::Count, Some(Json::String(s))) => {
+                    s.trim().parse::<i64>().map_or(Value::Null, Value::from)
+                }
+                (Kind::Text, Some(Json::String(s))) => Value::from(s.as_str()),
+                (Kind::Text, Some(Json::Number(n))) => Value::from(n.to_string()),
+                _ => Value::Null,
+            };
+            o.set(f.name, value);
+        }
+        o
+    }
+
+    /// The planned fields that differ from `prior` (all known ones on create).
+    fn changes(&self, plan: &Obj, prior: Option<&Obj>) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .filter(|f| {
+                let v = plan.get(f.name);
+                !v.is_null() && !v.is_unknown() && prior.is_none_or(|p| p.get(f.name) != v)
+            })
+            .filter_map(|f| {
+                let v = plan.get(f.name);
+                let text = match v {
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(_) => v.as_i64()?.to_string(),
+                    Value::String(s) => s.clone(),
+                    _ => return None,
+                };
+                Some((f.name.to_owned(), text))
+            })
+            .collect()
+    }
+
+    async fn apply(
+        &self,
+        duo: &duo::Client,
+        plan: &Obj,
+        prior: Option<&Obj>,
+        action: Action,
+    ) -> Result<Obj, Failed> {
+        let changes = self.changes(plan, prior);
+        let answer = if changes.is_empty() {
+            duo.get_singleton(self.which).await
+        } else {
+            duo.set_singleton(self.which, changes).await
+        };
+        let answer = answer.map_err(|e| {
+            let mut d = diagnose(Op::new(action, self.what), &e);
+            if let duo::Error::Api {
+                detail: Some(field),
+                ..
+            } = &e
+                && self.fields.iter().any(|f| f.name == field)
+            {
+                d = d.at(crate::plugin::AttrPath::root(field));
+            }
+            d
+        })?;
+        Ok(self.to_state(&answer))
+    }
+}
+
+#[async_trait]
+impl Resource<duo::Client> for Singleton {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        let mut s = Schema::new(self.description).attr(
+            Attribute::string("id")
+                .computed()
+                .use_state_for_unknown()
+                .describe(&format!("Always `{}`; also the import ID.", self.id)),
+        );
+        for f in self.fields {
+            let mut a = match f.kind {
+                Kind::Text => Attribute::string(f.name),
+                Kind::Flag => Attribute::bool(f.name),
+                Kind::Count => Attribute::number(f.name),
+            }
+            .optional_computed()
+            .use_state_for_unknown()
+            .describe(f.description);
+            if let Some(check) = f.check {
+                a = a.validate(check());
+            }
+            s = s.attr(a);
+        }
+        s
+    }
+
+    async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
+        self.apply(duo, plan, None, Action::Create).await
+    }
+
+    async fn read(&self, duo: &duo::Client, _: &Obj) -> Result<Option<Obj>, Diagnostics> {
+        let v = duo
+            .get_singleton(self.which)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, self.what), &e))?;
+        Ok(Some(self.to_state(&v)))
+    }
+
+    async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+        self.apply(duo, plan, Some(prior), Action::Update).await
+    }
+
+    /// Nothing to delete: the account keeps its settings.
+    async fn delete(&self, _: &duo::Client, _: &Obj) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        if id != self.id {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!(
+                    "Import {} with the ID {:?}, not {id:?}.",
+                    self.type_name, self.id
+                ),
+            )
+            .into());
+        }
+        self.read(duo, &Obj::default())
+            .await
+            .map(|o| o.unwrap_or_default())
+    }
+}
+
+/// A whole number in `0` or `min..=max`.
+pub fn zero_or_between(min: i64, max: i64) -> Validator {
+    Validator::new(format!("0, or {min} to {max}."), move |v| {
+        match v.as_i64() {
+            Some(n) if n == 0 || (min..=max).contains(&n) => Ok(()),
+            _ => Err(format!("must be 0 or a whole number from {min} to {max}.")),
+        }
+    })
+}
