@@ -177,3 +177,75 @@ output "facts" {
         "admin_allowed_auth_methods",
     );
 }
+
+#[test]
+fn an_administrative_unit_holds_exactly_its_admins_groups_and_applications() {
+    let h = Harness::start("admin_unit");
+    let hcl = |groups: &str| {
+        format!(
+            r#"
+resource "duo_admin" "a" {{
+  email = "unit@example.com"
+  name  = "Unit Admin"
+  role  = "User Manager"
+  restricted_by_admin_units = true
+}}
+resource "duo_group" "eu" {{ name = "eu" }}
+resource "duo_group" "us" {{ name = "us" }}
+resource "duo_integration" "vpn" {{
+  name = "vpn"
+  type = "authapi"
+}}
+resource "duo_admin_unit" "eu" {{
+  name               = "Europe"
+  description        = "European offices"
+  restrict_by_groups = true
+  admins             = [duo_admin.a.id]
+  groups             = [{groups}]
+  integrations       = [duo_integration.vpn.integration_key]
+}}
+"#
+        )
+    };
+    h.apply(&hcl("duo_group.eu.id"));
+    let unit = &h.tenant()["admin_units"][0];
+    assert_eq!(
+        (
+            unit["groups"].as_array().unwrap().len(),
+            unit["admins"].as_array().unwrap().len()
+        ),
+        (1, 1)
+    );
+    h.apply(&hcl("duo_group.us.id, duo_group.eu.id"));
+    assert_eq!(
+        h.tenant()["admin_units"][0]["groups"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    h.emu
+        .state
+        .mutate(|t| t.admin_units.values_mut().for_each(|u| u.groups.clear()));
+    assert_eq!(
+        h.planned_actions(
+            &hcl("duo_group.us.id, duo_group.eu.id"),
+            "duo_admin_unit.eu"
+        ),
+        vec!["update"]
+    );
+    h.apply(&hcl("duo_group.us.id, duo_group.eu.id"));
+
+    let id = h
+        .attr("duo_admin_unit.eu", "id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.import_verify("duo_admin_unit.eu", &id);
+    if supports_import_blocks("admin_unit") {
+        h.import_generate("duo_admin_unit", &id);
+    }
+    h.destroy();
+    assert!(h.tenant()["admin_units"].as_array().unwrap().is_empty());
+}

@@ -39,6 +39,7 @@ fn apply_each(kind: &str, file: &str) {
             "bypass_codes",
             "integrations",
             "admins",
+            "admin_units",
         ] {
             assert!(
                 tenant[kind].as_array().unwrap().is_empty(),

@@ -120,6 +120,14 @@ pub enum Route {
     SetSettings,
     InfoSummary,
     BillingEdition,
+    ListAdminUnits,
+    CreateAdminUnit,
+    GetAdminUnit(String),
+    ModifyAdminUnit(String),
+    DeleteAdminUnit(String),
+    /// Unit, member kind (`admin`, `group`, `integration`), member ID.
+    AddAdminUnitMember(String, String, String),
+    RemoveAdminUnitMember(String, String, String),
     CreateBypassCodes(String),
     UserBypassCodes(String),
     ListBypassCodes,
@@ -183,6 +191,33 @@ impl Route {
             ("GET", ["admin", "v1", "settings"]) => Route::GetSettings,
             ("POST", ["admin", "v1", "settings"]) => Route::SetSettings,
             ("GET", ["admin", "v1", "info", "summary"]) => Route::InfoSummary,
+            ("GET", ["admin", "v1", "administrative_units"]) => Route::ListAdminUnits,
+            ("POST", ["admin", "v1", "administrative_units"]) => Route::CreateAdminUnit,
+            ("GET", ["admin", "v1", "administrative_units", u]) => Route::GetAdminUnit(id(u)),
+            ("POST", ["admin", "v1", "administrative_units", u]) => Route::ModifyAdminUnit(id(u)),
+            ("DELETE", ["admin", "v1", "administrative_units", u]) => Route::DeleteAdminUnit(id(u)),
+            (
+                "POST",
+                [
+                    "admin",
+                    "v1",
+                    "administrative_units",
+                    u,
+                    kind @ ("admin" | "group" | "integration"),
+                    m,
+                ],
+            ) => Route::AddAdminUnitMember(id(u), id(kind), id(m)),
+            (
+                "DELETE",
+                [
+                    "admin",
+                    "v1",
+                    "administrative_units",
+                    u,
+                    kind @ ("admin" | "group" | "integration"),
+                    m,
+                ],
+            ) => Route::RemoveAdminUnitMember(id(u), id(kind), id(m)),
             ("GET", ["admin", "v1", "billing", "edition"]) => Route::BillingEdition,
             ("GET", ["admin", "v3", "integrations"]) => Route::ListIntegrations,
             ("POST", ["admin", "v3", "integrations"]) => Route::CreateIntegration,
@@ -259,6 +294,17 @@ impl Route {
             Route::SetSettings => "POST /admin/v1/settings",
             Route::InfoSummary => "GET /admin/v1/info/summary",
             Route::BillingEdition => "GET /admin/v1/billing/edition",
+            Route::ListAdminUnits => "GET /admin/v1/administrative_units",
+            Route::CreateAdminUnit => "POST /admin/v1/administrative_units",
+            Route::GetAdminUnit(_) => "GET /admin/v1/administrative_units/{admin_unit_id}",
+            Route::ModifyAdminUnit(_) => "POST /admin/v1/administrative_units/{admin_unit_id}",
+            Route::DeleteAdminUnit(_) => "DELETE /admin/v1/administrative_units/{admin_unit_id}",
+            Route::AddAdminUnitMember(..) => {
+                "POST /admin/v1/administrative_units/{admin_unit_id}/{kind}/{id}"
+            }
+            Route::RemoveAdminUnitMember(..) => {
+                "DELETE /admin/v1/administrative_units/{admin_unit_id}/{kind}/{id}"
+            }
             Route::CreateBypassCodes(_) => "POST /admin/v1/users/{user_id}/bypass_codes",
             Route::UserBypassCodes(_) => "GET /admin/v1/users/{user_id}/bypass_codes",
             Route::ListBypassCodes => "GET /admin/v1/bypass_codes",
@@ -288,7 +334,7 @@ impl Route {
         let template = self.template();
         if template.contains("/integrations") {
             "applications"
-        } else if template.contains("/admins") {
+        } else if template.contains("/admins") || template.contains("/administrative_units") {
             "administrators"
         } else if template.contains("/settings") {
             "settings"
@@ -540,7 +586,14 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         | Route::GetSettings
         | Route::SetSettings
         | Route::InfoSummary
-        | Route::BillingEdition => crate::apps::handle(t, route, p),
+        | Route::BillingEdition
+        | Route::ListAdminUnits
+        | Route::CreateAdminUnit
+        | Route::GetAdminUnit(_)
+        | Route::ModifyAdminUnit(_)
+        | Route::DeleteAdminUnit(_)
+        | Route::AddAdminUnitMember(..)
+        | Route::RemoveAdminUnitMember(..) => crate::apps::handle(t, route, p),
         _ => crate::devices::handle(t, route, p),
     }
 }

@@ -93,10 +93,24 @@ pub struct Tenant {
     pub bypass_codes: BTreeMap<String, BypassCode>,
     pub integrations: BTreeMap<String, Integration>,
     pub admins: BTreeMap<String, Admin>,
+    pub admin_units: BTreeMap<String, AdminUnit>,
     /// Account settings that differ from Duo's defaults.
     pub settings: serde_json::Map<String, Value>,
     /// Admin authentication methods that differ from Duo's defaults.
     pub allowed_auth_methods: serde_json::Map<String, Value>,
+}
+
+/// An administrative unit: the admins it scopes and the groups and integrations in it.
+#[derive(Debug, Clone, Default)]
+pub struct AdminUnit {
+    pub admin_unit_id: String,
+    pub name: String,
+    pub description: String,
+    pub restrict_by_groups: bool,
+    pub restrict_by_integrations: bool,
+    pub admins: Vec<String>,
+    pub groups: Vec<String>,
+    pub integrations: Vec<String>,
 }
 
 /// An administrator.
@@ -396,6 +410,7 @@ impl Tenant {
                         "integrations": self.integrations.values().map(crate::apps::integration_json).collect::<Vec<_>>(),
             "admins": self.admins.values().map(|a| crate::apps::admin_json(self, a)).collect::<Vec<_>>(),
             "settings": self.settings,
+            "admin_units": self.admin_units.values().map(crate::apps::admin_unit_json).collect::<Vec<_>>(),
         })
     }
 }

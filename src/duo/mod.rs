@@ -4,6 +4,7 @@
 //! **Invariant:** nothing here knows about Terraform; this module could be published as a
 //! crate of its own. Models ignore unknown fields and keep unknown enum values as strings.
 
+mod admin_units;
 mod admins;
 mod bypass;
 mod client;
@@ -17,6 +18,7 @@ pub mod sign;
 mod tokens;
 mod users;
 
+pub use admin_units::{AdminUnit, UnitMember};
 pub use admins::{Admin, AdminParams, HardToken, Singleton};
 pub use bypass::{BypassCode, BypassParams};
 pub use client::{Client, Config, ConfigError};

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod admin_allowed_auth_methods;
+pub mod admin_unit;
 pub mod bypass_codes;
 pub mod group;
 pub mod group_member;
@@ -44,6 +45,7 @@ pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
         Box::new(bypass_codes::BypassCodes),
         Box::new(integration::Integration),
         Box::new(admin::Admin),
+        Box::new(admin_unit::AdminUnit),
         Box::new(settings::RESOURCE),
         Box::new(admin_allowed_auth_methods::RESOURCE),
     ]

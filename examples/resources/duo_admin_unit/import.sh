@@ -1,0 +1,2 @@
+# By administrative unit ID:
+terraform import duo_admin_unit.emea AUXXXXXXXXXXXXXXXXXX

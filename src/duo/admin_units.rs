@@ -1,0 +1,123 @@
+//! Administrative units (`/admin/v1/administrative_units…`): which admins manage which groups
+//! and integrations.
+
+use serde::Deserialize;
+
+use super::client::{Client, Params, segment, some_params};
+use super::error::Error;
+use super::lenient;
+use super::retry::RateClass;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AdminUnit {
+    pub admin_unit_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub restrict_by_groups: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub restrict_by_integrations: Option<bool>,
+    #[serde(default)]
+    pub admins: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub integrations: Vec<String>,
+}
+
+/// The kinds of member a unit has, as its member endpoints name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitMember {
+    Admin,
+    Group,
+    Integration,
+}
+
+impl UnitMember {
+    fn segment(self) -> &'static str {
+        match self {
+            UnitMember::Admin => "admin",
+            UnitMember::Group => "group",
+            UnitMember::Integration => "integration",
+        }
+    }
+}
+
+fn unit_path(id: &str) -> String {
+    format!("/admin/v1/administrative_units/{}", segment(id))
+}
+
+impl Client {
+    pub async fn list_admin_units(&self) -> Result<Vec<AdminUnit>, Error> {
+        self.list_all("/admin/v1/administrative_units", Params::new(), 500)
+            .await
+    }
+
+    pub async fn get_admin_unit(&self, id: &str) -> Result<AdminUnit, Error> {
+        self.get(RateClass::GetObject, &unit_path(id), Params::new())
+            .await
+    }
+
+    /// Creates a unit without members (add them with [`Client::admin_unit_member`]).
+    pub async fn create_admin_unit(
+        &self,
+        name: &str,
+        description: &str,
+        by_groups: bool,
+        by_integrations: bool,
+    ) -> Result<AdminUnit, Error> {
+        let params = some_params([
+            ("name", Some(name.to_owned())),
+            ("description", Some(description.to_owned())),
+            ("restrict_by_groups", Some(by_groups.to_string())),
+            (
+                "restrict_by_integrations",
+                Some(by_integrations.to_string()),
+            ),
+        ]);
+        self.post("/admin/v1/administrative_units", params).await
+    }
+
+    pub async fn modify_admin_unit(
+        &self,
+        id: &str,
+        name: &str,
+        description: &str,
+        by_groups: bool,
+        by_integrations: bool,
+    ) -> Result<AdminUnit, Error> {
+        let params = some_params([
+            ("name", Some(name.to_owned())),
+            ("description", Some(description.to_owned())),
+            ("restrict_by_groups", Some(by_groups.to_string())),
+            (
+                "restrict_by_integrations",
+                Some(by_integrations.to_string()),
+            ),
+        ]);
+        self.post(&unit_path(id), params).await
+    }
+
+    pub async fn delete_admin_unit(&self, id: &str) -> Result<(), Error> {
+        self.delete(&unit_path(id)).await
+    }
+
+    /// Adds (`add`) or removes a member of a unit.
+    pub async fn admin_unit_member(
+        &self,
+        id: &str,
+        kind: UnitMember,
+        member: &str,
+        add: bool,
+    ) -> Result<(), Error> {
+        let path = format!("{}/{}/{}", unit_path(id), kind.segment(), segment(member));
+        if add {
+            self.post::<serde_json::Value>(&path, Params::new())
+                .await
+                .map(drop)
+        } else {
+            self.delete(&path).await
+        }
+    }
+}
