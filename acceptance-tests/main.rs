@@ -14,5 +14,6 @@ mod group;
 mod harness;
 mod integration;
 mod membership;
+mod policy;
 mod provider;
 mod user;

@@ -65,6 +65,8 @@ const SINGLETONS: &[&str] = &[
     "/admin/v1/settings",
     "/admin/v1/info/summary",
     "/admin/v1/billing/edition",
+    "/admin/v2/policies/summary",
+    "/admin/v2/policies/calculate",
 ];
 
 /// Every endpoint served, with the IDs from its path.
@@ -120,6 +122,13 @@ pub enum Route {
     SetSettings,
     InfoSummary,
     BillingEdition,
+    ListPolicies,
+    CreatePolicy,
+    GetPolicy(String),
+    UpdatePolicy(String),
+    DeletePolicy(String),
+    PolicySummary,
+    CalculatePolicy,
     ListAdminUnits,
     CreateAdminUnit,
     GetAdminUnit(String),
@@ -191,6 +200,13 @@ impl Route {
             ("GET", ["admin", "v1", "settings"]) => Route::GetSettings,
             ("POST", ["admin", "v1", "settings"]) => Route::SetSettings,
             ("GET", ["admin", "v1", "info", "summary"]) => Route::InfoSummary,
+            ("GET", ["admin", "v2", "policies"]) => Route::ListPolicies,
+            ("POST", ["admin", "v2", "policies"]) => Route::CreatePolicy,
+            ("GET", ["admin", "v2", "policies", "summary"]) => Route::PolicySummary,
+            ("GET", ["admin", "v2", "policies", "calculate"]) => Route::CalculatePolicy,
+            ("GET", ["admin", "v2", "policies", k]) => Route::GetPolicy(id(k)),
+            ("PUT", ["admin", "v2", "policies", k]) => Route::UpdatePolicy(id(k)),
+            ("DELETE", ["admin", "v2", "policies", k]) => Route::DeletePolicy(id(k)),
             ("GET", ["admin", "v1", "administrative_units"]) => Route::ListAdminUnits,
             ("POST", ["admin", "v1", "administrative_units"]) => Route::CreateAdminUnit,
             ("GET", ["admin", "v1", "administrative_units", u]) => Route::GetAdminUnit(id(u)),
@@ -294,6 +310,13 @@ impl Route {
             Route::SetSettings => "POST /admin/v1/settings",
             Route::InfoSummary => "GET /admin/v1/info/summary",
             Route::BillingEdition => "GET /admin/v1/billing/edition",
+            Route::ListPolicies => "GET /admin/v2/policies",
+            Route::CreatePolicy => "POST /admin/v2/policies",
+            Route::GetPolicy(_) => "GET /admin/v2/policies/{policy_key}",
+            Route::UpdatePolicy(_) => "PUT /admin/v2/policies/{policy_key}",
+            Route::DeletePolicy(_) => "DELETE /admin/v2/policies/{policy_key}",
+            Route::PolicySummary => "GET /admin/v2/policies/summary",
+            Route::CalculatePolicy => "GET /admin/v2/policies/calculate",
             Route::ListAdminUnits => "GET /admin/v1/administrative_units",
             Route::CreateAdminUnit => "POST /admin/v1/administrative_units",
             Route::GetAdminUnit(_) => "GET /admin/v1/administrative_units/{admin_unit_id}",
@@ -332,7 +355,7 @@ impl Route {
     /// The Admin API permission the route needs.
     pub fn grant(&self) -> &'static str {
         let template = self.template();
-        if template.contains("/integrations") {
+        if template.contains("/integrations") || template.contains("/policies") {
             "applications"
         } else if template.contains("/admins") || template.contains("/administrative_units") {
             "administrators"
@@ -594,6 +617,13 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         | Route::DeleteAdminUnit(_)
         | Route::AddAdminUnitMember(..)
         | Route::RemoveAdminUnitMember(..) => crate::apps::handle(t, route, p),
+        Route::ListPolicies
+        | Route::CreatePolicy
+        | Route::GetPolicy(_)
+        | Route::UpdatePolicy(_)
+        | Route::DeletePolicy(_)
+        | Route::PolicySummary
+        | Route::CalculatePolicy => crate::policies::handle(t, route, p),
         _ => crate::devices::handle(t, route, p),
     }
 }

@@ -15,6 +15,7 @@ mod apps;
 mod auth;
 mod devices;
 mod limits;
+mod policies;
 mod store;
 
 use std::net::SocketAddr;

@@ -94,10 +94,24 @@ pub struct Tenant {
     pub integrations: BTreeMap<String, Integration>,
     pub admins: BTreeMap<String, Admin>,
     pub admin_units: BTreeMap<String, AdminUnit>,
+    pub policies: BTreeMap<String, Policy>,
     /// Account settings that differ from Duo's defaults.
     pub settings: serde_json::Map<String, Value>,
     /// Admin authentication methods that differ from Duo's defaults.
     pub allowed_auth_methods: serde_json::Map<String, Value>,
+}
+
+/// A policy: named sections of settings, applied to applications or to groups within them.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub policy_key: String,
+    pub policy_name: String,
+    pub is_global: bool,
+    pub sections: serde_json::Map<String, Value>,
+    /// Integration keys the policy applies to.
+    pub apps: Vec<String>,
+    /// Integration key → groups the policy applies to within that application.
+    pub group_apps: BTreeMap<String, Vec<String>>,
 }
 
 /// An administrative unit: the admins it scopes and the groups and integrations in it.
@@ -411,6 +425,7 @@ impl Tenant {
             "admins": self.admins.values().map(|a| crate::apps::admin_json(self, a)).collect::<Vec<_>>(),
             "settings": self.settings,
             "admin_units": self.admin_units.values().map(crate::apps::admin_unit_json).collect::<Vec<_>>(),
+            "policies": self.policies.values().map(crate::policies::policy_json).collect::<Vec<_>>(),
         })
     }
 }

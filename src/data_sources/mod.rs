@@ -11,6 +11,9 @@ pub mod hardware_tokens;
 pub mod integration;
 pub mod integrations;
 pub mod phones;
+pub mod policies;
+pub mod policy;
+pub mod policy_calculation;
 pub mod user;
 pub mod users;
 
@@ -35,6 +38,9 @@ pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
         Box::new(admin::AdminLookup),
         Box::new(admins::Admins),
         Box::new(account::Account),
+        Box::new(policy::PolicyLookup),
+        Box::new(policies::Policies),
+        Box::new(policy_calculation::PolicyCalculation),
     ]
 }
 

@@ -18,6 +18,8 @@ pub mod hardware_token;
 pub mod integration;
 pub mod link;
 pub mod phone;
+pub mod policy;
+pub mod policy_assignment;
 pub mod settings;
 pub mod singleton;
 pub mod user;
@@ -46,6 +48,8 @@ pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
         Box::new(integration::Integration),
         Box::new(admin::Admin),
         Box::new(admin_unit::AdminUnit),
+        Box::new(policy::Policy),
+        Box::new(policy_assignment::PolicyAssignment),
         Box::new(settings::RESOURCE),
         Box::new(admin_allowed_auth_methods::RESOURCE),
     ]
@@ -85,7 +89,7 @@ impl Op {
 
     /// The Admin API permission the action needs.
     fn grant(self) -> &'static str {
-        if self.what.contains("integration") {
+        if self.what.contains("integration") || self.what.contains("policy") {
             return "Grant applications";
         }
         if self.what.contains("admin") {

@@ -1,0 +1,187 @@
+//! `duo_policy` and `duo_policy_assignment` on the v5-only Policies v2 API.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Harness, supports_import_blocks};
+
+fn custom_policies(h: &Harness) -> Vec<Value> {
+    h.tenant()["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["is_global_policy"] == false)
+        .cloned()
+        .collect()
+}
+
+fn policy(blocked: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "duo_policy" "strict" {{
+  policy_name = "Strict"
+  sections = jsonencode({{
+    authentication_methods = {{ blocked_auth_list = [{blocked}] }}
+    {extra}
+  }})
+}}
+"#
+    )
+}
+
+#[test]
+fn a_policy_manages_only_the_keys_it_sets_and_plans_stay_empty() {
+    let h = Harness::start("policy_lifecycle");
+    h.apply(&policy(
+        r#""sms", "phonecall""#,
+        r#"new_user = { new_user_behavior = "deny" }"#,
+    ));
+    let p = &custom_policies(&h)[0];
+    assert_eq!(
+        p["sections"]["authentication_methods"]["verified_push_digits"], 6,
+        "Duo completed the section with its defaults"
+    );
+    assert_eq!(p["sections"]["new_user"]["new_user_behavior"], "deny");
+
+    // The same lists in another order are no change; a removed section is deleted.
+    h.apply(&policy(r#""phonecall", "sms""#, ""));
+    assert!(custom_policies(&h)[0]["sections"].get("new_user").is_none());
+
+    // A key the configuration sets, changed by hand, is drift; a default it does not set is not.
+    let hcl = policy(r#""phonecall", "sms""#, "");
+    h.emu.state.mutate(|t| {
+        let p = t.policies.values_mut().find(|p| !p.is_global).unwrap();
+        p.sections["authentication_methods"]["verified_push_digits"] = json!(3);
+    });
+    let out = h.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::harness::text(&out));
+    h.emu.state.mutate(|t| {
+        let p = t.policies.values_mut().find(|p| !p.is_global).unwrap();
+        p.sections["authentication_methods"]["blocked_auth_list"] = json!([]);
+    });
+    assert_eq!(h.planned_actions(&hcl, "duo_policy.strict"), vec!["update"]);
+    h.apply(&hcl);
+
+    let key = h
+        .attr("duo_policy.strict", "id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.import_verify_ignoring("duo_policy.strict", &key, &["sections"]);
+    if supports_import_blocks("policy_lifecycle") {
+        let generated = h.import_generate("duo_policy", &key);
+        assert!(generated.contains("jsonencode"), "{generated}");
+    }
+    h.destroy();
+    assert!(custom_policies(&h).is_empty());
+    assert_eq!(
+        h.tenant()["policies"].as_array().unwrap().len(),
+        1,
+        "the global policy stays"
+    );
+}
+
+#[test]
+fn policy_errors_are_explained() {
+    let h = Harness::start("policy_errors");
+    let out = h.plan_error(
+        r#"resource "duo_policy" "x" {
+  policy_name = "x"
+  sections    = jsonencode({ new_usr = { new_user_behavior = "deny" } })
+}"#,
+    );
+    assert!(out.contains("has an unknown section \"new_usr\""), "{out}");
+    let out = h.apply_error(
+        r#"resource "duo_policy" "x" {
+  policy_name = "x"
+  sections    = jsonencode({ trusted_endpoints = { trusted_endpoint_checking = "require-trusted" } })
+}"#,
+    );
+    assert!(
+        out.contains("not available on this account's edition"),
+        "{out}"
+    );
+    assert!(out.contains("need a higher Duo edition"), "{out}");
+}
+
+#[test]
+fn a_policy_is_assigned_to_an_application_and_to_groups_in_it() {
+    let h = Harness::start("policy_assignment");
+    let hcl = |groups: &str| {
+        format!(
+            r#"
+resource "duo_group" "contractors" {{ name = "contractors" }}
+resource "duo_user" "c" {{ username = "c" }}
+resource "duo_group_member" "c" {{
+  user_id  = duo_user.c.id
+  group_id = duo_group.contractors.id
+}}
+resource "duo_integration" "vpn" {{
+  name = "vpn"
+  type = "authapi"
+}}
+resource "duo_policy" "deny_new" {{
+  policy_name = "Deny new users"
+  sections    = jsonencode({{ new_user = {{ new_user_behavior = "deny" }} }})
+}}
+resource "duo_policy_assignment" "vpn" {{
+  policy_key      = duo_policy.deny_new.id
+  integration_key = duo_integration.vpn.integration_key
+  group_ids       = [{groups}]
+}}
+data "duo_policy_calculation" "c_on_vpn" {{
+  integration_key = duo_integration.vpn.integration_key
+  user_id         = duo_user.c.id
+  depends_on      = [duo_policy_assignment.vpn, duo_group_member.c]
+}}
+output "c_new_user" {{
+  value = jsondecode(data.duo_policy_calculation.c_on_vpn.sections).new_user.new_user_behavior
+}}
+"#
+        )
+    };
+    h.apply(&hcl(""));
+    let applies = &custom_policies(&h)[0]["policy_applies_to"];
+    assert_eq!(applies[0]["apply_type"], "app");
+    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    assert_eq!(
+        out["c_new_user"]["value"], "deny",
+        "the effective policy for c on the VPN"
+    );
+
+    h.apply(&hcl("duo_group.contractors.id"));
+    let applies = &custom_policies(&h)[0]["policy_applies_to"];
+    assert_eq!(
+        (
+            applies.as_array().unwrap().len(),
+            applies[0]["apply_type"].clone()
+        ),
+        (1, json!("group"))
+    );
+    let id = h
+        .attr("duo_policy_assignment.vpn", "id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.import_verify("duo_policy_assignment.vpn", &id);
+
+    // Assigned outside Terraform to another application, the policy cannot be deleted.
+    h.emu.state.mutate(|t| {
+        let ikey = t.integrations.keys().next().unwrap().clone();
+        t.policies
+            .values_mut()
+            .find(|p| !p.is_global)
+            .unwrap()
+            .apps
+            .push(ikey);
+    });
+    let out = h.run(&["destroy", "-auto-approve", "-no-color"]);
+    let text = crate::harness::text(&out);
+    assert!(
+        !out.status.success() && text.contains("still applied to applications"),
+        "{text}"
+    );
+    assert!(
+        text.contains("remove its `duo_policy_assignment`"),
+        "{text}"
+    );
+}

@@ -1,0 +1,2 @@
+# By policy key:
+terraform import duo_policy.strict POXXXXXXXXXXXXXXXXXX

@@ -1,0 +1,12 @@
+# Only the keys given are managed; Duo fills in its defaults for the rest of each section.
+resource "duo_policy" "strict" {
+  policy_name = "Strict"
+  sections = jsonencode({
+    authentication_methods = {
+      blocked_auth_list = ["sms", "phonecall"]
+    }
+    new_user = {
+      new_user_behavior = "deny"
+    }
+  })
+}

@@ -1,0 +1,62 @@
+//! `duo_policies` data source: every policy, the global one included.
+
+use async_trait::async_trait;
+
+use super::computed_objects;
+use crate::duo;
+use crate::plugin::{DataSource, Diagnostics, Obj, Schema, Type, Value};
+use crate::resources::{Action, Op, diagnose};
+
+pub struct Policies;
+
+#[async_trait]
+impl DataSource<duo::Client> for Policies {
+    fn type_name(&self) -> &'static str {
+        "duo_policies"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "Lists every Duo policy. Requires the Admin API permission \"Grant applications\".",
+        )
+        .attr(computed_objects(
+            "policies",
+            "Every policy; `sections` is JSON.",
+            [
+                ("policy_key", Type::String),
+                ("policy_name", Type::String),
+                ("is_global_policy", Type::Bool),
+                ("sections", Type::String),
+            ],
+        ))
+    }
+
+    async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
+        let all = duo
+            .list_policies()
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, "policies"), &e))?;
+        let rows = all.iter().map(|p| {
+            Value::Object(
+                [
+                    ("policy_key".to_owned(), Value::from(p.policy_key.as_str())),
+                    (
+                        "policy_name".to_owned(),
+                        Value::from(p.policy_name.as_str()),
+                    ),
+                    (
+                        "is_global_policy".to_owned(),
+                        Value::Bool(p.is_global_policy),
+                    ),
+                    (
+                        "sections".to_owned(),
+                        Value::from(serde_json::Value::Object(p.sections.clone()).to_string()),
+                    ),
+                ]
+                .into_iter()
+                .collect(),
+            )
+        });
+        Ok(config.clone().with("policies", Value::List(rows.collect())))
+    }
+}

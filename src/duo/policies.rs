@@ -1,0 +1,66 @@
+//! Policies v2 (`/admin/v2/policies…`): JSON bodies, v5 signatures only.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::client::{Client, Params, segment};
+use super::error::Error;
+use super::retry::RateClass;
+
+/// A policy as Duo returns it: `sections` keyed by section name, each a map of settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Policy {
+    pub policy_key: String,
+    pub policy_name: String,
+    #[serde(default)]
+    pub is_global_policy: bool,
+    #[serde(default)]
+    pub sections: Map<String, Value>,
+    #[serde(default)]
+    pub policy_applies_to: Vec<Value>,
+}
+
+fn policy_path(key: &str) -> String {
+    format!("/admin/v2/policies/{}", segment(key))
+}
+
+impl Client {
+    pub async fn list_policies(&self) -> Result<Vec<Policy>, Error> {
+        self.list_all("/admin/v2/policies", Params::new(), 100)
+            .await
+    }
+
+    /// `key` may be `global` for the global policy.
+    pub async fn get_policy(&self, key: &str) -> Result<Policy, Error> {
+        self.get(RateClass::GetObject, &policy_path(key), Params::new())
+            .await
+    }
+
+    pub async fn create_policy(&self, body: &Value) -> Result<Policy, Error> {
+        self.send_json("POST", "/admin/v2/policies", body).await
+    }
+
+    /// A partial update: `policy_name`, `sections` (merged per section), `sections_to_delete`,
+    /// `apply_to_apps`, `apply_to_groups_in_apps`.
+    pub async fn update_policy(&self, key: &str, body: &Value) -> Result<Policy, Error> {
+        self.send_json("PUT", &policy_path(key), body).await
+    }
+
+    pub async fn delete_policy(&self, key: &str) -> Result<(), Error> {
+        self.delete(&policy_path(key)).await
+    }
+
+    /// The policy in effect for a user signing in to an application.
+    pub async fn calculate_policy(
+        &self,
+        integration_key: &str,
+        user_id: &str,
+    ) -> Result<Map<String, Value>, Error> {
+        let params = vec![
+            ("integration_key".to_owned(), integration_key.to_owned()),
+            ("user_id".to_owned(), user_id.to_owned()),
+        ];
+        self.get(RateClass::GetObject, "/admin/v2/policies/calculate", params)
+            .await
+    }
+}

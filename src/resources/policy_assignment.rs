@@ -1,0 +1,178 @@
+//! `duo_policy_assignment`: one policy applied to one application, either to everyone using it
+//! or only to members of some groups.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use serde_json::{Value as Json, json};
+
+use super::policy::HINTS;
+use super::{Action, Op, diagnose, diagnose_with};
+use crate::duo;
+use crate::plugin::{
+    Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Value,
+};
+
+pub struct PolicyAssignment;
+
+fn key(o: &Obj, attr: &str) -> String {
+    o.str(attr).unwrap_or_default().to_owned()
+}
+
+fn groups(v: &Value) -> BTreeSet<String> {
+    match v {
+        Value::Set(items) | Value::List(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// How the policy applies to the application, as Duo reports it: to the whole application,
+/// to some groups in it, or not at all.
+fn applied(p: &duo::Policy, ikey: &str) -> Option<BTreeSet<String>> {
+    let mut found = None;
+    for a in &p.policy_applies_to {
+        if a["app_integration_key"].as_str() != Some(ikey) {
+            continue;
+        }
+        match a["apply_type"].as_str() {
+            Some("app") => return Some(BTreeSet::new()),
+            _ => {
+                let gids = a["group_id_list"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|g| g.as_str().map(str::to_owned));
+                found.get_or_insert_with(BTreeSet::new).extend(gids);
+            }
+        }
+    }
+    found
+}
+
+fn state(policy: &str, ikey: &str, gids: &BTreeSet<String>) -> Obj {
+    Obj::default()
+        .with("id", format!("{policy}/{ikey}"))
+        .with("policy_key", policy)
+        .with("integration_key", ikey)
+        .with(
+            "group_ids",
+            Value::Set(gids.iter().map(|g| Value::from(g.as_str())).collect()),
+        )
+}
+
+/// The update body that moves the assignment from `from` to `to` (`None` = not applied, an
+/// empty set = the whole application).
+fn change(ikey: &str, from: Option<&BTreeSet<String>>, to: Option<&BTreeSet<String>>) -> Json {
+    let whole = |s: Option<&BTreeSet<String>>| s.is_some_and(BTreeSet::is_empty);
+    let gids = |s: Option<&BTreeSet<String>>| s.cloned().unwrap_or_default();
+    let (before, after) = (gids(from), gids(to));
+    let mut body = json!({
+        "apply_to_apps": {
+            "apply_list": if whole(to) && !whole(from) { vec![ikey] } else { vec![] },
+            "unapply_list": if whole(from) && !whole(to) { vec![ikey] } else { vec![] },
+        }
+    });
+    let add: Vec<&String> = after.difference(&before).collect();
+    let remove: Vec<&String> = before.difference(&after).collect();
+    if !add.is_empty() || !remove.is_empty() {
+        body["apply_to_groups_in_apps"] = json!({
+            "apply_group_policies_list": if add.is_empty() { json!([]) } else { json!([{"app_integration_key": ikey, "group_id_list": add}]) },
+            "unapply_group_policies_list": if remove.is_empty() { json!([]) } else { json!([{"app_integration_key": ikey, "group_id_list": remove}]) },
+        });
+    }
+    body
+}
+
+#[async_trait]
+impl Resource<duo::Client> for PolicyAssignment {
+    fn type_name(&self) -> &'static str {
+        "duo_policy_assignment"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "Applies a custom policy to an application: to everyone using it, or (with `group_ids`) only to \
+             members of those groups. Requires the Admin API permission \"Grant applications\". Import with \
+             `<policy_key>/<integration_key>`.",
+        )
+        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("`<policy_key>/<integration_key>`."))
+        .attr(Attribute::string("policy_key").required().force_new().describe("The policy applied."))
+        .attr(Attribute::string("integration_key").required().force_new().describe("The application it applies to."))
+        .attr(
+            Attribute::set_of("group_ids", Type::String)
+                .default(Value::Set(Vec::new()))
+                .describe("Apply only to members of these groups; empty applies to everyone using the application."),
+        )
+    }
+
+    async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
+        let (policy, ikey, gids) = (
+            key(plan, "policy_key"),
+            key(plan, "integration_key"),
+            groups(plan.get("group_ids")),
+        );
+        let body = change(&ikey, None, Some(&gids));
+        duo.update_policy(&policy, &body)
+            .await
+            .map_err(|e| diagnose_with(Op::new(Action::Create, "policy assignment"), &e, HINTS))?;
+        Ok(state(&policy, &ikey, &gids))
+    }
+
+    async fn read(&self, duo: &duo::Client, st: &Obj) -> Result<Option<Obj>, Diagnostics> {
+        let (policy, ikey) = (key(st, "policy_key"), key(st, "integration_key"));
+        let found = duo::gone_is_none(duo.get_policy(&policy).await)
+            .map_err(|e| diagnose(Op::new(Action::Read, "policy assignment"), &e))?;
+        Ok(found
+            .and_then(|p| applied(&p, &ikey))
+            .map(|gids| state(&policy, &ikey, &gids)))
+    }
+
+    async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+        let (policy, ikey) = (key(plan, "policy_key"), key(plan, "integration_key"));
+        let (before, after) = (
+            groups(prior.get("group_ids")),
+            groups(plan.get("group_ids")),
+        );
+        let body = change(&ikey, Some(&before), Some(&after));
+        duo.update_policy(&policy, &body)
+            .await
+            .map_err(|e| diagnose_with(Op::new(Action::Update, "policy assignment"), &e, HINTS))?;
+        Ok(state(&policy, &ikey, &after))
+    }
+
+    async fn delete(&self, duo: &duo::Client, st: &Obj) -> Result<(), Diagnostics> {
+        let (policy, ikey) = (key(st, "policy_key"), key(st, "integration_key"));
+        let body = change(&ikey, Some(&groups(st.get("group_ids"))), None);
+        match duo.update_policy(&policy, &body).await {
+            Err(e) if !e.is_not_found() => {
+                Err(diagnose(Op::new(Action::Delete, "policy assignment"), &e).into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        let Some((policy, ikey)) = id
+            .split_once('/')
+            .filter(|(p, i)| !p.is_empty() && !i.is_empty())
+        else {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!("Expected `<policy_key>/<integration_key>`, got {id:?}."),
+            )
+            .into());
+        };
+        self.read(duo, &state(policy, ikey, &BTreeSet::new()))
+            .await?
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Cannot import a missing assignment",
+                    format!("Policy {policy:?} is not applied to {ikey:?}."),
+                )
+                .into()
+            })
+    }
+}
