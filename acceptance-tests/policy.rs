@@ -185,3 +185,73 @@ output "c_new_user" {{
         "{text}"
     );
 }
+
+fn global(h: &Harness) -> Value {
+    h.tenant()["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["is_global_policy"] == true)
+        .cloned()
+        .unwrap()
+}
+
+fn global_policy(sections: &str) -> String {
+    format!(
+        "data \"duo_policies\" \"all\" {{}}\nresource \"duo_global_policy\" \"this\" {{\n  sections = jsonencode({{ {sections} }})\n  depends_on = [data.duo_policies.all]\n}}\n"
+    )
+}
+
+#[test]
+fn the_global_policy_manages_its_keys_and_destroy_restores_them() {
+    let h = Harness::start("global_policy");
+    let deny = global_policy(r#"new_user = { new_user_behavior = "deny" }"#);
+    h.apply(&deny);
+    assert_eq!(
+        global(&h)["sections"]["new_user"]["new_user_behavior"],
+        "deny"
+    );
+    assert_eq!(
+        global(&h)["sections"]["authentication_policy"]["user_auth_behavior"],
+        "enforce",
+        "other keys untouched"
+    );
+
+    h.emu.state.mutate(|t| {
+        t.policies
+            .values_mut()
+            .find(|p| p.is_global)
+            .unwrap()
+            .sections["new_user"]["new_user_behavior"] = json!("no-mfa")
+    });
+    assert_eq!(
+        h.planned_actions(&deny, "duo_global_policy.this"),
+        vec!["update"]
+    );
+    h.apply(&deny);
+
+    // Managing another key instead puts the first back.
+    h.apply(&global_policy(
+        r#"browsers = { blocked_browsers_list = ["ie"] }"#,
+    ));
+    let g = global(&h);
+    assert_eq!(
+        (
+            g["sections"]["new_user"]["new_user_behavior"].clone(),
+            g["sections"]["browsers"]["blocked_browsers_list"].clone()
+        ),
+        (json!("enroll"), json!(["ie"]))
+    );
+
+    h.import_verify_ignoring(
+        "duo_global_policy.this",
+        "global",
+        &["sections", "original_sections"],
+    );
+    h.destroy();
+    assert_eq!(
+        global(&h)["sections"]["browsers"]["blocked_browsers_list"],
+        json!([]),
+        "destroy restored the tenant"
+    );
+}

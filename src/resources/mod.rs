@@ -11,6 +11,7 @@ pub mod admin;
 pub mod admin_allowed_auth_methods;
 pub mod admin_unit;
 pub mod bypass_codes;
+pub mod global_policy;
 pub mod group;
 pub mod group_member;
 pub mod group_members;
@@ -50,6 +51,7 @@ pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
         Box::new(admin_unit::AdminUnit),
         Box::new(policy::Policy),
         Box::new(policy_assignment::PolicyAssignment),
+        Box::new(global_policy::GlobalPolicy),
         Box::new(settings::RESOURCE),
         Box::new(admin_allowed_auth_methods::RESOURCE),
     ]

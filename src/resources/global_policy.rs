@@ -1,0 +1,180 @@
+//! `duo_global_policy`: the account's global policy, which always exists. Manages only the
+//! section keys it sets, remembers what they were before (`original_sections`), and on
+//! destroy puts them back, leaving the tenant as it was.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value as Json, json};
+
+use super::policy::{HINTS, parse_sections, sections_validator, sections_within};
+use super::{Action, Op, diagnose, diagnose_with, keep_spelling};
+use crate::duo;
+use crate::plugin::{Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema};
+
+pub struct GlobalPolicy;
+
+const ID: &str = "global";
+
+/// The values `duo` holds for the keys `keys` sets.
+fn project(duo: &Map<String, Json>, keys: &Map<String, Json>) -> Map<String, Json> {
+    keys.iter()
+        .filter_map(|(name, section)| {
+            let duo_section = duo.get(name)?.as_object()?;
+            let kept: Map<String, Json> = section
+                .as_object()?
+                .keys()
+                .filter_map(|k| Some((k.clone(), duo_section.get(k)?.clone())))
+                .collect();
+            Some((name.clone(), Json::Object(kept)))
+        })
+        .collect()
+}
+
+/// `base` with every key of `over` set.
+fn overlay(mut base: Map<String, Json>, over: &Map<String, Json>) -> Map<String, Json> {
+    for (name, section) in over {
+        let entry = base.entry(name.clone()).or_insert_with(|| json!({}));
+        if let (Some(target), Some(keys)) = (entry.as_object_mut(), section.as_object()) {
+            for (k, v) in keys {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    base
+}
+
+fn sections(o: &Obj, attr: &str) -> Map<String, Json> {
+    o.str(attr).and_then(parse_sections).unwrap_or_default()
+}
+
+impl GlobalPolicy {
+    fn state(global: &duo::Policy, spelled: &Obj, original: &Map<String, Json>) -> Obj {
+        let mut o = Obj::default()
+            .with("id", ID)
+            .with("policy_key", global.policy_key.as_str())
+            .with(
+                "sections",
+                Json::Object(global.sections.clone()).to_string(),
+            )
+            .with(
+                "original_sections",
+                Json::Object(original.clone()).to_string(),
+            );
+        keep_spelling(&mut o, spelled, "sections", sections_within);
+        o
+    }
+
+    async fn put(
+        &self,
+        duo: &duo::Client,
+        body: &Map<String, Json>,
+        action: Action,
+    ) -> Result<duo::Policy, Failed> {
+        duo.update_policy(ID, &json!({"sections": body}))
+            .await
+            .map_err(|e| diagnose_with(Op::new(action, "global policy"), &e, HINTS).into())
+    }
+}
+
+#[async_trait]
+impl Resource<duo::Client> for GlobalPolicy {
+    fn type_name(&self) -> &'static str {
+        "duo_global_policy"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "The account's global policy, which applies wherever no custom policy does. Manages only the \
+             section keys given; destroying it restores the values those keys had before Terraform changed \
+             them. Requires the Admin API permission \"Grant applications\". Import with the ID `global` (an \
+             imported global policy has nothing to restore).",
+        )
+        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("Always `global`."))
+        .attr(Attribute::string("policy_key").computed().use_state_for_unknown().describe("The global policy's key."))
+        .attr(
+            Attribute::string("sections")
+                .required()
+                .normalized(sections_within)
+                .validate(sections_validator())
+                .describe("The section keys to set, as JSON, e.g. `jsonencode({ authentication_policy = { user_auth_behavior = \"enforce\" } })`."),
+        )
+        .attr(Attribute::string("original_sections").computed().describe("What the managed keys were before Terraform set them, restored on destroy (JSON)."))
+    }
+
+    async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
+        let before = duo
+            .get_policy(ID)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, "global policy"), &e))?;
+        let wanted = sections(plan, "sections");
+        let original = project(&before.sections, &wanted);
+        let after = self.put(duo, &wanted, Action::Create).await?;
+        Ok(Self::state(&after, plan, &original))
+    }
+
+    async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
+        let global = duo
+            .get_policy(ID)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, "global policy"), &e))?;
+        Ok(Some(Self::state(
+            &global,
+            state,
+            &sections(state, "original_sections"),
+        )))
+    }
+
+    async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+        let current = duo
+            .get_policy(ID)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, "global policy"), &e))?;
+        let (was, wanted) = (
+            sections(prior, "original_sections"),
+            sections(plan, "sections"),
+        );
+        // Keys no longer managed go back to what they were; newly managed ones are remembered.
+        let remembered = overlay(project(&current.sections, &wanted), &project(&was, &wanted));
+        let dropped: Map<String, Json> = was
+            .iter()
+            .filter_map(|(name, keys)| {
+                let gone: Map<String, Json> = keys
+                    .as_object()?
+                    .iter()
+                    .filter(|(k, _)| wanted.get(name).and_then(|s| s.get(k.as_str())).is_none())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                (!gone.is_empty()).then(|| (name.clone(), Json::Object(gone)))
+            })
+            .collect();
+        let after = self
+            .put(duo, &overlay(dropped, &wanted), Action::Update)
+            .await?;
+        Ok(Self::state(&after, plan, &remembered))
+    }
+
+    async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
+        let original = sections(state, "original_sections");
+        if original.is_empty() {
+            return Ok(());
+        }
+        self.put(duo, &original, Action::Delete)
+            .await
+            .map(drop)
+            .map_err(|f| f.diags)
+    }
+
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        if id != ID {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!("Import duo_global_policy with the ID \"global\", not {id:?}."),
+            )
+            .into());
+        }
+        let global = duo
+            .get_policy(ID)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Import, "global policy"), &e))?;
+        Ok(Self::state(&global, &Obj::default(), &Map::new()))
+    }
+}
