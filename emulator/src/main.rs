@@ -39,10 +39,11 @@ struct Args {
     #[arg(long, default_value_t = 300)]
     clock_window: i64,
     /// The Admin API permissions the key pair has, comma-separated: `read_resource`,
-    /// `write_resource`. Requests needing another are refused with 403 40301.
+    /// `write_resource`, `applications`, `administrators`, `settings`, `read_information`.
+    /// Requests needing another are refused with 403 40301. Default: all.
     #[arg(
         long,
-        default_value = "read_resource,write_resource",
+        default_value = "read_resource,write_resource,applications,administrators,settings,read_information",
         value_delimiter = ','
     )]
     grants: Vec<String>,

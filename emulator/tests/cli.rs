@@ -91,6 +91,28 @@ fn a_seed_file_becomes_the_tenant() {
 }
 
 #[test]
+fn the_binary_grants_every_permission_by_default() {
+    let emu = start(&[]);
+    let port = emu.addr.rsplit(':').next().expect("port").to_owned();
+    // The official client's integration call needs the applications permission.
+    let script = "import duo_client,os\na=duo_client.Admin(os.environ['I'],os.environ['S'],'127.0.0.1',ca_certs='HTTP',port=int(os.environ['P']))\nprint(len(a.get_integrations()), len(a.get_admins()), a.get_info_summary()['user_count'])";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .env("I", duo_emulator::DEMO_IKEY)
+        .env("S", duo_emulator::DEMO_SKEY)
+        .env("P", port)
+        .output()
+        .expect("python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.trim(), "0 0 0");
+}
+
+#[test]
 fn bad_flags_are_refused_with_the_reason() {
     let out = Command::new(env!("CARGO_BIN_EXE_duo-emulator"))
         .args(["--listen", "127.0.0.1:0", "--faults", "418=0.5"])
