@@ -44,6 +44,18 @@ impl UnitMember {
     }
 }
 
+fn unit_params(name: &str, description: &str, by_groups: bool, by_integrations: bool) -> Params {
+    some_params([
+        ("name", Some(name.to_owned())),
+        ("description", Some(description.to_owned())),
+        ("restrict_by_groups", Some(by_groups.to_string())),
+        (
+            "restrict_by_integrations",
+            Some(by_integrations.to_string()),
+        ),
+    ])
+}
+
 fn unit_path(id: &str) -> String {
     format!("/admin/v1/administrative_units/{}", segment(id))
 }
@@ -67,15 +79,7 @@ impl Client {
         by_groups: bool,
         by_integrations: bool,
     ) -> Result<AdminUnit, Error> {
-        let params = some_params([
-            ("name", Some(name.to_owned())),
-            ("description", Some(description.to_owned())),
-            ("restrict_by_groups", Some(by_groups.to_string())),
-            (
-                "restrict_by_integrations",
-                Some(by_integrations.to_string()),
-            ),
-        ]);
+        let params = unit_params(name, description, by_groups, by_integrations);
         self.post("/admin/v1/administrative_units", params).await
     }
 
@@ -87,15 +91,7 @@ impl Client {
         by_groups: bool,
         by_integrations: bool,
     ) -> Result<AdminUnit, Error> {
-        let params = some_params([
-            ("name", Some(name.to_owned())),
-            ("description", Some(description.to_owned())),
-            ("restrict_by_groups", Some(by_groups.to_string())),
-            (
-                "restrict_by_integrations",
-                Some(by_integrations.to_string()),
-            ),
-        ]);
+        let params = unit_params(name, description, by_groups, by_integrations);
         self.post(&unit_path(id), params).await
     }
 

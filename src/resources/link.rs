@@ -126,16 +126,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
     }
 
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        let Some((owner, item)) = id
-            .split_once('/')
-            .filter(|(o, i)| !o.is_empty() && !i.is_empty())
-        else {
-            return Err(Diagnostic::error(
-                "Invalid import ID",
-                format!("Expected `<{}>/<{}>`, got {id:?}.", K::OWNER, K::ITEM),
-            )
-            .into());
-        };
+        let (owner, item) = super::split_import_id(id, K::OWNER, K::ITEM)?;
         let stub = single_state::<K>(owner, item);
         self.read(duo, &stub).await?.ok_or_else(|| {
             Diagnostic::error(

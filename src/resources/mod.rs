@@ -149,6 +149,23 @@ pub async fn deleted(
     }
 }
 
+/// Splits a two-part import ID `<first>/<second>`, or says what was expected.
+pub fn split_import_id<'a>(
+    id: &'a str,
+    first: &str,
+    second: &str,
+) -> Result<(&'a str, &'a str), Diagnostics> {
+    id.split_once('/')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Invalid import ID",
+                format!("Expected `<{first}>/<{second}>`, got {id:?}."),
+            )
+            .into()
+        })
+}
+
 /// Keeps the user's spelling of `attr` from `plan` (or the prior state) when Duo's answer means
 /// the same (`same`), so that normalisation never shows as a diff.
 pub fn keep_spelling(new: &mut Obj, plan: &Obj, attr: &str, same: fn(&str, &str) -> bool) {

@@ -155,16 +155,7 @@ impl Resource<duo::Client> for PolicyAssignment {
     }
 
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        let Some((policy, ikey)) = id
-            .split_once('/')
-            .filter(|(p, i)| !p.is_empty() && !i.is_empty())
-        else {
-            return Err(Diagnostic::error(
-                "Invalid import ID",
-                format!("Expected `<policy_key>/<integration_key>`, got {id:?}."),
-            )
-            .into());
-        };
+        let (policy, ikey) = super::split_import_id(id, "policy_key", "integration_key")?;
         self.read(duo, &state(policy, ikey, &BTreeSet::new()))
             .await?
             .ok_or_else(|| {
