@@ -178,3 +178,58 @@ fn a_key_without_the_applications_permission_is_told_which_to_enable() {
     );
     assert!(out.contains("\"Grant applications\""), "{out}");
 }
+
+#[test]
+fn sso_settings_manage_only_the_keys_given() {
+    let h = Harness::start("integration_sso");
+    let hcl = |entity: &str| {
+        format!(
+            r#"
+resource "duo_integration" "app" {{
+  name = "Wiki"
+  type = "sso-generic"
+  sso = jsonencode({{
+    entity_id = "{entity}"
+    acs_urls  = [{{ url = "https://wiki.example.com/acs", binding = "HTTP-POST" }}]
+  }})
+}}
+"#
+        )
+    };
+    h.apply(&hcl("https://wiki.example.com"));
+    let sso = &apps(&h)[0]["sso"];
+    assert!(
+        sso["idp_metadata_url"].is_string(),
+        "Duo added keys of its own: {sso}"
+    );
+    h.emu.state.mutate(|t| {
+        let i = t.integrations.values_mut().next().unwrap();
+        i.sso.as_mut().unwrap()["entity_id"] = json!("https://evil.example.com");
+    });
+    assert_eq!(
+        h.planned_actions(&hcl("https://wiki.example.com"), "duo_integration.app"),
+        vec!["update"]
+    );
+    h.apply(&hcl("https://wiki.example.com"));
+    assert_eq!(apps(&h)[0]["sso"]["entity_id"], "https://wiki.example.com");
+    let ikey = h
+        .attr("duo_integration.app", "id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.import_verify_ignoring("duo_integration.app", &ikey, &["sso"]);
+    if supports_import_blocks("integration_sso") {
+        h.import_generate("duo_integration", &ikey);
+    }
+    let out = h.plan_error(
+        r#"resource "duo_integration" "x" {
+  name = "x"
+  type = "authapi"
+  sso  = jsonencode({ entity_id = "x" })
+}"#,
+    );
+    assert!(
+        out.contains("SSO settings do not apply to a `authapi` integration"),
+        "{out}"
+    );
+}

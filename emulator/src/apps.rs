@@ -195,6 +195,24 @@ fn apply(t: &Tenant, i: &mut Integration, p: &Params) -> Result<()> {
             Some("groups_allowed"),
         ));
     }
+    if let Some(raw) = param(p, "sso") {
+        if !i.kind.starts_with("sso-") {
+            return Err(ApiError::invalid("sso"));
+        }
+        let Ok(Value::Object(given)) = serde_json::from_str::<Value>(raw) else {
+            return Err(ApiError::invalid("sso"));
+        };
+        let mut sso = match i.sso.take() {
+            Some(Value::Object(existing)) => existing,
+            // Duo answers keys of its own beside the ones given.
+            _ => json!({"idp_metadata_url": format!("https://sso.emulator.invalid/{}/metadata", i.integration_key), "nameid_format": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        };
+        sso.extend(given);
+        i.sso = Some(Value::Object(sso));
+    }
     if let Some(networks) = list_param(p, "networks_for_api_access")? {
         if !networks.is_empty() && !["adminapi", "accountsapi"].contains(&i.kind.as_str()) {
             return Err(ApiError::invalid("networks_for_api_access"));
@@ -222,6 +240,9 @@ pub fn integration_json(i: &Integration) -> Value {
     });
     for key in ADMINAPI_FLAGS {
         v[*key] = json!(i32::from(i.adminapi.iter().any(|f| f == key)));
+    }
+    if let Some(sso) = &i.sso {
+        v["sso"] = sso.clone();
     }
     v
 }

@@ -187,6 +187,9 @@ pub struct Integration {
     pub username_normalization_policy: String,
     #[serde(default)]
     pub policy_key: String,
+    /// SSO settings of `sso-*` integrations.
+    #[serde(default)]
+    pub sso: Option<Value>,
 }
 
 /// A phone. `type` and `platform` are stored lowercase, as sent, and answered in Title Case,

@@ -34,6 +34,9 @@ pub struct Integration {
     pub username_normalization_policy: Option<String>,
     #[serde(default, deserialize_with = "lenient::non_empty")]
     pub policy_key: Option<String>,
+    /// SSO settings of `sso-*` integrations.
+    #[serde(default)]
+    pub sso: Option<Value>,
     /// Every other field, for the `adminapi_*` flags (0/1).
     #[serde(flatten)]
     pub other: Map<String, Value>,

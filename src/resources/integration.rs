@@ -7,7 +7,9 @@
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 
-use super::{Action, Hint, Op, deleted, diagnose, diagnose_with, id};
+use super::{
+    Action, Hint, Op, deleted, diagnose, diagnose_with, id, json_text_within, keep_spelling,
+};
 use crate::duo;
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator,
@@ -98,6 +100,19 @@ impl Integration {
                 .validate(Validator::one_of(&["None", "Simple"]))
                 .describe("`Simple` strips domains and lowercases usernames before matching Duo users."),
         )
+                .attr(
+            Attribute::string("sso")
+                .optional()
+                .normalized(json_text_within)
+                .validate(Validator::new("A JSON object (`jsonencode({...})`).", |v| match serde_json::from_str::<Json>(v.as_str().unwrap_or_default()) {
+                    Ok(Json::Object(_)) => Ok(()),
+                    _ => Err("is not a JSON object; write it with jsonencode({ ... }).".to_owned()),
+                }))
+                .describe(
+                    "`sso-*` types only: the SSO settings as JSON, e.g. `jsonencode({ saml_config = { entity_id = \"…\" } })`. \
+                     Only the keys given are managed; keys Duo adds never show as a change.",
+                ),
+        )
         .attr(Attribute::string("policy_key").default("").describe("A custom policy applied to the application; `\"\"` for the global policy only."))
         .attr(Attribute::string("secret_key").computed().sensitive().use_state_for_unknown().describe("The secret key. Sensitive; never logged."))
         .attr(Attribute::string("secret_key_rotation").optional().describe(
@@ -160,11 +175,23 @@ pub fn to_state(i: &duo::Integration) -> Obj {
                 .unwrap_or_else(|| "None".to_owned()),
         )
         .with("policy_key", i.policy_key.clone().unwrap_or_default())
+        .with(
+            "sso",
+            i.sso
+                .as_ref()
+                .map_or(Value::Null, |s| Value::from(s.to_string())),
+        )
         .with("secret_key", Value::Null)
         .with("secret_key_rotation", Value::Null);
     for (flag, _) in ADMINAPI {
         o.set(flag, i.flag(flag));
     }
+    o
+}
+
+/// Duo's answer with the configured SSO JSON kept where Duo's says the same.
+fn respell(mut o: Obj, plan: &Obj) -> Obj {
+    keep_spelling(&mut o, plan, "sso", json_text_within);
     o
 }
 
@@ -209,6 +236,12 @@ fn body(plan: &Obj, create: bool) -> Map<String, Json> {
             m.insert(k.to_owned(), Json::from(if b { "1" } else { "0" }));
         }
     }
+    if let Some(sso) = plan
+        .str("sso")
+        .and_then(|s| serde_json::from_str::<Json>(s).ok())
+    {
+        m.insert("sso".to_owned(), sso);
+    }
     for k in ["groups_allowed", "networks_for_api_access"] {
         if !plan.get(k).is_unknown() && !plan.get(k).is_null() {
             m.insert(k.to_owned(), Json::from(strings(plan.get(k)).join(",")));
@@ -249,6 +282,17 @@ impl Resource<duo::Client> for Integration {
                     .at(AttrPath::root("groups_allowed")),
             );
         }
+        if let Some(kind) = config.str("type").filter(|t| !t.starts_with("sso-"))
+            && !config.get("sso").is_null()
+        {
+            diags.push(
+                Diagnostic::error(
+                    "sso needs an sso-* integration",
+                    format!("SSO settings do not apply to a `{kind}` integration."),
+                )
+                .at(AttrPath::root("sso")),
+            );
+        }
         if let Some(kind) = config.str("type").filter(|t| *t != "adminapi") {
             for (flag, _) in ADMINAPI {
                 if config.bool(flag) == Some(true) {
@@ -283,7 +327,7 @@ impl Resource<duo::Client> for Integration {
             .create_integration(&body(plan, true))
             .await
             .map_err(|e| diagnose_with(Op::new(Action::Create, "integration"), &e, HINTS))?;
-        let state = to_state(&created).with(
+        let state = respell(to_state(&created), plan).with(
             "secret_key_rotation",
             plan.get("secret_key_rotation").clone(),
         );
@@ -308,10 +352,12 @@ impl Resource<duo::Client> for Integration {
                 .await
                 .map_err(|e| diagnose(Op::new(Action::Read, "integration secret key"), &e))?,
         };
-        Ok(Some(to_state(&i).with("secret_key", skey).with(
-            "secret_key_rotation",
-            state.get("secret_key_rotation").clone(),
-        )))
+        Ok(Some(
+            respell(to_state(&i), state).with("secret_key", skey).with(
+                "secret_key_rotation",
+                state.get("secret_key_rotation").clone(),
+            ),
+        ))
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
@@ -325,7 +371,7 @@ impl Resource<duo::Client> for Integration {
             .modify_integration(id(prior), &fields)
             .await
             .map_err(|e| diagnose_with(Op::new(Action::Update, "integration"), &e, HINTS))?;
-        let state = to_state(&updated).with(
+        let state = respell(to_state(&updated), plan).with(
             "secret_key_rotation",
             plan.get("secret_key_rotation").clone(),
         );

@@ -178,6 +178,35 @@ pub fn keep_spelling(new: &mut Obj, plan: &Obj, attr: &str, same: fn(&str, &str)
     }
 }
 
+/// Whether JSON `theirs` (Duo's answer) says everything `ours` (the configuration) says:
+/// objects may have more keys in `theirs`, lists are compared as sets, anything else exactly.
+/// This is how JSON settings "manage only the keys given".
+pub fn json_within(ours: &serde_json::Value, theirs: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match (ours, theirs) {
+        (J::Object(o), J::Object(t)) => o
+            .iter()
+            .all(|(k, v)| t.get(k).is_some_and(|tv| json_within(v, tv))),
+        (J::Array(o), J::Array(t)) => {
+            let set = |v: &Vec<J>| {
+                v.iter()
+                    .map(J::to_string)
+                    .collect::<std::collections::BTreeSet<_>>()
+            };
+            set(o) == set(t)
+        }
+        _ => ours == theirs,
+    }
+}
+
+/// [`json_within`] for two JSON texts; false when either does not parse.
+pub fn json_text_within(ours: &str, theirs: &str) -> bool {
+    match (serde_json::from_str(ours), serde_json::from_str(theirs)) {
+        (Ok(o), Ok(t)) => json_within(&o, &t),
+        _ => false,
+    }
+}
+
 /// Case-insensitive equality, for the enums Duo answers in Title Case.
 pub fn same_ignoring_case(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json, json};
 
-use super::{Action, Hint, Op, diagnose_with, found, id, keep_spelling, written};
+use super::{Action, Hint, Op, diagnose_with, found, id, json_text_within, keep_spelling, written};
 use crate::duo;
 use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Validator};
 
@@ -67,26 +67,9 @@ pub fn same_sections(ours: &str, theirs: &str) -> bool {
 
 /// Every key `ours` sets has the same value in `theirs` (lists as sets).
 pub fn sections_within(ours: &str, theirs: &str) -> bool {
-    let (Some(ours), Some(theirs)) = (parse_sections(ours), parse_sections(theirs)) else {
-        return false;
-    };
-    ours.iter().all(|(name, keys)| {
-        let (Some(keys), Some(Json::Object(duo))) = (keys.as_object(), theirs.get(name)) else {
-            return false;
-        };
-        keys.iter()
-            .all(|(k, v)| duo.get(k).is_some_and(|d| same_json(v, d)))
-    })
-}
-
-fn same_json(a: &Json, b: &Json) -> bool {
-    match (a, b) {
-        (Json::Array(x), Json::Array(y)) => {
-            let set = |v: &Vec<Json>| v.iter().map(Json::to_string).collect::<BTreeSet<_>>();
-            set(x) == set(y)
-        }
-        _ => a == b,
-    }
+    parse_sections(ours).is_some()
+        && parse_sections(theirs).is_some()
+        && json_text_within(ours, theirs)
 }
 
 pub fn sections_validator() -> Validator {

@@ -26,3 +26,13 @@ output "reports_secret_key" {
   value     = duo_integration.reports.secret_key
   sensitive = true
 }
+
+# A generic SAML application. Only the SSO keys given are managed.
+resource "duo_integration" "wiki" {
+  name = "Wiki"
+  type = "sso-generic"
+  sso = jsonencode({
+    entity_id = "https://wiki.example.com"
+    acs_urls  = [{ url = "https://wiki.example.com/saml/acs", binding = "HTTP-POST" }]
+  })
+}
