@@ -255,3 +255,86 @@ fn the_global_policy_manages_its_keys_and_destroy_restores_them() {
         "destroy restored the tenant"
     );
 }
+
+#[test]
+fn well_known_sections_can_be_typed_blocks() {
+    let h = Harness::start("policy_blocks");
+    let hcl = |blocked: &str, new_user: bool| {
+        let new_user = if new_user {
+            "new_user {\n    new_user_behavior = \"deny\"\n  }"
+        } else {
+            ""
+        };
+        format!(
+            r#"
+resource "duo_policy" "typed" {{
+  policy_name = "Typed"
+  sections    = jsonencode({{ browsers = {{ blocked_browsers_list = ["ie"] }} }})
+  authentication_methods {{
+    blocked_auth_list = [{blocked}]
+  }}
+  {new_user}
+}}
+"#
+        )
+    };
+    h.apply(&hcl(r#""sms", "phonecall""#, true));
+    let p = &custom_policies(&h)[0]["sections"];
+    assert_eq!(
+        (
+            p["new_user"]["new_user_behavior"].clone(),
+            p["browsers"]["blocked_browsers_list"].clone()
+        ),
+        (json!("deny"), json!(["ie"]))
+    );
+    assert_eq!(
+        h.attr("duo_policy.typed", "authentication_methods")["verified_push_digits"],
+        json!(null),
+        "keys not set stay unmanaged"
+    );
+
+    h.emu.state.mutate(|t| {
+        let p = t.policies.values_mut().find(|p| !p.is_global).unwrap();
+        p.sections["authentication_methods"]["verified_push_digits"] = json!(4);
+    });
+    let out = h.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an unmanaged key is not drift: {}",
+        crate::harness::text(&out)
+    );
+    h.emu.state.mutate(|t| {
+        let p = t.policies.values_mut().find(|p| !p.is_global).unwrap();
+        p.sections["new_user"]["new_user_behavior"] = json!("enroll");
+    });
+    assert_eq!(
+        h.planned_actions(&hcl(r#""sms", "phonecall""#, true), "duo_policy.typed"),
+        vec!["update"]
+    );
+
+    h.apply(&hcl(r#""sms""#, false));
+    let p = &custom_policies(&h)[0]["sections"];
+    assert!(
+        p.get("new_user").is_none(),
+        "a removed block removes its section: {p}"
+    );
+    assert_eq!(
+        p["authentication_methods"]["blocked_auth_list"],
+        json!(["sms"])
+    );
+
+    let out = h.plan_error(
+        r#"resource "duo_policy" "x" {
+  policy_name = "x"
+  sections    = jsonencode({ new_user = { new_user_behavior = "deny" } })
+  new_user {
+    new_user_behavior = "enroll"
+  }
+}"#,
+    );
+    assert!(
+        out.contains("`new_user` is both a block and a key of `sections`"),
+        "{out}"
+    );
+}

@@ -217,6 +217,13 @@ pub struct Plan {
 /// Plans a create (`prior` is `None`) or an update, from Terraform's proposed new state.
 pub fn plan(schema: &Schema, prior: Option<&Obj>, proposed: Obj, config: &Obj) -> Plan {
     let mut planned = proposed;
+    // Blocks come from configuration only; some Terraform versions propose a removed single
+    // block from the prior state.
+    for b in &schema.blocks {
+        if config.get(&b.name).is_null() {
+            planned.set(&b.name, Value::Null);
+        }
+    }
     for a in &schema.attributes {
         if let Some(default) = &a.default
             && config.get(&a.name).is_null()
@@ -397,6 +404,31 @@ mod tests {
             &Value::from("555-0199"),
             "a real change is planned"
         );
+    }
+
+    #[test]
+    fn a_block_removed_from_the_config_is_planned_away() {
+        use crate::plugin::schema::{Block, BlockNesting};
+        let s = schema().block(Block {
+            name: "extra".into(),
+            nesting: BlockNesting::Single,
+            min_items: 0,
+            max_items: 0,
+            schema: Schema::new("b").attr(Attribute::string("x").optional()),
+        });
+        let block = Value::Object(std::collections::BTreeMap::from([(
+            "x".to_owned(),
+            Value::from("1"),
+        )]));
+        let prior = Obj::null_for(&s)
+            .with("id", "X")
+            .with("name", "a")
+            .with("desc", "")
+            .with("kind", "k")
+            .with("extra", block.clone());
+        let config = Obj::null_for(&s).with("name", "a").with("kind", "k");
+        let p = plan(&s, Some(&prior), prior.clone(), &config);
+        assert_eq!(p.planned.get("extra"), &Value::Null);
     }
 
     #[test]

@@ -262,7 +262,8 @@ pub enum BlockNesting {
     Set,
 }
 
-/// A nested block (`x { … }`), for the few shapes that read better as blocks.
+/// A nested block (`x { … }`), for the few shapes that read better as blocks. Terraform
+/// requires `min_items == max_items` for `Single` (both 0 for an optional block).
 #[derive(Debug, Clone)]
 pub struct Block {
     pub name: String,
@@ -429,7 +430,7 @@ mod nesting_tests {
                 name: "timeouts".into(),
                 nesting: BlockNesting::Single,
                 min_items: 0,
-                max_items: 1,
+                max_items: 0,
                 schema: Schema::new("t").attr(Attribute::string("create").optional()),
             });
         let wire = schema_to_proto(&s);

@@ -10,9 +10,12 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json, json};
 
-use super::{Action, Hint, Op, diagnose_with, found, id, json_text_within, keep_spelling, written};
+use super::{Action, Hint, Op, diagnose, diagnose_with, id, json_text_within, keep_spelling};
 use crate::duo;
-use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Validator};
+use crate::plugin::{
+    AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Failed, Obj, Resource,
+    Schema, Type, Validator, Value,
+};
 
 pub struct Policy;
 
@@ -93,7 +96,7 @@ pub fn sections_validator() -> Validator {
 
 impl Policy {
     pub fn schema() -> Schema {
-        Schema::new(
+        let mut s = Schema::new(
             "A custom Duo policy. Apply it with `duo_policy_assignment`. Requires the Admin API permission \
              \"Grant applications\".",
         )
@@ -107,22 +110,191 @@ impl Policy {
                 .describe(
                     "The policy's sections as JSON, e.g. `jsonencode({ new_user = { new_user_behavior = \"deny\" } })`. \
                      Only the keys given are managed: Duo completes each section with its defaults, which never \
-                     show as a change. Removing a section from the JSON removes it from the policy.",
+                     show as a change. Removing a section from the JSON removes it from the policy. The well-known sections can also be written as blocks (not both).",
                 ),
-        )
+        );
+        for (section, description, keys) in TYPED {
+            let mut block = Schema::new(description);
+            for (key, kind, text) in *keys {
+                let attr = match kind {
+                    Key::Text(values) => Attribute::string(key).validate(Validator::one_of(values)),
+                    Key::Flag => Attribute::bool(key),
+                    Key::Count => Attribute::number(key),
+                    Key::TextSet => Attribute::set_of(key, Type::String),
+                };
+                block = block.attr(attr.optional().describe(text));
+            }
+            s = s.block(Block {
+                name: (*section).to_owned(),
+                nesting: BlockNesting::Single,
+                min_items: 0,
+                max_items: 0,
+                schema: block,
+            });
+        }
+        s
     }
 }
 
-/// The only place `duo_policy` values and Duo's policy meet.
-pub fn to_state(p: &duo::Policy) -> Obj {
-    Obj::default()
-        .with("id", p.policy_key.as_str())
-        .with("policy_name", p.policy_name.as_str())
-        .with("sections", Json::Object(p.sections.clone()).to_string())
+/// How a key of a typed section block is typed.
+enum Key {
+    /// A string, one of these values.
+    Text(&'static [&'static str]),
+    Flag,
+    Count,
+    TextSet,
 }
 
-fn respell(mut o: Obj, plan: &Obj) -> Obj {
-    keep_spelling(&mut o, plan, "sections", same_sections);
+type Keys = &'static [(&'static str, Key, &'static str)];
+
+/// The well-known sections, as blocks: section, description, keys.
+const TYPED: &[(&str, &str, Keys)] = &[
+    (
+        "authentication_methods",
+        "Which authentication methods users may use.",
+        &[
+            (
+                "allowed_auth_list",
+                Key::TextSet,
+                "Methods allowed, e.g. `duo-push`, `webauthn-roaming`, `hardware-token`.",
+            ),
+            (
+                "blocked_auth_list",
+                Key::TextSet,
+                "Methods blocked, e.g. `sms`, `phonecall`.",
+            ),
+            (
+                "require_verified_push",
+                Key::Flag,
+                "Whether Duo Push must be verified with a code.",
+            ),
+            (
+                "verified_push_digits",
+                Key::Count,
+                "Digits of the Verified Push code.",
+            ),
+        ],
+    ),
+    (
+        "authentication_policy",
+        "Whether users must authenticate with Duo.",
+        &[(
+            "user_auth_behavior",
+            Key::Text(&["enforce", "bypass", "deny"]),
+            "`enforce` two-factor authentication, `bypass` it, or `deny` access.",
+        )],
+    ),
+    (
+        "new_user",
+        "What happens to users Duo does not know yet.",
+        &[(
+            "new_user_behavior",
+            Key::Text(&["enroll", "no-mfa", "deny"]),
+            "`enroll` them, let them in without two-factor authentication (`no-mfa`), or `deny` them.",
+        )],
+    ),
+    (
+        "browsers",
+        "Which browsers may be used.",
+        &[
+            (
+                "blocked_browsers_list",
+                Key::TextSet,
+                "Browsers blocked, e.g. `ie`.",
+            ),
+            (
+                "browser_max_out_of_date_days",
+                Key::Count,
+                "How out of date a browser may be, in days; 0 for no limit.",
+            ),
+        ],
+    ),
+];
+
+fn to_json(v: &Value) -> Option<Json> {
+    Some(match v {
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(_) => Json::from(v.as_i64()?),
+        Value::String(s) => Json::from(s.as_str()),
+        Value::Set(items) | Value::List(items) => {
+            Json::Array(items.iter().filter_map(to_json).collect())
+        }
+        _ => return None,
+    })
+}
+
+fn from_json(kind: &Key, v: &Json) -> Value {
+    match (kind, v) {
+        (Key::Flag, Json::Bool(b)) => Value::Bool(*b),
+        (Key::Count, Json::Number(n)) => n.as_i64().map_or(Value::Null, Value::from),
+        (Key::Text(_), Json::String(s)) => Value::from(s.as_str()),
+        (Key::TextSet, Json::Array(items)) => Value::Set(
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(Value::from))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+/// The sections the typed blocks of `o` set: only their non-null keys.
+fn block_sections(o: &Obj) -> Map<String, Json> {
+    TYPED
+        .iter()
+        .filter_map(|(section, _, keys)| {
+            let Value::Object(block) = o.get(section) else {
+                return None;
+            };
+            let set: Map<String, Json> = keys
+                .iter()
+                .filter_map(|(k, _, _)| Some(((*k).to_owned(), to_json(block.get(*k)?)?)))
+                .collect();
+            Some(((*section).to_owned(), Json::Object(set)))
+        })
+        .collect()
+}
+
+/// Everything a plan asks of Duo: the JSON sections and the typed blocks.
+fn wanted(plan: &Obj) -> Map<String, Json> {
+    let mut all = sections_of(plan);
+    all.extend(block_sections(plan));
+    all
+}
+
+/// The only place `duo_policy` values and Duo's policy meet. Sections that `shape` (the plan
+/// or prior state) writes as blocks are shown as blocks, with the keys it sets; all others
+/// are in the `sections` JSON, in `shape`'s spelling where Duo's answer means the same.
+fn to_state(p: &duo::Policy, shape: &Obj) -> Obj {
+    let mut json_sections = p.sections.clone();
+    let mut o = Obj::default()
+        .with("id", p.policy_key.as_str())
+        .with("policy_name", p.policy_name.as_str());
+    for (section, _, keys) in TYPED {
+        let Value::Object(configured) = shape.get(section) else {
+            o.set(section, Value::Null);
+            continue;
+        };
+        let Some(Json::Object(duo)) = json_sections.remove(*section) else {
+            o.set(section, Value::Null);
+            continue;
+        };
+        let block = keys
+            .iter()
+            .map(|(k, kind, _)| {
+                let managed = configured.get(*k).is_some_and(|v| !v.is_null());
+                let value = if managed {
+                    duo.get(*k).map_or(Value::Null, |v| from_json(kind, v))
+                } else {
+                    Value::Null
+                };
+                ((*k).to_owned(), value)
+            })
+            .collect();
+        o.set(section, Value::Object(block));
+    }
+    o.set("sections", Json::Object(json_sections).to_string());
+    keep_spelling(&mut o, shape, "sections", same_sections);
     o
 }
 
@@ -142,35 +314,51 @@ impl Resource<duo::Client> for Policy {
         Policy::schema()
     }
 
+    /// A section is written once: as JSON or as a block.
+    fn validate(&self, config: &Obj) -> Diagnostics {
+        let json = config
+            .str("sections")
+            .and_then(parse_sections)
+            .unwrap_or_default();
+        let mut diags = Diagnostics::default();
+        for (section, _, _) in TYPED {
+            if json.contains_key(*section) && !config.get(section).is_null() {
+                diags.push(
+                    Diagnostic::error(
+                        "Section given twice",
+                        format!("`{section}` is both a block and a key of `sections`; keep one."),
+                    )
+                    .at(AttrPath::root("sections")),
+                );
+            }
+        }
+        diags
+    }
+
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let body = json!({"policy_name": plan.str("policy_name"), "sections": sections_of(plan)});
-        let o = written(
-            Op::new(Action::Create, "policy"),
-            HINTS,
-            duo.create_policy(&body),
-            to_state,
-        )
-        .await?;
-        Ok(respell(o, plan))
+        let body = json!({"policy_name": plan.str("policy_name"), "sections": wanted(plan)});
+        let created = duo
+            .create_policy(&body)
+            .await
+            .map_err(|e| diagnose_with(Op::new(Action::Create, "policy"), &e, HINTS))?;
+        Ok(to_state(&created, plan))
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let o = found("policy", duo.get_policy(id(state)), to_state).await?;
-        Ok(o.map(|o| respell(o, state)))
+        let found = duo::gone_is_none(duo.get_policy(id(state)).await)
+            .map_err(|e| diagnose(Op::new(Action::Read, "policy"), &e))?;
+        Ok(found.map(|p| to_state(&p, state)))
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        let (before, after) = (sections_of(prior), sections_of(plan));
+        let (before, after) = (wanted(prior), wanted(plan));
         let removed: Vec<&String> = before.keys().filter(|k| !after.contains_key(*k)).collect();
         let body = json!({"policy_name": plan.str("policy_name"), "sections": after, "sections_to_delete": removed});
-        let o = written(
-            Op::new(Action::Update, "policy"),
-            HINTS,
-            duo.update_policy(id(prior), &body),
-            to_state,
-        )
-        .await?;
-        Ok(respell(o, plan))
+        let updated = duo
+            .update_policy(id(prior), &body)
+            .await
+            .map_err(|e| diagnose_with(Op::new(Action::Update, "policy"), &e, HINTS))?;
+        Ok(to_state(&updated, plan))
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {

@@ -129,6 +129,24 @@ fn schema_markdown(schema: &Schema) -> String {
             );
         }
     }
+    for block in &schema.blocks {
+        let _ = writeln!(
+            out,
+            "\n### Block `{}` (optional, at most one)\n\n{}\n",
+            block.name, block.schema.description
+        );
+        let mut attrs: Vec<&Attribute> = block.schema.attributes.iter().collect();
+        attrs.sort_by(|a, b| a.name.cmp(&b.name));
+        for a in attrs {
+            let _ = writeln!(
+                out,
+                "- `{}` ({}) {}",
+                a.name,
+                type_name(&a.ty),
+                a.full_description()
+            );
+        }
+    }
     out
 }
 
