@@ -130,6 +130,15 @@ fn integration_errors_are_explained() {
         out.contains("Set `user_access = \"PERMITTED_GROUPS\"`"),
         "{out}"
     );
+    let groups: Vec<String> = (0..101).map(|i| format!("\"DG{i:018}\"")).collect();
+    let out = h.plan_error(&format!(
+        "resource \"duo_integration\" \"x\" {{\n  name           = \"x\"\n  type           = \"authapi\"\n  user_access    = \"PERMITTED_GROUPS\"\n  groups_allowed = [{}]\n}}\n",
+        groups.join(", ")
+    ));
+    assert!(
+        out.contains("Duo allows at most 100 groups per integration"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -141,7 +141,12 @@ output "c_new_user" {{
     };
     h.apply(&hcl(""));
     let applies = &custom_policies(&h)[0]["policy_applies_to"];
-    assert_eq!(applies[0]["apply_type"], "app");
+    assert_eq!(
+        applies[0]["apply_type"],
+        "app",
+        "{}",
+        h.tenant()["policies"]
+    );
     let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
     assert_eq!(
         out["c_new_user"]["value"], "deny",
@@ -166,7 +171,11 @@ output "c_new_user" {{
 
     // Assigned outside Terraform to another application, the policy cannot be deleted.
     h.emu.state.mutate(|t| {
-        let ikey = t.integrations.keys().next().unwrap().clone();
+        let ikey = "DIOTHERAPPLICATION01".to_owned();
+        t.integrations.insert(
+            ikey.clone(),
+            serde_json::from_value(json!({"integration_key": ikey, "secret_key": "x".repeat(40), "name": "other", "type": "authapi"})).unwrap(),
+        );
         t.policies
             .values_mut()
             .find(|p| !p.is_global)
@@ -183,6 +192,18 @@ output "c_new_user" {{
     assert!(
         text.contains("remove its `duo_policy_assignment`"),
         "{text}"
+    );
+    let applies = &custom_policies(&h)[0]["policy_applies_to"];
+    assert_eq!(
+        applies.as_array().unwrap().len(),
+        1,
+        "the managed assignment was removed, the hand-made one stays: {applies}"
+    );
+    assert_eq!(
+        applies[0]["apply_type"],
+        "app",
+        "{}",
+        h.tenant()["policies"]
     );
 }
 
