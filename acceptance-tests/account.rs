@@ -167,7 +167,7 @@ output "facts" {
 }
 "#,
     );
-    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    let out = h.outputs();
     assert_eq!(
         out["facts"]["value"],
         json!(["ENTERPRISE", 1, "a@example.com", "Owner"])

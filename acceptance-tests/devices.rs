@@ -295,7 +295,7 @@ output "found" {
 }
 "#,
     );
-    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    let out = h.outputs();
     assert_eq!(
         out["found"]["value"],
         json!(["g", h.attr("duo_phone.p", "id"), "42"])

@@ -163,8 +163,7 @@ output "by_name_desc" { value = data.duo_group.by_name.desc }
 output "by_id_name" { value = data.duo_group.by_id.name }
 "#,
     );
-    let out = h.run(&["output", "-json"]);
-    let outputs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let outputs = h.outputs();
     assert_eq!(outputs["by_name_desc"]["value"], "first");
     assert_eq!(outputs["by_id_name"]["value"], "ops");
 

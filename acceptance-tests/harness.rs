@@ -252,6 +252,13 @@ impl Harness {
             .collect()
     }
 
+    /// `terraform output -json`: each output as `{"value": …, "type": …, "sensitive": …}`.
+    pub fn outputs(&self) -> Value {
+        let out = self.run(&["output", "-json"]);
+        assert_ok(&out, "output -json");
+        serde_json::from_slice(&out.stdout).expect("outputs JSON")
+    }
+
     /// Every attribute of `addr` in the state of `dir`.
     pub fn state_in(&self, dir: &Path, addr: &str) -> Value {
         let out = self.run_in(dir, &["show", "-json"]);

@@ -160,7 +160,7 @@ output "found" {
 }
 "#,
     );
-    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    let out = h.outputs();
     assert_eq!(
         out["found"]["value"],
         json!([h.attr("duo_integration.vpn", "integration_key"), "VPN"])

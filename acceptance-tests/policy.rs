@@ -147,7 +147,7 @@ output "c_new_user" {{
         "{}",
         h.tenant()["policies"]
     );
-    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    let out = h.outputs();
     assert_eq!(
         out["c_new_user"]["value"], "deny",
         "the effective policy for c on the VPN"

@@ -137,7 +137,7 @@ output "ids" {
 }
 "#,
     );
-    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    let out = h.outputs();
     let id = h.attr("duo_user.a", "id");
     assert_eq!(out["ids"]["value"], json!([id, id, id, id]));
 
@@ -195,7 +195,7 @@ output "names" {{
 }}
 "#
     ));
-    let out: Value = serde_json::from_slice(&h.run(&["output", "-json"]).stdout).unwrap();
+    let out = h.outputs();
     let names = &out["names"]["value"];
     let sorted = |v: &Value| {
         let mut n: Vec<String> = v
