@@ -9,11 +9,13 @@
 //! # Layout
 //! - `auth`: signature verification. - `api`: routes and the tenant's rules.
 //! - `store`: the tenant and the seed format. - `limits`: rate limits, faults, stats.
+//! - `generate`: large realistic tenants made through the API handlers.
 
 mod api;
 mod apps;
 mod auth;
 mod devices;
+mod generate;
 mod limits;
 mod policies;
 mod store;
@@ -30,6 +32,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
+pub use generate::{Spec, generate};
 pub use limits::Faults;
 pub use store::{Seed, Tenant};
 

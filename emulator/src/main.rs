@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use duo_emulator::{AppState, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Tenant};
+use duo_emulator::{AppState, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Spec, Tenant};
 
 /// A local Duo Admin API for tests and CI. Requests must be signed with the key pair given
 /// (or the printed demo pair), exactly as Duo requires.
@@ -23,6 +23,11 @@ struct Args {
     /// Start from the tenant in this JSON file ({"groups": [...], "users": [...]}, see the README).
     #[arg(long)]
     seed: Option<std::path::PathBuf>,
+    /// Add a generated tenant (after --seed), e.g.
+    /// `users=5000,groups=200,memberships=5000,phones=500,tokens=50,bypass_codes=20,integrations=20,policies=5,admins=5,admin_units=2`.
+    /// Names are deterministic and include punctuation, accents and near-duplicates.
+    #[arg(long)]
+    generate: Option<Spec>,
     /// `duo` enforces Duo's per-account limits per rate class; `off` never throttles.
     #[arg(long, value_parser = ["off", "duo"], default_value = "off")]
     rate_limits: String,
@@ -76,7 +81,7 @@ async fn run(args: Args) -> Result<(), String> {
     if args.rate_scale.is_nan() || args.rate_scale <= 0.0 {
         return Err("--rate-scale must be greater than 0".to_owned());
     }
-    let tenant = match &args.seed {
+    let mut tenant = match &args.seed {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("--seed {}: {e}", path.display()))?;
@@ -86,6 +91,9 @@ async fn run(args: Args) -> Result<(), String> {
         }
         None => Tenant::default(),
     };
+    if let Some(spec) = &args.generate {
+        duo_emulator::generate(&mut tenant, spec).map_err(|e| format!("--generate: {e}"))?;
+    }
     let options = Options {
         ikey: args.ikey,
         skey: args.skey,
