@@ -16,6 +16,9 @@ pub struct BypassCode {
     pub expiration: Option<i64>,
     #[serde(default, deserialize_with = "lenient::int")]
     pub reuse_count: Option<i64>,
+    /// The owner, in the account-wide list.
+    #[serde(default)]
+    pub user: Option<super::UserRef>,
 }
 
 /// How to generate codes: `count` random ones or the given `codes`.
@@ -68,6 +71,12 @@ impl Client {
             500,
         )
         .await
+    }
+
+    /// Every bypass code of the account, each naming its user.
+    pub async fn list_bypass_codes(&self) -> Result<Vec<BypassCode>, Error> {
+        self.list_all("/admin/v1/bypass_codes", Params::new(), 500)
+            .await
     }
 
     pub async fn delete_bypass_code(&self, bypass_code_id: &str) -> Result<(), Error> {

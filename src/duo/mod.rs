@@ -29,4 +29,4 @@ pub use integrations::Integration;
 pub use phones::{Phone, PhoneParams};
 pub use policies::Policy;
 pub use tokens::{Token, TokenParams};
-pub use users::{Member, User, UserParams};
+pub use users::{Member, User, UserParams, UserRef};

@@ -30,6 +30,9 @@ pub struct Phone {
     pub activated: Option<bool>,
     #[serde(default)]
     pub capabilities: Vec<String>,
+    /// The users the phone is linked to, where Duo lists them.
+    #[serde(default)]
+    pub users: Vec<super::UserRef>,
 }
 
 /// Fields to set; `None` leaves a field as it is.

@@ -16,6 +16,9 @@ pub struct Token {
     pub serial: String,
     #[serde(default, deserialize_with = "lenient::int")]
     pub totp_step: Option<i64>,
+    /// The users the token is linked to, where Duo lists them.
+    #[serde(default)]
+    pub users: Vec<super::UserRef>,
 }
 
 /// What a token is created with. Secrets go to Duo once and are never read back.

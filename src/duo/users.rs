@@ -81,6 +81,12 @@ impl UserParams {
     }
 }
 
+/// A user as a phone, token or bypass code names its owners.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UserRef {
+    pub user_id: String,
+}
+
 /// A member of a group, as the members endpoint lists it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Member {

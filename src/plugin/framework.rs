@@ -124,6 +124,16 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
     async fn import(&self, client: &C, id: &str) -> Result<Obj, Diagnostics> {
         import_by_id(self, client, id).await
     }
+
+    /// Every object of this type, each as the state importing its `id` gives, for exporting
+    /// a whole account. Types whose objects another type covers are not listed.
+    async fn list(&self, _client: &C) -> Result<Vec<Obj>, Diagnostics> {
+        Err(Diagnostic::error(
+            "Cannot list",
+            format!("{} objects cannot be listed for export.", self.type_name()),
+        )
+        .into())
+    }
 }
 
 /// The import every resource whose import ID is its `id` uses.

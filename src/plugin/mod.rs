@@ -7,6 +7,7 @@
 
 mod diag;
 mod framework;
+pub mod hcl;
 pub mod log;
 mod proto;
 mod schema;

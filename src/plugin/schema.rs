@@ -122,6 +122,9 @@ pub struct Attribute {
     /// Two spellings the remote treats as the same value (e.g. phone numbers): a plan keeps
     /// the prior spelling instead of showing a change that is only normalisation.
     pub same: Option<fn(&str, &str) -> bool>,
+    /// The resource type whose `id` this attribute holds (or whose IDs a list or set holds):
+    /// generated configuration refers to that resource instead of writing the raw ID.
+    pub references: Option<&'static str>,
 }
 
 impl Attribute {
@@ -138,6 +141,7 @@ impl Attribute {
             validators: Vec::new(),
             nested: None,
             same: None,
+            references: None,
         }
     }
 
@@ -201,6 +205,10 @@ impl Attribute {
     pub fn default(mut self, value: impl Into<Value>) -> Attribute {
         self.mode = Mode::OptionalComputed;
         self.default = Some(value.into());
+        self
+    }
+    pub fn references(mut self, type_name: &'static str) -> Attribute {
+        self.references = Some(type_name);
         self
     }
     pub fn sensitive(mut self) -> Attribute {

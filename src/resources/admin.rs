@@ -75,7 +75,7 @@ impl Admin {
         )
         .attr(Attribute::bool("restricted_by_admin_units").default(false).describe("Whether the administrator may only manage their administrative units' objects (not for Owners)."))
         .attr(Attribute::bool("password_change_required").optional_computed().use_state_for_unknown().describe("Whether the administrator must change their password at next login."))
-        .attr(Attribute::string("token_id").default("").describe("The ID of a hardware token the administrator logs in with; `\"\"` for none."))
+        .attr(Attribute::string("token_id").default("").references("duo_hardware_token").describe("The ID of a hardware token the administrator logs in with; `\"\"` for none."))
         .attr(Attribute::bool("send_activation_email").default(false).describe("Whether Duo emails an activation link when the administrator is created. Only used at creation."))
         .attr(Attribute::number("created").computed().use_state_for_unknown().describe("When the administrator was created (Unix seconds)."))
         .attr(Attribute::number("last_login").computed().describe("When the administrator last logged in (Unix seconds); null if never."))
@@ -197,6 +197,21 @@ impl Resource<duo::Client> for Admin {
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let o = found("administrator", duo.get_admin(id(state)), to_state).await?;
         Ok(o.map(|o| finish(o, state)))
+    }
+
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed("administrators", duo.list_admins(), |a| {
+            finish(to_state(a), &Obj::default())
+        })
+        .await
+    }
+
+    /// An administrator ID, or `email:<address>`.
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        match id.strip_prefix("email:") {
+            Some(v) => super::import_by_key(self, duo, id, |o| super::attr_is(o, "email", v)).await,
+            None => crate::plugin::import_by_id(self, duo, id).await,
+        }
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {

@@ -13,20 +13,23 @@ use crate::plugin::{
 
 pub struct AdminUnit;
 
-const MEMBERS: [(&str, duo::UnitMember, &str); 3] = [
+const MEMBERS: [(&str, duo::UnitMember, &str, &str); 3] = [
     (
         "admins",
         duo::UnitMember::Admin,
+        "duo_admin",
         "The IDs of the administrators the unit scopes.",
     ),
     (
         "groups",
         duo::UnitMember::Group,
+        "duo_group",
         "The IDs of the groups in the unit.",
     ),
     (
         "integrations",
         duo::UnitMember::Integration,
+        "duo_integration",
         "The integration keys of the applications in the unit.",
     ),
 ];
@@ -42,10 +45,11 @@ impl AdminUnit {
         .attr(Attribute::string("description").required().validate(Validator::length_between(1, 1000)).describe("What the unit is for."))
         .attr(Attribute::bool("restrict_by_groups").default(false).describe("Whether the unit's administrators manage only its groups."))
         .attr(Attribute::bool("restrict_by_integrations").default(false).describe("Whether they manage only its applications."));
-        for (name, _, description) in MEMBERS {
+        for (name, _, target, description) in MEMBERS {
             s = s.attr(
                 Attribute::set_of(name, Type::String)
                     .default(Value::Set(Vec::new()))
+                    .references(target)
                     .describe(description),
             );
         }
@@ -92,7 +96,7 @@ impl AdminUnit {
         plan: &Obj,
         action: Action,
     ) -> Result<Obj, Failed> {
-        for (name, kind, _) in MEMBERS {
+        for (name, kind, _, _) in MEMBERS {
             let (current, desired) = (ids(now.get(name)), ids(plan.get(name)));
             let changes = current
                 .difference(&desired)
@@ -153,6 +157,10 @@ impl Resource<duo::Client> for AdminUnit {
             to_state,
         )
         .await
+    }
+
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed("administrative units", duo.list_admin_units(), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {

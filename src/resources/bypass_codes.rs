@@ -47,7 +47,7 @@ impl Resource<duo::Client> for BypassCodes {
              bypass codes, as Duo does. Not importable: Duo never shows existing codes.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The user's ID."))
-        .attr(Attribute::string("user_id").required().force_new().describe("The user the codes are for."))
+        .attr(Attribute::string("user_id").required().force_new().references("duo_user").describe("The user the codes are for."))
         .attr(
             Attribute::number("code_count")
                 .optional()
@@ -173,13 +173,40 @@ impl Resource<duo::Client> for BypassCodes {
         Ok(())
     }
 
-    async fn import(&self, _: &duo::Client, _: &str) -> Result<Obj, Diagnostics> {
-        Err(Diagnostic::error(
-            "Bypass codes cannot be imported",
-            "Duo never shows existing bypass codes, so they cannot be brought under Terraform. Create a \
-             `duo_bypass_codes` resource instead; it replaces the user's codes.",
-        )
-        .into())
+    /// The user's existing codes, by user ID. Duo never shows codes again, so `codes` stays
+    /// null; `code_count`, `reuse_count` and `valid_secs` are what Duo lists.
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        let user = id.trim();
+        let listed = duo
+            .user_bypass_codes(user)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Import, "bypass codes"), &e))?;
+        if listed.is_empty() {
+            return Err(Diagnostic::error(
+                "No bypass codes to import",
+                format!(
+                    "User {user:?} has no bypass codes (or does not exist). Create a `duo_bypass_codes` \
+                     resource to generate some instead."
+                ),
+            )
+            .into());
+        }
+        Ok(imported(user, &listed))
+    }
+
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        let all = duo
+            .list_bypass_codes()
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, "bypass codes"), &e))?;
+        let mut by_user: std::collections::BTreeMap<String, Vec<duo::BypassCode>> =
+            Default::default();
+        for code in all {
+            if let Some(user) = code.user.clone() {
+                by_user.entry(user.user_id).or_default().push(code);
+            }
+        }
+        Ok(by_user.iter().map(|(u, codes)| imported(u, codes)).collect())
     }
 }
 
@@ -218,6 +245,36 @@ impl BypassCodes {
             )
             .with("expiration", expiration))
     }
+}
+
+/// The state of codes made outside Terraform, as far as Duo lists them.
+fn imported(user: &str, codes: &[duo::BypassCode]) -> Obj {
+    let first = codes.first();
+    let valid_secs = first
+        .and_then(|c| Some(c.expiration? - c.created?))
+        .unwrap_or(0);
+    Obj::default()
+        .with("id", user)
+        .with("user_id", user)
+        .with("code_count", codes.len() as i64)
+        .with("codes", Value::Null)
+        .with("reuse_count", first.and_then(|c| c.reuse_count).unwrap_or(1))
+        .with("valid_secs", valid_secs)
+        .with(
+            "bypass_code_ids",
+            Value::List(
+                codes
+                    .iter()
+                    .map(|c| Value::from(c.bypass_code_id.as_str()))
+                    .collect(),
+            ),
+        )
+        .with(
+            "expiration",
+            first
+                .and_then(|c| c.expiration)
+                .map_or(Value::Null, Value::from),
+        )
 }
 
 fn ids(v: &Value) -> Vec<String> {

@@ -177,4 +177,8 @@ impl Resource<duo::Client> for GlobalPolicy {
             .map_err(|e| diagnose(Op::new(Action::Import, "global policy"), &e))?;
         Ok(Self::state(&global, &Obj::default(), &Map::new()))
     }
+
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        Ok(vec![self.import(duo, ID).await?])
+    }
 }

@@ -126,6 +126,18 @@ impl Resource<duo::Client> for Group {
         found("group", duo.get_group(id(state)), to_state).await
     }
 
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed("groups", duo.list_groups(), to_state).await
+    }
+
+    /// A group ID, or `name:<name>` when that name is unique.
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        match id.strip_prefix("name:") {
+            Some(v) => super::import_by_key(self, duo, id, |o| super::attr_is(o, "name", v)).await,
+            None => crate::plugin::import_by_id(self, duo, id).await,
+        }
+    }
+
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         written(
             Op::new(Action::Update, "group"),

@@ -14,7 +14,9 @@ pub struct GroupMemberLink;
 #[async_trait]
 impl LinkKind for GroupMemberLink {
     const OWNER: &'static str = "group_id";
+    const OWNER_TYPE: &'static str = "duo_group";
     const ITEM: &'static str = "user_id";
+    const ITEM_TYPE: &'static str = "duo_user";
     const WHAT: &'static str = "group members";
     const HINTS: &'static [Hint] = &[Hint {
         field: "group_id",
@@ -33,6 +35,15 @@ impl LinkKind for GroupMemberLink {
 
     async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
         duo.remove_user_from_group(item, owner).await
+    }
+
+    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
+        // Users list their groups: one paged scan instead of one per group.
+        let users = duo.list_users().await?;
+        Ok(users
+            .iter()
+            .flat_map(|u| u.groups.iter().map(|g| (g.group_id.clone(), u.user_id.clone())))
+            .collect())
     }
 }
 

@@ -204,6 +204,26 @@ impl Resource<duo::Client> for HardwareToken {
         Ok(o.map(|o| carry_secrets(o, state)))
     }
 
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed("hardware tokens", duo.list_tokens(), |t| {
+            carry_secrets(to_state(t), &Obj::default())
+        })
+        .await
+    }
+
+    /// A token ID, or `<type>:<serial>` (e.g. `h6:123456`), which Duo keeps unique.
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        match id.split_once(':') {
+            Some((kind, serial)) => {
+                super::import_by_key(self, duo, id, |o| {
+                    super::attr_is(o, "type", kind) && o.str("serial") == Some(serial)
+                })
+                .await
+            }
+            None => crate::plugin::import_by_id(self, duo, id).await,
+        }
+    }
+
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let o = match plan.i64("totp_step") {
             Some(step) if plan.get("totp_step") != prior.get("totp_step") => {

@@ -77,6 +77,7 @@ impl Integration {
         .attr(
             Attribute::set_of("groups_allowed", Type::String)
                 .optional_computed()
+                .references("duo_group")
                 .use_state_for_unknown()
                 .describe("The groups whose members may use it, with `user_access = \"PERMITTED_GROUPS\"`; at most 100."),
         );
@@ -113,7 +114,7 @@ impl Integration {
                      Only the keys given are managed; keys Duo adds never show as a change.",
                 ),
         )
-        .attr(Attribute::string("policy_key").default("").describe("A custom policy applied to the application; `\"\"` for the global policy only."))
+        .attr(Attribute::string("policy_key").default("").references("duo_policy").describe("A custom policy applied to the application; `\"\"` for the global policy only."))
         .attr(Attribute::string("secret_key").computed().sensitive().use_state_for_unknown().describe("The secret key. Sensitive; never logged."))
         .attr(Attribute::string("secret_key_rotation").optional().describe(
             "Any value; changing it rotates the secret key in place (the old key stops working at once).",
@@ -358,6 +359,27 @@ impl Resource<duo::Client> for Integration {
                 state.get("secret_key_rotation").clone(),
             ),
         ))
+    }
+
+    /// Every integration with its secret key (one `/skey` call each).
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        let mut out = Vec::new();
+        for state in super::listed("integrations", duo.list_integrations(), to_state).await? {
+            let skey = duo
+                .integration_secret_key(id(&state))
+                .await
+                .map_err(|e| diagnose(Op::new(Action::Read, "integration secret key"), &e))?;
+            out.push(state.with("secret_key", skey));
+        }
+        Ok(out)
+    }
+
+    /// An integration key, or `name:<name>` when that name is unique.
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        match id.strip_prefix("name:") {
+            Some(v) => super::import_by_key(self, duo, id, |o| super::attr_is(o, "name", v)).await,
+            None => crate::plugin::import_by_id(self, duo, id).await,
+        }
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {

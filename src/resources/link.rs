@@ -20,10 +20,12 @@ use crate::plugin::{
 /// How one kind of link is stored in Duo, seen from its owner.
 #[async_trait]
 pub trait LinkKind: Send + Sync {
-    /// The owner's attribute, e.g. `user_id`.
+    /// The owner's attribute, e.g. `user_id`, and the resource type it refers to.
     const OWNER: &'static str;
-    /// One linked object's attribute, e.g. `group_id`.
+    const OWNER_TYPE: &'static str;
+    /// One linked object's attribute, e.g. `group_id`, and the resource type it refers to.
     const ITEM: &'static str;
+    const ITEM_TYPE: &'static str;
     /// What a link is called in messages, e.g. "group membership".
     const WHAT: &'static str;
     /// Duo's cap on links per owner, if any.
@@ -35,6 +37,15 @@ pub trait LinkKind: Send + Sync {
     async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error>;
     async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error>;
     async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error>;
+    /// Every link in the account as `(owner, item)`, in as few list calls as Duo allows.
+    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error>;
+}
+
+/// Every link of kind `K`, or one diagnostic.
+async fn all_links<K: LinkKind>(duo: &duo::Client) -> Result<Vec<(String, String)>, Diagnostics> {
+    K::all(duo)
+        .await
+        .map_err(|e| diagnose(op(Action::Read, K::WHAT), &e).into())
 }
 
 fn op(action: Action, what: &'static str) -> Op {
@@ -84,12 +95,14 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
                 Attribute::string(K::OWNER)
                     .required()
                     .force_new()
+                    .references(K::OWNER_TYPE)
                     .describe(&format!("The `{}` of one end.", K::OWNER)),
             )
             .attr(
                 Attribute::string(K::ITEM)
                     .required()
                     .force_new()
+                    .references(K::ITEM_TYPE)
                     .describe(&format!("The `{}` of the other end.", K::ITEM)),
             )
     }
@@ -135,6 +148,14 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
             )
             .into()
         })
+    }
+
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        Ok(all_links::<K>(duo)
+            .await?
+            .iter()
+            .map(|(owner, item)| single_state::<K>(owner, item))
+            .collect())
     }
 }
 
@@ -255,6 +276,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
     fn schema(&self) -> Schema {
         let mut items = Attribute::set_of(self.items, Type::String)
             .required()
+            .references(K::ITEM_TYPE)
             .describe(&format!(
                 "Every `{}` linked; others found in Duo are removed.",
                 K::ITEM
@@ -286,6 +308,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
                 Attribute::string(K::OWNER)
                     .required()
                     .force_new()
+                    .references(K::OWNER_TYPE)
                     .describe(&format!("The `{}` whose links this manages.", K::OWNER)),
             )
             .attr(items)
@@ -331,5 +354,17 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
             }
         }
         Ok(())
+    }
+
+    /// One resource per owner that has links.
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        let mut by_owner: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+        for (owner, item) in all_links::<K>(duo).await? {
+            by_owner.entry(owner).or_default().insert(item);
+        }
+        Ok(by_owner
+            .iter()
+            .map(|(owner, items)| self.state(owner, items))
+            .collect())
     }
 }

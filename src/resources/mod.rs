@@ -138,6 +138,59 @@ pub async fn found<T>(
     Ok(found.as_ref().map(to_state))
 }
 
+/// The states of every listed object, each made as a read makes it.
+pub async fn listed<T>(
+    what: &'static str,
+    call: impl Future<Output = Result<Vec<T>, duo::Error>>,
+    to_state: impl Fn(&T) -> Obj,
+) -> Result<Vec<Obj>, Diagnostics> {
+    let all = call
+        .await
+        .map_err(|e| diagnose(Op::new(Action::Read, what), &e))?;
+    Ok(all.iter().map(to_state).collect())
+}
+
+/// Import by a natural key (`name:<name>`, …): the one listed state for which `matches`
+/// holds, or an error saying there is none, or which IDs compete for it.
+pub async fn import_by_key<R: Resource<duo::Client> + ?Sized>(
+    resource: &R,
+    duo: &duo::Client,
+    key: &str,
+    matches: impl Fn(&Obj) -> bool,
+) -> Result<Obj, Diagnostics> {
+    let mut found: Vec<Obj> = resource
+        .list(duo)
+        .await?
+        .into_iter()
+        .filter(|o| matches(o))
+        .collect();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Diagnostic::error(
+            "Cannot import a missing object",
+            format!(
+                "No {} matches {key:?}. Check the spelling and that the credentials see that object, or import by ID.",
+                resource.type_name()
+            ),
+        )
+        .into()),
+        n => Err(Diagnostic::error(
+            "Ambiguous import ID",
+            format!(
+                "{n} {} objects match {key:?}: {}. Import one of them by ID.",
+                resource.type_name(),
+                found.iter().filter_map(|o| o.str("id")).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .into()),
+    }
+}
+
+/// Whether `attr` of `o` is `value`, ignoring case (as Duo compares names and emails).
+pub fn attr_is(o: &Obj, attr: &str, value: &str) -> bool {
+    o.str(attr).is_some_and(|v| v.eq_ignore_ascii_case(value))
+}
+
 /// A delete: an object already gone is fine.
 pub async fn deleted(
     what: &'static str,

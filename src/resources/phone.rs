@@ -176,6 +176,10 @@ impl Resource<duo::Client> for Phone {
         Ok(o.map(|o| respell(o, state)))
     }
 
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed("phones", duo.list_phones(), to_state).await
+    }
+
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let o = written(
             Op::new(Action::Update, "phone"),

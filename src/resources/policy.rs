@@ -350,6 +350,24 @@ impl Resource<duo::Client> for Policy {
         Ok(found.map(|p| to_state(&p, state)))
     }
 
+    /// Custom policies; the global one is `duo_global_policy`.
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        let stub = Obj::null_for(&self.schema());
+        let custom = async {
+            let all = duo.list_policies().await?;
+            Ok(all.into_iter().filter(|p| !p.is_global_policy).collect())
+        };
+        super::listed("policies", custom, |p| to_state(p, &stub)).await
+    }
+
+    /// A policy key, or `name:<policy name>` when that name is unique.
+    async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
+        match id.strip_prefix("name:") {
+            Some(v) => super::import_by_key(self, duo, id, |o| super::attr_is(o, "policy_name", v)).await,
+            None => crate::plugin::import_by_id(self, duo, id).await,
+        }
+    }
+
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let (before, after) = (wanted(prior), wanted(plan));
         let removed: Vec<&String> = before.keys().filter(|k| !after.contains_key(*k)).collect();

@@ -99,11 +99,12 @@ impl Resource<duo::Client> for PolicyAssignment {
              `<policy_key>/<integration_key>`.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("`<policy_key>/<integration_key>`."))
-        .attr(Attribute::string("policy_key").required().force_new().describe("The policy applied."))
-        .attr(Attribute::string("integration_key").required().force_new().describe("The application it applies to."))
+        .attr(Attribute::string("policy_key").required().force_new().references("duo_policy").describe("The policy applied."))
+        .attr(Attribute::string("integration_key").required().force_new().references("duo_integration").describe("The application it applies to."))
         .attr(
             Attribute::set_of("group_ids", Type::String)
                 .default(Value::Set(Vec::new()))
+                .references("duo_group")
                 .describe("Apply only to members of these groups; empty applies to everyone using the application."),
         )
     }
@@ -165,5 +166,27 @@ impl Resource<duo::Client> for PolicyAssignment {
                 )
                 .into()
             })
+    }
+
+    /// Every application (or groups within it) each custom policy applies to.
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        let policies = duo
+            .list_policies()
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, "policies"), &e))?;
+        let mut out = Vec::new();
+        for p in policies.iter().filter(|p| !p.is_global_policy) {
+            let apps: BTreeSet<&str> = p
+                .policy_applies_to
+                .iter()
+                .filter_map(|a| a["app_integration_key"].as_str())
+                .collect();
+            for ikey in apps {
+                if let Some(gids) = applied(p, ikey) {
+                    out.push(state(&p.policy_key, ikey, &gids));
+                }
+            }
+        }
+        Ok(out)
     }
 }

@@ -204,6 +204,10 @@ impl Resource<duo::Client> for Singleton {
             .await
             .map(|o| o.unwrap_or_default())
     }
+
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        Ok(vec![self.import(duo, self.id).await?])
+    }
 }
 
 /// A whole number in `0` or `min..=max`.

@@ -185,6 +185,10 @@ impl Resource<duo::Client> for User {
         found("user", duo.get_user(id(state)), to_state).await
     }
 
+    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed("users", duo.list_users(), to_state).await
+    }
+
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         written(
             Op::new(Action::Update, "user"),

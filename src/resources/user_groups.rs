@@ -18,7 +18,9 @@ pub struct UserGroupLink;
 #[async_trait]
 impl LinkKind for UserGroupLink {
     const OWNER: &'static str = "user_id";
+    const OWNER_TYPE: &'static str = "duo_user";
     const ITEM: &'static str = "group_id";
+    const ITEM_TYPE: &'static str = "duo_group";
     const WHAT: &'static str = "group membership";
     const MAX: Option<usize> = Some(100);
     const HINTS: &'static [Hint] = &[Hint {
@@ -39,6 +41,14 @@ impl LinkKind for UserGroupLink {
 
     async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
         duo.remove_user_from_group(owner, item).await
+    }
+
+    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
+        let users = duo.list_users().await?;
+        Ok(users
+            .iter()
+            .flat_map(|u| u.groups.iter().map(|g| (u.user_id.clone(), g.group_id.clone())))
+            .collect())
     }
 }
 

@@ -12,7 +12,9 @@ pub struct UserTokenLink;
 #[async_trait]
 impl LinkKind for UserTokenLink {
     const OWNER: &'static str = "user_id";
+    const OWNER_TYPE: &'static str = "duo_user";
     const ITEM: &'static str = "token_id";
+    const ITEM_TYPE: &'static str = "duo_hardware_token";
     const WHAT: &'static str = "hardware token link";
     const HINTS: &'static [Hint] = &[Hint {
         field: "token_id",
@@ -31,6 +33,14 @@ impl LinkKind for UserTokenLink {
 
     async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
         duo.remove_user_token(owner, item).await
+    }
+
+    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
+        let tokens = duo.list_tokens().await?;
+        Ok(tokens
+            .iter()
+            .flat_map(|t| t.users.iter().map(|u| (u.user_id.clone(), t.token_id.clone())))
+            .collect())
     }
 }
 

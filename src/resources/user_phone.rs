@@ -12,7 +12,9 @@ pub struct UserPhoneLink;
 #[async_trait]
 impl LinkKind for UserPhoneLink {
     const OWNER: &'static str = "user_id";
+    const OWNER_TYPE: &'static str = "duo_user";
     const ITEM: &'static str = "phone_id";
+    const ITEM_TYPE: &'static str = "duo_phone";
     const WHAT: &'static str = "phone link";
     const HINTS: &'static [Hint] = &[Hint {
         field: "phone_id",
@@ -31,6 +33,14 @@ impl LinkKind for UserPhoneLink {
 
     async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
         duo.remove_user_phone(owner, item).await
+    }
+
+    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
+        let phones = duo.list_phones().await?;
+        Ok(phones
+            .iter()
+            .flat_map(|p| p.users.iter().map(|u| (u.user_id.clone(), p.phone_id.clone())))
+            .collect())
     }
 }
 
