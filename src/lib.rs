@@ -6,12 +6,14 @@
 //! - [`duo`]: the Duo Admin API client. Knows nothing of Terraform.
 //! - [`resources`] and [`data_sources`]: one file per `duo_*` type, mapping one to the other.
 //! - [`provider`]: the provider block and the registry of types.
+//! - [`export`]: the `export` subcommand, which writes a whole account as Terraform.
 //!
-//! The binary (`src/main.rs`) only starts the plugin server; this library also serves the
+//! The binary (`src/main.rs`) starts the plugin server or runs `export`; this library also serves the
 //! docs generator and the tests.
 
 pub mod data_sources;
 pub mod duo;
+pub mod export;
 pub mod plugin;
 pub mod provider;
 pub mod resources;

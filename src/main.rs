@@ -1,33 +1,99 @@
 //! `terraform-provider-duo`: the Terraform provider for the Duo Admin API.
 //!
-//! Started by Terraform, it serves the plugin protocol until Terraform shuts it down. With
-//! `--debug` it serves for a debugger or harness instead and prints how to attach Terraform.
+//! Started by Terraform (no arguments), it serves the plugin protocol until Terraform shuts it
+//! down. With `--debug` it serves for a debugger or harness instead and prints how to attach
+//! Terraform. `export` writes an existing Duo account as a Terraform directory.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use terraform_provider_duo::{plugin, provider};
+use clap::{Parser, Subcommand};
+use terraform_provider_duo::{export, plugin, provider};
+
+/// The Terraform provider for the Duo Admin API. Terraform starts it without arguments.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Serve for a debugger or test harness and print the TF_REATTACH_PROVIDERS to use.
+    #[arg(long)]
+    debug: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write an existing Duo account as a Terraform directory: a resource and an import block
+    /// for every object, so that `terraform plan` there shows only imports. Credentials come
+    /// from DUO_API_HOST, DUO_IKEY and DUO_SKEY (or DUO_API_HOSTNAME, DUO_INTEGRATION_KEY,
+    /// DUO_SECRET_KEY).
+    Export {
+        /// The directory to write (created if missing; must be empty unless --force).
+        #[arg(long, short = 'o', default_value = "duo-export")]
+        out: PathBuf,
+        /// Resource types to export, comma-separated (e.g. `duo_user,duo_group`); default all.
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+        /// Export only this group (name or ID), its members and their phones, tokens and bypass
+        /// codes. Repeat for several groups.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Overwrite the files export writes in a directory that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    plugin::log::init("provider.terraform-provider-duo");
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        None => plugin::serve(provider::DuoProvider).await,
-        Some("--debug") => plugin::serve_debug(provider::DuoProvider, provider::ADDRESS).await,
-        Some("--version") => {
-            println!("terraform-provider-duo {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
+    let args = Args::parse();
+    match args.command {
+        Some(Command::Export {
+            out,
+            types,
+            groups,
+            force,
+        }) => {
+            let options = export::Options {
+                dir: out,
+                types,
+                groups,
+                force,
+            };
+            match export::run(&options).await {
+                Ok(summary) => {
+                    let total: usize = summary.counts.iter().map(|(_, n)| n).sum();
+                    for (t, n) in &summary.counts {
+                        eprintln!("{n:>8}  {t}");
+                    }
+                    eprintln!(
+                        "Exported {total} objects to {} in {:.1} s. Next: cd {} && terraform init && terraform plan",
+                        options.dir.display(),
+                        summary.seconds,
+                        options.dir.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("export failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
-        Some(other) => {
-            eprintln!("unknown argument {other:?}; this program takes only --debug or --version");
-            return ExitCode::from(2);
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("{err}");
-            ExitCode::FAILURE
+        None => {
+            plugin::log::init("provider.terraform-provider-duo");
+            let result = if args.debug {
+                plugin::serve_debug(provider::DuoProvider, provider::ADDRESS).await
+            } else {
+                plugin::serve(provider::DuoProvider).await
+            };
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("{err}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

@@ -36,6 +36,12 @@ fn configurable(a: &Attribute, v: &Value) -> bool {
         && !v.is_null()
         && !matches!(v, Value::Unknown)
         && a.default.as_ref() != Some(v)
+        // Left out, an optional+computed attribute keeps the empty value Duo has.
+        && !(matches!(a.mode, Mode::OptionalComputed)
+            && matches!(v, Value::List(i) | Value::Set(i) if i.is_empty()))
+        // A value only Duo can set (an administrator's "Pending Activation") stays out of
+        // configuration; left out, an optional+computed attribute keeps it.
+        && a.validators.iter().all(|check| check.check(v).is_ok())
 }
 
 fn body(out: &mut String, depth: usize, attrs: &[Attribute], blocks: &[Block], o: &Obj, resolve: Resolve) {
@@ -62,17 +68,16 @@ fn body(out: &mut String, depth: usize, attrs: &[Attribute], blocks: &[Block], o
     }
 }
 
-/// Writes `name = value` lines, aligning the `=` of consecutive lines; a multi-line value ends
-/// the run of lines aligned with it, as `terraform fmt` does.
+/// Writes `name = value` lines, aligning the `=` of consecutive one-line values; a multi-line
+/// value stands alone, as `terraform fmt` leaves it.
 fn aligned(out: &mut String, depth: usize, lines: &[(String, String)]) {
     let mut start = 0;
     while start < lines.len() {
-        let mut end = start;
-        while end < lines.len() && !lines[end].1.contains('\n') {
-            end += 1;
+        let mut stop = start;
+        while stop < lines.len() && !lines[stop].1.contains('\n') {
+            stop += 1;
         }
-        // A multi-line value's first line aligns with the single lines before it.
-        let stop = if end < lines.len() { end + 1 } else { end };
+        let stop = stop.max(start + 1);
         let width = lines[start..stop].iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         for (k, v) in &lines[start..stop] {
             let _ = writeln!(out, "{}{k:<width$} = {v}", indent(depth));
@@ -306,7 +311,7 @@ mod tests {
         let hcl = resource("duo_group", "eng", &schema, &state, &resolve);
         assert_eq!(
             hcl,
-            "resource \"duo_group\" \"eng\" {\n  name     = \"eng\"\n  settings = jsonencode({\n    a     = 1\n    \"b c\" = [true]\n  })\n  user_ids = [duo_user.ann.id, \"U2\"]\n}\n"
+            "resource \"duo_group\" \"eng\" {\n  name = \"eng\"\n  settings = jsonencode({\n    a     = 1\n    \"b c\" = [true]\n  })\n  user_ids = [duo_user.ann.id, \"U2\"]\n}\n"
         );
     }
 }
