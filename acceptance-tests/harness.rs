@@ -24,6 +24,8 @@ pub struct Harness {
     pub env: Vec<(String, String)>,
     /// The provider block written into every configuration.
     pub provider_block: String,
+    /// `DUO_*` variables that reach this emulator, for commands configured by environment.
+    pub duo_env: Vec<(String, String)>,
 }
 
 /// The `terraform` binary, or a failure that says how to get one. Never a silent skip.
@@ -120,6 +122,11 @@ impl Harness {
             options.ikey,
             options.skey
         );
+        let duo_env = vec![
+            ("DUO_API_HOST".to_owned(), emu.url()),
+            ("DUO_IKEY".to_owned(), options.ikey.clone()),
+            ("DUO_SKEY".to_owned(), options.skey.clone()),
+        ];
         Harness {
             emu,
             dir,
@@ -127,6 +134,7 @@ impl Harness {
             terraform: terraform_path(),
             env: Vec::new(),
             provider_block,
+            duo_env,
         }
     }
 
@@ -339,6 +347,21 @@ impl Harness {
         assert_ok(&out, "apply of the import");
         self.assert_empty_plan_in(&dir);
         std::fs::read_to_string(dir.join("generated.tf")).expect("generated.tf")
+    }
+
+    /// Runs `terraform-provider-duo export -o <dir>/<name> ARGS` with this emulator's
+    /// credentials in the environment; returns the directory and the command's output.
+    pub fn export(&self, name: &str, args: &[&str]) -> (PathBuf, Output) {
+        let out_dir = self.dir.join(name);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_terraform-provider-duo"));
+        cmd.arg("export").arg("-o").arg(&out_dir).args(args);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("DUO_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.envs(self.duo_env.iter().map(|(k, v)| (k, v)));
+        (out_dir, cmd.output().expect("run export"))
     }
 
     fn fresh_subdir(&self, name: &str) -> PathBuf {

@@ -10,6 +10,7 @@
 mod account;
 mod devices;
 mod examples;
+mod export;
 mod group;
 mod harness;
 mod integration;

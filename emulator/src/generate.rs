@@ -134,12 +134,12 @@ pub fn generate(t: &mut Tenant, spec: &Spec) -> Result<(), String> {
     }
     let mut users = Vec::new();
     for i in 0..spec.users {
-        let first = FIRST[i % FIRST.len()];
-        let last = LAST[(i / FIRST.len()) % LAST.len()];
-        let round = i / (FIRST.len() * LAST.len());
-        // Every 50th user is spelled with a dash where its neighbour has a dot: both become the
-        // same Terraform name, which an exporter must make unique.
-        let sep = if i % 50 == 49 { "-" } else { "." };
+        // Every 50th user takes its neighbour's name with a dash where the neighbour has a dot:
+        // both become the same Terraform name, which an exporter must make unique.
+        let (n, sep) = if i % 50 == 49 { (i - 1, "-") } else { (i, ".") };
+        let first = FIRST[n % FIRST.len()];
+        let last = LAST[(n / FIRST.len()) % LAST.len()];
+        let round = n / (FIRST.len() * LAST.len());
         let mut username = format!("{first}{sep}{last}");
         if round > 0 {
             username.push_str(&round.to_string());
@@ -338,6 +338,7 @@ mod tests {
         assert_eq!(t.admins.len(), 2);
         assert_eq!(t.admin_units.len(), 1);
         // The dashed spelling of a dotted name exists.
-        assert!(t.users.values().any(|u| u.username.contains('-')));
+        let names: Vec<&str> = t.users.values().map(|u| u.username.as_str()).collect();
+        assert!(names.contains(&"ines.smith") && names.contains(&"ines-smith"));
     }
 }

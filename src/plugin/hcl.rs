@@ -97,13 +97,17 @@ fn attribute_value(a: &Attribute, v: &Value, depth: usize, resolve: Resolve) -> 
             .or_else(|| json_object(s, depth))
             .unwrap_or_else(|| string(s)),
         (Value::List(items) | Value::Set(items), None) => {
-            let rendered: Vec<String> = items
+            let mut rendered: Vec<String> = items
                 .iter()
                 .map(|i| match i {
                     Value::String(s) => reference(s).unwrap_or_else(|| string(s)),
                     other => value(other, depth + 1),
                 })
                 .collect();
+            if matches!(v, Value::Set(_)) {
+                // A set has no order: sorted, references read like an index.
+                rendered.sort();
+            }
             list(&rendered, depth)
         }
         (Value::Object(fields), Some((Nesting::Single, inner))) => nested_object(fields, inner, depth, resolve),
@@ -311,7 +315,7 @@ mod tests {
         let hcl = resource("duo_group", "eng", &schema, &state, &resolve);
         assert_eq!(
             hcl,
-            "resource \"duo_group\" \"eng\" {\n  name = \"eng\"\n  settings = jsonencode({\n    a     = 1\n    \"b c\" = [true]\n  })\n  user_ids = [duo_user.ann.id, \"U2\"]\n}\n"
+            "resource \"duo_group\" \"eng\" {\n  name = \"eng\"\n  settings = jsonencode({\n    a     = 1\n    \"b c\" = [true]\n  })\n  user_ids = [\"U2\", duo_user.ann.id]\n}\n"
         );
     }
 }
