@@ -325,7 +325,12 @@ impl Harness {
     /// An `import` block with `-generate-config-out`; the generated config must then plan
     /// with no changes. Returns the generated HCL.
     pub fn import_generate(&self, resource_type: &str, id: &str) -> String {
-        let dir = self.fresh_subdir("import-generate");
+        self.import_generate_in("import-generate", resource_type, id)
+    }
+
+    /// [`Harness::import_generate`] in the subdirectory `name`.
+    pub fn import_generate_in(&self, name: &str, resource_type: &str, id: &str) -> String {
+        let dir = self.fresh_subdir(name);
         self.write_config_in(
             &dir,
             &format!("import {{\n  to = {resource_type}.imported\n  id = \"{id}\"\n}}\n"),
@@ -362,6 +367,21 @@ impl Harness {
         }
         cmd.envs(self.duo_env.iter().map(|(k, v)| (k, v)));
         (out_dir, cmd.output().expect("run export"))
+    }
+
+    /// The error a plan with an `import` block for `id` fails with.
+    pub fn import_error(&self, resource_type: &str, id: &str) -> String {
+        let dir = self.fresh_subdir("import-error");
+        self.write_config_in(
+            &dir,
+            &format!("import {{\n  to = {resource_type}.missing\n  id = \"{id}\"\n}}\n"),
+        );
+        let out = self.run_in(
+            &dir,
+            &["plan", "-input=false", "-no-color", "-generate-config-out=generated.tf"],
+        );
+        assert!(!out.status.success(), "importing {id:?} into {resource_type} succeeded");
+        text(&out)
     }
 
     fn fresh_subdir(&self, name: &str) -> PathBuf {

@@ -13,6 +13,7 @@ mod examples;
 mod export;
 mod group;
 mod harness;
+mod import;
 mod integration;
 mod membership;
 mod policy;

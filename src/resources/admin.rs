@@ -9,7 +9,12 @@ use async_trait::async_trait;
 use super::phone::same_number;
 use super::{Action, Hint, Op, deleted, found, id, keep_spelling, written};
 use crate::duo;
-use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value};
+use crate::plugin::{
+    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
+};
+
+/// A new administrator's status until they activate.
+const PENDING: &str = "Pending Activation";
 
 pub struct Admin;
 
@@ -67,10 +72,11 @@ impl Admin {
             Attribute::string("status")
                 .optional_computed()
                 .use_state_for_unknown()
-                .validate(Validator::one_of(&["Active", "Disabled"]))
+                .validate(Validator::one_of(&["Active", "Disabled", PENDING, "Expired"]))
                 .describe(
                     "`Active` or `Disabled`. When omitted, Duo's status is kept (`Pending Activation` for a new \
-                     administrator, `Expired` after inactivity). An Owner cannot be disabled.",
+                     administrator, `Expired` after inactivity); those two may be written only to keep them, \
+                     as generated configuration does. An Owner cannot be disabled.",
                 ),
         )
         .attr(Attribute::bool("restricted_by_admin_units").default(false).describe("Whether the administrator may only manage their administrative units' objects (not for Owners)."))
@@ -148,6 +154,27 @@ impl Resource<duo::Client> for Admin {
 
     fn schema(&self) -> Schema {
         Admin::schema()
+    }
+
+    /// `Pending Activation` and `Expired` are Duo's to set: configuration may only keep them.
+    fn modify_plan(&self, prior: Option<&Obj>, planned: &mut Obj) -> Diagnostics {
+        let wanted = planned.str("status");
+        let kept = match prior {
+            Some(p) => p.str("status") == wanted,
+            None => wanted == Some(PENDING),
+        };
+        match wanted {
+            Some(s @ (PENDING | "Expired")) if !kept => Diagnostic::error(
+                "Status only Duo sets",
+                format!(
+                    "Duo sets an administrator's status to {s:?} itself; `status` can only be set to \
+                     \"Active\" or \"Disabled\". Remove `status` to keep Duo's, or choose one of those."
+                ),
+            )
+            .at(AttrPath::root("status"))
+            .into(),
+            _ => Diagnostics::default(),
+        }
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

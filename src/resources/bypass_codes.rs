@@ -177,10 +177,15 @@ impl Resource<duo::Client> for BypassCodes {
     /// null; `code_count`, `reuse_count` and `valid_secs` are what Duo lists.
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
         let user = id.trim();
-        let listed = duo
-            .user_bypass_codes(user)
-            .await
+        let listed = duo::gone_is_none(duo.user_bypass_codes(user).await)
             .map_err(|e| diagnose(Op::new(Action::Import, "bypass codes"), &e))?;
+        let Some(listed) = listed else {
+            return Err(Diagnostic::error(
+                "Cannot import a missing object",
+                format!("No user with ID {user:?} exists. Import bypass codes by the ID of their user."),
+            )
+            .into());
+        };
         if listed.is_empty() {
             return Err(Diagnostic::error(
                 "No bypass codes to import",
