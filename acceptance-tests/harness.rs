@@ -69,13 +69,18 @@ pub fn terraform_version() -> (u32, u32) {
 /// True when the CLI has `import` blocks and `-generate-config-out` (1.5+); otherwise prints
 /// what is not run.
 pub fn supports_import_blocks(test: &str) -> bool {
+    supports(test, (1, 5), "import blocks")
+}
+
+/// True when the CLI is at least `min`; otherwise records that `test` is not run, and why.
+pub fn supports(test: &str, min: (u32, u32), feature: &str) -> bool {
     let v = terraform_version();
-    let ok = v >= (1, 5);
+    let ok = v >= min;
     if !ok {
         // Test output is captured for passing tests; the file lets CI print what was skipped.
         let line = format!(
-            "NOT RUN in {test}: import blocks need Terraform >= 1.5, this is {}.{}\n",
-            v.0, v.1
+            "NOT RUN in {test}: {feature} need Terraform >= {}.{}, this is {}.{}\n",
+            min.0, min.1, v.0, v.1
         );
         eprint!("{line}");
         let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("acceptance-not-run.txt");

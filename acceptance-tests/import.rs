@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use duo_emulator::{Options, Spec, Tenant};
 
-use crate::harness::{Harness, supports_import_blocks};
+use crate::harness::{Harness, assert_ok, supports, supports_import_blocks, text};
 
 /// Import IDs per resource type (every form), and an ID that names nothing with the words the
 /// error must contain.
@@ -225,4 +225,36 @@ fn devices_and_administrators_import_with_config_that_plans_clean() {
 #[test]
 fn applications_policies_and_settings_import_with_config_that_plans_clean() {
     run_batch("import_apps_policies", BATCHES[2]);
+}
+
+#[test]
+fn the_for_each_import_example_adopts_every_user_and_group() {
+    let test = "the_for_each_import_example_adopts_every_user_and_group";
+    if !supports(test, (1, 7), "import blocks with for_each") {
+        return;
+    }
+    let mut t = Tenant::default();
+    let spec: Spec = "users=40,groups=5,memberships=40".parse().unwrap();
+    duo_emulator::generate(&mut t, &spec).unwrap();
+    // Every optional user field set somewhere, so the example must carry each of them.
+    if let Some(u) = t.users.values_mut().next() {
+        u.firstname = Some("Ann".into());
+        u.lastname = Some("Lee".into());
+        u.aliases[0] = Some("annie".into());
+        u.status = "bypass".into();
+    }
+    let mut h = Harness::start_with("import_for_each", Options::default(), t);
+    h.env.extend(h.duo_env.clone());
+    let dir = h.dir_path();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/import-for-each/main.tf");
+    std::fs::copy(example, dir.join("main.tf")).unwrap();
+    let before = h.tenant();
+    let plan = h.run(&["plan", "-input=false", "-no-color"]);
+    assert_ok(&plan, "plan of the for_each imports");
+    let plan = text(&plan);
+    assert!(plan.contains("Plan: 45 to import, 0 to add, 0 to change, 0 to destroy."), "{plan}");
+    let apply = h.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ok(&apply, "apply of the for_each imports");
+    h.assert_empty_plan_in(&dir);
+    assert_eq!(h.tenant(), before);
 }

@@ -1,7 +1,7 @@
 //! `duo_users` data source: every user, or those matching filters — the compliance questions:
 //! who is in bypass, who never enrolled, who has not logged in since a date.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use async_trait::async_trait;
 
@@ -23,12 +23,20 @@ const ALL_STATUSES: &[&str] = &[
     "pending deletion",
 ];
 
-/// The facts listed per user.
-const FIELDS: [(&str, Type); 8] = [
+/// The facts listed per user: every attribute of `duo_user` (with `user_id` for `id`), so a
+/// `for_each` over this list can configure users exactly as they are.
+const FIELDS: [(&str, Type); 15] = [
     ("user_id", Type::String),
     ("username", Type::String),
     ("realname", Type::String),
+    ("firstname", Type::String),
+    ("lastname", Type::String),
     ("email", Type::String),
+    ("notes", Type::String),
+    ("alias1", Type::String),
+    ("alias2", Type::String),
+    ("alias3", Type::String),
+    ("alias4", Type::String),
     ("status", Type::String),
     ("is_enrolled", Type::Bool),
     ("last_login", Type::Number),
@@ -56,8 +64,8 @@ impl DataSource<duo::Client> for Users {
         ))
         .attr(computed_objects(
             "users",
-            "The matching users, in Duo's order. `realname` and `email` are `\"\"` when unset, \
-             `last_login` is null if the user never logged in; times are Unix seconds.",
+            "The matching users, in Duo's order, with every attribute `duo_user` has. Text fields are \
+             `\"\"` when unset, `last_login` is null if the user never logged in; times are Unix seconds.",
             FIELDS,
         ))
     }
@@ -97,26 +105,16 @@ impl DataSource<duo::Client> for Users {
             users.retain(|u| members.contains(&u.user_id));
         }
         let rows = users.iter().map(|u| {
-            let int = |v: Option<i64>| v.map_or(Value::Null, Value::from);
-            Value::Object(BTreeMap::from([
-                ("user_id".to_owned(), Value::from(u.user_id.as_str())),
-                ("username".to_owned(), Value::from(u.username.as_str())),
-                (
-                    "realname".to_owned(),
-                    Value::from(u.realname.clone().unwrap_or_default()),
-                ),
-                (
-                    "email".to_owned(),
-                    Value::from(u.email.clone().unwrap_or_default()),
-                ),
-                ("status".to_owned(), Value::opt_string(u.status.clone())),
-                (
-                    "is_enrolled".to_owned(),
-                    u.is_enrolled.map_or(Value::Null, Value::Bool),
-                ),
-                ("last_login".to_owned(), int(u.last_login)),
-                ("created".to_owned(), int(u.created)),
-            ]))
+            let state = crate::resources::user::to_state(u);
+            Value::Object(
+                FIELDS
+                    .iter()
+                    .map(|(f, _)| {
+                        let from = if *f == "user_id" { "id" } else { f };
+                        ((*f).to_owned(), state.get(from).clone())
+                    })
+                    .collect(),
+            )
         });
         Ok(config.clone().with("users", Value::List(rows.collect())))
     }
