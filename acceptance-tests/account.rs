@@ -81,6 +81,21 @@ fn a_bad_role_is_refused_with_the_exact_spellings() {
     assert!(out.contains("did you mean \"Help Desk\"?"), "{out}");
 }
 
+#[test]
+fn a_status_only_duo_sets_can_be_kept_but_not_set() {
+    let h = Harness::start("admin_status_kept");
+    // A new administrator is pending: saying so (as generated configuration does) is fine.
+    h.apply(&admin("Help Desk", "Pending Activation"));
+    let out = h.plan_error(&admin("Help Desk", "Expired"));
+    assert!(out.contains("Status only Duo sets"), "{out}");
+    assert!(out.contains("can only be set to \"Active\" or \"Disabled\""), "{out}");
+    h.apply(&admin("Help Desk", "Active"));
+    let out = h.plan_error(&admin("Help Desk", "Pending Activation"));
+    assert!(out.contains("Status only Duo sets"), "{out}");
+    h.write_config(&admin("Help Desk", "Active"));
+    h.destroy();
+}
+
 const SETTINGS: &str = r#"
 resource "duo_settings" "this" {
   language                 = "DE"

@@ -97,9 +97,16 @@ struct Progress {
 }
 
 impl Progress {
-    fn step(&self, text: &str) {
+    /// `[#####---------------] 4/16 reading duo_phone`
+    fn step(&self, done: usize, total: usize, what: &str) {
         if self.on {
-            eprint!("\r\x1b[2K{text}");
+            const WIDTH: usize = 20;
+            let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+            eprint!(
+                "\r\x1b[2K[{}{}] {done}/{total} reading {what}",
+                "#".repeat(filled),
+                "-".repeat(WIDTH - filled)
+            );
             let _ = std::io::stderr().flush();
         }
     }
@@ -128,12 +135,7 @@ pub async fn run(options: &Options) -> Result<Summary, String> {
     let resources = provider.resources();
     let mut listed: Vec<(&Kind, Vec<Obj>)> = Vec::new();
     for (i, k) in kinds.iter().enumerate() {
-        progress.step(&format!(
-            "[{}/{}] reading {}…",
-            i + 1,
-            kinds.len(),
-            k.type_name
-        ));
+        progress.step(i, kinds.len(), k.type_name);
         let resource = resources
             .iter()
             .find(|r| r.type_name() == k.type_name)

@@ -254,6 +254,12 @@ impl Attribute {
             };
             parts.push(format!("Defaults to `{shown}`."));
         }
+        if let Some(target) = self.references
+            && self.mode != Mode::Computed
+        {
+            let each = if matches!(self.ty, Type::String) { "" } else { "s" };
+            parts.push(format!("Usually a reference{each} such as `{target}.NAME.id`."));
+        }
         if self.force_new {
             parts.push("Changing it replaces the object.".to_owned());
         }

@@ -34,7 +34,45 @@ pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
             ),
         ));
     }
+    pages.extend(guides(root));
     pages
+}
+
+/// Guides: `templates/guides/*.md`, with `{{tffile "PATH"}}` replaced by that example file,
+/// so the HCL in a guide is the HCL the tests run.
+fn guides(root: &Path) -> Vec<(PathBuf, String)> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(root.join("templates/guides"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            let name = p.file_name()?.to_owned();
+            Some((Path::new("docs/guides").join(name), include_files(root, &text)))
+        })
+        .collect()
+}
+
+fn include_files(root: &Path, text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{tffile \"") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "{{tffile \"".len()..];
+        let Some(end) = after.find("\"}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let path = &after[..end];
+        let body = read(root, path).unwrap_or_else(|| format!("# missing: {path}\n"));
+        let _ = write!(out, "```terraform\n{body}```");
+        rest = &after[end + "\"}}".len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Pages whose file content differs from what `render` produces.
@@ -175,6 +213,20 @@ mod tests {
             stale.is_empty(),
             "these docs pages are not up to date: {stale:?}\nNOTE: run `cargo run -p xtask -- docs` and commit the updated files"
         );
+    }
+
+    #[test]
+    fn guides_include_their_example_files() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let guides: Vec<_> = super::render(&root)
+            .into_iter()
+            .filter(|(p, _)| p.starts_with("docs/guides"))
+            .collect();
+        assert!(!guides.is_empty());
+        for (path, text) in guides {
+            assert!(!text.contains("{{tffile"), "{} keeps a placeholder", path.display());
+            assert!(!text.contains("# missing:"), "{} names a missing file", path.display());
+        }
     }
 
     #[test]
