@@ -88,7 +88,10 @@ fn a_status_only_duo_sets_can_be_kept_but_not_set() {
     h.apply(&admin("Help Desk", "Pending Activation"));
     let out = h.plan_error(&admin("Help Desk", "Expired"));
     assert!(out.contains("Status only Duo sets"), "{out}");
-    assert!(out.contains("can only be set to \"Active\" or \"Disabled\""), "{out}");
+    assert!(
+        out.contains("can only be set to \"Active\" or \"Disabled\""),
+        "{out}"
+    );
     h.apply(&admin("Help Desk", "Active"));
     let out = h.plan_error(&admin("Help Desk", "Pending Activation"));
     assert!(out.contains("Status only Duo sets"), "{out}");

@@ -59,7 +59,12 @@ fn an_exported_tenant_plans_only_imports_applies_and_then_plans_empty() {
         .emu
         .state
         .mutate(|t| {
-            let mut g = t.groups.values().find(|g| g.name == "Engineering").unwrap().clone();
+            let mut g = t
+                .groups
+                .values()
+                .find(|g| g.name == "Engineering")
+                .unwrap()
+                .clone();
             g.group_id = "DGDUPLICATENAME00001".into();
             g.desc = "the other engineering".into();
             t.groups.insert(g.group_id.clone(), g);
@@ -77,20 +82,35 @@ fn an_exported_tenant_plans_only_imports_applies_and_then_plans_empty() {
 
     // Readable, formatted HCL: names from natural keys, made unique, and references.
     let users = read(&dir, "duo_user.tf");
-    assert!(users.contains("resource \"duo_user\" \"ines_smith\""), "{users}");
+    assert!(
+        users.contains("resource \"duo_user\" \"ines_smith\""),
+        "{users}"
+    );
     assert!(users.contains("resource \"duo_user\" \"ines_smith_2\""));
-    assert!(users.contains("resource \"duo_user\" \"chloe_lee\""), "accents fold to ASCII");
+    assert!(
+        users.contains("resource \"duo_user\" \"chloe_lee\""),
+        "accents fold to ASCII"
+    );
     let groups = read(&dir, "duo_group.tf");
     assert!(groups.contains("\"engineering\"") && groups.contains("\"engineering_2\""));
     assert!(groups.contains("\"it_ops\""), "{groups}");
     let members = read(&dir, "duo_group_members.tf");
-    assert!(members.contains("group_id = duo_group.engineering"), "{members}");
+    assert!(
+        members.contains("group_id = duo_group.engineering"),
+        "{members}"
+    );
     assert!(members.contains("duo_user.ann_lee.id,"), "{members}");
     let apps = read(&dir, "duo_integration.tf");
     assert!(apps.contains("groups_allowed = [duo_group."), "{apps}");
-    assert!(!apps.contains("secret_key ="), "secrets are never written: {apps}");
+    assert!(
+        !apps.contains("secret_key ="),
+        "secrets are never written: {apps}"
+    );
     let assignments = read(&dir, "duo_policy_assignment.tf");
-    assert!(assignments.contains("policy_key      = duo_policy."), "{assignments}");
+    assert!(
+        assignments.contains("policy_key      = duo_policy."),
+        "{assignments}"
+    );
     let fmt = h.run_in(&dir, &["fmt", "-check", "-diff", "-no-color"]);
     assert_ok(&fmt, "fmt -check of the exported files");
 
@@ -106,14 +126,18 @@ fn an_exported_tenant_plans_only_imports_applies_and_then_plans_empty() {
         )),
         "{plan}"
     );
-    let apply = h.run_in(&dir, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let apply = h.run_in(
+        &dir,
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    );
     assert_ok(&apply, "apply of the export");
     h.assert_empty_plan_in(&dir);
 
     // Secrets arrived in state, where only Terraform sees them.
-    let state: Value =
-        serde_json::from_slice(&h.run_in(&dir, &["show", "-json"]).stdout).unwrap();
-    let resources = state["values"]["root_module"]["resources"].as_array().unwrap();
+    let state: Value = serde_json::from_slice(&h.run_in(&dir, &["show", "-json"]).stdout).unwrap();
+    let resources = state["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap();
     let skeys: Vec<&Value> = resources
         .iter()
         .filter(|r| r["type"] == "duo_integration")
@@ -123,11 +147,24 @@ fn an_exported_tenant_plans_only_imports_applies_and_then_plans_empty() {
     let real: Vec<String> = h
         .emu
         .state
-        .mutate(|t| t.integrations.values().map(|i| i.secret_key.clone()).collect())
+        .mutate(|t| {
+            t.integrations
+                .values()
+                .map(|i| i.secret_key.clone())
+                .collect()
+        })
         .unwrap();
-    assert!(skeys.iter().all(|k| real.iter().any(|r| k.as_str() == Some(r))));
+    assert!(
+        skeys
+            .iter()
+            .all(|k| real.iter().any(|r| k.as_str() == Some(r)))
+    );
 
-    assert_eq!(writes(&h), Vec::<String>::new(), "the round trip changed nothing in Duo");
+    assert_eq!(
+        writes(&h),
+        Vec::<String>::new(),
+        "the round trip changed nothing in Duo"
+    );
     assert_eq!(h.tenant(), before);
 }
 
@@ -146,7 +183,13 @@ fn an_export_can_be_limited_to_groups_and_types_and_bad_options_are_explained() 
     assert_eq!(groups.matches("resource ").count(), 1, "{groups}");
     assert!(read(&dir, "duo_integration.tf").is_empty());
     let members = h.emu.state.mutate(|t| {
-        let ops = t.groups.values().find(|g| g.name == "IT / Ops").unwrap().group_id.clone();
+        let ops = t
+            .groups
+            .values()
+            .find(|g| g.name == "IT / Ops")
+            .unwrap()
+            .group_id
+            .clone();
         t.users.values().filter(|u| u.groups.contains(&ops)).count()
     });
     assert_eq!(
@@ -161,17 +204,30 @@ fn an_export_can_be_limited_to_groups_and_types_and_bad_options_are_explained() 
     let (dir, out) = h.export("apps", &["--types", "integration,duo_policy"]);
     assert_ok(&out, "export --types");
     assert!(read(&dir, "duo_user.tf").is_empty());
-    assert_eq!(read(&dir, "duo_integration.tf").matches("resource \"duo_integration\"").count(), 6);
+    assert_eq!(
+        read(&dir, "duo_integration.tf")
+            .matches("resource \"duo_integration\"")
+            .count(),
+        6
+    );
 
     let (_, out) = h.export("bad", &["--types", "duo_users"]);
     assert!(!out.status.success());
-    assert!(text(&out).contains("\"duo_users\" is not an exportable type"), "{}", text(&out));
+    assert!(
+        text(&out).contains("\"duo_users\" is not an exportable type"),
+        "{}",
+        text(&out)
+    );
     // Never writes over someone's files.
     let (_, out) = h.export("apps", &[]);
     assert!(!out.status.success());
     assert!(text(&out).contains("is not empty"), "{}", text(&out));
     let (_, out) = h.export("nogroup", &["--group", "Nobody"]);
-    assert!(text(&out).contains("found 0 of the 1 groups given"), "{}", text(&out));
+    assert!(
+        text(&out).contains("found 0 of the 1 groups given"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -195,7 +251,9 @@ fn a_five_thousand_user_tenant_exports_within_duos_rate_limits() {
     // One paged scan per list, not one call per object.
     assert!(stats["total"].as_u64().unwrap() < 100, "{stats}");
     assert_eq!(
-        read(&dir, "duo_user.tf").matches("resource \"duo_user\"").count(),
+        read(&dir, "duo_user.tf")
+            .matches("resource \"duo_user\"")
+            .count(),
         5000
     );
     assert_eq!(read(&dir, "imports.tf").matches("import {").count(), 6560);

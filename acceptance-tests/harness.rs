@@ -383,9 +383,17 @@ impl Harness {
         );
         let out = self.run_in(
             &dir,
-            &["plan", "-input=false", "-no-color", "-generate-config-out=generated.tf"],
+            &[
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-generate-config-out=generated.tf",
+            ],
         );
-        assert!(!out.status.success(), "importing {id:?} into {resource_type} succeeded");
+        assert!(
+            !out.status.success(),
+            "importing {id:?} into {resource_type} succeeded"
+        );
         text(&out)
     }
 

@@ -66,7 +66,11 @@ fn cases(h: &Harness) -> Vec<Case> {
             let token = t.tokens.values().next().unwrap();
             let admin = t.admins.values().next().unwrap();
             let app = t.integrations.values().next().unwrap();
-            let policy = t.policies.values().find(|p| !p.is_global && !p.apps.is_empty()).unwrap();
+            let policy = t
+                .policies
+                .values()
+                .find(|p| !p.is_global && !p.apps.is_empty())
+                .unwrap();
             let case = |type_name, ids: Vec<String>, missing| Case {
                 type_name,
                 ids,
@@ -101,7 +105,10 @@ fn cases(h: &Harness) -> Vec<Case> {
                 case(
                     "duo_bypass_codes",
                     vec![with_codes.clone()],
-                    ("DUNOSUCHUSER00000000", "No user with ID \"DUNOSUCHUSER00000000\""),
+                    (
+                        "DUNOSUCHUSER00000000",
+                        "No user with ID \"DUNOSUCHUSER00000000\"",
+                    ),
                 ),
                 case(
                     "duo_phone",
@@ -115,7 +122,10 @@ fn cases(h: &Harness) -> Vec<Case> {
                 ),
                 case(
                     "duo_hardware_token",
-                    vec![token.token_id.clone(), format!("{}:{}", token.kind, token.serial)],
+                    vec![
+                        token.token_id.clone(),
+                        format!("{}:{}", token.kind, token.serial),
+                    ],
                     ("h6:NOSUCHSERIAL", "No duo_hardware_token matches"),
                 ),
                 case(
@@ -140,7 +150,10 @@ fn cases(h: &Harness) -> Vec<Case> {
                 ),
                 case(
                     "duo_policy",
-                    vec![policy.policy_key.clone(), format!("name:{}", policy.policy_name)],
+                    vec![
+                        policy.policy_key.clone(),
+                        format!("name:{}", policy.policy_name),
+                    ],
                     ("name:No such policy", "No duo_policy matches"),
                 ),
                 case(
@@ -246,13 +259,17 @@ fn the_for_each_import_example_adopts_every_user_and_group() {
     let mut h = Harness::start_with("import_for_each", Options::default(), t);
     h.env.extend(h.duo_env.clone());
     let dir = h.dir_path();
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/import-for-each/main.tf");
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/import-for-each/main.tf");
     std::fs::copy(example, dir.join("main.tf")).unwrap();
     let before = h.tenant();
     let plan = h.run(&["plan", "-input=false", "-no-color"]);
     assert_ok(&plan, "plan of the for_each imports");
     let plan = text(&plan);
-    assert!(plan.contains("Plan: 45 to import, 0 to add, 0 to change, 0 to destroy."), "{plan}");
+    assert!(
+        plan.contains("Plan: 45 to import, 0 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
     let apply = h.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert_ok(&apply, "apply of the for_each imports");
     h.assert_empty_plan_in(&dir);

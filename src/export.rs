@@ -48,11 +48,21 @@ const KINDS: &[Kind] = &[
     kind("duo_phone", &["number"], "phone", true),
     kind("duo_user_phone", &["user_id", "phone_id"], "", true),
     kind("duo_hardware_token", &["type", "serial"], "", true),
-    kind("duo_user_hardware_token", &["user_id", "token_id"], "", true),
+    kind(
+        "duo_user_hardware_token",
+        &["user_id", "token_id"],
+        "",
+        true,
+    ),
     kind("duo_bypass_codes", &["user_id"], "", true),
     kind("duo_policy", &["policy_name"], "", false),
     kind("duo_integration", &["name"], "", false),
-    kind("duo_policy_assignment", &["policy_key", "integration_key"], "", false),
+    kind(
+        "duo_policy_assignment",
+        &["policy_key", "integration_key"],
+        "",
+        false,
+    ),
     kind("duo_admin", &["email"], "", false),
     kind("duo_admin_unit", &["name"], "", false),
     kind("duo_global_policy", &[], "this", false),
@@ -153,7 +163,10 @@ pub async fn run(options: &Options) -> Result<Summary, String> {
     let named = name_all(&listed);
     write_dir(&options.dir, &named, &resources)?;
     Ok(Summary {
-        counts: named.iter().map(|(k, objs)| (k.type_name, objs.len())).collect(),
+        counts: named
+            .iter()
+            .map(|(k, objs)| (k.type_name, objs.len()))
+            .collect(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -411,12 +424,18 @@ mod tests {
 
     #[test]
     fn every_exportable_type_is_a_resource_and_every_listable_resource_is_exported() {
-        let all: Vec<&str> = crate::resources::all().iter().map(|r| r.type_name()).collect();
+        let all: Vec<&str> = crate::resources::all()
+            .iter()
+            .map(|r| r.type_name())
+            .collect();
         for t in exportable_types() {
             assert!(all.contains(&t), "{t}");
         }
         // The two not exported are covered by duo_group_members.
-        let left: Vec<&&str> = all.iter().filter(|t| !exportable_types().contains(t)).collect();
+        let left: Vec<&&str> = all
+            .iter()
+            .filter(|t| !exportable_types().contains(t))
+            .collect();
         assert_eq!(left, [&"duo_group_member", &"duo_user_groups"]);
     }
 
@@ -426,7 +445,10 @@ mod tests {
         let names: Vec<&str> = k.iter().map(|k| k.type_name).collect();
         assert_eq!(names, ["duo_group", "duo_user", "duo_group_members"]);
         let err = selected(&opts(&["duo_users"], &[])).err().unwrap();
-        assert!(err.contains("not an exportable type") && err.contains("duo_user,"), "{err}");
+        assert!(
+            err.contains("not an exportable type") && err.contains("duo_user,"),
+            "{err}"
+        );
         let user_side = selected(&opts(&[], &["Engineering"])).unwrap();
         assert!(user_side.iter().all(|k| k.user_side));
     }

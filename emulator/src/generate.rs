@@ -93,7 +93,14 @@ const TEAMS: &[&str] = &[
     "R&D",
     "Legal",
 ];
-const APP_TYPES: &[&str] = &["websdk", "rdp", "sso-generic", "adminapi", "authapi", "ldap"];
+const APP_TYPES: &[&str] = &[
+    "websdk",
+    "rdp",
+    "sso-generic",
+    "adminapi",
+    "authapi",
+    "ldap",
+];
 
 /// Runs one Admin API call against the tenant.
 fn call(t: &mut Tenant, method: &str, path: &str, params: Params) -> Result<Value, String> {
@@ -125,10 +132,7 @@ pub fn generate(t: &mut Tenant, spec: &Spec) -> Result<(), String> {
             t,
             "POST",
             "/admin/v1/groups",
-            params([
-                ("name", name),
-                ("desc", format!("Generated team {i}")),
-            ]),
+            params([("name", name), ("desc", format!("Generated team {i}"))]),
         )?;
         groups.push(id_of(&g, "group_id"));
     }
@@ -151,8 +155,18 @@ pub fn generate(t: &mut Tenant, spec: &Spec) -> Result<(), String> {
             params([
                 ("username", username.clone()),
                 ("realname", format!("{} {}", capital(first), capital(last))),
-                ("email", format!("{}@example.com", username.replace('\'', ""))),
-                ("notes", if i % 7 == 0 { "contractor".into() } else { String::new() }),
+                (
+                    "email",
+                    format!("{}@example.com", username.replace('\'', "")),
+                ),
+                (
+                    "notes",
+                    if i % 7 == 0 {
+                        "contractor".into()
+                    } else {
+                        String::new()
+                    },
+                ),
             ]),
         )?;
         users.push(id_of(&u, "user_id"));
@@ -178,7 +192,15 @@ pub fn generate(t: &mut Tenant, spec: &Spec) -> Result<(), String> {
             params([
                 ("number", format!("+1555{:07}", i)),
                 ("type", "mobile".into()),
-                ("platform", if i % 2 == 0 { "apple ios" } else { "google android" }.into()),
+                (
+                    "platform",
+                    if i % 2 == 0 {
+                        "apple ios"
+                    } else {
+                        "google android"
+                    }
+                    .into(),
+                ),
                 ("name", format!("phone {i}")),
             ]),
         )?;
@@ -265,7 +287,12 @@ pub fn generate(t: &mut Tenant, spec: &Spec) -> Result<(), String> {
         call(t, "POST", "/admin/v2/policies", body)?;
     }
     let mut admins = Vec::new();
-    const ROLES: &[&str] = &["Help Desk", "User Manager", "Read-only", "Application Manager"];
+    const ROLES: &[&str] = &[
+        "Help Desk",
+        "User Manager",
+        "Read-only",
+        "Application Manager",
+    ];
     for i in 0..spec.admins {
         let a = call(
             t,
@@ -313,8 +340,18 @@ mod tests {
     fn a_spec_is_parsed_and_bad_ones_are_explained() {
         let s: Spec = "users=10, groups=2,memberships=15".parse().unwrap();
         assert_eq!((s.users, s.groups, s.memberships), (10, 2, 15));
-        assert!("users=x".parse::<Spec>().unwrap_err().contains("whole number"));
-        assert!("people=1".parse::<Spec>().unwrap_err().contains("unknown kind"));
+        assert!(
+            "users=x"
+                .parse::<Spec>()
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(
+            "people=1"
+                .parse::<Spec>()
+                .unwrap_err()
+                .contains("unknown kind")
+        );
         assert!("users=1,groups=1,memberships=2".parse::<Spec>().is_err());
     }
 
@@ -327,9 +364,17 @@ mod tests {
             .unwrap();
         generate(&mut t, &spec).unwrap();
         assert_eq!(t.users.len(), 220);
-        let members = |gid: &str| t.users.values().filter(|u| u.groups.iter().any(|g| g == gid)).count();
+        let members = |gid: &str| {
+            t.users
+                .values()
+                .filter(|u| u.groups.iter().any(|g| g == gid))
+                .count()
+        };
         let first = t.groups.values().find(|g| g.name == "Engineering").unwrap();
-        assert!(members(&first.group_id) > 100, "the first group spans pages");
+        assert!(
+            members(&first.group_id) > 100,
+            "the first group spans pages"
+        );
         assert_eq!(t.users.values().map(|u| u.groups.len()).sum::<usize>(), 230);
         assert_eq!(t.phones.len(), 3);
         assert_eq!(t.tokens.len(), 2);

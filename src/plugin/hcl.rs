@@ -8,18 +8,31 @@
 
 use std::fmt::Write;
 
+use super::Obj;
 use super::schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema};
 use super::value::{Number, Value};
-use super::Obj;
 
 /// Resolves a reference: the target type and an ID to an HCL expression (`duo_user.ann.id`),
 /// or `None` to write the ID itself.
 pub type Resolve<'a> = &'a dyn Fn(&str, &str) -> Option<String>;
 
 /// One `resource "TYPE" "NAME" { … }` block.
-pub fn resource(type_name: &str, name: &str, schema: &Schema, state: &Obj, resolve: Resolve) -> String {
+pub fn resource(
+    type_name: &str,
+    name: &str,
+    schema: &Schema,
+    state: &Obj,
+    resolve: Resolve,
+) -> String {
     let mut out = format!("resource \"{type_name}\" \"{name}\" {{\n");
-    body(&mut out, 1, &schema.attributes, &schema.blocks, state, resolve);
+    body(
+        &mut out,
+        1,
+        &schema.attributes,
+        &schema.blocks,
+        state,
+        resolve,
+    );
     out.push_str("}\n");
     out
 }
@@ -31,24 +44,34 @@ pub fn import(address: &str, id: &str) -> String {
 
 /// Whether the attribute belongs in configuration with this value.
 fn configurable(a: &Attribute, v: &Value) -> bool {
-    !matches!(a.mode, Mode::Computed)
-        && !a.sensitive
-        && !v.is_null()
-        && !matches!(v, Value::Unknown)
-        && a.default.as_ref() != Some(v)
-        // Left out, an optional+computed attribute keeps the empty value Duo has.
-        && !(matches!(a.mode, Mode::OptionalComputed)
-            && matches!(v, Value::List(i) | Value::Set(i) if i.is_empty()))
-        // A value only Duo can set (an administrator's "Pending Activation") stays out of
-        // configuration; left out, an optional+computed attribute keeps it.
-        && a.validators.iter().all(|check| check.check(v).is_ok())
+    let settable = !matches!(a.mode, Mode::Computed) && !a.sensitive;
+    let known = !v.is_null() && !matches!(v, Value::Unknown);
+    // Left out, an optional+computed attribute keeps the empty value Duo has.
+    let empty_kept = matches!(a.mode, Mode::OptionalComputed)
+        && matches!(v, Value::List(i) | Value::Set(i) if i.is_empty());
+    // A value that fails validation (an administrator's status only Duo sets) stays out too;
+    // such attributes are optional+computed, so leaving them out keeps Duo's value.
+    let valid = a.validators.iter().all(|check| check.check(v).is_ok());
+    settable && known && a.default.as_ref() != Some(v) && !empty_kept && valid
 }
 
-fn body(out: &mut String, depth: usize, attrs: &[Attribute], blocks: &[Block], o: &Obj, resolve: Resolve) {
+fn body(
+    out: &mut String,
+    depth: usize,
+    attrs: &[Attribute],
+    blocks: &[Block],
+    o: &Obj,
+    resolve: Resolve,
+) {
     let lines: Vec<(String, String)> = attrs
         .iter()
         .filter(|a| configurable(a, o.get(&a.name)))
-        .map(|a| (a.name.clone(), attribute_value(a, o.get(&a.name), depth, resolve)))
+        .map(|a| {
+            (
+                a.name.clone(),
+                attribute_value(a, o.get(&a.name), depth, resolve),
+            )
+        })
         .collect();
     aligned(out, depth, &lines);
     for b in blocks {
@@ -59,10 +82,19 @@ fn body(out: &mut String, depth: usize, attrs: &[Attribute], blocks: &[Block], o
             _ => vec![],
         };
         for item in items {
-            let Value::Object(fields) = item else { continue };
+            let Value::Object(fields) = item else {
+                continue;
+            };
             let inner = Obj(fields.clone());
             let _ = writeln!(out, "\n{}{} {{", indent(depth), b.name);
-            body(out, depth + 1, &b.schema.attributes, &b.schema.blocks, &inner, resolve);
+            body(
+                out,
+                depth + 1,
+                &b.schema.attributes,
+                &b.schema.blocks,
+                &inner,
+                resolve,
+            );
             let _ = writeln!(out, "{}}}", indent(depth));
         }
     }
@@ -78,7 +110,11 @@ fn aligned(out: &mut String, depth: usize, lines: &[(String, String)]) {
             stop += 1;
         }
         let stop = stop.max(start + 1);
-        let width = lines[start..stop].iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        let width = lines[start..stop]
+            .iter()
+            .map(|(k, _)| k.len())
+            .max()
+            .unwrap_or(0);
         for (k, v) in &lines[start..stop] {
             let _ = writeln!(out, "{}{k:<width$} = {v}", indent(depth));
         }
@@ -110,7 +146,9 @@ fn attribute_value(a: &Attribute, v: &Value, depth: usize, resolve: Resolve) -> 
             }
             list(&rendered, depth)
         }
-        (Value::Object(fields), Some((Nesting::Single, inner))) => nested_object(fields, inner, depth, resolve),
+        (Value::Object(fields), Some((Nesting::Single, inner))) => {
+            nested_object(fields, inner, depth, resolve)
+        }
         (Value::List(items) | Value::Set(items), Some((_, inner))) => {
             let rendered: Vec<String> = items
                 .iter()
@@ -132,7 +170,14 @@ fn nested_object(
     resolve: Resolve,
 ) -> String {
     let mut out = String::from("{\n");
-    body(&mut out, depth + 1, attrs, &[], &Obj(fields.clone()), resolve);
+    body(
+        &mut out,
+        depth + 1,
+        attrs,
+        &[],
+        &Obj(fields.clone()),
+        resolve,
+    );
     out.push_str(&indent(depth));
     out.push('}');
     out
@@ -172,7 +217,10 @@ fn json(v: &serde_json::Value, depth: usize) -> String {
         J::Bool(b) => b.to_string(),
         J::Number(n) => n.to_string(),
         J::String(s) => string(s),
-        J::Array(items) => list(&items.iter().map(|i| json(i, depth + 1)).collect::<Vec<_>>(), depth),
+        J::Array(items) => list(
+            &items.iter().map(|i| json(i, depth + 1)).collect::<Vec<_>>(),
+            depth,
+        ),
         J::Object(map) if map.is_empty() => "{}".into(),
         J::Object(map) => {
             let lines: Vec<(String, String)> = map
@@ -190,8 +238,12 @@ fn json(v: &serde_json::Value, depth: usize) -> String {
 
 /// An object key: bare when it is an identifier, else quoted.
 fn key(k: &str) -> String {
-    let ident = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let ident = k
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if ident { k.to_owned() } else { string(k) }
 }
 
@@ -202,9 +254,13 @@ fn value(v: &Value, depth: usize) -> String {
         Value::Number(Number::Int(i)) => i.to_string(),
         Value::Number(Number::Float(f)) => f.to_string(),
         Value::String(s) => string(s),
-        Value::List(items) | Value::Set(items) => {
-            list(&items.iter().map(|i| value(i, depth + 1)).collect::<Vec<_>>(), depth)
-        }
+        Value::List(items) | Value::Set(items) => list(
+            &items
+                .iter()
+                .map(|i| value(i, depth + 1))
+                .collect::<Vec<_>>(),
+            depth,
+        ),
         Value::Map(fields) | Value::Object(fields) => {
             let lines: Vec<(String, String)> = fields
                 .iter()
@@ -303,15 +359,24 @@ mod tests {
             .attr(Attribute::string("secret").optional().sensitive())
             .attr(Attribute::bool("enabled").default(true))
             .attr(Attribute::string("settings").optional())
-            .attr(Attribute::set_of("user_ids", Type::String).optional().references("duo_user"));
+            .attr(
+                Attribute::set_of("user_ids", Type::String)
+                    .optional()
+                    .references("duo_user"),
+            );
         let state = Obj::default()
             .with("id", "X")
             .with("name", "eng")
             .with("secret", "s3cret")
             .with("enabled", true)
             .with("settings", r#"{"a":1,"b c":[true]}"#)
-            .with("user_ids", Value::Set(vec![Value::from("U1"), Value::from("U2")]));
-        let resolve = |t: &str, id: &str| (t == "duo_user" && id == "U1").then(|| "duo_user.ann.id".to_owned());
+            .with(
+                "user_ids",
+                Value::Set(vec![Value::from("U1"), Value::from("U2")]),
+            );
+        let resolve = |t: &str, id: &str| {
+            (t == "duo_user" && id == "U1").then(|| "duo_user.ann.id".to_owned())
+        };
         let hcl = resource("duo_group", "eng", &schema, &state, &resolve);
         assert_eq!(
             hcl,

@@ -257,8 +257,14 @@ impl Attribute {
         if let Some(target) = self.references
             && self.mode != Mode::Computed
         {
-            let each = if matches!(self.ty, Type::String) { "" } else { "s" };
-            parts.push(format!("Usually a reference{each} such as `{target}.NAME.id`."));
+            let each = if matches!(self.ty, Type::String) {
+                ""
+            } else {
+                "s"
+            };
+            parts.push(format!(
+                "Usually a reference{each} such as `{target}.NAME.id`."
+            ));
         }
         if self.force_new {
             parts.push("Changing it replaces the object.".to_owned());

@@ -182,7 +182,9 @@ impl Resource<duo::Client> for BypassCodes {
         let Some(listed) = listed else {
             return Err(Diagnostic::error(
                 "Cannot import a missing object",
-                format!("No user with ID {user:?} exists. Import bypass codes by the ID of their user."),
+                format!(
+                    "No user with ID {user:?} exists. Import bypass codes by the ID of their user."
+                ),
             )
             .into());
         };
@@ -211,7 +213,10 @@ impl Resource<duo::Client> for BypassCodes {
                 by_user.entry(user.user_id).or_default().push(code);
             }
         }
-        Ok(by_user.iter().map(|(u, codes)| imported(u, codes)).collect())
+        Ok(by_user
+            .iter()
+            .map(|(u, codes)| imported(u, codes))
+            .collect())
     }
 }
 
@@ -263,7 +268,10 @@ fn imported(user: &str, codes: &[duo::BypassCode]) -> Obj {
         .with("user_id", user)
         .with("code_count", codes.len() as i64)
         .with("codes", Value::Null)
-        .with("reuse_count", first.and_then(|c| c.reuse_count).unwrap_or(1))
+        .with(
+            "reuse_count",
+            first.and_then(|c| c.reuse_count).unwrap_or(1),
+        )
         .with("valid_secs", valid_secs)
         .with(
             "bypass_code_ids",

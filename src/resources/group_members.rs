@@ -42,7 +42,11 @@ impl LinkKind for GroupMemberLink {
         let users = duo.list_users().await?;
         Ok(users
             .iter()
-            .flat_map(|u| u.groups.iter().map(|g| (g.group_id.clone(), u.user_id.clone())))
+            .flat_map(|u| {
+                u.groups
+                    .iter()
+                    .map(|g| (g.group_id.clone(), u.user_id.clone()))
+            })
             .collect())
     }
 }

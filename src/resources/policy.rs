@@ -363,7 +363,9 @@ impl Resource<duo::Client> for Policy {
     /// A policy key, or `name:<policy name>` when that name is unique.
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
         match id.strip_prefix("name:") {
-            Some(v) => super::import_by_key(self, duo, id, |o| super::attr_is(o, "policy_name", v)).await,
+            Some(v) => {
+                super::import_by_key(self, duo, id, |o| super::attr_is(o, "policy_name", v)).await
+            }
             None => crate::plugin::import_by_id(self, duo, id).await,
         }
     }

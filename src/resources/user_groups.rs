@@ -47,7 +47,11 @@ impl LinkKind for UserGroupLink {
         let users = duo.list_users().await?;
         Ok(users
             .iter()
-            .flat_map(|u| u.groups.iter().map(|g| (u.user_id.clone(), g.group_id.clone())))
+            .flat_map(|u| {
+                u.groups
+                    .iter()
+                    .map(|g| (u.user_id.clone(), g.group_id.clone()))
+            })
             .collect())
     }
 }

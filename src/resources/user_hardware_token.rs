@@ -39,7 +39,11 @@ impl LinkKind for UserTokenLink {
         let tokens = duo.list_tokens().await?;
         Ok(tokens
             .iter()
-            .flat_map(|t| t.users.iter().map(|u| (u.user_id.clone(), t.token_id.clone())))
+            .flat_map(|t| {
+                t.users
+                    .iter()
+                    .map(|u| (u.user_id.clone(), t.token_id.clone()))
+            })
             .collect())
     }
 }

@@ -39,7 +39,11 @@ impl LinkKind for UserPhoneLink {
         let phones = duo.list_phones().await?;
         Ok(phones
             .iter()
-            .flat_map(|p| p.users.iter().map(|u| (u.user_id.clone(), p.phone_id.clone())))
+            .flat_map(|p| {
+                p.users
+                    .iter()
+                    .map(|u| (u.user_id.clone(), p.phone_id.clone()))
+            })
             .collect())
     }
 }

@@ -51,7 +51,10 @@ fn guides(root: &Path) -> Vec<(PathBuf, String)> {
         .filter_map(|p| {
             let text = std::fs::read_to_string(&p).ok()?;
             let name = p.file_name()?.to_owned();
-            Some((Path::new("docs/guides").join(name), include_files(root, &text)))
+            Some((
+                Path::new("docs/guides").join(name),
+                include_files(root, &text),
+            ))
         })
         .collect()
 }
@@ -224,8 +227,16 @@ mod tests {
             .collect();
         assert!(!guides.is_empty());
         for (path, text) in guides {
-            assert!(!text.contains("{{tffile"), "{} keeps a placeholder", path.display());
-            assert!(!text.contains("# missing:"), "{} names a missing file", path.display());
+            assert!(
+                !text.contains("{{tffile"),
+                "{} keeps a placeholder",
+                path.display()
+            );
+            assert!(
+                !text.contains("# missing:"),
+                "{} names a missing file",
+                path.display()
+            );
         }
     }
 
