@@ -55,7 +55,19 @@ impl Provider for DuoProvider {
                 "The provider paces itself under Duo's published per-account limits (300 writes, \
                  300 single reads and 200 page reads per minute), so that large plans do not run \
                  into 429s. This multiplies those limits: raise it if Duo granted your account \
-                 more, lower it when other tools share the account. 0 disables pacing. Defaults to 1.",
+                 more. 0 disables pacing. Defaults to 1.",
+            ))
+            .attr(Attribute::number("max_api_capacity").optional().describe(
+                "The percentage (1–100) of Duo's per-account limits the provider allows itself, \
+                 leaving the rest to the other integrations that share the account's budget (SSO, \
+                 directory sync, SIEM exports). When Duo still answers 429, the provider halves its \
+                 pace for that kind of request and recovers over two minutes. Defaults to 90.",
+            ))
+            .attr(Attribute::bool("batch_requests").optional().describe(
+                "Gather requests Terraform makes at the same time: reads of users and groups become \
+                 list calls filtered by up to 100 IDs (and one paged listing once that is cheaper), \
+                 memberships come from those listings, and user creations become `bulk_create` calls \
+                 of up to 100 users. Set `false` for one request per object. Defaults to true.",
             ))
     }
 
@@ -73,6 +85,17 @@ impl Provider for DuoProvider {
                     .at(AttrPath::root(name)),
                 );
             }
+        }
+        if let Some(p) = config.f64("max_api_capacity")
+            && !(1.0..=100.0).contains(&p)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid max_api_capacity",
+                    format!("`max_api_capacity` is a percentage from 1 to 100, not {p}."),
+                )
+                .at(AttrPath::root("max_api_capacity")),
+            );
         }
         if config.f64("rate_limit_scale").is_some_and(|f| f < 0.0) {
             diags.push(
@@ -191,6 +214,10 @@ fn client_config(host: &str, ikey: &str, skey: &str, config: &Obj) -> duo::Confi
             .clamp(0, 10) as u32,
         retry_base: Duration::from_secs(1),
         rate_scale: scale.max(0.0),
+        capacity: config
+            .f64("max_api_capacity")
+            .map_or(duo::DEFAULT_CAPACITY, |p| p.clamp(1.0, 100.0) / 100.0),
+        coalesce: config.bool("batch_requests").unwrap_or(true),
         user_agent: format!("terraform-provider-duo/{}", env!("CARGO_PKG_VERSION")),
     }
 }

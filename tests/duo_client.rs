@@ -7,9 +7,10 @@
     reason = "tests fail loudly by design"
 )]
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use duo_emulator::{Background, Faults, Options, Seed, Tenant};
+use duo_emulator::{Background, Faults, Options, Seed, Spec, Tenant};
 use terraform_provider_duo::duo::{self, Client, GroupParams};
 
 fn client(emu: &Background, rate_scale: f64) -> Client {
@@ -17,6 +18,20 @@ fn client(emu: &Background, rate_scale: f64) -> Client {
 }
 
 fn client_with(emu: &Background, rate_scale: f64, retry_base: Duration) -> Client {
+    config_client(emu, rate_scale, retry_base, false)
+}
+
+/// A client that gathers reads and creations, as the provider's does by default.
+fn batching(emu: &Background) -> Client {
+    config_client(emu, 0.0, Duration::from_millis(5), true)
+}
+
+fn config_client(
+    emu: &Background,
+    rate_scale: f64,
+    retry_base: Duration,
+    coalesce: bool,
+) -> Client {
     Client::new(&duo::Config {
         api_host: emu.url(),
         ikey: duo_emulator::DEMO_IKEY.into(),
@@ -25,6 +40,8 @@ fn client_with(emu: &Background, rate_scale: f64, retry_base: Duration) -> Clien
         max_retries: 6,
         retry_base,
         rate_scale,
+        capacity: duo::DEFAULT_CAPACITY,
+        coalesce,
         user_agent: "test".into(),
     })
     .unwrap()
@@ -231,5 +248,175 @@ async fn json_requests_are_signed_with_v5_and_accepted() {
             created.push_enabled
         ),
         ("über", Some("a&b=c"), Some(true))
+    );
+}
+
+/// A generated tenant: users spread over groups, some groups past one page of members.
+fn generated(users: usize, groups: usize, memberships: usize) -> Background {
+    let mut tenant = Tenant::default();
+    let spec = Spec {
+        users,
+        groups,
+        memberships,
+        ..Spec::default()
+    };
+    duo_emulator::generate(&mut tenant, &spec).unwrap();
+    Background::start(Options::default(), tenant).unwrap()
+}
+
+/// Reads every ID with ten in flight at a time, as Terraform does; answers in ID order.
+async fn read_all_users(client: &Arc<Client>, ids: &[String]) -> Vec<Option<duo::User>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(10) {
+        let mut reads = tokio::task::JoinSet::new();
+        for (i, id) in chunk.iter().enumerate() {
+            let (client, id) = (client.clone(), id.clone());
+            reads.spawn(async move { (i, duo::gone_is_none(client.get_user(&id).await).unwrap()) });
+        }
+        let mut answers = reads.join_all().await;
+        answers.sort_by_key(|(i, _)| *i);
+        out.extend(answers.into_iter().map(|(_, u)| u));
+    }
+    out
+}
+
+fn route(emu: &Background, r: &str) -> u64 {
+    emu.state.stats()["by_route"][r].as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn gathered_reads_answer_like_single_gets_in_a_few_list_calls() {
+    let emu = generated(1000, 20, 1000);
+    let naive = Arc::new(client(&emu, 0.0));
+    let users = naive.list_users().await.unwrap();
+    // 200 existing users spread over the tenant, and 10 that do not exist.
+    let mut ids: Vec<String> = users.iter().step_by(5).map(|u| u.user_id.clone()).collect();
+    ids.extend((0..10).map(|i| format!("DUNOSUCHUSER{i:08}")));
+    let want = read_all_users(&naive, &ids).await;
+    assert_eq!(route(&emu, "GET /admin/v1/users/{user_id}"), 210);
+
+    emu.state.reset_stats();
+    let batching = Arc::new(batching(&emu));
+    let got = read_all_users(&batching, &ids).await;
+    assert_eq!(
+        got, want,
+        "gathered reads answer exactly what single GETs do"
+    );
+    assert_eq!(got.iter().filter(|u| u.is_none()).count(), 10);
+    assert_eq!(route(&emu, "GET /admin/v1/users/{user_id}"), 0);
+    let lists = route(&emu, "GET /admin/v1/users");
+    // 21 rounds of 10 reads: batches, one count, then one scan of 4 pages that answers the rest.
+    assert!(lists <= 12, "{lists} list calls for 210 reads");
+}
+
+#[tokio::test]
+async fn once_reads_cost_a_scan_the_rest_come_from_one_listing() {
+    let emu = generated(3000, 10, 0);
+    let ids: Vec<String> = client(&emu, 0.0)
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.user_id)
+        .collect();
+    emu.state.reset_stats();
+    let batching = Arc::new(batching(&emu));
+    let got = read_all_users(&batching, &ids).await;
+    assert!(got.iter().all(Option::is_some));
+    let lists = route(&emu, "GET /admin/v1/users");
+    // A scan is 10 pages of 300: batches until they cost that much, then the scan.
+    assert!(
+        (11..=22).contains(&lists),
+        "{lists} list calls for 3,000 reads"
+    );
+    assert_eq!(emu.state.stats()["total"].as_u64(), Some(lists));
+}
+
+#[tokio::test]
+async fn what_this_run_writes_is_read_fresh() {
+    let emu = generated(400, 5, 400);
+    let batching = Arc::new(batching(&emu));
+    let ids: Vec<String> = batching
+        .list_users() // a whole listing: later reads come from it
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.user_id)
+        .collect();
+    let groups = batching.list_groups().await.unwrap();
+    emu.state.reset_stats();
+    let first = batching.get_user(&ids[0]).await.unwrap();
+    assert_eq!(emu.state.stats()["total"].as_u64(), Some(0));
+
+    let changed = duo::UserParams {
+        realname: Some("Renamed Here".into()),
+        ..Default::default()
+    };
+    batching.modify_user(&ids[0], &changed).await.unwrap();
+    let again = batching.get_user(&ids[0]).await.unwrap();
+    assert_ne!(first.realname, again.realname);
+    assert_eq!(again.realname.as_deref(), Some("Renamed Here"));
+
+    // Memberships: the new member shows in the group and in the user's groups.
+    let target = groups
+        .iter()
+        .find(|g| !first.groups.iter().any(|h| h.group_id == g.group_id))
+        .unwrap();
+    let before = batching.group_members(&target.group_id).await.unwrap();
+    assert!(!before.iter().any(|m| m.user_id == ids[0]));
+    batching
+        .add_user_to_group(&ids[0], &target.group_id)
+        .await
+        .unwrap();
+    let after = batching.group_members(&target.group_id).await.unwrap();
+    assert!(after.iter().any(|m| m.user_id == ids[0]));
+    assert_eq!(after.len(), before.len() + 1);
+    let user_groups = batching.user_groups(&ids[0]).await.unwrap();
+    assert!(user_groups.iter().any(|g| g.group_id == target.group_id));
+
+    // A deleted user is gone at once.
+    batching.delete_user(&ids[1]).await.unwrap();
+    assert!(batching.get_user(&ids[1]).await.unwrap_err().is_not_found());
+}
+
+#[tokio::test]
+async fn memberships_from_a_users_listing_match_each_groups_member_list() {
+    let emu = generated(1200, 8, 1500);
+    let naive = client(&emu, 0.0);
+    let groups = naive.list_groups().await.unwrap();
+    let batching = batching(&emu);
+    batching.list_users().await.unwrap();
+    batching.list_groups().await.unwrap();
+    emu.state.reset_stats();
+    for g in &groups {
+        let mut want: Vec<String> = naive
+            .group_members(&g.group_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        let mut got: Vec<String> = batching
+            .group_members(&g.group_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "members of {}", g.name);
+    }
+    // Only the naive client's member lists reached Duo.
+    assert_eq!(
+        route(&emu, "GET /admin/v2/groups/{group_id}/users"),
+        emu.state.stats()["total"].as_u64().unwrap()
+    );
+    assert!(
+        batching
+            .group_members("DGNOSUCHGROUP0000000")
+            .await
+            .unwrap_err()
+            .is_not_found()
     );
 }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
 use super::error::Error;
+use super::reads::Reads;
 use super::retry::{self, Attempt, Limiter, Next, RateClass};
 use super::sign;
 
@@ -28,6 +29,12 @@ pub struct Config {
     pub retry_base: Duration,
     /// Multiplies Duo's published per-minute limits for client-side pacing; 0 disables it.
     pub rate_scale: f64,
+    /// The share (0–1] of those limits this client allows itself, leaving the rest of the
+    /// account's budget to other integrations.
+    pub capacity: f64,
+    /// Gather reads of many objects into list calls and user creations into bulk calls (see
+    /// [`super::reads`]); false sends one request per object, the naive baseline.
+    pub coalesce: bool,
     pub user_agent: String,
 }
 
@@ -133,6 +140,8 @@ pub struct Client {
     max_retries: u32,
     retry_base: Duration,
     limiter: Limiter,
+    pub(super) coalesce: bool,
+    pub(super) reads: Reads,
     stopping: AtomicBool,
     stop: Notify,
 }
@@ -157,6 +166,8 @@ struct Envelope {
 struct Metadata {
     #[serde(default)]
     next_offset: serde_json::Value,
+    #[serde(default)]
+    total_objects: serde_json::Value,
 }
 
 impl Client {
@@ -175,7 +186,9 @@ impl Client {
             skey: config.skey.clone(),
             max_retries: config.max_retries,
             retry_base: config.retry_base,
-            limiter: Limiter::new(config.rate_scale),
+            limiter: Limiter::new(config.rate_scale, config.capacity),
+            coalesce: config.coalesce,
+            reads: Reads::default(),
             stopping: AtomicBool::new(false),
             stop: Notify::new(),
         })
@@ -204,8 +217,18 @@ impl Client {
 
     /// POST with a form body (signed with the v2 canonical form), decoding `response` as `T`.
     pub async fn post<T: DeserializeOwned>(&self, path: &str, params: Params) -> Result<T, Error> {
+        self.post_as(RateClass::Modify, path, params).await
+    }
+
+    /// POST counted against `class` (the bulk endpoints have their own limit).
+    pub(super) async fn post_as<T: DeserializeOwned>(
+        &self,
+        class: RateClass,
+        path: &str,
+        params: Params,
+    ) -> Result<T, Error> {
         let env = self
-            .call("POST", RateClass::Modify, path, &Body::Params(params))
+            .call("POST", class, path, &Body::Params(params))
             .await?;
         decode(path, env.response)
     }
@@ -247,6 +270,32 @@ impl Client {
         params: Params,
         page_size: u32,
     ) -> Result<Vec<T>, Error> {
+        self.list_counted(path, params, page_size)
+            .await
+            .map(|(all, _)| all)
+    }
+
+    /// How many objects a list holds (Duo's `total_objects`), for one page read of one object.
+    pub(super) async fn count(&self, path: &str) -> Result<u64, Error> {
+        let params = vec![("limit".into(), "1".into()), ("offset".into(), "0".into())];
+        let env = self
+            .call("GET", RateClass::ListPage, path, &Body::Params(params))
+            .await?;
+        let listed = env.response.as_array().map_or(0, Vec::len) as u64;
+        Ok(env
+            .metadata
+            .and_then(|m| next_offset(&m.total_objects))
+            .unwrap_or(listed))
+    }
+
+    /// Like [`Client::list_all`], also saying how many page reads it took.
+    pub(super) async fn list_counted<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: Params,
+        page_size: u32,
+    ) -> Result<(Vec<T>, u64), Error> {
+        let mut pages = 0;
         let mut out = Vec::new();
         let mut offset: u64 = 0;
         loop {
@@ -257,10 +306,11 @@ impl Client {
                 .call("GET", RateClass::ListPage, path, &Body::Params(p))
                 .await?;
             let page: Vec<T> = decode(path, env.response)?;
+            pages += 1;
             out.extend(page);
             match env.metadata.and_then(|m| next_offset(&m.next_offset)) {
                 Some(next) if next > offset => offset = next,
-                _ => return Ok(out),
+                _ => return Ok((out, pages)),
             }
         }
     }
@@ -284,6 +334,9 @@ impl Client {
                 }) => Attempt::ConnectError,
                 Err(_) => Attempt::TransportError,
             };
+            if status == Attempt::Status(429) {
+                self.limiter.throttled(class).await;
+            }
             match retry::after(status, attempt, idempotent, self.max_retries) {
                 Next::Done => {
                     return outcome
@@ -292,7 +345,13 @@ impl Client {
                 Next::RetryAfter(steps) => {
                     let wait = self.retry_base * steps;
                     let jitter = self.retry_base.mul_f64(rand::random::<f64>());
-                    tracing::debug!(method, path, attempt, ?wait, "retrying Duo request");
+                    tracing::info!(
+                        method,
+                        path,
+                        attempt,
+                        "Duo request failed ({status:?}); retrying in {:.1} s",
+                        (wait + jitter).as_secs_f64()
+                    );
                     if !self.pause(wait + jitter).await {
                         return Err(Error::Stopped {
                             route: format!("{method} {path}"),

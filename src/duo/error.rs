@@ -1,8 +1,8 @@
 //! What can go wrong talking to Duo, in Duo's own terms. Turning these into advice for a
 //! Terraform user is the resources' job (`resources::diagnose`).
 
-/// A failed Admin API call.
-#[derive(Debug, thiserror::Error)]
+/// A failed Admin API call. `Clone`, so that one failed batch answers each of its callers.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Duo answered with `stat: FAIL` (or a non-200 status).
@@ -31,6 +31,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// What Duo answers for a missing object, for an answer found in a listing instead.
+    pub(super) fn not_found(method: &str, path: &str) -> Error {
+        Error::Api {
+            status: 404,
+            code: 40401,
+            message: "Resource not found".to_owned(),
+            detail: None,
+            route: format!("{method} {path}"),
+        }
+    }
+
     /// The Duo error code, when Duo answered.
     pub fn code(&self) -> Option<u32> {
         match self {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::lenient;
+use super::reads::Listed;
 use super::retry::RateClass;
 
 /// A Duo group as Duo returns it. `status` is lowercased: Duo answers `Active` in some
@@ -57,25 +58,43 @@ impl GroupParams {
 /// Duo's largest page for the groups list.
 const PAGE: u32 = 500;
 
+impl Listed for Group {
+    const LIST: &'static str = "/admin/v1/groups";
+    const PAGE: u32 = PAGE;
+    const FILTER: &'static str = "group_id_list";
+    fn id(&self) -> &str {
+        &self.group_id
+    }
+}
+
 impl Client {
     pub async fn list_groups(&self) -> Result<Vec<Group>, Error> {
-        self.list_all("/admin/v1/groups", Params::new(), PAGE).await
+        let groups = self
+            .list_all("/admin/v1/groups", Params::new(), PAGE)
+            .await?;
+        self.reads.groups.offer(&groups);
+        Ok(groups)
     }
 
     pub async fn get_group(&self, group_id: &str) -> Result<Group, Error> {
-        self.get(
-            RateClass::GetObject,
-            &format!("/admin/v2/groups/{}", segment(group_id)),
-            Params::new(),
-        )
-        .await
+        let path = format!("/admin/v2/groups/{}", segment(group_id));
+        if self.coalesce {
+            let found = self.read(&self.reads.groups, group_id).await?;
+            return found.ok_or_else(|| Error::not_found("GET", &path));
+        }
+        self.get(RateClass::GetObject, &path, Params::new()).await
     }
 
     pub async fn create_group(&self, params: &GroupParams) -> Result<Group, Error> {
-        self.post("/admin/v1/groups", params.to_params()).await
+        let group: Group = self.post("/admin/v1/groups", params.to_params()).await?;
+        self.reads.groups.written(&group.group_id);
+        Ok(group)
     }
 
     pub async fn modify_group(&self, group_id: &str, params: &GroupParams) -> Result<Group, Error> {
+        self.reads.groups.written(group_id);
+        // Users list their groups with names: a rename shows in every member.
+        self.reads.users.forget_all();
         self.post(
             &format!("/admin/v1/groups/{}", segment(group_id)),
             params.to_params(),
@@ -84,6 +103,9 @@ impl Client {
     }
 
     pub async fn delete_group(&self, group_id: &str) -> Result<(), Error> {
+        self.reads.groups.written(group_id);
+        self.reads.users.forget_all();
+        self.reads.members_changed(group_id);
         self.delete(&format!("/admin/v1/groups/{}", segment(group_id)))
             .await
     }

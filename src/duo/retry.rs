@@ -62,6 +62,8 @@ pub enum RateClass {
     GetObject,
     /// GET of a page of objects.
     ListPage,
+    /// The bulk endpoints (`/admin/v1/users/bulk_create`, `/admin/v1/bulk`).
+    Bulk,
 }
 
 impl RateClass {
@@ -70,6 +72,7 @@ impl RateClass {
             RateClass::Modify => 300.0,
             RateClass::GetObject => 300.0,
             RateClass::ListPage => 200.0,
+            RateClass::Bulk => 50.0,
         }
     }
 
@@ -78,32 +81,58 @@ impl RateClass {
             RateClass::Modify => "modify",
             RateClass::GetObject => "get_object",
             RateClass::ListPage => "list",
+            RateClass::Bulk => "bulk",
         }
     }
 }
 
-/// The share of Duo's limits the client allows itself: room for clock differences between
-/// our buckets and Duo's, and for other tools sharing the account.
-pub const HEADROOM: f64 = 0.9;
+/// The share of Duo's limits the client allows itself by default: room for clock differences
+/// between our buckets and Duo's, and for other tools sharing the account.
+pub const DEFAULT_CAPACITY: f64 = 0.9;
+
+/// A 429 halves a class's pace, down to this share of its limit at most.
+const SLOWEST: f64 = 0.1;
+
+/// Without further 429s a slowed class regains its full pace over this many seconds.
+const RECOVERY_SECS: f64 = 120.0;
+
+/// Waits at least this long are logged at INFO (at most once per [`NOTICE_EVERY`] per class),
+/// so that a user watching a slow run sees why.
+const LONG_WAIT: Duration = Duration::from_secs(1);
+const NOTICE_EVERY: Duration = Duration::from_secs(15);
 
 /// Token buckets, one per rate class, so that a large plan paces itself under Duo's limits
-/// instead of provoking 429 storms. `scale` multiplies every limit; 0 turns pacing off.
+/// instead of provoking 429 storms. Each class may send `per_minute × scale × capacity`
+/// requests a minute, with a burst of as many. A 429 that arrives anyway (another integration
+/// is using the account's budget) halves that class's pace and empties its bucket; the pace
+/// recovers linearly while no further 429 arrives (AIMD, as TCP does).
 pub struct Limiter {
+    /// Multiplies Duo's limits (accounts Duo granted more; time-scaled tests); 0 disables pacing.
     scale: f64,
+    /// The share of the limits this client takes, leaving the rest to other integrations.
+    capacity: f64,
     buckets: Mutex<HashMap<RateClass, Bucket>>,
 }
 
 struct Bucket {
     tokens: f64,
     updated: Instant,
+    /// 1.0 = full pace; lowered by 429s.
+    pace: f64,
+    noticed: Option<Instant>,
 }
 
 impl Limiter {
-    pub fn new(scale: f64) -> Limiter {
+    pub fn new(scale: f64, capacity: f64) -> Limiter {
         Limiter {
             scale,
+            capacity: capacity.clamp(0.01, 1.0),
             buckets: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn limit(&self, class: RateClass) -> f64 {
+        class.per_minute() * self.scale * self.capacity
     }
 
     /// Waits until a request of `class` may be sent.
@@ -111,27 +140,77 @@ impl Limiter {
         if self.scale <= 0.0 {
             return;
         }
-        let capacity = class.per_minute() * self.scale * HEADROOM;
-        let per_sec = capacity / 60.0;
+        let limit = self.limit(class);
         loop {
             let wait = {
                 let mut buckets = self.buckets.lock().await;
                 let now = Instant::now();
                 let b = buckets.entry(class).or_insert(Bucket {
-                    tokens: capacity,
+                    tokens: limit,
                     updated: now,
+                    pace: 1.0,
+                    noticed: None,
                 });
-                b.tokens = (b.tokens + now.duration_since(b.updated).as_secs_f64() * per_sec)
-                    .min(capacity);
+                let elapsed = now.duration_since(b.updated).as_secs_f64();
+                b.pace = (b.pace + elapsed / RECOVERY_SECS).min(1.0);
+                let per_sec = limit * b.pace / 60.0;
+                b.tokens = (b.tokens + elapsed * per_sec).min(limit);
                 b.updated = now;
                 if b.tokens >= 1.0 {
                     b.tokens -= 1.0;
                     return;
                 }
-                Duration::from_secs_f64((1.0 - b.tokens) / per_sec)
+                let wait = Duration::from_secs_f64((1.0 - b.tokens) / per_sec);
+                if wait >= LONG_WAIT && b.noticed.is_none_or(|t| now - t >= NOTICE_EVERY) {
+                    b.noticed = Some(now);
+                    tracing::info!(
+                        class = class.name(),
+                        wait_secs = wait.as_secs_f64(),
+                        per_minute = (limit * b.pace).round(),
+                        "pacing Duo requests: waiting {:.1} s to stay under {:.0} {} requests per minute \
+                         ({:.0}% of Duo's limit{})",
+                        wait.as_secs_f64(),
+                        limit * b.pace,
+                        class.name(),
+                        self.capacity * b.pace * 100.0,
+                        if b.pace < 1.0 {
+                            ", slowed after a 429"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                wait
             };
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Duo answered 429 although the bucket allowed the request: someone else is spending the
+    /// account's budget. Slow this class down and stop its burst.
+    pub async fn throttled(&self, class: RateClass) {
+        if self.scale <= 0.0 {
+            return;
+        }
+        let limit = self.limit(class);
+        let mut buckets = self.buckets.lock().await;
+        let now = Instant::now();
+        let b = buckets.entry(class).or_insert(Bucket {
+            tokens: 0.0,
+            updated: now,
+            pace: 1.0,
+            noticed: None,
+        });
+        b.pace = (b.pace / 2.0).max(SLOWEST);
+        b.tokens = 0.0;
+        b.updated = now;
+        tracing::info!(
+            class = class.name(),
+            per_minute = (limit * b.pace).round(),
+            "Duo rate-limited a {} request (HTTP 429): slowing to {:.0} per minute",
+            class.name(),
+            limit * b.pace
+        );
     }
 }
 
@@ -176,7 +255,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_limiter_paces_beyond_the_burst() {
-        let limiter = Limiter::new(1.0 / 54.0); // 300/min * 0.9 / 54 = 5 per minute
+        let limiter = Limiter::new(1.0 / 54.0, 0.9); // 300/min * 0.9 / 54 = 5 per minute
         let start = Instant::now();
         for _ in 0..5 {
             limiter.acquire(RateClass::Modify).await;
@@ -188,5 +267,61 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn capacity_leaves_a_share_of_the_limit_to_others() {
+        // 300/min * 0.1 scale * 0.2 capacity = 6 per minute: a burst of 6, then one every 10 s.
+        let limiter = Limiter::new(0.1, 0.2);
+        let start = Instant::now();
+        for _ in 0..6 {
+            limiter.acquire(RateClass::GetObject).await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(1));
+        limiter.acquire(RateClass::GetObject).await;
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(10) && waited < Duration::from_secs(11),
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_halves_the_pace_which_then_recovers() {
+        let limiter = Limiter::new(0.2, 1.0); // 60 per minute: one a second
+        limiter.acquire(RateClass::Modify).await;
+        limiter.throttled(RateClass::Modify).await;
+        // Bucket empty at half pace: the next request waits two seconds, not one.
+        let start = Instant::now();
+        limiter.acquire(RateClass::Modify).await;
+        let slowed = start.elapsed();
+        assert!(
+            slowed >= Duration::from_millis(1900) && slowed < Duration::from_millis(2100),
+            "{slowed:?}"
+        );
+        // A second 429 halves again, but never below a tenth of the limit.
+        for _ in 0..10 {
+            limiter.throttled(RateClass::Modify).await;
+        }
+        let start = Instant::now();
+        limiter.acquire(RateClass::Modify).await;
+        let slowest = start.elapsed();
+        assert!(
+            slowest >= Duration::from_secs(9) && slowest < Duration::from_secs(11),
+            "{slowest:?}"
+        );
+        // Quiet for the recovery period: full pace again, one a second.
+        tokio::time::sleep(Duration::from_secs(RECOVERY_SECS as u64)).await;
+        for _ in 0..60 {
+            limiter.acquire(RateClass::Modify).await;
+        }
+        let start = Instant::now();
+        limiter.acquire(RateClass::Modify).await;
+        let recovered = start.elapsed();
+        assert!(recovered <= Duration::from_millis(1100), "{recovered:?}");
+        // Other classes were never slowed.
+        let start = Instant::now();
+        limiter.acquire(RateClass::ListPage).await;
+        assert!(start.elapsed() < Duration::from_millis(1));
     }
 }

@@ -7,6 +7,7 @@ use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::groups::Group;
 use super::lenient;
+use super::reads::Listed;
 use super::retry::RateClass;
 
 /// A Duo user as Duo returns it. Unset text fields come back as `null` or `""` depending on
@@ -102,10 +103,22 @@ fn user_path(user_id: &str) -> String {
     format!("/admin/v1/users/{}", segment(user_id))
 }
 
+impl Listed for User {
+    const LIST: &'static str = "/admin/v1/users";
+    const PAGE: u32 = USERS_PAGE;
+    const FILTER: &'static str = "user_id_list";
+    fn id(&self) -> &str {
+        &self.user_id
+    }
+}
+
 impl Client {
     pub async fn list_users(&self) -> Result<Vec<User>, Error> {
-        self.list_all("/admin/v1/users", Params::new(), USERS_PAGE)
-            .await
+        let users = self
+            .list_all("/admin/v1/users", Params::new(), USERS_PAGE)
+            .await?;
+        self.reads.users.offer(&users);
+        Ok(users)
     }
 
     /// Users whose username or alias is `name` (Duo matches both): zero or one.
@@ -129,24 +142,38 @@ impl Client {
     }
 
     pub async fn get_user(&self, user_id: &str) -> Result<User, Error> {
-        self.get(RateClass::GetObject, &user_path(user_id), Params::new())
-            .await
+        let path = user_path(user_id);
+        if self.coalesce {
+            let found = self.read(&self.reads.users, user_id).await?;
+            return found.ok_or_else(|| Error::not_found("GET", &path));
+        }
+        self.get(RateClass::GetObject, &path, Params::new()).await
     }
 
     pub async fn create_user(&self, params: &UserParams) -> Result<User, Error> {
-        self.post("/admin/v1/users", params.to_params()).await
+        let user: User = self.post("/admin/v1/users", params.to_params()).await?;
+        self.reads.users.written(&user.user_id);
+        Ok(user)
     }
 
     pub async fn modify_user(&self, user_id: &str, params: &UserParams) -> Result<User, Error> {
+        self.reads.users.written(user_id);
         self.post(&user_path(user_id), params.to_params()).await
     }
 
     /// Deleting a user is immediate and permanent; Duo answers OK for a missing user too.
     pub async fn delete_user(&self, user_id: &str) -> Result<(), Error> {
+        self.reads.users.written(user_id);
+        self.reads.all_members_changed();
         self.delete(&user_path(user_id)).await
     }
 
+    /// The groups a user is in: from the user object when reads are coalesced (Duo lists a
+    /// user's groups with it), else from the user's group list.
     pub async fn user_groups(&self, user_id: &str) -> Result<Vec<Group>, Error> {
+        if self.coalesce {
+            return self.get_user(user_id).await.map(|u| u.groups);
+        }
         self.list_all(
             &format!("{}/groups", user_path(user_id)),
             Params::new(),
@@ -156,6 +183,8 @@ impl Client {
     }
 
     pub async fn add_user_to_group(&self, user_id: &str, group_id: &str) -> Result<(), Error> {
+        self.reads.users.written(user_id);
+        self.reads.members_changed(group_id);
         let path = format!("{}/groups", user_path(user_id));
         self.post::<serde_json::Value>(&path, vec![("group_id".into(), group_id.into())])
             .await
@@ -163,6 +192,8 @@ impl Client {
     }
 
     pub async fn remove_user_from_group(&self, user_id: &str, group_id: &str) -> Result<(), Error> {
+        self.reads.users.written(user_id);
+        self.reads.members_changed(group_id);
         self.delete(&format!(
             "{}/groups/{}",
             user_path(user_id),
@@ -171,8 +202,22 @@ impl Client {
         .await
     }
 
+    /// A group's members (by the cheapest means when reads are coalesced, see `reads`).
     pub async fn group_members(&self, group_id: &str) -> Result<Vec<Member>, Error> {
-        self.list_all(
+        if self.coalesce {
+            return self.members_of(group_id).await?.ok_or_else(|| {
+                Error::not_found(
+                    "GET",
+                    &format!("/admin/v2/groups/{}/users", segment(group_id)),
+                )
+            });
+        }
+        self.fetch_members(group_id).await.map(|(m, _)| m)
+    }
+
+    /// A group's member list from Duo, and how many page reads it took.
+    pub(super) async fn fetch_members(&self, group_id: &str) -> Result<(Vec<Member>, u64), Error> {
+        self.list_counted(
             &format!("/admin/v2/groups/{}/users", segment(group_id)),
             Params::new(),
             PAGE,

@@ -1,0 +1,174 @@
+//! Gathering concurrent requests into batches. Terraform calls the provider once per resource,
+//! ten at a time; a [`Gather`] lets those calls meet so that one Duo request can answer many.
+//!
+//! The first caller to find no batch in the making leads: it waits [`GATHER`] for companions,
+//! then runs batches of what is pending until nothing is, answering each caller through its own
+//! channel. Calls that arrive while a batch is in flight form the next batch, so batches grow by
+//! themselves when Duo is slow. If the leader is cancelled (its caller went away), the others
+//! are released and one of them leads instead: no caller waits for an answer nobody computes.
+
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+/// How long a leader waits for the calls Terraform sends together.
+pub const GATHER: Duration = Duration::from_millis(5);
+
+/// A place where concurrent calls with items `I` meet and get answers `O`.
+pub struct Gather<I, O> {
+    state: Mutex<State<I, O>>,
+}
+
+struct State<I, O> {
+    pending: Vec<(I, oneshot::Sender<O>)>,
+    leading: bool,
+}
+
+impl<I, O> Default for Gather<I, O> {
+    fn default() -> Self {
+        Gather {
+            state: Mutex::new(State {
+                pending: Vec::new(),
+                leading: false,
+            }),
+        }
+    }
+}
+
+impl<I, O> Gather<I, O> {
+    fn lock(&self) -> MutexGuard<'_, State<I, O>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds `item` to the next batch and waits for its answer. `run` answers a batch of at most
+    /// `max` items with one answer per item, in order. `None` when the leader was cancelled
+    /// before answering; the caller may simply ask again.
+    pub async fn submit<F, Fut>(
+        &self,
+        item: I,
+        max: usize,
+        window: Duration,
+        mut run: F,
+    ) -> Option<O>
+    where
+        F: FnMut(Vec<I>) -> Fut,
+        Fut: Future<Output = Vec<O>>,
+    {
+        let (tx, rx) = oneshot::channel();
+        let lead = {
+            let mut s = self.lock();
+            s.pending.push((item, tx));
+            !std::mem::replace(&mut s.leading, true)
+        };
+        if lead {
+            let mut guard = Leading {
+                gather: self,
+                done: false,
+            };
+            tokio::time::sleep(window).await;
+            loop {
+                let batch: Vec<(I, oneshot::Sender<O>)> = {
+                    let mut s = self.lock();
+                    if s.pending.is_empty() {
+                        s.leading = false;
+                        guard.done = true;
+                        break;
+                    }
+                    let n = s.pending.len().min(max.max(1));
+                    s.pending.drain(..n).collect()
+                };
+                let (items, senders): (Vec<I>, Vec<_>) = batch.into_iter().unzip();
+                let answers = run(items).await;
+                for (tx, answer) in senders.into_iter().zip(answers) {
+                    // A caller that went away no longer needs its answer.
+                    let _ = tx.send(answer);
+                }
+            }
+        }
+        rx.await.ok()
+    }
+}
+
+/// Releases the waiting callers if the leader is dropped mid-batch.
+struct Leading<'a, I, O> {
+    gather: &'a Gather<I, O>,
+    done: bool,
+}
+
+impl<I, O> Drop for Leading<'_, I, O> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut s = self.gather.lock();
+            s.leading = false;
+            // Dropping the senders wakes their callers with "no answer"; they ask again.
+            s.pending.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn concurrent_calls_share_batches_and_get_their_own_answers() {
+        let gather: Arc<Gather<u32, u32>> = Arc::default();
+        let batches = Arc::new(AtomicUsize::new(0));
+        let calls = (0..25u32).map(|i| {
+            let (gather, batches) = (gather.clone(), batches.clone());
+            tokio::spawn(async move {
+                gather
+                    .submit(i, 10, GATHER, |items| {
+                        batches.fetch_add(1, Ordering::SeqCst);
+                        async move { items.iter().map(|i| i * 2).collect() }
+                    })
+                    .await
+            })
+        });
+        let mut answers = Vec::new();
+        for c in calls {
+            answers.push(c.await.ok().flatten());
+        }
+        assert_eq!(answers, (0..25u32).map(|i| Some(i * 2)).collect::<Vec<_>>());
+        assert_eq!(
+            batches.load(Ordering::SeqCst),
+            3,
+            "25 calls in batches of 10"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_leader_releases_the_others() {
+        let gather: Arc<Gather<u32, u32>> = Arc::default();
+        let leader = {
+            let gather = gather.clone();
+            tokio::spawn(async move {
+                gather
+                    .submit(1, 10, GATHER, |_| std::future::pending::<Vec<u32>>())
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let follower = {
+            let gather = gather.clone();
+            tokio::spawn(async move {
+                gather
+                    .submit(2, 10, Duration::ZERO, |items| async move { items })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        leader.abort();
+        let released = tokio::time::timeout(Duration::from_secs(5), follower).await;
+        assert!(matches!(released, Ok(Ok(None))), "{released:?}");
+        // The next caller leads again.
+        let again = gather
+            .submit(3, 10, Duration::ZERO, |items| async move { items })
+            .await;
+        assert_eq!(again, Some(3));
+    }
+}

@@ -1,0 +1,312 @@
+//! Read coalescing. Terraform refreshes every resource with its own read, ten at a time: sent
+//! as they come, 5,000 users cost 5,000 GETs, 17 minutes of the account's single-read budget,
+//! which every other integration on the account shares.
+//!
+//! Here reads of one type that arrive together are answered by one list call filtered by ID
+//! (`user_id_list`, `group_id_list`: up to 100 IDs). Once the reads of a type in this run have
+//! cost as many list calls as one paged scan of the whole type would (Duo's `total_objects`,
+//! asked once, tells how many), the type is listed once and every later read is answered from
+//! that snapshot: rent or buy, so a run never pays much more than the cheaper of the two.
+//! Memberships come from the users snapshot when there is one (a user lists its groups), else
+//! from each group's member list, fetched once per run.
+//!
+//! A run is the client's lifetime: Terraform starts a provider process for each plan and each
+//! apply, so a snapshot never outlives the operation that took it. Anything this client writes
+//! is marked and read from Duo again, so a run never answers from data it made stale.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::de::DeserializeOwned;
+use tokio::sync::OnceCell;
+
+use super::client::{Client, Params};
+use super::error::Error;
+use super::gather::{GATHER, Gather};
+use super::groups::Group;
+use super::users::{Member, User};
+
+/// Duo's list filters take up to 100 IDs.
+const MAX_IDS: usize = 100;
+
+/// Asking Duo how many objects a type has costs a call, so it is asked only when a second
+/// batch shows that reads of that type keep coming.
+const COUNT_AFTER: u64 = 2;
+
+/// A type Duo lists in pages and filters by ID.
+pub(super) trait Listed: Clone + DeserializeOwned + Send + Sync + 'static {
+    const LIST: &'static str;
+    const PAGE: u32;
+    const FILTER: &'static str;
+    fn id(&self) -> &str;
+}
+
+type Answer<T> = Result<Option<T>, Error>;
+
+/// Everything this run knows about reading one type.
+pub(super) struct Kind<T> {
+    gather: Gather<String, Answer<T>>,
+    known: Mutex<Known<T>>,
+    /// One scan at a time.
+    scanning: tokio::sync::Mutex<()>,
+}
+
+struct Known<T> {
+    /// List calls spent on this type's reads so far.
+    spent: u64,
+    /// How many objects Duo holds, once asked.
+    total: Option<u64>,
+    /// Every object, by ID, once listed.
+    snapshot: Option<HashMap<String, T>>,
+    /// IDs this run wrote: always read from Duo.
+    written: HashSet<String>,
+}
+
+impl<T> Default for Kind<T> {
+    fn default() -> Self {
+        Kind {
+            gather: Gather::default(),
+            known: Mutex::new(Known {
+                spent: 0,
+                total: None,
+                snapshot: None,
+                written: HashSet::new(),
+            }),
+            scanning: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl<T: Listed> Kind<T> {
+    fn lock(&self) -> MutexGuard<'_, Known<T>> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What the snapshot says of `id` (`Some(None)`: Duo has no such object), if it may say.
+    fn cached(&self, id: &str) -> Option<Option<T>> {
+        let k = self.lock();
+        let snapshot = k.snapshot.as_ref()?;
+        (!k.written.contains(id)).then(|| snapshot.get(id).cloned())
+    }
+
+    /// This run changed `id`: read it from Duo from now on.
+    pub(super) fn written(&self, id: &str) {
+        self.lock().written.insert(id.to_owned());
+    }
+
+    /// This run changed something every object may show (a deleted group leaves every user).
+    pub(super) fn forget_all(&self) {
+        self.lock().snapshot = None;
+    }
+
+    /// A complete listing made for another reason (a data source, an export) is a snapshot
+    /// for free.
+    pub(super) fn offer(&self, all: &[T]) {
+        let mut k = self.lock();
+        if k.snapshot.is_none() {
+            k.total = Some(all.len() as u64);
+            k.snapshot = Some(all.iter().map(|o| (o.id().to_owned(), o.clone())).collect());
+        }
+    }
+
+    fn spend(&self, calls: u64) {
+        self.lock().spent += calls;
+    }
+
+    /// The snapshot holds every user, and none of them changed in this run.
+    fn whole_and_clean(&self) -> Option<Vec<T>> {
+        let k = self.lock();
+        let snapshot = k.snapshot.as_ref()?;
+        k.written
+            .is_empty()
+            .then(|| snapshot.values().cloned().collect())
+    }
+}
+
+fn pages(total: u64, page: u32) -> u64 {
+    total.div_ceil(u64::from(page)).max(1)
+}
+
+/// The read caches of one client.
+#[derive(Default)]
+pub struct Reads {
+    pub(super) users: Kind<User>,
+    pub(super) groups: Kind<Group>,
+    /// Each group's members, fetched once per run.
+    members: Mutex<HashMap<String, Arc<OnceCell<Vec<Member>>>>>,
+}
+
+impl Reads {
+    fn member_cell(&self, group_id: &str) -> Arc<OnceCell<Vec<Member>>> {
+        let mut m = self.members.lock().unwrap_or_else(PoisonError::into_inner);
+        m.entry(group_id.to_owned()).or_default().clone()
+    }
+
+    /// This run changed `group_id`'s members.
+    pub(super) fn members_changed(&self, group_id: &str) {
+        let mut m = self.members.lock().unwrap_or_else(PoisonError::into_inner);
+        m.remove(group_id);
+    }
+
+    /// This run may have changed any group's members.
+    pub(super) fn all_members_changed(&self) {
+        let mut m = self.members.lock().unwrap_or_else(PoisonError::into_inner);
+        m.clear();
+    }
+}
+
+impl Client {
+    /// One object by ID, read together with the other reads of its type in flight; `None`
+    /// when Duo has no such object.
+    pub(super) async fn read<T: Listed>(&self, kind: &Kind<T>, id: &str) -> Answer<T> {
+        // A leader that was cancelled releases its batch unanswered; ask again.
+        for _ in 0..3 {
+            if let Some(found) = kind.cached(id) {
+                return Ok(found);
+            }
+            let answer = kind
+                .gather
+                .submit(id.to_owned(), MAX_IDS, GATHER, |ids| self.fetch(kind, ids))
+                .await;
+            if let Some(answer) = answer {
+                return answer;
+            }
+        }
+        Err(Error::Stopped {
+            route: format!("GET {}", T::LIST),
+        })
+    }
+
+    async fn fetch<T: Listed>(&self, kind: &Kind<T>, ids: Vec<String>) -> Vec<Answer<T>> {
+        match self.fetch_map(kind, &ids).await {
+            Ok(found) => ids.iter().map(|id| Ok(found.get(id).cloned())).collect(),
+            Err(e) => ids.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    /// The objects among `ids` that exist: from the snapshot where it may answer (taking one
+    /// first if reads of this type have now paid for it), the rest with one filtered list call.
+    async fn fetch_map<T: Listed>(
+        &self,
+        kind: &Kind<T>,
+        ids: &[String],
+    ) -> Result<HashMap<String, T>, Error> {
+        self.scan_if_paid(kind).await?;
+        let mut found = HashMap::new();
+        let mut ask = BTreeSet::new();
+        for id in ids {
+            match kind.cached(id) {
+                Some(Some(o)) => {
+                    found.insert(id.clone(), o);
+                }
+                Some(None) => {}
+                None => {
+                    ask.insert(id.as_str());
+                }
+            }
+        }
+        if ask.is_empty() {
+            return Ok(found);
+        }
+        let filter = serde_json::to_string(&ask).unwrap_or_default();
+        let params: Params = vec![(T::FILTER.to_owned(), filter)];
+        let (listed, calls) = self.list_counted::<T>(T::LIST, params, T::PAGE).await?;
+        kind.spend(calls);
+        found.extend(
+            listed
+                .into_iter()
+                .filter(|o| ask.contains(o.id()))
+                .map(|o| (o.id().to_owned(), o)),
+        );
+        Ok(found)
+    }
+
+    /// Lists the whole type once the reads of this run have cost as much as that listing
+    /// will; true when a snapshot exists afterwards.
+    async fn scan_if_paid<T: Listed>(&self, kind: &Kind<T>) -> Result<bool, Error> {
+        let _one = kind.scanning.lock().await;
+        let (spent, total, listed) = {
+            let k = kind.lock();
+            (k.spent, k.total, k.snapshot.is_some())
+        };
+        if listed {
+            return Ok(true);
+        }
+        let total = match total {
+            Some(n) => n,
+            None if spent >= COUNT_AFTER => {
+                let n = self.count(T::LIST).await?;
+                let mut k = kind.lock();
+                k.spent += 1;
+                k.total = Some(n);
+                n
+            }
+            None => return Ok(false),
+        };
+        if kind.lock().spent < pages(total, T::PAGE) {
+            return Ok(false);
+        }
+        let (all, calls) = self
+            .list_counted::<T>(T::LIST, Params::new(), T::PAGE)
+            .await?;
+        tracing::debug!(
+            list = T::LIST,
+            objects = all.len(),
+            calls,
+            "reads answered from one listing from now on"
+        );
+        let mut k = kind.lock();
+        k.spent += calls;
+        k.total = Some(all.len() as u64);
+        k.snapshot = Some(all.into_iter().map(|o| (o.id().to_owned(), o)).collect());
+        Ok(true)
+    }
+
+    /// A group's members, `None` when the group is gone: from the users snapshot when it is
+    /// whole, else from the group's member list, fetched once per run.
+    pub(super) async fn members_of(&self, group_id: &str) -> Result<Option<Vec<Member>>, Error> {
+        if self.read(&self.reads.groups, group_id).await?.is_none() {
+            return Ok(None);
+        }
+        self.scan_if_paid(&self.reads.users).await?;
+        if let Some(users) = self.reads.users.whole_and_clean() {
+            let mut members: Vec<Member> = users
+                .into_iter()
+                .filter(|u| u.groups.iter().any(|g| g.group_id == group_id))
+                .map(|u| Member {
+                    user_id: u.user_id,
+                    username: u.username,
+                })
+                .collect();
+            members.sort_by(|a, b| a.username.cmp(&b.username));
+            return Ok(Some(members));
+        }
+        let cell = self.reads.member_cell(group_id);
+        let members = cell
+            .get_or_try_init(|| async {
+                let (members, calls) = self.fetch_members(group_id).await?;
+                // A users listing would have answered this too: count it towards one.
+                self.reads.users.spend(calls);
+                Ok::<_, Error>(members)
+            })
+            .await;
+        match members {
+            Ok(m) => Ok(Some(m.clone())),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scan_costs_whole_pages() {
+        assert_eq!(pages(0, 300), 1);
+        assert_eq!(pages(300, 300), 1);
+        assert_eq!(pages(301, 300), 2);
+        assert_eq!(pages(5000, 300), 17);
+    }
+}
