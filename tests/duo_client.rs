@@ -420,3 +420,79 @@ async fn memberships_from_a_users_listing_match_each_groups_member_list() {
             .is_not_found()
     );
 }
+
+/// Creates users with ten creations in flight at a time, as Terraform does; answers in order.
+async fn create_users(
+    client: &Arc<Client>,
+    names: &[String],
+) -> Vec<Result<duo::User, duo::Error>> {
+    let mut out = Vec::new();
+    for chunk in names.chunks(10) {
+        let mut creates = tokio::task::JoinSet::new();
+        for (i, name) in chunk.iter().enumerate() {
+            let client = client.clone();
+            let params = duo::UserParams {
+                username: Some(name.clone()),
+                email: Some(format!("{name}@example.com")),
+                status: Some("disabled".into()),
+                ..Default::default()
+            };
+            creates.spawn(async move { (i, client.create_user(&params).await) });
+        }
+        let mut answers = creates.join_all().await;
+        answers.sort_by_key(|(i, _)| *i);
+        out.extend(answers.into_iter().map(|(_, u)| u));
+    }
+    out
+}
+
+#[tokio::test]
+async fn creations_made_together_go_to_duo_in_bulk() {
+    let emu = generated(0, 0, 0);
+    let batching = Arc::new(batching(&emu));
+    let names: Vec<String> = (0..100).map(|i| format!("bulk.user{i:03}")).collect();
+    let created = create_users(&batching, &names).await;
+    for (name, user) in names.iter().zip(&created) {
+        let user = user.as_ref().unwrap();
+        assert_eq!(&user.username, name);
+        assert_eq!(
+            user.email.as_deref(),
+            Some(format!("{name}@example.com").as_str())
+        );
+        assert_eq!(user.status.as_deref(), Some("disabled"));
+    }
+    let bulk = route(&emu, "POST /admin/v1/users/bulk_create");
+    assert_eq!(route(&emu, "POST /admin/v1/users"), 0);
+    assert!((1..=20).contains(&bulk), "{bulk} bulk calls for 100 users");
+    assert_eq!(emu.state.stats()["by_class"]["bulk"].as_u64(), Some(bulk));
+    // Exactly these users exist, once each.
+    let listed = client(&emu, 0.0).list_users().await.unwrap();
+    assert_eq!(listed.len(), 100);
+}
+
+#[tokio::test]
+async fn one_bad_user_in_a_batch_fails_only_itself() {
+    let emu = generated(0, 0, 0);
+    let batching = Arc::new(batching(&emu));
+    create_users(&batching, &["taken".to_owned()]).await[0]
+        .as_ref()
+        .unwrap();
+    emu.state.reset_stats();
+    let mut names: Vec<String> = (0..9).map(|i| format!("fine{i}")).collect();
+    names.insert(4, "taken".to_owned());
+    let created = create_users(&batching, &names).await;
+    for (name, result) in names.iter().zip(&created) {
+        match result {
+            Ok(user) => assert_eq!(&user.username, name),
+            Err(e) => {
+                assert_eq!(name, "taken");
+                assert_eq!(e.code(), Some(40002), "{e}");
+            }
+        }
+    }
+    assert_eq!(created.iter().filter(|r| r.is_err()).count(), 1);
+    assert_eq!(client(&emu, 0.0).list_users().await.unwrap().len(), 10);
+    // The refused batch, then each user on its own.
+    assert_eq!(route(&emu, "POST /admin/v1/users/bulk_create"), 1);
+    assert_eq!(route(&emu, "POST /admin/v1/users"), 10);
+}

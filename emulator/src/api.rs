@@ -336,8 +336,11 @@ impl Route {
         }
     }
 
-    /// Duo's rate class: writes, single-object reads, page reads.
+    /// Duo's rate class: writes, single-object reads, page reads, and the bulk endpoints.
     pub fn rate_class(&self) -> &'static str {
+        if matches!(self, Route::Bulk | Route::BulkCreateUsers) {
+            return "bulk";
+        }
         let template = self.template();
         let Some(path) = template.strip_prefix("GET ") else {
             return "modify";

@@ -13,6 +13,7 @@ pub fn per_minute(class: &str) -> f64 {
     match class {
         "modify" | "get_object" => 300.0,
         "list" => 200.0,
+        "bulk" => 50.0,
         _ => 40.0,
     }
 }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
 use super::error::Error;
+use super::gather::Gather;
 use super::reads::Reads;
 use super::retry::{self, Attempt, Limiter, Next, RateClass};
 use super::sign;
@@ -142,6 +143,8 @@ pub struct Client {
     limiter: Limiter,
     pub(super) coalesce: bool,
     pub(super) reads: Reads,
+    /// User creations made at the same time, sent together (see `Client::create_user`).
+    pub(super) user_creates: Gather<super::users::UserParams, Result<super::users::User, Error>>,
     stopping: AtomicBool,
     stop: Notify,
 }
@@ -189,6 +192,7 @@ impl Client {
             limiter: Limiter::new(config.rate_scale, config.capacity),
             coalesce: config.coalesce,
             reads: Reads::default(),
+            user_creates: Gather::default(),
             stopping: AtomicBool::new(false),
             stop: Notify::new(),
         })

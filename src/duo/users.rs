@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
+use super::gather::GATHER;
 use super::groups::Group;
 use super::lenient;
 use super::reads::Listed;
@@ -95,6 +96,9 @@ pub struct Member {
     pub username: String,
 }
 
+/// Duo's cap on users per `bulk_create`.
+const MAX_BULK: usize = 100;
+
 /// Duo's largest pages: users 300, a user's groups and a group's members 500.
 const USERS_PAGE: u32 = 300;
 const PAGE: u32 = 500;
@@ -150,10 +154,93 @@ impl Client {
         self.get(RateClass::GetObject, &path, Params::new()).await
     }
 
+    /// Creates a user. With batching on, creations made at the same time go to Duo together
+    /// as `bulk_create` calls of up to 100 users.
     pub async fn create_user(&self, params: &UserParams) -> Result<User, Error> {
-        let user: User = self.post("/admin/v1/users", params.to_params()).await?;
+        let user = if self.coalesce {
+            self.create_gathered(params).await?
+        } else {
+            self.create_one(params).await?
+        };
         self.reads.users.written(&user.user_id);
         Ok(user)
+    }
+
+    async fn create_one(&self, params: &UserParams) -> Result<User, Error> {
+        self.post("/admin/v1/users", params.to_params()).await
+    }
+
+    async fn create_gathered(&self, params: &UserParams) -> Result<User, Error> {
+        // A leader that was cancelled releases its batch unanswered; ask again.
+        for _ in 0..3 {
+            let answer = self
+                .user_creates
+                .submit(params.clone(), MAX_BULK, GATHER, |batch| {
+                    self.create_batch(batch)
+                })
+                .await;
+            if let Some(answer) = answer {
+                return answer;
+            }
+        }
+        Err(Error::Stopped {
+            route: "POST /admin/v1/users/bulk_create".to_owned(),
+        })
+    }
+
+    /// One `bulk_create` for the batch. Duo creates all of it or none; when it refuses the
+    /// batch, each user is created on its own, so that one bad user fails only itself, with
+    /// Duo's own message. A batch whose outcome is unknown (lost answer, server error) is not
+    /// resent: each caller gets the error.
+    async fn create_batch(&self, batch: Vec<UserParams>) -> Vec<Result<User, Error>> {
+        if let [one] = batch.as_slice() {
+            return vec![self.create_one(one).await];
+        }
+        let entries: Vec<serde_json::Map<String, serde_json::Value>> = batch
+            .iter()
+            .map(|p| {
+                p.to_params()
+                    .into_iter()
+                    .map(|(k, v)| (k, serde_json::Value::String(v)))
+                    .collect()
+            })
+            .collect();
+        let users = serde_json::Value::from(entries).to_string();
+        let created = self
+            .post_as::<Vec<User>>(
+                RateClass::Bulk,
+                "/admin/v1/users/bulk_create",
+                vec![("users".into(), users)],
+            )
+            .await;
+        match created {
+            Ok(created) => batch
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let name = p.username.as_deref().unwrap_or_default();
+                    let same = |u: &&User| u.username.eq_ignore_ascii_case(name);
+                    created
+                        .get(i)
+                        .filter(same)
+                        .or_else(|| created.iter().find(same))
+                        .cloned()
+                        .ok_or_else(|| Error::Decode {
+                            route: "POST /admin/v1/users/bulk_create".to_owned(),
+                            reason: format!("Duo's answer does not list the user {name:?}"),
+                        })
+                })
+                .collect(),
+            Err(e @ Error::Api { status, .. }) if (400..500).contains(&status) && status != 429 => {
+                tracing::debug!(error = %e, users = batch.len(), "bulk_create refused; creating one by one");
+                let mut out = Vec::with_capacity(batch.len());
+                for p in &batch {
+                    out.push(self.create_one(p).await);
+                }
+                out
+            }
+            Err(e) => batch.iter().map(|_| Err(e.clone())).collect(),
+        }
     }
 
     pub async fn modify_user(&self, user_id: &str, params: &UserParams) -> Result<User, Error> {
