@@ -144,7 +144,7 @@ pub struct Client {
     pub(super) coalesce: bool,
     pub(super) reads: Reads,
     /// User creations made at the same time, sent together (see `Client::create_user`).
-    pub(super) user_creates: Gather<super::users::UserParams, Result<super::users::User, Error>>,
+    pub(super) user_creates: Gather<super::users::UserParams, super::users::Created>,
     stopping: AtomicBool,
     stop: Notify,
 }

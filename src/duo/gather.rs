@@ -1,9 +1,10 @@
 //! Gathering concurrent requests into batches. Terraform calls the provider once per resource,
 //! ten at a time; a [`Gather`] lets those calls meet so that one Duo request can answer many.
 //!
-//! The first caller to find no batch in the making leads: it waits [`GATHER`] for companions,
-//! then runs batches of what is pending until nothing is, answering each caller through its own
-//! channel. Calls that arrive while a batch is in flight form the next batch, so batches grow by
+//! The first caller to find no batch in the making leads: it waits [`GATHER`] for companions
+//! (and, when the caller allows some patience, until as many are pending as were ever seen at
+//! once: Terraform's parallelism, learned), then runs batches of what is pending until nothing
+//! is, answering each caller through its own channel. Calls that arrive while a batch is in flight form the next batch, so batches grow by
 //! themselves when Duo is slow. If the leader is cancelled (its caller went away), the others
 //! are released and one of them leads instead: no caller waits for an answer nobody computes.
 
@@ -24,6 +25,8 @@ pub struct Gather<I, O> {
 struct State<I, O> {
     pending: Vec<(I, oneshot::Sender<O>)>,
     leading: bool,
+    /// The most calls ever pending at once.
+    peak: usize,
 }
 
 impl<I, O> Default for Gather<I, O> {
@@ -32,6 +35,7 @@ impl<I, O> Default for Gather<I, O> {
             state: Mutex::new(State {
                 pending: Vec::new(),
                 leading: false,
+                peak: 0,
             }),
         }
     }
@@ -43,13 +47,14 @@ impl<I, O> Gather<I, O> {
     }
 
     /// Adds `item` to the next batch and waits for its answer. `run` answers a batch of at most
-    /// `max` items with one answer per item, in order. `None` when the leader was cancelled
-    /// before answering; the caller may simply ask again.
+    /// `max` items with one answer per item, in order. A batch waits `window`, then up to
+    /// `patience` more for as many calls as were ever pending at once. `None` when the leader
+    /// was cancelled before answering; the caller may simply ask again.
     pub async fn submit<F, Fut>(
         &self,
         item: I,
         max: usize,
-        window: Duration,
+        (window, patience): (Duration, Duration),
         mut run: F,
     ) -> Option<O>
     where
@@ -67,8 +72,8 @@ impl<I, O> Gather<I, O> {
                 gather: self,
                 done: false,
             };
-            tokio::time::sleep(window).await;
             loop {
+                self.wait_for_company(max, window, patience).await;
                 let batch: Vec<(I, oneshot::Sender<O>)> = {
                     let mut s = self.lock();
                     if s.pending.is_empty() {
@@ -77,6 +82,7 @@ impl<I, O> Gather<I, O> {
                         break;
                     }
                     let n = s.pending.len().min(max.max(1));
+                    s.peak = s.peak.max(n);
                     s.pending.drain(..n).collect()
                 };
                 let (items, senders): (Vec<I>, Vec<_>) = batch.into_iter().unzip();
@@ -89,7 +95,25 @@ impl<I, O> Gather<I, O> {
         }
         rx.await.ok()
     }
+
+    async fn wait_for_company(&self, max: usize, window: Duration, patience: Duration) {
+        tokio::time::sleep(window).await;
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            let (pending, peak) = {
+                let s = self.lock();
+                (s.pending.len(), s.peak)
+            };
+            if pending == 0 || pending >= peak.min(max) || tokio::time::Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep(PATIENCE_STEP).await;
+        }
+    }
 }
+
+/// How often a patient leader looks for companions.
+const PATIENCE_STEP: Duration = Duration::from_millis(10);
 
 /// Releases the waiting callers if the leader is dropped mid-batch.
 struct Leading<'a, I, O> {
@@ -122,13 +146,15 @@ mod tests {
             let (gather, batches) = (gather.clone(), batches.clone());
             tokio::spawn(async move {
                 gather
-                    .submit(i, 10, GATHER, |items| {
+                    .submit(i, 10, (GATHER, Duration::ZERO), |items| {
                         batches.fetch_add(1, Ordering::SeqCst);
                         async move { items.iter().map(|i| i * 2).collect() }
                     })
                     .await
             })
         });
+        // Spawned all at once, as Terraform sends them.
+        let calls: Vec<_> = calls.collect();
         let mut answers = Vec::new();
         for c in calls {
             answers.push(c.await.ok().flatten());
@@ -148,7 +174,9 @@ mod tests {
             let gather = gather.clone();
             tokio::spawn(async move {
                 gather
-                    .submit(1, 10, GATHER, |_| std::future::pending::<Vec<u32>>())
+                    .submit(1, 10, (GATHER, Duration::ZERO), |_| {
+                        std::future::pending::<Vec<u32>>()
+                    })
                     .await
             })
         };
@@ -157,7 +185,12 @@ mod tests {
             let gather = gather.clone();
             tokio::spawn(async move {
                 gather
-                    .submit(2, 10, Duration::ZERO, |items| async move { items })
+                    .submit(
+                        2,
+                        10,
+                        (Duration::ZERO, Duration::ZERO),
+                        |items| async move { items },
+                    )
                     .await
             })
         };
@@ -167,8 +200,57 @@ mod tests {
         assert!(matches!(released, Ok(Ok(None))), "{released:?}");
         // The next caller leads again.
         let again = gather
-            .submit(3, 10, Duration::ZERO, |items| async move { items })
+            .submit(
+                3,
+                10,
+                (Duration::ZERO, Duration::ZERO),
+                |items| async move { items },
+            )
             .await;
         assert_eq!(again, Some(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_patient_batch_waits_for_as_many_calls_as_it_has_seen() {
+        let gather: Arc<Gather<u32, usize>> = Arc::default();
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let patience = (GATHER, Duration::from_secs(1));
+        let call = |i: u32, delay_ms: u64| {
+            let (gather, sizes) = (gather.clone(), sizes.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+                gather
+                    .submit(i, 100, patience, |items| {
+                        sizes
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(items.len());
+                        let n = items.len();
+                        async move { vec![n; n] }
+                    })
+                    .await
+            })
+        };
+        // Four arrive together: the first batch has four.
+        let first: Vec<_> = (0..4).map(|i| call(i, 0)).collect();
+        for c in first {
+            assert_eq!(c.await.ok().flatten(), Some(4));
+        }
+        // Then four arrive 100 ms apart: the batch waits for all of them.
+        let staggered: Vec<_> = (0..4).map(|i| call(i, 100 * u64::from(i))).collect();
+        for c in staggered {
+            assert_eq!(c.await.ok().flatten(), Some(4));
+        }
+        // Two only: the batch gives up waiting after its patience.
+        let start = tokio::time::Instant::now();
+        let few: Vec<_> = (0..2).map(|i| call(i, 0)).collect();
+        for c in few {
+            assert_eq!(c.await.ok().flatten(), Some(2));
+        }
+        assert!(start.elapsed() >= Duration::from_secs(1));
+        assert_eq!(
+            *sizes.lock().unwrap_or_else(PoisonError::into_inner),
+            vec![4, 4, 2]
+        );
     }
 }

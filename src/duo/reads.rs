@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
@@ -166,7 +167,9 @@ impl Client {
             }
             let answer = kind
                 .gather
-                .submit(id.to_owned(), MAX_IDS, GATHER, |ids| self.fetch(kind, ids))
+                .submit(id.to_owned(), MAX_IDS, (GATHER, Duration::ZERO), |ids| {
+                    self.fetch(kind, ids)
+                })
                 .await;
             if let Some(answer) = answer {
                 return answer;

@@ -99,6 +99,20 @@ pub struct Member {
 /// Duo's cap on users per `bulk_create`.
 const MAX_BULK: usize = 100;
 
+/// The smallest batch worth a bulk call: Duo allows 50 bulk calls a minute beside 300 writes.
+const MIN_BULK: usize = 6;
+
+/// How long a batch of creations waits for as many companions as it has seen at once.
+/// Terraform starts each creation only after finishing another, so they trickle in.
+const CREATE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A gathered creation's outcome.
+pub(super) enum Created {
+    Done(Box<Result<User, Error>>),
+    /// Not worth a bulk call, or Duo refused the batch: the caller creates its user itself.
+    Alone,
+}
+
 /// Duo's largest pages: users 300, a user's groups and a group's members 500.
 const USERS_PAGE: u32 = 300;
 const PAGE: u32 = 500;
@@ -175,12 +189,17 @@ impl Client {
         for _ in 0..3 {
             let answer = self
                 .user_creates
-                .submit(params.clone(), MAX_BULK, GATHER, |batch| {
-                    self.create_batch(batch)
-                })
+                .submit(
+                    params.clone(),
+                    MAX_BULK,
+                    (GATHER, CREATE_PATIENCE),
+                    |batch| self.create_batch(batch),
+                )
                 .await;
-            if let Some(answer) = answer {
-                return answer;
+            match answer {
+                Some(Created::Done(result)) => return *result,
+                Some(Created::Alone) => return self.create_one(params).await,
+                None => {}
             }
         }
         Err(Error::Stopped {
@@ -188,13 +207,15 @@ impl Client {
         })
     }
 
-    /// One `bulk_create` for the batch. Duo creates all of it or none; when it refuses the
-    /// batch, each user is created on its own, so that one bad user fails only itself, with
-    /// Duo's own message. A batch whose outcome is unknown (lost answer, server error) is not
-    /// resent: each caller gets the error.
-    async fn create_batch(&self, batch: Vec<UserParams>) -> Vec<Result<User, Error>> {
-        if let [one] = batch.as_slice() {
-            return vec![self.create_one(one).await];
+    /// One `bulk_create` for the batch, if it is large enough to pay: Duo allows a sixth as
+    /// many bulk calls as single writes, so smaller batches are created one by one, side by
+    /// side. Duo creates all of a batch or none; when it refuses the batch, each user is
+    /// created on its own, so that one bad user fails only itself, with Duo's own message. A
+    /// batch whose outcome is unknown (lost answer, server error) is not resent: each caller
+    /// gets the error.
+    async fn create_batch(&self, batch: Vec<UserParams>) -> Vec<Created> {
+        if batch.len() < MIN_BULK {
+            return batch.iter().map(|_| Created::Alone).collect();
         }
         let entries: Vec<serde_json::Map<String, serde_json::Value>> = batch
             .iter()
@@ -220,26 +241,27 @@ impl Client {
                 .map(|(i, p)| {
                     let name = p.username.as_deref().unwrap_or_default();
                     let same = |u: &&User| u.username.eq_ignore_ascii_case(name);
-                    created
-                        .get(i)
-                        .filter(same)
-                        .or_else(|| created.iter().find(same))
-                        .cloned()
-                        .ok_or_else(|| Error::Decode {
-                            route: "POST /admin/v1/users/bulk_create".to_owned(),
-                            reason: format!("Duo's answer does not list the user {name:?}"),
-                        })
+                    Created::Done(Box::new(
+                        created
+                            .get(i)
+                            .filter(same)
+                            .or_else(|| created.iter().find(same))
+                            .cloned()
+                            .ok_or_else(|| Error::Decode {
+                                route: "POST /admin/v1/users/bulk_create".to_owned(),
+                                reason: format!("Duo's answer does not list the user {name:?}"),
+                            }),
+                    ))
                 })
                 .collect(),
             Err(e @ Error::Api { status, .. }) if (400..500).contains(&status) && status != 429 => {
                 tracing::debug!(error = %e, users = batch.len(), "bulk_create refused; creating one by one");
-                let mut out = Vec::with_capacity(batch.len());
-                for p in &batch {
-                    out.push(self.create_one(p).await);
-                }
-                out
+                batch.iter().map(|_| Created::Alone).collect()
             }
-            Err(e) => batch.iter().map(|_| Err(e.clone())).collect(),
+            Err(e) => batch
+                .iter()
+                .map(|_| Created::Done(Box::new(Err(e.clone()))))
+                .collect(),
         }
     }
 

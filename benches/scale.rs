@@ -1,0 +1,331 @@
+//! Scale benchmark: the real `terraform` CLI and provider against the emulator with Duo's rate
+//! limits on, batched and naive (`batch_requests = false`) side by side in one run.
+//!
+//! For each tenant size (users; groups = users / 25; one membership per user):
+//! - export: `terraform-provider-duo export` of the users and groups;
+//! - import: `terraform apply` of that export plus a `duo_group_member` per membership;
+//! - refresh: `terraform plan` with every user, group and membership in state;
+//!
+//! and on the largest tenant, an apply creating 1,000 users (without refresh).
+//! Each step reports API calls by Duo rate class, 429s, wall time, the provider's peak
+//! resident memory, and the floor Duo's limits put under the calls made.
+//!
+//! `cargo bench --bench scale` runs it. `BENCH_SIZES=500,1000` and `BENCH_TIME_SCALE=5` (the
+//! default: the emulator's `--rate-scale` and the provider's `rate_limit_scale`, limits 5×
+//! Duo's, so that the naive runs take minutes, not an hour) change it.
+//! Results go to `target/bench/scale.{json,md}`; `benches/chart.py` draws the chart.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly by design"
+)]
+
+#[allow(
+    dead_code,
+    reason = "the acceptance tests' harness, of which this uses a part"
+)]
+#[path = "../acceptance-tests/harness.rs"]
+mod harness;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use duo_emulator::{Options, Spec, Tenant};
+use harness::Harness;
+use serde_json::{Value, json};
+
+/// Duo's published per-account limits, per minute (`duo-admin-api.md` §5).
+const LIMITS: &[(&str, f64)] = &[
+    ("modify", 300.0),
+    ("get_object", 300.0),
+    ("list", 200.0),
+    ("bulk", 50.0),
+];
+
+fn main() {
+    // `cargo bench` passes `--bench`; a plain `cargo test` of benches passes nothing useful.
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .unwrap_or_else(|_| "500,1000,2000,5000".into())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("BENCH_SIZES: comma-separated user counts")
+        })
+        .collect();
+    let scale: f64 = std::env::var("BENCH_TIME_SCALE")
+        .unwrap_or_else(|_| "5".into())
+        .parse()
+        .expect("BENCH_TIME_SCALE: a number");
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    let mut rows = Vec::new();
+    for &users in &sizes {
+        rows.extend(tenant_of(users, scale, users == largest));
+    }
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("bench");
+    std::fs::create_dir_all(&out).unwrap();
+    let report = json!({
+        "time_scale": scale,
+        "terraform": harness::terraform_version(),
+        "rows": rows,
+    });
+    std::fs::write(
+        out.join("scale.json"),
+        serde_json::to_string_pretty(&report).unwrap(),
+    )
+    .unwrap();
+    let table = markdown(&rows, scale);
+    std::fs::write(out.join("scale.md"), &table).unwrap();
+    println!("{table}");
+    println!("written: {}", out.join("scale.json").display());
+}
+
+fn tenant_of(users: usize, scale: f64, create: bool) -> Vec<Value> {
+    let groups = (users / 25).max(1);
+    let mut tenant = Tenant::default();
+    let spec = Spec {
+        users,
+        groups,
+        memberships: users,
+        ..Spec::default()
+    };
+    duo_emulator::generate(&mut tenant, &spec).unwrap();
+    let options = Options {
+        rate_limits: true,
+        rate_scale: scale,
+        ..Options::default()
+    };
+    let mut h = Harness::start_with(&format!("bench_{users}"), options, tenant);
+    h.env = h.duo_env.clone();
+    let mut rows = Vec::new();
+    let step = |h: &Harness, name: &str, mode: &str, run: &dyn Fn() -> std::process::Output| {
+        h.emu.state.reset_stats();
+        let peak = Sampler::start();
+        let start = Instant::now();
+        let out = run();
+        let wall = start.elapsed().as_secs_f64();
+        let peak_mb = peak.stop();
+        harness::assert_ok(&out, &format!("{name} ({mode}) on {users} users"));
+        let stats = h.emu.state.stats();
+        let row = json!({
+            "users": users, "step": name, "mode": mode,
+            "calls": stats["total"], "by_class": stats["by_class"], "throttled": stats["throttled"],
+            "wall_s": round(wall), "floor_s": round(floor(&stats["by_class"], scale)),
+            "floor_at_duo_limits_s": round(floor(&stats["by_class"], 1.0)),
+            "peak_provider_mb": round(peak_mb),
+        });
+        eprintln!("{row}");
+        row
+    };
+
+    let dir = h.dir_path().join("export");
+    rows.push(step(&h, "export", "list", &|| {
+        h.export("export", &["--types", "duo_user,duo_group"]).1
+    }));
+
+    // Every membership as its own resource, imported by ID.
+    let members = h.tenant();
+    let mut pairs = BTreeMap::new();
+    for u in members["users"].as_array().into_iter().flatten() {
+        for g in u["groups"].as_array().into_iter().flatten() {
+            let gid = g["group_id"].as_str().unwrap_or_default();
+            let uid = u["user_id"].as_str().unwrap_or_default();
+            pairs.insert(
+                format!("{uid}/{gid}"),
+                json!({"group_id": gid, "user_id": uid}),
+            );
+        }
+    }
+    std::fs::write(
+        dir.join("memberships.auto.tfvars.json"),
+        json!({"memberships": pairs}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("memberships.tf"),
+        r#"variable "memberships" {
+  type = map(object({ group_id = string, user_id = string }))
+}
+
+resource "duo_group_member" "m" {
+  for_each = var.memberships
+  group_id = each.value.group_id
+  user_id  = each.value.user_id
+}
+
+import {
+  for_each = var.memberships
+  to       = duo_group_member.m[each.key]
+  id       = each.key
+}
+"#,
+    )
+    .unwrap();
+    let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    let main = main.replace(
+        "provider \"duo\" {}",
+        &format!(
+            "variable \"batch\" {{\n  default = true\n}}\n\nprovider \"duo\" {{\n  rate_limit_scale = {scale}\n  batch_requests   = var.batch\n}}"
+        ),
+    );
+    std::fs::write(dir.join("main.tf"), main).unwrap();
+
+    let tf = |args: &[&str]| h.run_in(&dir, args);
+    rows.push(step(&h, "import", "batched", &|| {
+        tf(&["apply", "-auto-approve", "-input=false", "-no-color"])
+    }));
+    for (mode, batch) in [("batched", "true"), ("naive", "false")] {
+        rows.push(step(&h, "refresh", mode, &|| {
+            let out = tf(&[
+                "plan",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &format!("batch={batch}"),
+            ]);
+            assert_eq!(out.status.code(), Some(0), "{}", harness::text(&out));
+            out
+        }));
+    }
+    if create {
+        for (mode, batch) in [("batched", "true"), ("naive", "false")] {
+            std::fs::write(
+                dir.join(format!("new_{mode}.tf")),
+                format!(
+                    "resource \"duo_user\" \"new_{mode}\" {{\n  count    = 1000\n  username = \"new-{mode}-${{count.index}}\"\n  email    = \"new-{mode}-${{count.index}}@example.com\"\n}}\n"
+                ),
+            )
+            .unwrap();
+            rows.push(step(&h, "create 1,000 users", mode, &|| {
+                tf(&[
+                    "apply",
+                    "-auto-approve",
+                    "-refresh=false",
+                    "-input=false",
+                    "-no-color",
+                    "-var",
+                    &format!("batch={batch}"),
+                    "-target",
+                    &format!("duo_user.new_{mode}"),
+                ])
+            }));
+        }
+    }
+    rows
+}
+
+/// The least time Duo's limits (times `scale`) allow for these calls: each class spends its
+/// bucket's burst at once, then its per-minute rate; classes run side by side.
+fn floor(by_class: &Value, scale: f64) -> f64 {
+    LIMITS
+        .iter()
+        .map(|(class, per_minute)| {
+            let calls = by_class[class].as_f64().unwrap_or(0.0);
+            let limit = per_minute * scale;
+            (calls - limit).max(0.0) / limit * 60.0
+        })
+        .fold(0.0, f64::max)
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Watches every `terraform-provider-duo` process and keeps the largest peak resident set
+/// (`VmHWM`) seen.
+struct Sampler {
+    stop: Arc<AtomicBool>,
+    peak_kb: Arc<AtomicU64>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Sampler {
+    fn start() -> Sampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak_kb = Arc::new(AtomicU64::new(0));
+        let thread = {
+            let (stop, peak_kb) = (stop.clone(), peak_kb.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    for kb in provider_peaks() {
+                        peak_kb.fetch_max(kb, Ordering::SeqCst);
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+        };
+        Sampler {
+            stop,
+            peak_kb,
+            thread,
+        }
+    }
+
+    fn stop(self) -> f64 {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.thread.join();
+        self.peak_kb.load(Ordering::SeqCst) as f64 / 1024.0
+    }
+}
+
+fn provider_peaks() -> Vec<u64> {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    procs
+        .flatten()
+        .filter_map(|p| {
+            let status = std::fs::read_to_string(p.path().join("status")).ok()?;
+            let name = status
+                .lines()
+                .next()?
+                .strip_prefix("Name:")?
+                .trim()
+                .to_owned();
+            // The kernel keeps the first 15 bytes of a process name.
+            if !"terraform-provider-duo".starts_with(&name) || name.len() < 15 {
+                return None;
+            }
+            let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+            hwm.trim().trim_end_matches("kB").trim().parse().ok()
+        })
+        .collect()
+}
+
+fn markdown(rows: &[Value], scale: f64) -> String {
+    let mut s = format!(
+        "Limits ×{scale} (emulator `--rate-scale {scale}`, provider `rate_limit_scale = {scale}`).\n\n\
+         | users | step | mode | API calls | by class | 429s | wall s | floor s | floor at Duo's limits s | provider peak MB |\n\
+         |---:|---|---|---:|---|---:|---:|---:|---:|---:|\n"
+    );
+    for r in rows {
+        let classes: Vec<String> = r["by_class"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r["users"],
+            r["step"].as_str().unwrap_or_default(),
+            r["mode"].as_str().unwrap_or_default(),
+            r["calls"],
+            classes.join(", "),
+            r["throttled"],
+            r["wall_s"],
+            r["floor_s"],
+            r["floor_at_duo_limits_s"],
+            r["peak_provider_mb"]
+        );
+    }
+    s
+}
