@@ -134,6 +134,26 @@ fn an_exported_tenant_plans_only_imports_applies_and_then_plans_empty() {
     assert_ok(&apply, "apply of the export");
     h.assert_empty_plan_in(&dir);
 
+    // Refreshing every object costs a small fraction of one read per object: users and
+    // groups come from filtered lists and then one listing, memberships from that listing.
+    h.emu.state.reset_stats();
+    let refresh = h.run_in(
+        &dir,
+        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+    );
+    assert_eq!(refresh.status.code(), Some(0), "{}", text(&refresh));
+    let stats = h.emu.state.stats();
+    let calls = stats["total"].as_u64().unwrap();
+    assert!(
+        calls * 10 < imports as u64,
+        "{calls} calls to refresh {imports} objects: {stats}"
+    );
+    assert_eq!(
+        stats["by_route"]["GET /admin/v1/users/{user_id}"],
+        Value::Null,
+        "{stats}"
+    );
+
     // Secrets arrived in state, where only Terraform sees them.
     let state: Value = serde_json::from_slice(&h.run_in(&dir, &["show", "-json"]).stdout).unwrap();
     let resources = state["values"]["root_module"]["resources"]

@@ -94,6 +94,60 @@ resource "duo_user" "b" {
 }
 
 #[test]
+fn users_created_together_go_in_bulk_and_a_refused_one_fails_alone() {
+    let h = Harness::start("user_bulk");
+    h.apply(r#"resource "duo_user" "a" { username = "sam" }"#);
+    let many = |n: usize| {
+        format!(
+            r#"
+resource "duo_user" "a" {{ username = "sam" }}
+resource "duo_user" "many" {{
+  count    = {n}
+  username = "many-${{count.index}}"
+  email    = "many-${{count.index}}@example.com"
+}}
+"#
+        )
+    };
+    // A user whose username is taken, created at the same time as 24 others.
+    h.emu.state.reset_stats();
+    let clash = format!(
+        "{}\nresource \"duo_user\" \"clash\" {{ username = \"SAM\" }}\n",
+        many(24)
+    );
+    let out = h.apply_error(&clash);
+    assert!(
+        out.contains("Another Duo user already has this username or alias"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("Error:").count(),
+        1,
+        "only the clash fails:\n{out}"
+    );
+    assert_eq!(users(&h).len(), 25, "the 24 others were created");
+    eprintln!("creating 25 users, one refused: {}", h.emu.state.stats());
+
+    // Without the clash, 40 more users take far fewer writes than one each.
+    h.emu.state.reset_stats();
+    h.apply(&many(64));
+    assert_eq!(users(&h).len(), 65);
+    let stats = h.emu.state.stats();
+    eprintln!("creating 40 users: {stats}");
+    let bulk = stats["by_route"]["POST /admin/v1/users/bulk_create"]
+        .as_u64()
+        .unwrap_or(0);
+    let single = stats["by_route"]["POST /admin/v1/users"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(bulk >= 1, "{stats}");
+    assert!(
+        bulk + single <= 20,
+        "{bulk} bulk and {single} single creates for 40 users"
+    );
+}
+
+#[test]
 fn user_drift_is_detected_and_repaired() {
     let h = Harness::start("user_drift");
     let hcl = r#"resource "duo_user" "a" {

@@ -28,6 +28,10 @@ for mode, color in (("naive", "#c0392b"), ("batched", "#2471a3")):
     time_ax.plot(users, [r["floor_at_duo_limits_s"] for r in picked], "o--", color=color, alpha=0.6,
                  label=f"{mode}, floor at Duo's limits")
 
+alone = sorted((r for r in rows if r["mode"] == "terraform alone"), key=lambda r: r["users"])
+time_ax.plot([r["users"] for r in alone], [r["wall_s"] for r in alone], "s:", color="#555555",
+             label="Terraform alone (terraform_data, same count)")
+
 calls_ax.set_title("API calls to refresh users, groups (users/25) and memberships")
 calls_ax.set_xlabel("users in state")
 calls_ax.set_ylabel("API calls")

@@ -4,7 +4,9 @@
 //! For each tenant size (users; groups = users / 25; one membership per user):
 //! - export: `terraform-provider-duo export` of the users and groups;
 //! - import: `terraform apply` of that export plus a `duo_group_member` per membership;
-//! - refresh: `terraform plan` with every user, group and membership in state;
+//! - refresh: `terraform plan` with every user, group and membership in state, batched, naive,
+//!   and as a baseline the same number of Terraform's built-in `terraform_data` resources
+//!   (Terraform's own time for that much state, with no provider and no API);
 //!
 //! and on the largest tenant, an apply creating 1,000 users (without refresh).
 //! Each step reports API calls by Duo rate class, 429s, wall time, the provider's peak
@@ -28,11 +30,11 @@
 #[path = "../acceptance-tests/harness.rs"]
 mod harness;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use duo_emulator::{Options, Spec, Tenant};
@@ -112,7 +114,7 @@ fn tenant_of(users: usize, scale: f64, create: bool) -> Vec<Value> {
         let start = Instant::now();
         let out = run();
         let wall = start.elapsed().as_secs_f64();
-        let peak_mb = peak.stop();
+        let (peak_mb, provider_cpu) = peak.stop();
         harness::assert_ok(&out, &format!("{name} ({mode}) on {users} users"));
         let stats = h.emu.state.stats();
         let row = json!({
@@ -121,6 +123,7 @@ fn tenant_of(users: usize, scale: f64, create: bool) -> Vec<Value> {
             "wall_s": round(wall), "floor_s": round(floor(&stats["by_class"], scale)),
             "floor_at_duo_limits_s": round(floor(&stats["by_class"], 1.0)),
             "peak_provider_mb": round(peak_mb),
+            "provider_cpu_s": round(provider_cpu),
         });
         eprintln!("{row}");
         row
@@ -196,6 +199,27 @@ import {
             out
         }));
     }
+    // The same number of resources with no provider at all (Terraform's built-in
+    // `terraform_data`): how long Terraform itself takes to plan that much state.
+    let baseline = h.dir_path().join("baseline");
+    std::fs::create_dir_all(&baseline).unwrap();
+    let resources = users + groups + pairs.len();
+    std::fs::write(
+        baseline.join("main.tf"),
+        format!("resource \"terraform_data\" \"r\" {{\n  count = {resources}\n  input = \"r${{count.index}}\"\n}}\n"),
+    )
+    .unwrap();
+    let out = h.run_in(
+        &baseline,
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    );
+    harness::assert_ok(&out, "baseline apply");
+    rows.push(step(&h, "refresh", "terraform alone", &|| {
+        h.run_in(
+            &baseline,
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+        )
+    }));
     if create {
         for (mode, batch) in [("batched", "true"), ("naive", "false")] {
             std::fs::write(
@@ -240,11 +264,13 @@ fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Watches every `terraform-provider-duo` process and keeps the largest peak resident set
-/// (`VmHWM`) seen.
+/// Watches every `terraform-provider-duo` process: the largest peak resident set (`VmHWM`)
+/// seen, and the CPU time they used (last seen per process), which shows how much of a run's
+/// wall time is the provider's and how much Terraform's own.
 struct Sampler {
     stop: Arc<AtomicBool>,
     peak_kb: Arc<AtomicU64>,
+    cpu_ticks: Arc<Mutex<HashMap<u32, u64>>>,
     thread: std::thread::JoinHandle<()>,
 }
 
@@ -252,12 +278,14 @@ impl Sampler {
     fn start() -> Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let peak_kb = Arc::new(AtomicU64::new(0));
+        let cpu_ticks = Arc::new(Mutex::new(HashMap::new()));
         let thread = {
-            let (stop, peak_kb) = (stop.clone(), peak_kb.clone());
+            let (stop, peak_kb, cpu) = (stop.clone(), peak_kb.clone(), cpu_ticks.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
-                    for kb in provider_peaks() {
+                    for (pid, kb, ticks) in providers() {
                         peak_kb.fetch_max(kb, Ordering::SeqCst);
+                        cpu.lock().unwrap().insert(pid, ticks);
                     }
                     std::thread::sleep(Duration::from_millis(10));
                 }
@@ -266,18 +294,25 @@ impl Sampler {
         Sampler {
             stop,
             peak_kb,
+            cpu_ticks,
             thread,
         }
     }
 
-    fn stop(self) -> f64 {
+    /// Peak MB and CPU seconds (at Linux's usual 100 ticks a second).
+    fn stop(self) -> (f64, f64) {
         self.stop.store(true, Ordering::SeqCst);
         let _ = self.thread.join();
-        self.peak_kb.load(Ordering::SeqCst) as f64 / 1024.0
+        let ticks: u64 = self.cpu_ticks.lock().unwrap().values().sum();
+        (
+            self.peak_kb.load(Ordering::SeqCst) as f64 / 1024.0,
+            ticks as f64 / 100.0,
+        )
     }
 }
 
-fn provider_peaks() -> Vec<u64> {
+/// `(pid, peak kB, user + system CPU ticks)` of each provider process.
+fn providers() -> Vec<(u32, u64, u64)> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -296,7 +331,14 @@ fn provider_peaks() -> Vec<u64> {
                 return None;
             }
             let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
-            hwm.trim().trim_end_matches("kB").trim().parse().ok()
+            let kb = hwm.trim().trim_end_matches("kB").trim().parse().ok()?;
+            let pid: u32 = p.file_name().to_str()?.parse().ok()?;
+            // After the command name: utime and stime are the 12th and 13th fields.
+            let stat = std::fs::read_to_string(p.path().join("stat")).ok()?;
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks =
+                fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+            Some((pid, kb, ticks))
         })
         .collect()
 }
@@ -304,8 +346,8 @@ fn provider_peaks() -> Vec<u64> {
 fn markdown(rows: &[Value], scale: f64) -> String {
     let mut s = format!(
         "Limits ×{scale} (emulator `--rate-scale {scale}`, provider `rate_limit_scale = {scale}`).\n\n\
-         | users | step | mode | API calls | by class | 429s | wall s | floor s | floor at Duo's limits s | provider peak MB |\n\
-         |---:|---|---|---:|---|---:|---:|---:|---:|---:|\n"
+         | users | step | mode | API calls | by class | 429s | wall s | floor s | floor at Duo's limits s | provider peak MB | provider CPU s |\n\
+         |---:|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n"
     );
     for r in rows {
         let classes: Vec<String> = r["by_class"]
@@ -314,7 +356,7 @@ fn markdown(rows: &[Value], scale: f64) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r["users"],
             r["step"].as_str().unwrap_or_default(),
             r["mode"].as_str().unwrap_or_default(),
@@ -324,7 +366,8 @@ fn markdown(rows: &[Value], scale: f64) -> String {
             r["wall_s"],
             r["floor_s"],
             r["floor_at_duo_limits_s"],
-            r["peak_provider_mb"]
+            r["peak_provider_mb"],
+            r["provider_cpu_s"]
         );
     }
     s

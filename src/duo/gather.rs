@@ -3,8 +3,9 @@
 //!
 //! The first caller to find no batch in the making leads: it waits [`GATHER`] for companions
 //! (and, when the caller allows some patience, until as many are pending as were ever seen at
-//! once: Terraform's parallelism, learned), then runs batches of what is pending until nothing
-//! is, answering each caller through its own channel. Calls that arrive while a batch is in flight form the next batch, so batches grow by
+//! once, Terraform's parallelism learned, for as long as calls keep arriving), then runs
+//! batches of what is pending until nothing is, answering each caller through its own channel.
+//! Calls that arrive while a batch is in flight form the next batch, so batches grow by
 //! themselves when Duo is slow. If the leader is cancelled (its caller went away), the others
 //! are released and one of them leads instead: no caller waits for an answer nobody computes.
 
@@ -27,6 +28,8 @@ struct State<I, O> {
     leading: bool,
     /// The most calls ever pending at once.
     peak: usize,
+    /// When the latest call arrived.
+    arrived: Option<tokio::time::Instant>,
 }
 
 impl<I, O> Default for Gather<I, O> {
@@ -36,6 +39,7 @@ impl<I, O> Default for Gather<I, O> {
                 pending: Vec::new(),
                 leading: false,
                 peak: 0,
+                arrived: None,
             }),
         }
     }
@@ -47,9 +51,12 @@ impl<I, O> Gather<I, O> {
     }
 
     /// Adds `item` to the next batch and waits for its answer. `run` answers a batch of at most
-    /// `max` items with one answer per item, in order. A batch waits `window`, then up to
-    /// `patience` more for as many calls as were ever pending at once. `None` when the leader
-    /// was cancelled before answering; the caller may simply ask again.
+    /// `max` items with one answer per item, in order. A batch waits `window`, then for as many
+    /// calls as were ever pending at once, as long as no gap between arrivals exceeds
+    /// `patience` (and at most [`MAX_WAIT_GAPS`] times it). Terraform starts each creation
+    /// only after finishing another, so in a large state they trickle in; waiting for them
+    /// costs little, since Terraform is busy finishing the previous ones meanwhile. `None` when
+    /// the leader was cancelled before answering; the caller may simply ask again.
     pub async fn submit<F, Fut>(
         &self,
         item: I,
@@ -65,6 +72,7 @@ impl<I, O> Gather<I, O> {
         let lead = {
             let mut s = self.lock();
             s.pending.push((item, tx));
+            s.arrived = Some(tokio::time::Instant::now());
             !std::mem::replace(&mut s.leading, true)
         };
         if lead {
@@ -98,19 +106,24 @@ impl<I, O> Gather<I, O> {
 
     async fn wait_for_company(&self, max: usize, window: Duration, patience: Duration) {
         tokio::time::sleep(window).await;
-        let deadline = tokio::time::Instant::now() + patience;
+        let deadline = tokio::time::Instant::now() + patience * MAX_WAIT_GAPS;
         loop {
-            let (pending, peak) = {
+            let (pending, peak, arrived) = {
                 let s = self.lock();
-                (s.pending.len(), s.peak)
+                (s.pending.len(), s.peak, s.arrived)
             };
-            if pending == 0 || pending >= peak.min(max) || tokio::time::Instant::now() >= deadline {
+            let now = tokio::time::Instant::now();
+            let quiet = arrived.is_none_or(|t| now.duration_since(t) >= patience);
+            if pending == 0 || pending >= peak.min(max) || quiet || now >= deadline {
                 return;
             }
             tokio::time::sleep(PATIENCE_STEP).await;
         }
     }
 }
+
+/// A patient batch waits at most this many `patience` periods in all.
+pub const MAX_WAIT_GAPS: u32 = 10;
 
 /// How often a patient leader looks for companions.
 const PATIENCE_STEP: Duration = Duration::from_millis(10);
@@ -241,7 +254,7 @@ mod tests {
         for c in staggered {
             assert_eq!(c.await.ok().flatten(), Some(4));
         }
-        // Two only: the batch gives up waiting after its patience.
+        // Two only: the batch gives up once no call has arrived for its patience.
         let start = tokio::time::Instant::now();
         let few: Vec<_> = (0..2).map(|i| call(i, 0)).collect();
         for c in few {

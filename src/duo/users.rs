@@ -102,8 +102,7 @@ const MAX_BULK: usize = 100;
 /// The smallest batch worth a bulk call: Duo allows 50 bulk calls a minute beside 300 writes.
 const MIN_BULK: usize = 6;
 
-/// How long a batch of creations waits for as many companions as it has seen at once.
-/// Terraform starts each creation only after finishing another, so they trickle in.
+/// How long a batch of creations waits for the next companion (see `Gather::submit`).
 const CREATE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A gathered creation's outcome.
