@@ -496,3 +496,23 @@ async fn one_bad_user_in_a_batch_fails_only_itself() {
     assert_eq!(route(&emu, "POST /admin/v1/users/bulk_create"), 1);
     assert_eq!(route(&emu, "POST /admin/v1/users"), 10);
 }
+
+#[tokio::test]
+async fn without_a_users_listing_each_groups_members_are_fetched_once_per_run() {
+    // Listing 3,000 users (10 pages) costs more than three member lists: no listing here.
+    let emu = generated(3000, 3, 60);
+    let batching = batching(&emu);
+    let groups = client(&emu, 0.0).list_groups().await.unwrap();
+    emu.state.reset_stats();
+    for _ in 0..3 {
+        for g in &groups {
+            batching.group_members(&g.group_id).await.unwrap();
+        }
+    }
+    assert_eq!(
+        route(&emu, "GET /admin/v2/groups/{group_id}/users"),
+        3,
+        "{}",
+        emu.state.stats()
+    );
+}

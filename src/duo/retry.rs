@@ -324,4 +324,58 @@ mod tests {
         limiter.acquire(RateClass::ListPage).await;
         assert!(start.elapsed() < Duration::from_millis(1));
     }
+
+    /// Collects what is logged while it is the default subscriber.
+    #[derive(Clone, Default)]
+    struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Logs {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn long_waits_and_429s_are_logged_at_info_once_in_a_while() {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let limiter = Limiter::new(0.01, 1.0); // 3 per minute: one every 20 s after the burst
+        for _ in 0..6 {
+            limiter.acquire(RateClass::GetObject).await;
+        }
+        limiter.throttled(RateClass::ListPage).await;
+        let text = String::from_utf8_lossy(
+            &logs
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_owned();
+        assert!(text.contains("INFO"), "{text}");
+        assert!(
+            text.contains(
+                "pacing Duo requests: waiting 20.0 s to stay under 3 get_object requests per minute"
+            ),
+            "{text}"
+        );
+        // The burst of three passes at once; the next three each wait 20 s. Notices are at most
+        // one per 15 s, so each of those waits gets exactly one line.
+        assert_eq!(text.matches("pacing Duo requests").count(), 3, "{text}");
+        assert!(
+            text.contains("Duo rate-limited a list request (HTTP 429): slowing to 1 per minute"),
+            "{text}"
+        );
+    }
 }
