@@ -409,6 +409,18 @@ impl Harness {
         assert_ok(&out, "destroy");
     }
 
+    /// Injects the faults of a `--faults` spec from now on ("" for none).
+    pub fn set_faults(&self, spec: &str) {
+        self.emu
+            .state
+            .set_faults(duo_emulator::Faults::parse(spec).expect("a valid fault spec"));
+    }
+
+    /// The emulator's request counts (`/_emulator/stats`).
+    pub fn stats(&self) -> Value {
+        self.emu.state.stats()
+    }
+
     /// What the emulator holds, asked directly (not the state).
     pub fn tenant(&self) -> Value {
         self.emu.state.snapshot()

@@ -11,6 +11,7 @@ mod account;
 mod devices;
 mod examples;
 mod export;
+mod faults;
 mod group;
 mod harness;
 mod import;

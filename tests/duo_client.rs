@@ -132,6 +132,48 @@ async fn a_write_whose_answer_is_lost_is_not_resent() {
 }
 
 #[tokio::test]
+async fn writes_that_set_values_or_links_are_resent_after_a_lost_answer() {
+    let emu = emulator(faults("", 3), 0);
+    let duo = client(&emu, 0.0);
+    let group = duo
+        .create_group(&GroupParams {
+            name: Some("eng".into()),
+            ..GroupParams::default()
+        })
+        .await
+        .unwrap();
+    let user = duo
+        .create_user(&duo::UserParams {
+            username: Some("ann".into()),
+            ..duo::UserParams::default()
+        })
+        .await
+        .unwrap();
+    // A third of all answers are lost after Duo acted; sending again changes nothing more.
+    emu.state.set_faults(Faults::parse("drop=0.3").unwrap());
+    emu.state.reset_stats();
+    for i in 0..10 {
+        let desc = format!("take {i}");
+        duo.modify_group(
+            &group.group_id,
+            &GroupParams {
+                desc: Some(desc.clone()),
+                ..GroupParams::default()
+            },
+        )
+        .await
+        .unwrap();
+        duo.add_user_to_group(&user.user_id, &group.group_id)
+            .await
+            .unwrap();
+    }
+    assert!(stat(&emu, "total") > 20, "{}", emu.state.stats());
+    let t = emu.state.snapshot();
+    assert_eq!(t["groups"][0]["desc"], "take 9");
+    assert_eq!(t["users"][0]["groups"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
 async fn reads_are_retried_after_server_errors() {
     let emu = emulator(faults("503=0.3,502=0.1", 5), 0);
     let duo = client(&emu, 0.0);
@@ -236,6 +278,7 @@ async fn json_requests_are_signed_with_v5_and_accepted() {
     let created: duo::Group = client(&emu, 0.0)
         .send_json(
             "POST",
+            duo::Write::Create,
             "/admin/v1/groups",
             &serde_json::json!({"name": "über", "desc": "a&b=c", "push_enabled": true}),
         )

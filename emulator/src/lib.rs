@@ -90,6 +90,9 @@ pub struct AppState {
     stats: Mutex<limits::Stats>,
     limits: Mutex<limits::RateLimits>,
     rng: Mutex<StdRng>,
+    /// Starts as `options.faults`; tests and CI scripts change it while running
+    /// (`POST /_emulator/faults`), e.g. to verify without faults what was applied under them.
+    faults: Mutex<Faults>,
 }
 
 impl AppState {
@@ -99,6 +102,7 @@ impl AppState {
             .map_or_else(|| StdRng::from_rng(&mut rand::rng()), StdRng::seed_from_u64);
         Arc::new(AppState {
             limits: Mutex::new(limits::RateLimits::new(options.rate_scale)),
+            faults: Mutex::new(options.faults.clone()),
             options,
             tenant: Mutex::new(tenant),
             stats: Mutex::new(limits::Stats::default()),
@@ -121,6 +125,17 @@ impl AppState {
 
     pub fn stats(&self) -> Value {
         self.stats.lock().map(|s| s.json()).unwrap_or(Value::Null)
+    }
+
+    /// Injects `faults` from now on, in place of what the emulator started with.
+    pub fn set_faults(&self, faults: Faults) {
+        if let Ok(mut f) = self.faults.lock() {
+            *f = faults;
+        }
+    }
+
+    fn faults(&self) -> Faults {
+        self.faults.lock().map(|f| f.clone()).unwrap_or_default()
     }
 
     pub fn reset_stats(&self) {
@@ -253,7 +268,7 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_owned();
     if path.starts_with("/_emulator/") {
-        return control(&st, peer, &method, &path);
+        return control(&st, peer, &method, &path, &body);
     }
     let route = api::Route::parse(method.as_str(), &path);
     if let (Some(r), Ok(mut stats)) = (&route, st.stats.lock()) {
@@ -261,11 +276,9 @@ async fn handle(
     } else if let Ok(mut stats) = st.stats.lock() {
         stats.count("other", "unknown");
     }
-    if st.options.faults.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(
-            st.options.faults.latency_ms,
-        ))
-        .await;
+    let faults = st.faults();
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.latency_ms)).await;
     }
 
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
@@ -329,7 +342,7 @@ async fn handle(
         .rng
         .lock()
         .ok()
-        .and_then(|mut rng| st.options.faults.roll(&mut *rng));
+        .and_then(|mut rng| faults.roll(&mut *rng));
     if limited || fault == Some(limits::Fault::Status(429)) {
         if let Ok(mut s) = st.stats.lock() {
             s.throttled();
@@ -384,7 +397,7 @@ async fn handle(
 }
 
 /// Unsigned test endpoints, for loopback clients only.
-fn control(st: &AppState, peer: SocketAddr, method: &Method, path: &str) -> Response {
+fn control(st: &AppState, peer: SocketAddr, method: &Method, path: &str, body: &[u8]) -> Response {
     if !peer.ip().is_loopback() {
         return fail(403, 40301, "Access forbidden", None);
     }
@@ -397,6 +410,21 @@ fn control(st: &AppState, peer: SocketAddr, method: &Method, path: &str) -> Resp
             json(st.stats())
         }
         ("GET", "/_emulator/tenant") => json(st.snapshot()),
+        ("GET", "/_emulator/faults") => json(json!({"faults": st.faults().to_string()})),
+        ("POST", "/_emulator/faults") => {
+            match Faults::parse(String::from_utf8_lossy(body).trim()) {
+                Ok(faults) => {
+                    st.set_faults(faults);
+                    json(json!({"faults": st.faults().to_string()}))
+                }
+                Err(e) => fail(
+                    400,
+                    40002,
+                    &format!("Invalid fault spec: {e}"),
+                    Some("faults"),
+                ),
+            }
+        }
         _ => fail(404, 40401, "Resource not found", None),
     }
 }

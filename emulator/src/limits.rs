@@ -118,6 +118,24 @@ impl Faults {
     }
 }
 
+/// The spec `parse` reads back (empty for none).
+impl std::fmt::Display for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts: Vec<String> = self
+            .status
+            .iter()
+            .map(|(status, rate)| format!("{status}={rate}"))
+            .collect();
+        if self.drop > 0.0 {
+            parts.push(format!("drop={}", self.drop));
+        }
+        if self.latency_ms > 0 {
+            parts.push(format!("latency={}", self.latency_ms));
+        }
+        f.write_str(&parts.join(","))
+    }
+}
+
 /// Counts of the signed API requests received.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -162,6 +180,12 @@ mod tests {
         assert!(Faults::parse("404=0.1").is_err_and(|e| e.contains("unknown fault kind")));
         assert!(Faults::parse("429=2").is_err());
         assert!(Faults::parse("429=0.7,503=0.7").is_err());
+        let spec = "429=0.1,503=0.05,drop=0.02,latency=20";
+        assert_eq!(
+            Faults::parse(spec).map(|f| f.to_string()).as_deref(),
+            Ok(spec)
+        );
+        assert_eq!(Faults::default().to_string(), "");
     }
 
     #[test]

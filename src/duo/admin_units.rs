@@ -92,7 +92,7 @@ impl Client {
         by_integrations: bool,
     ) -> Result<AdminUnit, Error> {
         let params = unit_params(name, description, by_groups, by_integrations);
-        self.post(&unit_path(id), params).await
+        self.set(&unit_path(id), params).await
     }
 
     pub async fn delete_admin_unit(&self, id: &str) -> Result<(), Error> {
@@ -109,7 +109,7 @@ impl Client {
     ) -> Result<(), Error> {
         let path = format!("{}/{}/{}", unit_path(id), kind.segment(), segment(member));
         if add {
-            self.post::<serde_json::Value>(&path, Params::new())
+            self.set::<serde_json::Value>(&path, Params::new())
                 .await
                 .map(drop)
         } else {

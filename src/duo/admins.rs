@@ -112,7 +112,7 @@ impl Client {
     }
 
     pub async fn modify_admin(&self, admin_id: &str, params: &AdminParams) -> Result<Admin, Error> {
-        self.post(&admin_path(admin_id), params.to_params()).await
+        self.set(&admin_path(admin_id), params.to_params()).await
     }
 
     pub async fn delete_admin(&self, admin_id: &str) -> Result<(), Error> {
@@ -130,7 +130,7 @@ impl Client {
         which: Singleton,
         params: Params,
     ) -> Result<Map<String, Value>, Error> {
-        self.post(which.path(), params).await
+        self.set(which.path(), params).await
     }
 
     /// `/admin/v1/info/summary` merged with `/admin/v1/billing/edition`.

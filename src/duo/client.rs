@@ -14,6 +14,17 @@ use super::reads::Reads;
 use super::retry::{self, Attempt, Limiter, Next, RateClass};
 use super::sign;
 
+/// What a write does to Duo, which decides whether it may be sent again when its answer is
+/// lost (a dropped connection or a 5xx after Duo may have acted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// Makes something new (an object, codes, a secret): sent twice, it could make two. Never
+    /// resent; the caller finds out what happened (see `resources::created`).
+    Create,
+    /// Sets values or links: sent twice, it leaves Duo as sent once. Retried like a read.
+    Set,
+}
+
 /// How to reach and authenticate to one Duo account.
 #[derive(Clone)]
 pub struct Config {
@@ -215,16 +226,27 @@ impl Client {
         path: &str,
         params: Params,
     ) -> Result<T, Error> {
-        let env = self.call("GET", class, path, &Body::Params(params)).await?;
+        let env = self
+            .call("GET", class, path, &Body::Params(params), true)
+            .await?;
         decode(path, env.response)
     }
 
-    /// POST with a form body (signed with the v2 canonical form), decoding `response` as `T`.
+    /// POST with a form body (signed with the v2 canonical form) that creates something,
+    /// decoding `response` as `T`.
     pub async fn post<T: DeserializeOwned>(&self, path: &str, params: Params) -> Result<T, Error> {
         self.post_as(RateClass::Modify, path, params).await
     }
 
-    /// POST counted against `class` (the bulk endpoints have their own limit).
+    /// POST that sets values or links ([`Write::Set`]), so it is retried after a lost answer.
+    pub async fn set<T: DeserializeOwned>(&self, path: &str, params: Params) -> Result<T, Error> {
+        let env = self
+            .call("POST", RateClass::Modify, path, &Body::Params(params), true)
+            .await?;
+        decode(path, env.response)
+    }
+
+    /// A creating POST counted against `class` (the bulk endpoints have their own limit).
     pub(super) async fn post_as<T: DeserializeOwned>(
         &self,
         class: RateClass,
@@ -232,7 +254,7 @@ impl Client {
         params: Params,
     ) -> Result<T, Error> {
         let env = self
-            .call("POST", class, path, &Body::Params(params))
+            .call("POST", class, path, &Body::Params(params), false)
             .await?;
         decode(path, env.response)
     }
@@ -242,6 +264,7 @@ impl Client {
     pub async fn send_json<T: DeserializeOwned>(
         &self,
         method: &'static str,
+        write: Write,
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, Error> {
@@ -251,6 +274,7 @@ impl Client {
                 RateClass::Modify,
                 path,
                 &Body::Json(body.to_string()),
+                write == Write::Set,
             )
             .await?;
         decode(path, env.response)
@@ -262,6 +286,7 @@ impl Client {
             RateClass::Modify,
             path,
             &Body::Params(Params::new()),
+            true,
         )
         .await
         .map(drop)
@@ -283,7 +308,13 @@ impl Client {
     pub(super) async fn count(&self, path: &str) -> Result<u64, Error> {
         let params = vec![("limit".into(), "1".into()), ("offset".into(), "0".into())];
         let env = self
-            .call("GET", RateClass::ListPage, path, &Body::Params(params))
+            .call(
+                "GET",
+                RateClass::ListPage,
+                path,
+                &Body::Params(params),
+                true,
+            )
             .await?;
         let listed = env.response.as_array().map_or(0, Vec::len) as u64;
         Ok(env
@@ -307,7 +338,7 @@ impl Client {
             p.push(("limit".into(), page_size.to_string()));
             p.push(("offset".into(), offset.to_string()));
             let env = self
-                .call("GET", RateClass::ListPage, path, &Body::Params(p))
+                .call("GET", RateClass::ListPage, path, &Body::Params(p), true)
                 .await?;
             let page: Vec<T> = decode(path, env.response)?;
             pages += 1;
@@ -319,14 +350,16 @@ impl Client {
         }
     }
 
+    /// One request, retried as [`retry::after`] decides; `idempotent` when sending it twice
+    /// leaves Duo as sending it once (reads, deletes, [`Write::Set`]).
     async fn call(
         &self,
         method: &str,
         class: RateClass,
         path: &str,
         body: &Body,
+        idempotent: bool,
     ) -> Result<Envelope, Error> {
-        let idempotent = matches!(method, "GET" | "DELETE");
         let mut attempt = 0;
         loop {
             self.limiter.acquire(class).await;

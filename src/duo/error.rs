@@ -57,6 +57,17 @@ impl Error {
         }
     }
 
+    /// The request may or may not have been acted on: it was sent, but its answer was lost or
+    /// was a server error. A create that ends so must be looked up before it is sent again.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport { connected, .. } => *connected,
+            Error::Api { status, .. } => *status >= 500,
+            Error::Decode { .. } => true,
+            Error::Stopped { .. } => false,
+        }
+    }
+
     /// Duo says the object does not exist.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)

@@ -95,7 +95,7 @@ impl Client {
         self.reads.groups.written(group_id);
         // Users list their groups with names: a rename shows in every member.
         self.reads.users.forget_all();
-        self.post(
+        self.set(
             &format!("/admin/v1/groups/{}", segment(group_id)),
             params.to_params(),
         )

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::client::{Client, Params, segment};
+use super::client::{Client, Params, Write, segment};
 use super::error::Error;
 use super::lenient;
 use super::retry::RateClass;
@@ -100,6 +100,7 @@ impl Client {
     ) -> Result<Integration, Error> {
         self.send_json(
             "POST",
+            Write::Create,
             "/admin/v3/integrations",
             &Value::Object(fields.clone()),
         )
@@ -111,8 +112,13 @@ impl Client {
         ikey: &str,
         fields: &Map<String, Value>,
     ) -> Result<Integration, Error> {
-        self.send_json("POST", &v3_path(ikey), &Value::Object(fields.clone()))
-            .await
+        self.send_json(
+            "POST",
+            Write::Set,
+            &v3_path(ikey),
+            &Value::Object(fields.clone()),
+        )
+        .await
     }
 
     pub async fn delete_integration(&self, ikey: &str) -> Result<(), Error> {

@@ -82,7 +82,7 @@ impl Client {
     }
 
     pub async fn modify_phone(&self, phone_id: &str, params: &PhoneParams) -> Result<Phone, Error> {
-        self.post(&phone_path(phone_id), params.to_params()).await
+        self.set(&phone_path(phone_id), params.to_params()).await
     }
 
     pub async fn delete_phone(&self, phone_id: &str) -> Result<(), Error> {
@@ -100,7 +100,7 @@ impl Client {
 
     pub async fn add_user_phone(&self, user_id: &str, phone_id: &str) -> Result<(), Error> {
         let path = format!("/admin/v1/users/{}/phones", segment(user_id));
-        self.post::<serde_json::Value>(&path, vec![("phone_id".into(), phone_id.into())])
+        self.set::<serde_json::Value>(&path, vec![("phone_id".into(), phone_id.into())])
             .await
             .map(drop)
     }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::client::{Client, Params, segment};
+use super::client::{Client, Params, Write, segment};
 use super::error::Error;
 use super::retry::RateClass;
 
@@ -37,13 +37,15 @@ impl Client {
     }
 
     pub async fn create_policy(&self, body: &Value) -> Result<Policy, Error> {
-        self.send_json("POST", "/admin/v2/policies", body).await
+        self.send_json("POST", Write::Create, "/admin/v2/policies", body)
+            .await
     }
 
     /// A partial update: `policy_name`, `sections` (merged per section), `sections_to_delete`,
     /// `apply_to_apps`, `apply_to_groups_in_apps`.
     pub async fn update_policy(&self, key: &str, body: &Value) -> Result<Policy, Error> {
-        self.send_json("PUT", &policy_path(key), body).await
+        self.send_json("PUT", Write::Set, &policy_path(key), body)
+            .await
     }
 
     pub async fn delete_policy(&self, key: &str) -> Result<(), Error> {

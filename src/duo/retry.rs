@@ -1,10 +1,10 @@
 //! When to retry, how long to wait, and how fast to send: pure decisions, table-tested
 //! without sleeping, plus the client-side rate limiter.
 //!
-//! Only answers that prove Duo did nothing are retried for writes: 429 (Duo refused the
-//! request before acting on it). After a 5xx or a dropped connection on a POST, Duo may already
-//! have created the object, so a write is never blindly resent. Reads and deletes (deletes are
-//! idempotent in Duo) are also retried after 5xx and transport errors.
+//! Only answers that prove Duo did nothing are retried for creations: 429 (Duo refused the
+//! request before acting on it). After a 5xx or a dropped connection on a create, Duo may already
+//! have made the object, so it is never blindly resent. Reads, deletes (idempotent in Duo) and
+//! writes that only set values or links are also retried after 5xx and transport errors.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -34,11 +34,13 @@ pub enum Next {
 /// the wait stops doubling at 2^5 units.
 const MAX_BACKOFF_SHIFT: u32 = 5;
 
-/// Server errors and lost answers are retried this often at most: they are rarely rate
-/// related, and Terraform's user is waiting.
-pub const MAX_FAULT_RETRIES: u32 = 2;
+/// Server errors and lost answers are retried this often at most (waiting 1 + 2 + 4 + 8 s):
+/// enough to ride out a short outage — at a 10% fault rate five failures in a row happen once
+/// in 100,000 requests — without keeping Terraform's user waiting on a long one.
+pub const MAX_FAULT_RETRIES: u32 = 4;
 
-/// `attempt` counts from 0 (the first send). `idempotent` is true for GET and DELETE.
+/// `attempt` counts from 0 (the first send). `idempotent` is true when sending twice leaves
+/// Duo as sending once: GET, DELETE, and writes that set values or links.
 pub fn after(outcome: Attempt, attempt: u32, idempotent: bool, max_retries: u32) -> Next {
     let limit = match outcome {
         Attempt::Status(429) => max_retries,
@@ -241,7 +243,8 @@ mod tests {
         check(Attempt::TransportError, 0, false, None);
         check(Attempt::Status(503), 0, true, Some(1));
         check(Attempt::TransportError, 1, true, Some(2));
-        check(Attempt::TransportError, 2, true, None);
+        check(Attempt::TransportError, 3, true, Some(8));
+        check(Attempt::TransportError, 4, true, None);
         check(Attempt::ConnectError, 0, true, None);
     }
 

@@ -81,7 +81,7 @@ impl Client {
         token_id: &str,
         totp_step: i64,
     ) -> Result<Token, Error> {
-        self.post(
+        self.set(
             &token_path(token_id),
             vec![("totp_step".into(), totp_step.to_string())],
         )
@@ -103,7 +103,7 @@ impl Client {
 
     pub async fn add_user_token(&self, user_id: &str, token_id: &str) -> Result<(), Error> {
         let path = format!("/admin/v1/users/{}/tokens", segment(user_id));
-        self.post::<serde_json::Value>(&path, vec![("token_id".into(), token_id.into())])
+        self.set::<serde_json::Value>(&path, vec![("token_id".into(), token_id.into())])
             .await
             .map(drop)
     }

@@ -266,7 +266,7 @@ impl Client {
 
     pub async fn modify_user(&self, user_id: &str, params: &UserParams) -> Result<User, Error> {
         self.reads.users.written(user_id);
-        self.post(&user_path(user_id), params.to_params()).await
+        self.set(&user_path(user_id), params.to_params()).await
     }
 
     /// Deleting a user is immediate and permanent; Duo answers OK for a missing user too.
@@ -294,7 +294,7 @@ impl Client {
         self.reads.users.written(user_id);
         self.reads.members_changed(group_id);
         let path = format!("{}/groups", user_path(user_id));
-        self.post::<serde_json::Value>(&path, vec![("group_id".into(), group_id.into())])
+        self.set::<serde_json::Value>(&path, vec![("group_id".into(), group_id.into())])
             .await
             .map(drop)
     }

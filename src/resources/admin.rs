@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 
 use super::phone::same_number;
-use super::{Action, Hint, Op, deleted, found, id, keep_spelling, written};
+use super::{Action, Hint, Op, create_once, deleted, found, id, keep_spelling, written};
 use crate::duo;
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
@@ -183,13 +183,24 @@ impl Resource<duo::Client> for Admin {
             send_email: plan.bool("send_activation_email"),
             ..params(plan)
         };
-        let created = written(
+        let email = create.email.as_deref().unwrap_or_default();
+        let created = create_once(
             Op::new(Action::Create, "administrator"),
             HINTS,
-            duo.create_admin(&create),
-            to_state,
+            &format!("email {email:?}"),
+            || duo.create_admin(&create),
+            || async {
+                let all = duo.list_admins().await?;
+                Ok(all
+                    .into_iter()
+                    .filter(|a| a.email.eq_ignore_ascii_case(email))
+                    .collect())
+            },
+            |_: &duo::Admin| true,
+            |a| &a.admin_id,
         )
-        .await?;
+        .await
+        .map(|a| to_state(&a))?;
         // Status and the password flag can only be set once the administrator exists.
         let follow_up = duo::AdminParams {
             status: plan

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 
-use super::{Action, Op, deleted, diagnose, found, id};
+use super::{Action, Op, create_once, deleted, diagnose, found, id};
 use crate::duo;
 use crate::plugin::{
     Attribute, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator, Value,
@@ -141,10 +141,19 @@ impl Resource<duo::Client> for AdminUnit {
             plan.bool("restrict_by_groups").unwrap_or(false),
             plan.bool("restrict_by_integrations").unwrap_or(false),
         );
-        let created = duo
-            .create_admin_unit(name, desc, g, i)
-            .await
-            .map_err(|e| diagnose(Op::new(Action::Create, "administrative unit"), &e))?;
+        let created = create_once(
+            Op::new(Action::Create, "administrative unit"),
+            &[],
+            &format!("name {name:?}"),
+            || duo.create_admin_unit(name, desc, g, i),
+            || async {
+                let all = duo.list_admin_units().await?;
+                Ok(all.into_iter().filter(|u| u.name == name).collect())
+            },
+            |u: &duo::AdminUnit| u.description == desc,
+            |u| &u.admin_unit_id,
+        )
+        .await?;
         let state = to_state(&created);
         self.sync_members(duo, &created.admin_unit_id, state, plan, Action::Create)
             .await

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Op, deleted, found, id, written};
+use super::{Action, Op, create_once, deleted, found, holds, id, written};
 use crate::duo;
 use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value};
 
@@ -113,13 +113,22 @@ impl Resource<duo::Client> for Group {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        written(
+        let params = to_params(plan);
+        let name = params.name.as_deref().unwrap_or_default();
+        let group = create_once(
             Op::new(Action::Create, "group"),
             &[],
-            duo.create_group(&to_params(plan)),
-            to_state,
+            &format!("name {name:?}"),
+            || duo.create_group(&params),
+            || async {
+                let all = duo.list_groups().await?;
+                Ok(all.into_iter().filter(|g| g.name == name).collect())
+            },
+            |g: &duo::Group| holds(params.desc.as_deref(), g.desc.as_deref()),
+            |g| &g.group_id,
         )
-        .await
+        .await?;
+        Ok(to_state(&group))
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Hint, Op, deleted, found, id, written};
+use super::{Action, Hint, Op, create_once, deleted, found, id, written};
 use crate::duo;
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
@@ -189,14 +189,23 @@ impl Resource<duo::Client> for HardwareToken {
             private_id: s("private_id"),
             aes_key: s("aes_key"),
         };
-        let o = written(
+        let token = create_once(
             Op::new(Action::Create, "hardware token"),
             HINTS,
-            duo.create_token(&params),
-            to_state,
+            &format!("type {:?} and serial {:?}", params.kind, params.serial),
+            || duo.create_token(&params),
+            || async {
+                let all = duo.list_tokens().await?;
+                Ok(all
+                    .into_iter()
+                    .filter(|t| t.serial == params.serial)
+                    .collect())
+            },
+            |t: &duo::Token| t.kind.as_deref() == Some(params.kind.as_str()),
+            |t| &t.token_id,
         )
         .await?;
-        Ok(carry_secrets(o, plan))
+        Ok(carry_secrets(to_state(&token), plan))
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 
 use super::{
-    Action, Hint, Op, deleted, diagnose, diagnose_with, id, json_text_within, keep_spelling,
+    Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, id, json_text_within,
+    keep_spelling,
 };
 use crate::duo;
 use crate::plugin::{
@@ -324,10 +325,24 @@ impl Resource<duo::Client> for Integration {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let created = duo
-            .create_integration(&body(plan, true))
-            .await
-            .map_err(|e| diagnose_with(Op::new(Action::Create, "integration"), &e, HINTS))?;
+        let (name, kind) = (
+            plan.str("name").unwrap_or_default(),
+            plan.str("type").unwrap_or_default(),
+        );
+        let fields = body(plan, true);
+        let created = create_once(
+            Op::new(Action::Create, "integration"),
+            HINTS,
+            &format!("name {name:?}"),
+            || duo.create_integration(&fields),
+            || async {
+                let all = duo.list_integrations().await?;
+                Ok(all.into_iter().filter(|i| i.name == name).collect())
+            },
+            |i: &duo::Integration| i.kind == kind,
+            |i| &i.integration_key,
+        )
+        .await?;
         let state = respell(to_state(&created), plan).with(
             "secret_key_rotation",
             plan.get("secret_key_rotation").clone(),

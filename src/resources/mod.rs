@@ -127,6 +127,107 @@ pub async fn written<T>(
         .map_err(|e| diagnose_with(op, &e, hints).into())
 }
 
+/// How often a create whose answer is lost, and which a lookup shows Duo did not make, is sent.
+const CREATE_ATTEMPTS: usize = 3;
+
+/// The object a create made, even when Duo's answer to it was lost.
+///
+/// A create is never blindly sent again: it could make a second object. When its outcome is
+/// unknown (dropped connection, server error), the objects holding its natural key (`key`, as
+/// the user reads it, e.g. `username "ann"`) are listed with `find`: none means Duo did not
+/// act, so the create is sent again (at most [`CREATE_ATTEMPTS`] in all); exactly one that
+/// `is_ours` (it holds what the create sent) is adopted; anything else fails with the IDs found
+/// and how to import the right one.
+pub async fn create_once<T, C, F>(
+    op: Op,
+    hints: &[Hint],
+    key: &str,
+    create: impl Fn() -> C,
+    find: impl Fn() -> F,
+    is_ours: impl Fn(&T) -> bool,
+    id_of: impl Fn(&T) -> &str,
+) -> Result<T, Failed>
+where
+    C: Future<Output = Result<T, duo::Error>>,
+    F: Future<Output = Result<Vec<T>, duo::Error>>,
+{
+    let summary = format!("Cannot {} {}", op.verb(), op.what);
+    let mut lost = Vec::new();
+    while lost.len() < CREATE_ATTEMPTS {
+        match create().await {
+            Err(e) if e.outcome_unknown() => lost.push(e),
+            other => return other.map_err(|e| diagnose_with(op, &e, hints).into()),
+        }
+        tracing::warn!(error = %lost[lost.len() - 1], "the answer to a create was lost; looking for the {} with {key}", op.what);
+        let lost_detail = |found: String| {
+            format!(
+                "Duo's answer to creating the {} was lost ({}), so Duo may or may not have made \
+                 it. {found}",
+                op.what,
+                lost[lost.len() - 1]
+            )
+        };
+        let found = find().await.map_err(|e| {
+            Diagnostic::error(
+                &summary,
+                lost_detail(format!(
+                    "Looking for a {what} with {key} failed too ({e}). Check Duo for a {what} \
+                     with {key}: if there is one, import it into this resource (an `import` \
+                     block with its ID); if not, run `terraform apply` again.",
+                    what = op.what
+                )),
+            )
+        })?;
+        let (mut ours, others): (Vec<T>, Vec<T>) = found.into_iter().partition(|t| is_ours(t));
+        if ours.is_empty() && others.is_empty() {
+            tracing::info!("Duo has no {} with {key}: it did not act", op.what);
+            continue;
+        }
+        if ours.len() == 1
+            && let Some(adopted) = ours.pop()
+        {
+            tracing::info!(
+                "adopting the {} with {key} that the lost create made",
+                op.what
+            );
+            return Ok(adopted);
+        }
+        let ids: Vec<&str> = ours.iter().chain(&others).map(&id_of).collect();
+        return Err(Diagnostic::error(
+            summary,
+            lost_detail(format!(
+                "Duo now has {} {} with {key} ({}), and the provider cannot tell which, if any, \
+                 this apply made. Import the right one into this resource (an `import` block \
+                 with its ID), or delete the extra one in Duo, then run `terraform apply` again.",
+                ids.len(),
+                op.what,
+                ids.join(", ")
+            )),
+        )
+        .into());
+    }
+    let reasons: Vec<String> = lost.iter().map(ToString::to_string).collect();
+    Err(Diagnostic::error(
+        summary,
+        format!(
+            "Duo's answer to creating the {} was lost {CREATE_ATTEMPTS} times ({}), and each time \
+             Duo had not made it. Nothing was created; run `terraform apply` again.",
+            op.what,
+            reasons.join("; ")
+        ),
+    )
+    .into())
+}
+
+/// Whether Duo's `got` holds what a create `sent` (ignoring case, as Duo compares names and
+/// emails); anything holds a value that was not sent, or sent empty.
+pub fn holds(sent: Option<&str>, got: Option<&str>) -> bool {
+    match sent.unwrap_or_default() {
+        "" => true,
+        s => got.unwrap_or_default().eq_ignore_ascii_case(s),
+    }
+}
+
 /// A read of one object by ID: `None` when Duo no longer has it.
 pub async fn found<T>(
     what: &'static str,
@@ -349,6 +450,109 @@ pub fn diagnose_with(op: Op, err: &duo::Error, hints: &[Hint]) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What [`create_once`] did: how many creates it sent, and its outcome (an ID or the
+    /// diagnostic's detail).
+    async fn create_once_with(
+        first: Result<&'static str, duo::Error>,
+        found: Result<Vec<&'static str>, duo::Error>,
+    ) -> (usize, Result<String, String>) {
+        run_create_once(first, Ok("resent"), found).await
+    }
+
+    /// Every create answers `every`.
+    async fn create_once_with_all(
+        every: Result<&'static str, duo::Error>,
+        found: Result<Vec<&'static str>, duo::Error>,
+    ) -> (usize, Result<String, String>) {
+        run_create_once(every.clone(), every, found).await
+    }
+
+    async fn run_create_once(
+        first: Result<&'static str, duo::Error>,
+        later: Result<&'static str, duo::Error>,
+        found: Result<Vec<&'static str>, duo::Error>,
+    ) -> (usize, Result<String, String>) {
+        let sent = std::sync::atomic::AtomicUsize::new(0);
+        let outcome = create_once(
+            Op::new(Action::Create, "group"),
+            &[],
+            "name \"eng\"",
+            || {
+                let n = sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                std::future::ready(if n == 0 { first.clone() } else { later.clone() })
+            },
+            || std::future::ready(found.clone()),
+            |id: &&str| id.starts_with("ours"),
+            |id| id,
+        )
+        .await;
+        (
+            sent.into_inner(),
+            outcome
+                .map(str::to_owned)
+                .map_err(|f| f.diags.0[0].detail.clone()),
+        )
+    }
+
+    #[test]
+    fn what_was_not_sent_is_held_by_anything() {
+        assert!(holds(None, Some("x")));
+        assert!(holds(Some(""), None));
+        assert!(holds(Some("Ann@Example.com"), Some("ann@example.com")));
+        assert!(!holds(Some("ann@example.com"), None));
+        assert!(!holds(Some("ann"), Some("bob")));
+    }
+
+    fn dropped() -> duo::Error {
+        duo::Error::Transport {
+            host: "api-x.duosecurity.com".into(),
+            reason: "connection reset".into(),
+            connected: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lost_create_is_looked_up_before_anything_is_sent_again() {
+        // Answered: nothing looked up.
+        let (sent, got) = create_once_with(Ok("new"), Err(dropped())).await;
+        assert_eq!((sent, got), (1, Ok("new".to_owned())));
+        // Duo did not make it: sent once more.
+        let (sent, got) = create_once_with(Err(dropped()), Ok(vec![])).await;
+        assert_eq!((sent, got), (2, Ok("resent".to_owned())));
+        // Lost every time, and never made: given up after a few, saying nothing was created.
+        let (sent, got) = create_once_with_all(Err(dropped()), Ok(vec![])).await;
+        assert_eq!(sent, CREATE_ATTEMPTS);
+        assert!(got.unwrap_err().contains("Nothing was created"));
+        // A server error is as unknown as a lost answer; the one it made is adopted.
+        let (sent, got) =
+            create_once_with(Err(api(503, 50301, None)), Ok(vec!["ours1", "x"])).await;
+        assert_eq!((sent, got), (1, Ok("ours1".to_owned())));
+        // Two candidates, or one that is not what was sent: nothing guessed, IDs named.
+        for found in [vec!["ours1", "ours2"], vec!["theirs"]] {
+            let (sent, got) = create_once_with(Err(dropped()), Ok(found.clone())).await;
+            let detail = got.unwrap_err();
+            assert_eq!(sent, 1);
+            assert!(
+                detail.contains("answer to creating the group was lost"),
+                "{detail}"
+            );
+            assert!(detail.contains(&found.join(", ")), "{detail}");
+            assert!(detail.contains("`import` block"), "{detail}");
+        }
+        // The lookup fails too: say how to check by hand.
+        let (sent, got) = create_once_with(Err(dropped()), Err(api(503, 50301, None))).await;
+        let detail = got.unwrap_err();
+        assert_eq!(sent, 1);
+        assert!(
+            detail.contains("Check Duo for a group with name \"eng\""),
+            "{detail}"
+        );
+        // A refusal proves Duo did nothing: reported as usual, not looked up.
+        let (sent, got) = create_once_with(Err(api(400, 40002, None)), Err(dropped())).await;
+        assert_eq!(sent, 1);
+        assert!(got.unwrap_err().contains("Invalid request parameters"));
+    }
 
     fn api(status: u16, code: u32, detail: Option<&str>) -> duo::Error {
         duo::Error::Api {

@@ -6,7 +6,10 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Hint, Op, deleted, found, id, keep_spelling, same_ignoring_case, written};
+use super::{
+    Action, Hint, Op, create_once, deleted, found, holds, id, keep_spelling, same_ignoring_case,
+    written,
+};
 use crate::duo;
 use crate::plugin::{
     Attribute, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator, Value,
@@ -161,14 +164,34 @@ impl Resource<duo::Client> for Phone {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let o = written(
+        let params = to_params(plan);
+        let number = params.number.as_deref().unwrap_or_default();
+        let phone = create_once(
             Op::new(Action::Create, "phone"),
             HINTS,
-            duo.create_phone(&to_params(plan)),
-            to_state,
+            &format!(
+                "number {number:?} and name {:?}",
+                params.name.as_deref().unwrap_or_default()
+            ),
+            || duo.create_phone(&params),
+            || async {
+                let all = duo.list_phones().await?;
+                let same = |p: &duo::Phone| {
+                    p.number.as_deref().unwrap_or_default() == number
+                        || same_number(number, p.number.as_deref().unwrap_or_default())
+                };
+                Ok(all.into_iter().filter(|p| same(p)).collect())
+            },
+            |p: &duo::Phone| {
+                holds(params.name.as_deref(), p.name.as_deref())
+                    && holds(params.extension.as_deref(), p.extension.as_deref())
+                    && holds(params.kind.as_deref(), p.kind.as_deref())
+                    && holds(params.platform.as_deref(), p.platform.as_deref())
+            },
+            |p| &p.phone_id,
         )
         .await?;
-        Ok(respell(o, plan))
+        Ok(respell(to_state(&phone), plan))
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {

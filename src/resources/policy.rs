@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json, json};
 
-use super::{Action, Hint, Op, diagnose, diagnose_with, id, json_text_within, keep_spelling};
+use super::{
+    Action, Hint, Op, create_once, diagnose, diagnose_with, id, json_text_within, keep_spelling,
+};
 use crate::duo;
 use crate::plugin::{
     AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Failed, Obj, Resource,
@@ -337,10 +339,20 @@ impl Resource<duo::Client> for Policy {
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
         let body = json!({"policy_name": plan.str("policy_name"), "sections": wanted(plan)});
-        let created = duo
-            .create_policy(&body)
-            .await
-            .map_err(|e| diagnose_with(Op::new(Action::Create, "policy"), &e, HINTS))?;
+        let name = plan.str("policy_name").unwrap_or_default();
+        let created = create_once(
+            Op::new(Action::Create, "policy"),
+            HINTS,
+            &format!("name {name:?}"),
+            || duo.create_policy(&body),
+            || async {
+                let all = duo.list_policies().await?;
+                Ok(all.into_iter().filter(|p| p.policy_name == name).collect())
+            },
+            |_: &duo::Policy| true,
+            |p| &p.policy_key,
+        )
+        .await?;
         Ok(to_state(&created, plan))
     }
 

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Hint, Op, deleted, diagnose, found, id, written};
+use super::{Action, Hint, Op, create_once, deleted, diagnose, found, holds, id, written};
 use crate::duo;
 use crate::plugin::{
     Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
@@ -172,13 +172,23 @@ impl Resource<duo::Client> for User {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        written(
+        let params = to_params(plan);
+        let username = params.username.as_deref().unwrap_or_default();
+        let user = create_once(
             Op::new(Action::Create, "user"),
             HINTS,
-            duo.create_user(&to_params(plan)),
-            to_state,
+            &format!("username {username:?}"),
+            || duo.create_user(&params),
+            || duo.find_users_by_username(username),
+            |u: &duo::User| {
+                u.username.eq_ignore_ascii_case(username)
+                    && holds(params.email.as_deref(), u.email.as_deref())
+                    && holds(params.realname.as_deref(), u.realname.as_deref())
+            },
+            |u| &u.user_id,
         )
-        .await
+        .await?;
+        Ok(to_state(&user))
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
