@@ -34,7 +34,8 @@ struct Args {
     /// Multiplies every rate limit.
     #[arg(long, default_value_t = 1.0)]
     rate_scale: f64,
-    /// Failures to inject, e.g. `429=0.1,503=0.05,drop=0.02,latency=20`.
+    /// Failures to inject, e.g. `429=0.1,503=0.05,drop=0.02,latency=20` (change them while
+    /// running with `POST /_emulator/faults`, the spec as the body).
     #[arg(long, default_value = "")]
     faults: String,
     /// Seed for the injected faults, to make them reproducible.

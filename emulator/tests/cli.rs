@@ -45,10 +45,15 @@ fn start(args: &[&str]) -> Running {
 
 /// A bare HTTP/1.1 request, so this test depends on nothing but std.
 fn http(addr: &str, method: &str, path: &str) -> String {
+    http_with(addr, method, path, "")
+}
+
+fn http_with(addr: &str, method: &str, path: &str, body: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .expect("send");
     let mut out = String::new();
@@ -70,6 +75,27 @@ fn it_prints_one_line_serves_stats_and_resets_them() {
     http(&emu.addr, "POST", "/_emulator/stats/reset");
     let stats = http(&emu.addr, "GET", "/_emulator/stats");
     assert!(stats.contains(r#""total":0"#), "{stats}");
+}
+
+#[test]
+fn faults_change_while_it_runs() {
+    let emu = start(&["--faults", "503=1"]);
+    let faults = http(&emu.addr, "GET", "/_emulator/faults");
+    assert!(faults.contains(r#"{"faults":"503=1"}"#), "{faults}");
+    let bad = http_with(&emu.addr, "POST", "/_emulator/faults", "404=0.5");
+    assert!(
+        bad.starts_with("HTTP/1.1 400") && bad.contains("unknown fault kind"),
+        "{bad}"
+    );
+    let set = http_with(
+        &emu.addr,
+        "POST",
+        "/_emulator/faults",
+        "drop=0.25,latency=3",
+    );
+    assert!(set.contains(r#"{"faults":"drop=0.25,latency=3"}"#), "{set}");
+    let none = http_with(&emu.addr, "POST", "/_emulator/faults", "");
+    assert!(none.contains(r#"{"faults":""}"#), "{none}");
 }
 
 #[test]
