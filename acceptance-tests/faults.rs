@@ -172,3 +172,133 @@ fn applies_under_faults_converge_without_duplicates_or_orphans() {
         );
     }
 }
+
+#[test]
+fn an_interrupted_apply_keeps_everything_duo_made_and_the_next_apply_finishes() {
+    let mut h = Harness::start("interrupted_apply");
+    // A pace of 13 writes a minute (a burst of 13, then one every 4.4 s), so the apply is
+    // still running when it is interrupted.
+    h.provider_block = h
+        .provider_block
+        .replace('}', "  rate_limit_scale = 0.05\n}");
+    h.write_config(
+        r#"
+resource "duo_group" "g" {
+  count = 30
+  name  = "g${count.index}"
+}
+"#,
+    );
+    let apply = h
+        .command_in(
+            &h.dir_path(),
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the burst is spent and requests are queueing.
+    let started = std::time::Instant::now();
+    while h.tenant()["groups"].as_array().map_or(0, Vec::len) < 13 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the apply made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let interrupted = std::time::Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &apply.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = apply.wait_with_output().unwrap();
+    let said = text(&out);
+    let took = interrupted.elapsed();
+    assert!(!out.status.success(), "{said}");
+    assert!(took.as_secs() < 10, "stopping took {took:?}: {said}");
+    assert!(!said.contains("panic"), "{said}");
+    assert!(
+        said.contains("stopped by Terraform before POST /admin/v1/groups could be sent"),
+        "{said}"
+    );
+
+    // Every group Duo made is in state, and nothing else is.
+    let made: BTreeMap<String, String> = h.tenant()["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| {
+            (
+                g["group_id"].as_str().unwrap().to_owned(),
+                g["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let listed = h.run(&["state", "list", "-no-color"]);
+    let in_state = String::from_utf8_lossy(&listed.stdout).lines().count();
+    assert_eq!(in_state, made.len(), "{made:?}");
+    for i in 0..30 {
+        let addr = format!("duo_group.g[{i}]");
+        let o = h.run(&["state", "show", "-no-color", &addr]);
+        if o.status.success() {
+            let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+            let id = shown
+                .lines()
+                .find_map(|l| {
+                    l.trim().strip_prefix("id").map(|v| {
+                        v.trim()
+                            .trim_start_matches('=')
+                            .trim()
+                            .trim_matches('"')
+                            .to_owned()
+                    })
+                })
+                .unwrap();
+            assert_eq!(made.get(&id), Some(&format!("g{i}")), "{shown}");
+        }
+    }
+    eprintln!(
+        "interrupted after {} of 30 groups, stopped in {took:?}",
+        made.len()
+    );
+
+    // The next apply creates only the rest.
+    h.provider_block = h.provider_block.replace("  rate_limit_scale = 0.05\n", "");
+    h.write_config(
+        r#"
+resource "duo_group" "g" {
+  count = 30
+  name  = "g${count.index}"
+}
+"#,
+    );
+    let plan = h.run(&["plan", "-no-color", "-input=false"]);
+    let plan_text = text(&plan);
+    assert!(
+        plan_text.contains(&format!(
+            "Plan: {} to add, 0 to change, 0 to destroy",
+            30 - made.len()
+        )),
+        "{plan_text}"
+    );
+    h.apply(
+        r#"
+resource "duo_group" "g" {
+  count = 30
+  name  = "g${count.index}"
+}
+"#,
+    );
+    let mut names: Vec<String> = h.tenant()["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| g["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = (0..30).map(|i| format!("g{i}")).collect();
+    want.sort();
+    assert_eq!(names, want);
+}

@@ -149,6 +149,11 @@ impl Harness {
 
     /// Runs terraform in `dir` with a controlled environment.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
+        self.command_in(dir, args).output().expect("run terraform")
+    }
+
+    /// terraform in `dir` with a controlled environment, for a test to start and steer.
+    pub fn command_in(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.terraform);
         cmd.current_dir(dir).args(args);
         for (k, _) in std::env::vars() {
@@ -162,7 +167,7 @@ impl Harness {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        cmd.output().expect("run terraform")
+        cmd
     }
 
     pub fn run(&self, args: &[&str]) -> Output {

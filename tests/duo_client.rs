@@ -273,6 +273,46 @@ async fn stop_cuts_a_retry_wait_short() {
 }
 
 #[tokio::test]
+async fn stop_leaves_requests_waiting_for_their_turn_unsent() {
+    let emu = emulator(Options::default(), 0);
+    // Three writes a minute: a burst of two, then one every 20 s.
+    let duo = std::sync::Arc::new(client(&emu, 0.01));
+    let creates: Vec<_> = (0..6)
+        .map(|i| {
+            let duo = duo.clone();
+            tokio::spawn(async move {
+                duo.create_group(&GroupParams {
+                    name: Some(format!("g{i}")),
+                    ..GroupParams::default()
+                })
+                .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    duo.stop();
+    let mut made = 0;
+    for c in creates {
+        match c.await.unwrap() {
+            Ok(_) => made += 1,
+            Err(duo::Error::Stopped { route }) => assert_eq!(route, "POST /admin/v1/groups"),
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(made, 2);
+    assert_eq!(
+        emu.state.snapshot()["groups"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+#[tokio::test]
 async fn json_requests_are_signed_with_v5_and_accepted() {
     let emu = emulator(Options::default(), 0);
     let created: duo::Group = client(&emu, 0.0)

@@ -213,7 +213,8 @@ impl Client {
         &self.endpoint
     }
 
-    /// Cuts retry waits short: Terraform was interrupted. Requests in flight still finish.
+    /// Terraform was interrupted: requests waiting for their turn or for a retry end with
+    /// [`Error::Stopped`] unsent; requests in flight still finish, so their answers are kept.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         self.stop.notify_waiters();
@@ -361,8 +362,14 @@ impl Client {
         idempotent: bool,
     ) -> Result<Envelope, Error> {
         let mut attempt = 0;
+        let stopped = || Error::Stopped {
+            route: format!("{method} {path}"),
+        };
         loop {
-            self.limiter.acquire(class).await;
+            // A request still waiting for its turn when Terraform stops is not sent at all.
+            self.unless_stopped(self.limiter.acquire(class))
+                .await
+                .ok_or_else(stopped)?;
             let outcome = self.send_once(method, path, body).await;
             let status = match &outcome {
                 Ok((status, _)) => Attempt::Status(*status),
@@ -389,25 +396,28 @@ impl Client {
                         "Duo request failed ({status:?}); retrying in {:.1} s",
                         (wait + jitter).as_secs_f64()
                     );
-                    if !self.pause(wait + jitter).await {
-                        return Err(Error::Stopped {
-                            route: format!("{method} {path}"),
-                        });
-                    }
+                    self.unless_stopped(tokio::time::sleep(wait + jitter))
+                        .await
+                        .ok_or_else(stopped)?;
                     attempt += 1;
                 }
             }
         }
     }
 
-    /// Sleeps unless Terraform asks us to stop; false when stopped.
-    async fn pause(&self, wait: Duration) -> bool {
+    /// Runs `wait` (pacing, backoff) unless Terraform asks the provider to stop first; `None`
+    /// when stopped.
+    async fn unless_stopped<T>(&self, wait: impl std::future::Future<Output = T>) -> Option<T> {
+        // Registered before the flag is read, so a stop between the two is not missed.
+        let notified = self.stop.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
         if self.stopping.load(Ordering::SeqCst) {
-            return false;
+            return None;
         }
         tokio::select! {
-            _ = tokio::time::sleep(wait) => !self.stopping.load(Ordering::SeqCst),
-            _ = self.stop.notified() => false,
+            out = wait => Some(out),
+            () = notified => None,
         }
     }
 

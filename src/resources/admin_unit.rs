@@ -104,21 +104,25 @@ impl AdminUnit {
                 .chain(desired.difference(&current).map(|m| (m, true)));
             for (member, add) in changes {
                 if let Err(e) = duo.admin_unit_member(unit, kind, member, add).await {
-                    let partial = duo.get_admin_unit(unit).await.ok().map(|u| to_state(&u));
+                    // The unit exists whatever happened to its members: keep it in state,
+                    // as Duo has it or at least as it was, so the next plan finishes the job.
+                    let partial = duo.get_admin_unit(unit).await.map_or(now, |u| to_state(&u));
                     let d = diagnose(Op::new(action, "administrative unit"), &e)
                         .at(crate::plugin::AttrPath::root(name));
                     return Err(Failed {
                         diags: d.into(),
-                        partial,
+                        partial: Some(partial),
                     });
                 }
             }
         }
-        let unit = duo
-            .get_admin_unit(unit)
-            .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "administrative unit"), &e))?;
-        Ok(to_state(&unit))
+        match duo.get_admin_unit(unit).await {
+            Ok(unit) => Ok(to_state(&unit)),
+            Err(e) => Err(Failed {
+                diags: diagnose(Op::new(Action::Read, "administrative unit"), &e).into(),
+                partial: Some(now),
+            }),
+        }
     }
 }
 
