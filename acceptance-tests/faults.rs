@@ -3,6 +3,7 @@
 //! the configuration agree exactly — no duplicate, no orphan.
 
 use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
 
 use serde_json::Value;
 
@@ -196,6 +197,9 @@ resource "duo_group" "g" {
         )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
+        // Its own process group, signalled as a whole as Ctrl-C on a terminal does (older
+        // Terraform runs under a wrapper process that leaves the signal to the group).
+        .process_group(0)
         .spawn()
         .unwrap();
     // Wait until the burst is spent and requests are queueing.
@@ -209,7 +213,7 @@ resource "duo_group" "g" {
     }
     let interrupted = std::time::Instant::now();
     let kill = std::process::Command::new("kill")
-        .args(["-INT", &apply.id().to_string()])
+        .args(["-INT", "--", &format!("-{}", apply.id())])
         .status()
         .unwrap();
     assert!(kill.success());

@@ -20,3 +20,4 @@ mod membership;
 mod policy;
 mod provider;
 mod user;
+mod validation;

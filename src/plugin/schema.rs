@@ -88,6 +88,89 @@ impl Validator {
         })
     }
 
+    /// An email address: one `@` between a local part and a domain, no spaces.
+    pub fn email() -> Validator {
+        Validator::new("An email address, like `ann@example.com`.", |v| {
+            let s = v.as_str().unwrap_or_default();
+            let ok = s.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }) && !s.chars().any(char::is_whitespace);
+            if ok || s.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{s:?} is not an email address; write it like \"ann@example.com\"."
+                ))
+            }
+        })
+    }
+
+    /// An IPv4 or IPv6 address, or a CIDR block whose prefix fits its address.
+    pub fn cidr() -> Validator {
+        Validator::new("An IP address or CIDR block, like `192.0.2.0/24`.", |v| {
+            let s = v.as_str().unwrap_or_default();
+            let (addr, prefix) = s.split_once('/').unwrap_or((s, ""));
+            let max = match addr.parse::<std::net::IpAddr>() {
+                Ok(std::net::IpAddr::V4(_)) => 32,
+                Ok(std::net::IpAddr::V6(_)) => 128,
+                Err(_) => {
+                    return Err(format!(
+                        "{s:?} is not an IP address or CIDR block; write it like \"192.0.2.0/24\"."
+                    ));
+                }
+            };
+            match prefix {
+                "" => Ok(()),
+                p if p.parse::<u8>().is_ok_and(|n| n <= max) => Ok(()),
+                p => Err(format!(
+                    "{s:?} has prefix length {p:?}; it must be 0 to {max}."
+                )),
+            }
+        })
+    }
+
+    /// Digits only (or empty). The message never repeats the value, which may be a secret.
+    pub fn digits() -> Validator {
+        Validator::new("Digits only.", |v| {
+            if v.as_str()
+                .unwrap_or_default()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+            {
+                Ok(())
+            } else {
+                Err("must be digits only.".to_owned())
+            }
+        })
+    }
+
+    /// A whole number of at least `min`.
+    pub fn at_least(min: i64) -> Validator {
+        Validator::new(format!("At least {min}."), move |v| match v.as_i64() {
+            Some(n) if n >= min => Ok(()),
+            Some(n) => Err(format!("must be at least {min}, not {n}.")),
+            None => Err("must be a whole number.".to_owned()),
+        })
+    }
+
+    /// `inner` holds for every element of a list or set; the message names the element.
+    pub fn each(inner: Validator) -> Validator {
+        Validator::new(format!("Each: {}", inner.description), move |v| {
+            let items = match v {
+                Value::List(items) | Value::Set(items) => items.as_slice(),
+                _ => &[],
+            };
+            items
+                .iter()
+                .try_for_each(|item| inner.check(item))
+                .map_err(|msg| format!("has an invalid element: {msg}"))
+        })
+    }
+
     /// A string of `min..=max` characters.
     pub fn length_between(min: usize, max: usize) -> Validator {
         Validator::new(
@@ -388,6 +471,52 @@ impl Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_accept_what_they_describe_and_say_what_is_wrong() {
+        let s = |v: &str| Value::from(v);
+        let email = Validator::email();
+        for ok in ["ann@example.com", "a.b+c@sub.example.org", ""] {
+            assert_eq!(email.check(&s(ok)), Ok(()), "{ok}");
+        }
+        for bad in [
+            "ann",
+            "ann@",
+            "@example.com",
+            "a@b@c",
+            "ann @example.com",
+            "ann@example.",
+        ] {
+            let e = email.check(&s(bad)).unwrap_err();
+            assert!(e.contains("is not an email address"), "{bad}: {e}");
+        }
+        let cidr = Validator::cidr();
+        for ok in ["192.0.2.0/24", "192.0.2.7", "2001:db8::/32", "0.0.0.0/0"] {
+            assert_eq!(cidr.check(&s(ok)), Ok(()), "{ok}");
+        }
+        assert!(
+            cidr.check(&s("192.0.2.0/33"))
+                .unwrap_err()
+                .contains("must be 0 to 32")
+        );
+        assert!(
+            cidr.check(&s("10.0.0/8"))
+                .unwrap_err()
+                .contains("not an IP address")
+        );
+        let at_least = Validator::at_least(0);
+        assert_eq!(at_least.check(&Value::from(0)), Ok(()));
+        assert_eq!(
+            at_least.check(&Value::from(-1)),
+            Err("must be at least 0, not -1.".to_owned())
+        );
+        let each = Validator::each(Validator::digits());
+        let list = |items: &[&str]| Value::List(items.iter().map(|i| s(i)).collect());
+        assert_eq!(each.check(&list(&["123", "456"])), Ok(()));
+        let e = each.check(&list(&["123", "12a4"])).unwrap_err();
+        assert_eq!(e, "has an invalid element: must be digits only.");
+        assert!(!e.contains("12a4"), "secrets are not echoed");
+    }
 
     #[test]
     fn one_of_rejects_other_values_and_hints_at_case() {

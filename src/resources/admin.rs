@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::phone::same_number;
+use super::phone::{number_validator, same_number};
 use super::{Action, Hint, Op, create_once, deleted, found, id, keep_spelling, written};
 use crate::duo;
 use crate::plugin::{
@@ -64,9 +64,9 @@ impl Admin {
              roles take effect only on editions with administrative roles.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The administrator's Duo ID (`admin_id`)."))
-        .attr(Attribute::string("email").required().force_new().describe("The administrator's email, which they log in with. Duo cannot change it, so changing it replaces the administrator."))
+        .attr(Attribute::string("email").required().force_new().validate(Validator::email()).describe("The administrator's email, which they log in with. Duo cannot change it, so changing it replaces the administrator."))
         .attr(Attribute::string("name").required().validate(Validator::length_between(1, 255)).describe("The administrator's name."))
-        .attr(Attribute::string("phone").default("").normalized(same_number).describe("The administrator's phone number, in E.164 form (`+15555550100`)."))
+        .attr(Attribute::string("phone").default("").normalized(same_number).validate(number_validator()).describe("The administrator's phone number, in E.164 form (`+15555550100`)."))
         .attr(Attribute::string("role").default("Owner").validate(Validator::one_of(ROLES)).describe("The administrative role, spelled exactly as Duo does."))
         .attr(
             Attribute::string("status")

@@ -61,13 +61,14 @@ impl Resource<duo::Client> for BypassCodes {
         .attr(
             Attribute::list_of("codes", Type::String)
                 .optional_computed()
+                .validate(Validator::each(Validator::digits()))
                 .sensitive()
                 .force_new()
                 .use_state_for_unknown()
                 .describe("The codes: given (digits only), or the ones Duo generated for `code_count`. Sensitive; kept in state."),
         )
-        .attr(Attribute::number("reuse_count").default(1).force_new().describe("How many times each code can be used; 0 for unlimited."))
-        .attr(Attribute::number("valid_secs").default(0).force_new().describe("Seconds until the codes expire; 0 for never."))
+        .attr(Attribute::number("reuse_count").default(1).force_new().validate(Validator::at_least(0)).describe("How many times each code can be used; 0 for unlimited."))
+        .attr(Attribute::number("valid_secs").default(0).force_new().validate(Validator::at_least(0)).describe("Seconds until the codes expire; 0 for never."))
         .attr(Attribute::list_of("bypass_code_ids", Type::String).computed().describe("Duo's IDs of the codes not yet used up or deleted."))
         .attr(Attribute::number("expiration").computed().use_state_for_unknown().describe("When the codes expire (Unix seconds); null if never."))
     }

@@ -49,8 +49,8 @@ impl HardwareToken {
         ))
         .attr(Attribute::string("serial").required().force_new().validate(Validator::length_between(1, 128)).describe("The token's serial number."))
         .attr(Attribute::string("secret").optional().sensitive().force_new().describe("The OTP secret in hex; required for HOTP and TOTP tokens. Never read back from Duo."))
-        .attr(Attribute::number("counter").optional().force_new().describe("The initial HOTP counter (HOTP only; Duo's default is 0)."))
-        .attr(Attribute::number("totp_step").optional_computed().use_state_for_unknown().describe("The TOTP time step in seconds (TOTP only; Duo's default is 30). Can change in place."))
+        .attr(Attribute::number("counter").optional().force_new().validate(Validator::at_least(0)).describe("The initial HOTP counter (HOTP only; Duo's default is 0)."))
+        .attr(Attribute::number("totp_step").optional_computed().use_state_for_unknown().validate(Validator::at_least(1)).describe("The TOTP time step in seconds (TOTP only; Duo's default is 30). Can change in place."))
         .attr(Attribute::string("private_id").optional().sensitive().force_new().describe("The YubiKey's 12-character private ID (`yk` only)."))
         .attr(Attribute::string("aes_key").optional().sensitive().force_new().describe("The YubiKey's 32-character AES key (`yk` only)."))
     }

@@ -92,6 +92,7 @@ impl Integration {
         s.attr(
             Attribute::set_of("networks_for_api_access", Type::String)
                 .optional_computed()
+                .validate(Validator::each(Validator::cidr()))
                 .use_state_for_unknown()
                 .describe("`adminapi` and `accountsapi` only: the IP addresses, ranges or CIDRs the key may be used from."),
         )

@@ -56,7 +56,7 @@ impl Phone {
             "The phone number, preferably E.164 (`+15555550100`); without a leading `+`, Duo assumes `+1`. \
              Dashes and spaces are ignored. Empty for a tablet.",
         ))
-        .attr(Attribute::string("extension").default("").describe("An extension dialled after the number."))
+        .attr(Attribute::string("extension").default("").validate(Validator::digits()).describe("An extension dialled after the number."))
         .attr(Attribute::string("name").default("").describe("A name for the phone."))
         .attr(
             Attribute::string("type")
@@ -72,14 +72,14 @@ impl Phone {
                 .validate(Validator::one_of(PLATFORMS))
                 .describe("The phone's operating system. When omitted, Duo's value is kept."),
         )
-        .attr(Attribute::number("predelay").optional_computed().use_state_for_unknown().describe("Seconds to wait after the call connects before dialling the extension."))
-        .attr(Attribute::number("postdelay").optional_computed().use_state_for_unknown().describe("Seconds to wait after dialling the extension before the prompt."))
+        .attr(Attribute::number("predelay").optional_computed().use_state_for_unknown().validate(Validator::at_least(0)).describe("Seconds to wait after the call connects before dialling the extension."))
+        .attr(Attribute::number("postdelay").optional_computed().use_state_for_unknown().validate(Validator::at_least(0)).describe("Seconds to wait after dialling the extension before the prompt."))
         .attr(Attribute::bool("activated").computed().describe("Whether Duo Mobile has been activated on the phone."))
         .attr(Attribute::list_of("capabilities", Type::String).computed().describe("What the phone can do (`push`, `sms`, `phone`, `mobile_otp`, …)."))
     }
 }
 
-fn number_validator() -> Validator {
+pub fn number_validator() -> Validator {
     Validator::new(
         "Digits, with an optional leading `+`; dashes, spaces, dots and parentheses are ignored.",
         |v| {

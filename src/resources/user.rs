@@ -92,7 +92,11 @@ impl User {
                 .describe("The username; unique across usernames and aliases, ignoring case. Changing it renames the user in place."),
         );
         for (name, description) in TEXT {
-            s = s.attr(Attribute::string(name).default("").describe(description));
+            let mut a = Attribute::string(name).default("").describe(description);
+            if name == "email" {
+                a = a.validate(Validator::email());
+            }
+            s = s.attr(a);
         }
         s.attr(
             Attribute::string("status")
