@@ -19,5 +19,6 @@ mod integration;
 mod membership;
 mod policy;
 mod provider;
+mod secrets;
 mod user;
 mod validation;

@@ -175,3 +175,23 @@ fn a_missing_permission_is_named_on_the_first_operation_that_needs_it() {
         "{out}"
     );
 }
+
+#[test]
+fn a_ca_bundle_that_cannot_be_used_is_explained() {
+    let mut h = Harness::start("provider_ca_bundle");
+    let base = h.provider_block.clone();
+    let with = |path: &str| base.replace('}', &format!("  ca_bundle_file = \"{path}\"\n}}"));
+    h.provider_block = with("/nonexistent/proxy-ca.pem");
+    let out = h.plan_error(GROUP);
+    assert!(out.contains("Cannot read ca_bundle_file"), "{out}");
+    assert!(out.contains("/nonexistent/proxy-ca.pem"), "{out}");
+
+    let junk = h.dir_path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    h.provider_block = with(&junk.display().to_string());
+    let out = h.plan_error(GROUP);
+    assert!(
+        out.contains("Invalid ca_bundle_file") && out.contains("no usable PEM certificate"),
+        "{out}"
+    );
+}

@@ -20,6 +20,7 @@ pub const ADDRESS: &str = "registry.terraform.io/duo-rs/duo";
 const API_HOST_ENV: &[&str] = &["DUO_API_HOST", "DUO_API_HOSTNAME"];
 const IKEY_ENV: &[&str] = &["DUO_IKEY", "DUO_INTEGRATION_KEY"];
 const SKEY_ENV: &[&str] = &["DUO_SKEY", "DUO_SECRET_KEY"];
+const CA_BUNDLE_ENV: &[&str] = &["DUO_CA_BUNDLE_FILE"];
 
 const DEFAULT_TIMEOUT_SECONDS: i64 = 60;
 const DEFAULT_MAX_RETRIES: i64 = 6;
@@ -62,6 +63,11 @@ impl Provider for DuoProvider {
                  leaving the rest to the other integrations that share the account's budget (SSO, \
                  directory sync, SIEM exports). When Duo still answers 429, the provider halves its \
                  pace for that kind of request and recovers over two minutes. Defaults to 90.",
+            ))
+            .attr(Attribute::string("ca_bundle_file").optional().describe(
+                "A PEM file of CA certificates to trust beside the system's, for a corporate proxy \
+                 that inspects TLS. Certificates are always verified; plain `http://` is accepted \
+                 for loopback addresses only. Also `DUO_CA_BUNDLE_FILE`.",
             ))
             .attr(Attribute::bool("batch_requests").optional().describe(
                 "Gather requests Terraform makes at the same time: reads of users and groups become \
@@ -157,13 +163,30 @@ impl Provider for DuoProvider {
             return Err(diags);
         };
         let mut cfg = client_config(&host, &ikey, &skey, config);
+        if let Some(path) = setting(config, "ca_bundle_file", CA_BUNDLE_ENV) {
+            let pem = std::fs::read(&path).map_err(|e| {
+                Diagnostics::from(
+                    Diagnostic::error(
+                        "Cannot read ca_bundle_file",
+                        format!("Reading {path:?} failed: {e}. Give the path of a PEM file of CA certificates."),
+                    )
+                    .at(AttrPath::root("ca_bundle_file")),
+                )
+            })?;
+            cfg.extra_roots_pem = Some(pem);
+        }
         cfg.user_agent = format!(
             "terraform-provider-duo/{} (Terraform {terraform_version})",
             env!("CARGO_PKG_VERSION")
         );
         let client = duo::Client::new(&cfg).map_err(|e| {
+            let attr = match e {
+                duo::ConfigError::BadCaBundle(_) => "ca_bundle_file",
+                _ => "api_host",
+            };
             Diagnostics::from(
-                Diagnostic::error("Invalid api_host", e.to_string()).at(AttrPath::root("api_host")),
+                Diagnostic::error(format!("Invalid {attr}"), e.to_string())
+                    .at(AttrPath::root(attr)),
             )
         })?;
         client
@@ -219,6 +242,7 @@ fn client_config(host: &str, ikey: &str, skey: &str, config: &Obj) -> duo::Confi
             .map_or(duo::DEFAULT_CAPACITY, |p| p.clamp(1.0, 100.0) / 100.0),
         coalesce: config.bool("batch_requests").unwrap_or(true),
         user_agent: format!("terraform-provider-duo/{}", env!("CARGO_PKG_VERSION")),
+        extra_roots_pem: None,
     }
 }
 
@@ -253,6 +277,14 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
                 "Duo at {host} answered: {err}. Check `ikey`, `skey` and this machine's clock."
             ),
             "ikey",
+        ),
+        duo::Error::Transport { reason, .. } if reason.contains("certificate") => (
+            "Cannot verify Duo's TLS certificate",
+            format!(
+                "{err}. If a proxy on your network inspects TLS, give its CA certificate in \
+                 `ca_bundle_file` (or DUO_CA_BUNDLE_FILE); certificate checks cannot be turned off."
+            ),
+            "api_host",
         ),
         duo::Error::Transport { .. } => (
             "Cannot reach Duo",

@@ -48,6 +48,9 @@ pub struct Config {
     /// [`super::reads`]); false sends one request per object, the naive baseline.
     pub coalesce: bool,
     pub user_agent: String,
+    /// PEM certificates to trust beside the system's, e.g. the CA of a corporate proxy that
+    /// inspects TLS. Certificates are always verified; this only adds trust anchors.
+    pub extra_roots_pem: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Config {
@@ -70,6 +73,8 @@ pub enum ConfigError {
          Duo itself is reached over HTTPS"
     )]
     InsecureHost(String),
+    #[error("the CA bundle holds no usable PEM certificate ({0})")]
+    BadCaBundle(String),
 }
 
 /// Where requests go and what host they are signed for.
@@ -187,12 +192,23 @@ struct Metadata {
 impl Client {
     pub fn new(config: &Config) -> Result<Client, ConfigError> {
         let endpoint = Endpoint::parse(&config.api_host)?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10));
+        if let Some(pem) = &config.extra_roots_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ConfigError::BadCaBundle(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(ConfigError::BadCaBundle(
+                    "expected -----BEGIN CERTIFICATE----- blocks".to_owned(),
+                ));
+            }
+            http = http.tls_certs_merge(certs);
+        }
+        let http = http
             .build()
-            .map_err(|e| ConfigError::BadHost(e.to_string()))?;
+            .map_err(|e| ConfigError::BadCaBundle(e.to_string()))?;
         Ok(Client {
             http,
             endpoint,

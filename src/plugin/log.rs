@@ -7,7 +7,9 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the stderr logger; the level follows `TF_LOG_PROVIDER`, then `TF_LOG`.
 pub fn init(module: &'static str) {
@@ -21,10 +23,17 @@ pub fn init(module: &'static str) {
             "error" => Level::ERROR,
             _ => Level::INFO,
         });
+    // Dependencies (HTTP, TLS, gRPC) log at most warnings: their TRACE output is noise to a
+    // Terraform user, and the provider's own lines already say what was sent where.
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(level.min(Level::WARN))
+        .with_target(module_path!().split("::").next().unwrap_or_default(), level);
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)
         .event_format(Hclog { module })
+        .finish()
+        .with(filter)
         .try_init();
 }
 
@@ -68,8 +77,14 @@ where
         let mut fields = Fields::default();
         event.record(&mut fields);
         let mut line = fields.0;
-        let message = line.remove("message").unwrap_or_default();
-        line.insert("@message".to_owned(), message);
+        // go-plugin reads `@message` as a string and crashes Terraform on anything else, and
+        // some events (from dependencies) carry no message at all.
+        let message = match line.remove("message") {
+            Some(serde_json::Value::String(s)) => s,
+            Some(other) => other.to_string(),
+            None => event.metadata().target().to_owned(),
+        };
+        line.insert("@message".to_owned(), message.into());
         line.insert(
             "@level".to_owned(),
             event
@@ -116,6 +131,59 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_line_has_the_string_fields_go_plugin_requires() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(Level::TRACE)
+            .event_format(Hclog { module: "test" })
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(status = 200, "Duo request");
+            tracing::trace!(frame = 3); // no message, as some dependencies log
+        });
+        let text = String::from_utf8_lossy(
+            &lines
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_owned();
+        let parsed: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_default())
+            .collect();
+        assert_eq!(parsed.len(), 2, "{text}");
+        for line in &parsed {
+            for key in ["@message", "@level", "@module", "@timestamp"] {
+                assert!(line[key].is_string(), "{key} in {line}");
+            }
+        }
+        assert_eq!(parsed[0]["@message"], "Duo request");
+        assert_eq!(parsed[0]["status"], 200);
+        assert_eq!(parsed[1]["@level"], "trace");
+    }
+
     #[test]
     fn civil_dates_are_right() {
         assert_eq!(super::civil_from_days(0), (1970, 1, 1));
