@@ -121,7 +121,7 @@ fn applies_under_faults_converge_without_duplicates_or_orphans() {
             said.matches("Error: ").count()
         ));
         for e in said.split("Error: ").skip(1).take(3) {
-            eprintln!("  Error: {}", e.chars().take(300).collect::<String>());
+            eprintln!("  Error: {}", e.chars().take(1500).collect::<String>());
         }
     }
     eprintln!(

@@ -705,3 +705,19 @@ async fn certificates_are_always_verified_and_a_ca_bundle_adds_trust() {
         bad.err()
     );
 }
+
+#[test]
+fn fields_and_values_duo_adds_later_are_tolerated() {
+    let body = br#"{"stat": "OK", "response": [{
+        "user_id": "DU1", "username": "ann", "status": "Pending Deletion",
+        "groups": [{"group_id": "DG1", "name": "eng", "status": "Archived", "shiny_new": [1]}],
+        "a_field_from_next_year": {"nested": true}, "is_enrolled": "maybe"
+    }], "metadata": {"next_offset": null, "a_new_counter": 7}}"#;
+    let users: Vec<duo::User> = duo::parse_response("GET", "/admin/v1/users", 200, body).unwrap();
+    assert_eq!(users[0].status.as_deref(), Some("pending deletion"));
+    assert_eq!(users[0].groups[0].status.as_deref(), Some("archived"));
+    assert_eq!(
+        users[0].is_enrolled, None,
+        "an unreadable flag is unknown, not an error"
+    );
+}

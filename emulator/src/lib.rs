@@ -258,14 +258,58 @@ fn json_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
     )
 }
 
+/// The largest request body read; a `bulk_create` of 100 users is a few tens of kilobytes.
+const MAX_BODY: usize = 1 << 20;
+
+/// Answers one request as the server answers a loopback client, without a network: for tests
+/// that send what no HTTP client would (fuzzing). `None` when the method, target or a header
+/// is not even valid HTTP, which the server's HTTP layer refuses before the emulator sees it.
+pub async fn answer(
+    state: Arc<AppState>,
+    method: &[u8],
+    target: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> Option<(u16, Vec<u8>)> {
+    let method = Method::from_bytes(method).ok()?;
+    let uri: Uri = target.parse().ok()?;
+    let mut map = HeaderMap::new();
+    for (k, v) in headers {
+        map.append(
+            header::HeaderName::from_bytes(k.as_bytes()).ok()?,
+            header::HeaderValue::from_str(v).ok()?,
+        );
+    }
+    let peer = SocketAddr::from(([127, 0, 0, 1], 1));
+    let response = handle(
+        State(state),
+        ConnectInfo(peer),
+        method,
+        uri,
+        map,
+        Body::from(body),
+    )
+    .await;
+    let status = response.status().as_u16();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
 async fn handle(
     State(st): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    // Read here rather than by an extractor, so an oversized body gets Duo's JSON error.
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return fail(413, 41301, "Request entity too large", None);
+    };
     let path = uri.path().to_owned();
     if path.starts_with("/_emulator/") {
         return control(&st, peer, &method, &path, &body);

@@ -173,3 +173,154 @@ fn requests_signed_by_duos_official_python_client_verify() {
     );
     assert!(text.contains("official client: ok"), "{text}");
 }
+
+/// Sends raw bytes as they are, tolerating a server that answers before reading them all.
+fn raw(addr: &str, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let _ = s.write_all(request);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn post(addr: &str, path: &str, headers: &str, body: &[u8]) -> String {
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    raw(addr, &request)
+}
+
+#[test]
+fn abuse_gets_duo_style_errors_and_leaves_the_tenant_intact() {
+    let seed = std::env::temp_dir().join(format!("abuse-seed-{}.json", std::process::id()));
+    std::fs::write(
+        &seed,
+        r#"{"users": [{"username": "ann"}], "groups": [{"name": "eng"}]}"#,
+    )
+    .unwrap();
+    let emu = start(&["--seed", seed.to_str().unwrap()]);
+    let before = http(&emu.addr, "GET", "/_emulator/tenant");
+    let basic = |sig: &str| {
+        use base64::Engine as _;
+        let creds = format!("{}:{sig}", duo_emulator::DEMO_IKEY);
+        format!(
+            "Authorization: Basic {}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(creds)
+        )
+    };
+    let now = format!("Date: {}\r\n", rfc2822_now());
+    let now = now.as_str();
+    let form = "Content-Type: application/x-www-form-urlencoded\r\n";
+    let json = "Content-Type: application/json\r\n";
+    // (what, answer, Duo's HTTP status, Duo's error code)
+    let cases: Vec<(&str, String, u16, u32)> = vec![
+        (
+            "a malformed form, unsigned",
+            post(
+                &emu.addr,
+                "/admin/v1/users",
+                form,
+                b"%%%&&==\xff\xfe%zz&username",
+            ),
+            401,
+            40101,
+        ),
+        (
+            "invalid JSON, unsigned",
+            post(
+                &emu.addr,
+                "/admin/v3/integrations",
+                json,
+                b"{\"name\": \"x\", ",
+            ),
+            401,
+            40101,
+        ),
+        (
+            "a bad signature",
+            post(
+                &emu.addr,
+                "/admin/v1/users",
+                &format!("{form}{now}{}", basic("00ff")),
+                b"username=mallory",
+            ),
+            401,
+            40103,
+        ),
+        (
+            "a replayed old date",
+            post(
+                &emu.addr,
+                "/admin/v1/users",
+                &format!(
+                    "{form}Date: Mon, 01 Jan 2001 00:00:00 -0000\r\n{}",
+                    basic("00ff")
+                ),
+                b"username=mallory",
+            ),
+            401,
+            40105,
+        ),
+        (
+            "an oversized body",
+            post(
+                &emu.addr,
+                "/admin/v1/users",
+                &format!("{form}{now}{}", basic("00ff")),
+                &vec![b'a'; 3 << 20],
+            ),
+            413,
+            41301,
+        ),
+    ];
+    for (what, answer, status, code) in &cases {
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{what}: {answer:.300}"
+        );
+        assert!(
+            answer.contains(r#""stat":"FAIL""#) && answer.contains(&format!(r#""code":{code}"#)),
+            "{what}: {answer:.300}"
+        );
+    }
+    // Not even HTTP: the server refuses it and keeps serving.
+    let garbage = raw(&emu.addr, b"\x16\x03\x01\x02\x00GARBAGE\r\n\r\n");
+    assert!(
+        garbage.is_empty() || garbage.starts_with("HTTP/1.1 400"),
+        "{garbage:.200}"
+    );
+    assert_eq!(http(&emu.addr, "GET", "/_emulator/tenant"), before);
+    let _ = std::fs::remove_file(seed);
+}
+
+/// The current time as a Date header writes it (`Tue, 24 Nov 2026 12:00:00 -0000`).
+fn rfc2822_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(m - 1) as usize];
+    format!(
+        "{weekday}, {d:02} {month} {y} {:02}:{:02}:{:02} -0000",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

@@ -562,6 +562,17 @@ fn next_offset(v: &serde_json::Value) -> Option<u64> {
     }
 }
 
+/// What the client makes of one HTTP answer: Duo's envelope checked, then `response` decoded
+/// as `T`. Public for the fuzz targets, which feed it hostile bytes.
+pub fn parse_response<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<T, Error> {
+    envelope(method, path, status, body).and_then(|env| decode(path, env.response))
+}
+
 fn decode<T: DeserializeOwned>(path: &str, response: serde_json::Value) -> Result<T, Error> {
     serde_json::from_value(response).map_err(|e| Error::Decode {
         route: path.to_owned(),

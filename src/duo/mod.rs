@@ -24,7 +24,7 @@ mod users;
 pub use admin_units::{AdminUnit, UnitMember};
 pub use admins::{Admin, AdminParams, HardToken, Singleton};
 pub use bypass::{BypassCode, BypassParams};
-pub use client::{Client, Config, ConfigError, Write};
+pub use client::{Client, Config, ConfigError, Write, parse_response};
 pub use error::{Error, gone_is_none};
 pub use groups::{Group, GroupParams};
 pub use integrations::Integration;

@@ -20,4 +20,4 @@ pub use framework::{DataSource, Failed, Obj, Plan, Provider, Resource, import_by
 pub use schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema, Validator};
 pub use serve::{ServeError, serve, serve_debug};
 pub use server::{ProviderService, Schemas};
-pub use value::{Number, Type, Value};
+pub use value::{CodecError, Number, Type, Value, from_json, from_msgpack, to_msgpack};

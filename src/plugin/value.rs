@@ -276,8 +276,10 @@ fn from_rmpv(raw: rmpv::Value, ty: &Type) -> Result<Value, CodecError> {
             .map(|i| Value::Number(Number::Int(i)))
             .or_else(|| i.as_f64().map(|f| Value::Number(Number::Float(f))))
             .ok_or_else(|| CodecError::new("integer out of range")),
-        (M::F32(f), Type::Number) => Ok(Value::Number(Number::Float(f64::from(f)))),
-        (M::F64(f), Type::Number) => Ok(Value::Number(Number::Float(f))),
+        // Terraform numbers are never NaN (found by fuzzing: NaN is not equal to itself).
+        (M::F32(f), Type::Number) if !f.is_nan() => Ok(Value::Number(Number::Float(f64::from(f)))),
+        (M::F64(f), Type::Number) if !f.is_nan() => Ok(Value::Number(Number::Float(f))),
+        (M::F32(_) | M::F64(_), Type::Number) => Err(CodecError::new("NaN is not a number")),
         (M::String(s), Type::Number) => s
             .as_str()
             .and_then(Number::parse)
@@ -503,6 +505,7 @@ mod tests {
         };
         assert_eq!(from(rmpv::Value::from(7)), Ok(Value::from(7)));
         assert_eq!(from(rmpv::Value::F64(7.0)), Ok(Value::from(7)));
+        assert!(from(rmpv::Value::F64(f64::NAN)).is_err());
         assert_eq!(from(rmpv::Value::from("7")), Ok(Value::from(7)));
         assert!(from(rmpv::Value::from("seven")).is_err());
     }

@@ -130,6 +130,9 @@ pub async fn written<T>(
 /// How often a create whose answer is lost, and which a lookup shows Duo did not make, is sent.
 const CREATE_ATTEMPTS: usize = 3;
 
+/// How often the lookup after a lost create is tried before giving up.
+const LOOKUP_ATTEMPTS: usize = 3;
+
 /// The object a create made, even when Duo's answer to it was lost.
 ///
 /// A create is never blindly sent again: it could make a second object. When its outcome is
@@ -167,7 +170,16 @@ where
                 lost[lost.len() - 1]
             )
         };
-        let found = find().await.map_err(|e| {
+        // What the lookup says decides whether a second object could be made: worth asking
+        // again when the lookup itself fails (the client has already retried it).
+        let mut found = find().await;
+        for _ in 1..LOOKUP_ATTEMPTS {
+            if found.is_ok() {
+                break;
+            }
+            found = find().await;
+        }
+        let found = found.map_err(|e| {
             Diagnostic::error(
                 &summary,
                 lost_detail(format!(
