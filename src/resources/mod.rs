@@ -128,7 +128,7 @@ pub async fn written<T>(
 }
 
 /// How often a create whose answer is lost, and which a lookup shows Duo did not make, is sent.
-const CREATE_ATTEMPTS: usize = 3;
+const CREATE_ATTEMPTS: usize = 5;
 
 /// How often the lookup after a lost create is tried before giving up.
 const LOOKUP_ATTEMPTS: usize = 3;
