@@ -306,3 +306,56 @@ resource "duo_group" "g" {
     want.sort();
     assert_eq!(names, want);
 }
+
+#[test]
+fn a_creation_whose_second_step_fails_is_kept_in_state_with_the_error() {
+    let h = Harness::start("partial_create");
+    h.write_config(
+        r#"
+resource "duo_admin_unit" "emea" {
+  name               = "EMEA"
+  description        = "Offices in Europe"
+  restrict_by_groups = true
+  groups             = ["DGDOESNOTEXIST000000"]
+}
+"#,
+    );
+    let out = h.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("Cannot create administrative unit"), "{said}");
+    // The unit Duo made is in state although its members failed, so nothing is made twice.
+    let state = h.state("duo_admin_unit.emea");
+    let units = h.tenant()["admin_units"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(units.len(), 1);
+    assert_eq!(state["id"], units[0]["admin_unit_id"]);
+    h.apply(
+        r#"
+resource "duo_group" "emea" {
+  name = "EMEA staff"
+}
+
+resource "duo_admin_unit" "emea" {
+  name               = "EMEA"
+  description        = "Offices in Europe"
+  restrict_by_groups = true
+  groups             = [duo_group.emea.id]
+}
+"#,
+    );
+    // Terraform marks an object whose creation failed half-way as tainted and replaces it:
+    // the half-made unit is deleted, not left behind.
+    let units = h.tenant()["admin_units"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(units.len(), 1, "{units:?}");
+    assert_eq!(
+        units[0]["admin_unit_id"],
+        h.attr("duo_admin_unit.emea", "id")
+    );
+    assert_ne!(units[0]["admin_unit_id"], state["id"]);
+}

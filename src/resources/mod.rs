@@ -508,6 +508,29 @@ mod tests {
     }
 
     #[test]
+    fn every_secret_attribute_is_sensitive() {
+        const SECRETS: &[&str] = &["secret", "secret_key", "aes_key", "private_id", "codes"];
+        let mut seen = 0;
+        for r in all() {
+            for a in r.schema().attributes {
+                if SECRETS.contains(&a.name.as_str()) {
+                    seen += 1;
+                    assert!(
+                        a.sensitive,
+                        "{}.{} must be sensitive",
+                        r.type_name(),
+                        a.name
+                    );
+                }
+            }
+        }
+        assert_eq!(seen, SECRETS.len(), "each secret attribute was found");
+        let provider = crate::plugin::Provider::schema(&crate::provider::DuoProvider);
+        let skey = provider.attributes.iter().find(|a| a.name == "skey");
+        assert!(skey.is_some_and(|a| a.sensitive));
+    }
+
+    #[test]
     fn what_was_not_sent_is_held_by_anything() {
         assert!(holds(None, Some("x")));
         assert!(holds(Some(""), None));
