@@ -134,9 +134,33 @@ fn trace_logs_and_plan_output_hold_no_secret() {
     secrets.extend(codes.into_iter().map(|c| ("bypass code".to_owned(), c)));
 
     let logged = std::fs::read_to_string(&log).unwrap();
+    // One DEBUG line per Duo request, saying what it was and how it went; bodies at TRACE.
+    let requests: Vec<&str> = logged
+        .lines()
+        .filter(|l| l.contains("provider.terraform-provider-duo: Duo request:"))
+        .collect();
+    assert_eq!(
+        requests.len() as u64,
+        h.stats()["total"].as_u64().unwrap(),
+        "one line per request"
+    );
+    for field in [
+        "method=",
+        "path=",
+        "class=",
+        "status=",
+        "retries=",
+        "duration_ms=",
+    ] {
+        assert!(
+            requests.iter().all(|l| l.contains(field)),
+            "{field} in {:?}",
+            requests[0]
+        );
+    }
     assert!(
-        logged.contains("provider.terraform-provider-duo") && logged.contains("Duo request"),
-        "the provider's own TRACE lines are in the log"
+        logged.contains("Duo answer") && logged.contains("<redacted>"),
+        "answers are logged at TRACE, with secrets redacted"
     );
     let mut leaks = Vec::new();
     for (what, secret) in &secrets {

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use super::error::Error;
 use super::gather::Gather;
 use super::reads::Reads;
+use super::redact;
 use super::retry::{self, Attempt, Limiter, Next, RateClass};
 use super::sign;
 
@@ -378,6 +379,7 @@ impl Client {
         idempotent: bool,
     ) -> Result<Envelope, Error> {
         let mut attempt = 0;
+        let started = tokio::time::Instant::now();
         let stopped = || Error::Stopped {
             route: format!("{method} {path}"),
         };
@@ -399,6 +401,19 @@ impl Client {
             }
             match retry::after(status, attempt, idempotent, self.max_retries) {
                 Next::Done => {
+                    tracing::debug!(
+                        method,
+                        path,
+                        class = class.name(),
+                        status = match status {
+                            Attempt::Status(s) => s.to_string(),
+                            Attempt::TransportError => "no answer".to_owned(),
+                            Attempt::ConnectError => "not connected".to_owned(),
+                        },
+                        retries = attempt,
+                        duration_ms = started.elapsed().as_millis() as u64,
+                        "Duo request"
+                    );
                     return outcome
                         .and_then(|(status, body)| envelope(method, path, status, &body));
                 }
@@ -467,6 +482,12 @@ impl Client {
                 } else {
                     sign::sign_v2(&self.skey, &req, params, sign::Digest2::Sha512)
                 };
+                tracing::trace!(
+                    method,
+                    path,
+                    params = redact::params(params),
+                    "Duo request sent"
+                );
                 let builder = if method == "POST" {
                     self.http
                         .post(&url)
@@ -480,6 +501,12 @@ impl Client {
                 (signature, builder)
             }
             Body::Json(json) => {
+                tracing::trace!(
+                    method,
+                    path,
+                    body = redact::body(path, json.as_bytes()),
+                    "Duo request sent"
+                );
                 let signature = sign::sign_v5(&self.skey, &req, &[], json.as_bytes(), &[]);
                 (
                     signature,
@@ -503,7 +530,13 @@ impl Client {
             .map_err(transport)?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(transport)?;
-        tracing::debug!(method, path, status, "Duo request");
+        tracing::trace!(
+            method,
+            path,
+            status,
+            body = redact::body(path, &body),
+            "Duo answer"
+        );
         Ok((status, body.to_vec()))
     }
 }

@@ -16,6 +16,7 @@ mod lenient;
 mod phones;
 mod policies;
 mod reads;
+mod redact;
 mod retry;
 pub mod sign;
 mod tokens;
