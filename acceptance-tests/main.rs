@@ -19,6 +19,7 @@ mod integration;
 mod membership;
 mod policy;
 mod provider;
+mod release;
 mod secrets;
 mod user;
 mod validation;

@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 profile=${QUICKSTART_PROFILE:-release}
-version=0.1.0
+version=$(cargo pkgid --manifest-path "$root/Cargo.toml" -p terraform-provider-duo | sed 's/.*[#@]//')
 
 echo "==> Building the provider and the emulator ($profile)"
 if [ "$profile" = release ]; then

@@ -1,0 +1,93 @@
+//! The release archives install as users install them: `scripts/release.sh` packages the
+//! provider in the Registry's layout, and Terraform installs it from a local filesystem mirror
+//! with no network, checks it against the lock file, and uses it.
+
+use std::process::Command;
+
+use crate::harness::{Harness, assert_ok, text};
+
+#[test]
+fn a_release_archive_installs_from_a_filesystem_mirror_offline() {
+    let mut h = Harness::start("release_mirror");
+    let dir = h.dir_path();
+    let dist = dir.join("dist");
+    let binary = env!("CARGO_BIN_EXE_terraform-provider-duo");
+    let version = env!("CARGO_PKG_VERSION");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/release.sh");
+    let out = Command::new("bash")
+        .args([script, "--binary", binary])
+        .env("DIST", &dist)
+        .output()
+        .unwrap();
+    assert_ok(&out, "scripts/release.sh");
+    let archive = format!("terraform-provider-duo_{version}_linux_amd64.zip");
+    let sums = Command::new("sha256sum")
+        .args([
+            "-c",
+            &format!("terraform-provider-duo_{version}_SHA256SUMS"),
+        ])
+        .current_dir(&dist)
+        .output()
+        .unwrap();
+    assert_ok(&sums, "sha256sum -c");
+    let manifest = std::fs::read_to_string(
+        dist.join(format!("terraform-provider-duo_{version}_manifest.json")),
+    )
+    .unwrap();
+    assert!(
+        manifest.contains(r#""protocol_versions": ["6.0"]"#),
+        "{manifest}"
+    );
+
+    // A packed filesystem mirror, and a CLI configuration that installs only from it.
+    let mirror = dir.join("mirror/registry.terraform.io/duo-rs/duo");
+    std::fs::create_dir_all(&mirror).unwrap();
+    std::fs::copy(dist.join(&archive), mirror.join(&archive)).unwrap();
+    let cli = dir.join("mirror.tfrc");
+    std::fs::write(
+        &cli,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/duo-rs/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/duo-rs/*\"]\n  }}\n}}\n",
+            dir.join("mirror").display()
+        ),
+    )
+    .unwrap();
+    h.env
+        .push(("TF_CLI_CONFIG_FILE".into(), cli.display().to_string()));
+    std::fs::write(
+        dir.join("main.tf"),
+        format!(
+            "terraform {{\n  required_providers {{\n    duo = {{\n      source  = \"duo-rs/duo\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n\n{}\nresource \"duo_group\" \"g\" {{\n  name = \"from a release\"\n}}\n",
+            h.provider_block
+        ),
+    )
+    .unwrap();
+    let init = h.run(&["init", "-input=false", "-no-color"]);
+    assert_ok(&init, "init");
+    assert!(
+        text(&init).contains(&format!("Installing duo-rs/duo v{version}")),
+        "{}",
+        text(&init)
+    );
+    let lock = std::fs::read_to_string(dir.join(".terraform.lock.hcl")).unwrap();
+    assert!(
+        lock.contains(&format!("version     = \"{version}\"")) && lock.contains("h1:"),
+        "{lock}"
+    );
+    let apply = h.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ok(&apply, "apply");
+    assert_eq!(h.tenant()["groups"][0]["name"], "from a release");
+    let shown = h.run(&["version", "-no-color"]);
+    assert!(
+        text(&shown).contains(&format!(
+            "provider registry.terraform.io/duo-rs/duo v{version}"
+        )),
+        "{}",
+        text(&shown)
+    );
+    let reported = Command::new(binary).arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&reported.stdout).trim(),
+        format!("terraform-provider-duo {version}")
+    );
+}
