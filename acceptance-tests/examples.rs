@@ -78,3 +78,43 @@ fn the_quickstart_configuration_applies_and_replans_empty() {
     h.apply(&body);
     assert_eq!(h.tenant()["groups"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn the_emulator_ci_recipe_runs_as_documented() {
+    let h = Harness::start("example_emulator_ci");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/emulator-ci");
+    for file in ["main.tf", "seed.json", "ci.sh"] {
+        std::fs::copy(src.join(file), h.dir_path().join(file)).unwrap();
+    }
+    // The emulator binary sits beside the provider's; Cargo builds it for the emulator's own
+    // tests (`.ci/run` builds it before running this file alone).
+    let bin = Path::new(env!("CARGO_BIN_EXE_terraform-provider-duo"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    assert!(
+        bin.join("duo-emulator").is_file(),
+        "build the emulator first: cargo build -p duo-emulator"
+    );
+    let terraform = crate::harness::terraform_path();
+    let path = format!(
+        "{}:{}:{}",
+        bin.display(),
+        terraform.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("bash")
+        .arg(h.dir_path().join("ci.sh"))
+        .env("PATH", path)
+        .env("TF_CLI_CONFIG_FILE", h.mirror_config())
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .unwrap();
+    crate::harness::assert_ok(&out, "examples/emulator-ci/ci.sh");
+    let said = crate::harness::text(&out);
+    assert!(
+        said.contains("emulator holds what the configuration says"),
+        "{said}"
+    );
+}

@@ -143,6 +143,41 @@ impl Harness {
         }
     }
 
+    /// Packages the provider under test with `scripts/release.sh` into `<dir>/dist`, puts the
+    /// archive in a filesystem mirror, and writes a CLI configuration that installs the
+    /// provider from there only, as users do without a registry: its path.
+    pub fn mirror_config(&self) -> PathBuf {
+        let dist = self.dir.join("dist");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/release.sh");
+        let out = Command::new("bash")
+            .args([
+                script,
+                "--binary",
+                env!("CARGO_BIN_EXE_terraform-provider-duo"),
+            ])
+            .env("DIST", &dist)
+            .output()
+            .expect("run scripts/release.sh");
+        assert_ok(&out, "scripts/release.sh");
+        let archive = format!(
+            "terraform-provider-duo_{}_linux_amd64.zip",
+            env!("CARGO_PKG_VERSION")
+        );
+        let mirror = self.dir.join("mirror/registry.terraform.io/duo-rs/duo");
+        std::fs::create_dir_all(&mirror).expect("create the mirror");
+        std::fs::copy(dist.join(&archive), mirror.join(&archive)).expect("fill the mirror");
+        let cli = self.dir.join("mirror.tfrc");
+        std::fs::write(
+            &cli,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/duo-rs/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/duo-rs/*\"]\n  }}\n}}\n",
+                self.dir.join("mirror").display()
+            ),
+        )
+        .expect("write the CLI configuration");
+        cli
+    }
+
     pub fn dir_path(&self) -> PathBuf {
         self.dir.clone()
     }

@@ -13,14 +13,7 @@ fn a_release_archive_installs_from_a_filesystem_mirror_offline() {
     let dist = dir.join("dist");
     let binary = env!("CARGO_BIN_EXE_terraform-provider-duo");
     let version = env!("CARGO_PKG_VERSION");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/release.sh");
-    let out = Command::new("bash")
-        .args([script, "--binary", binary])
-        .env("DIST", &dist)
-        .output()
-        .unwrap();
-    assert_ok(&out, "scripts/release.sh");
-    let archive = format!("terraform-provider-duo_{version}_linux_amd64.zip");
+    let cli = h.mirror_config();
     let sums = Command::new("sha256sum")
         .args([
             "-c",
@@ -39,19 +32,6 @@ fn a_release_archive_installs_from_a_filesystem_mirror_offline() {
         "{manifest}"
     );
 
-    // A packed filesystem mirror, and a CLI configuration that installs only from it.
-    let mirror = dir.join("mirror/registry.terraform.io/duo-rs/duo");
-    std::fs::create_dir_all(&mirror).unwrap();
-    std::fs::copy(dist.join(&archive), mirror.join(&archive)).unwrap();
-    let cli = dir.join("mirror.tfrc");
-    std::fs::write(
-        &cli,
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/duo-rs/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/duo-rs/*\"]\n  }}\n}}\n",
-            dir.join("mirror").display()
-        ),
-    )
-    .unwrap();
     h.env
         .push(("TF_CLI_CONFIG_FILE".into(), cli.display().to_string()));
     std::fs::write(

@@ -9,7 +9,17 @@ use duo_emulator::{AppState, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Spec, 
 /// A local Duo Admin API for tests and CI. Requests must be signed with the key pair given
 /// (or the printed demo pair), exactly as Duo requires.
 #[derive(Parser)]
-#[command(version)]
+#[command(
+    version,
+    after_help = "Test endpoints (unsigned, loopback clients only):\n  \
+        GET  /_emulator/tenant        every object the tenant holds\n  \
+        GET  /_emulator/stats         signed requests received, by class and route\n  \
+        POST /_emulator/stats/reset   zero the stats\n  \
+        GET  /_emulator/faults        the injected faults\n  \
+        POST /_emulator/faults        new faults, a --faults spec as the body (empty: none)\n\n\
+        Point the provider at it with DUO_API_HOST=http://ADDRESS and the key pair above.\n\
+        Testing your own configuration in CI: docs/guides/testing-with-the-emulator.md"
+)]
 struct Args {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8443")]

@@ -324,3 +324,19 @@ fn rfc2822_now() -> String {
         rem % 60
     )
 }
+
+#[test]
+fn help_names_the_test_endpoints_and_the_guide() {
+    let out = Command::new(env!("CARGO_BIN_EXE_duo-emulator"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for endpoint in ["/_emulator/tenant", "/_emulator/stats", "/_emulator/faults"] {
+        assert!(help.contains(endpoint), "{help}");
+    }
+    assert!(
+        help.contains("docs/guides/testing-with-the-emulator.md"),
+        "{help}"
+    );
+}

@@ -38,8 +38,8 @@ pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
     pages
 }
 
-/// Guides: `templates/guides/*.md`, with `{{tffile "PATH"}}` replaced by that example file,
-/// so the HCL in a guide is the HCL the tests run.
+/// Guides: `templates/guides/*.md`, with `{{tffile "PATH"}}` replaced by that example file
+/// (HCL, a shell script or JSON), so what a guide shows is what the tests run.
 fn guides(root: &Path) -> Vec<(PathBuf, String)> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(root.join("templates/guides"))
         .map(|d| d.flatten().map(|e| e.path()).collect())
@@ -71,7 +71,12 @@ fn include_files(root: &Path, text: &str) -> String {
         };
         let path = &after[..end];
         let body = read(root, path).unwrap_or_else(|| format!("# missing: {path}\n"));
-        let _ = write!(out, "```terraform\n{body}```");
+        let lang = match Path::new(path).extension().and_then(|e| e.to_str()) {
+            Some("sh") => "sh",
+            Some("json") => "json",
+            _ => "terraform",
+        };
+        let _ = write!(out, "```{lang}\n{body}```");
         rest = &after[end + "\"}}".len()..];
     }
     out.push_str(rest);
