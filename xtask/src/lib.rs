@@ -223,6 +223,39 @@ mod tests {
         );
     }
 
+    /// The names of attributes and blocks in `schema` (prefixed by `at`) without a description.
+    fn undescribed(at: &str, schema: &super::Schema, out: &mut Vec<String>) {
+        fn attrs(at: &str, list: &[super::Attribute], out: &mut Vec<String>) {
+            for a in list {
+                let path = format!("{at}.{}", a.name);
+                if a.description.trim().is_empty() {
+                    out.push(path.clone());
+                }
+                if let Some((_, nested)) = &a.nested {
+                    attrs(&path, nested, out);
+                }
+            }
+        }
+        if schema.description.trim().is_empty() {
+            out.push(at.to_owned());
+        }
+        attrs(at, &schema.attributes, out);
+        for b in &schema.blocks {
+            undescribed(&format!("{at}.{}", b.name), &b.schema, out);
+        }
+    }
+
+    #[test]
+    fn every_type_attribute_and_block_has_a_description() {
+        let schemas = super::ProviderService::new(super::DuoProvider).schemas();
+        let mut missing = Vec::new();
+        undescribed("provider", &schemas.provider, &mut missing);
+        for (name, schema) in schemas.resources.iter().chain(&schemas.data_sources) {
+            undescribed(name, schema, &mut missing);
+        }
+        assert!(missing.is_empty(), "without a description: {missing:#?}");
+    }
+
     #[test]
     fn guides_include_their_example_files() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

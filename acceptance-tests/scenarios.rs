@@ -1,0 +1,165 @@
+//! The complete scenarios under `examples/scenarios/` apply to the emulator as a team would
+//! run them (installed from a release archive, `terraform init`, apply, then empty plans), and
+//! every example in the repository is formatted.
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::{Harness, assert_ok, text};
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Copies the scenario into the test's directory, installs the provider from a filesystem
+/// mirror, validates, applies and checks that both kinds of plan are empty; its directory.
+fn apply_scenario(h: &mut Harness, name: &str) -> PathBuf {
+    let dir = h.dir_path().join(name);
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/scenarios")
+            .join(name),
+        &dir,
+    );
+    let cli = h.mirror_config();
+    h.env
+        .push(("TF_CLI_CONFIG_FILE".into(), cli.display().to_string()));
+    for args in [
+        &["init", "-input=false", "-no-color"][..],
+        &["validate", "-no-color"],
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    ] {
+        let out = h.run_in(&dir, args);
+        assert_ok(&out, &format!("{name}: {}", args[0]));
+    }
+    h.assert_empty_plan_in(&dir);
+    dir
+}
+
+#[test]
+fn every_example_is_formatted() {
+    let h = Harness::start("examples_fmt");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let out = h.run_in(
+        &examples,
+        &["fmt", "-check", "-recursive", "-diff", "-no-color"],
+    );
+    assert_ok(&out, "fmt -check -recursive examples");
+}
+
+#[test]
+fn onboarding_a_department_applies_and_plans_empty() {
+    let mut h = Harness::start("scenario_onboard");
+    h.env.extend(h.duo_env.clone());
+    let dir = apply_scenario(&mut h, "onboard-department");
+    let t = h.tenant();
+    let mut finance: Vec<&str> = t["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| {
+            u["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["name"] == "Finance")
+        })
+        .filter_map(|u| u["username"].as_str())
+        .collect();
+    finance.sort_unstable();
+    assert_eq!(finance, ["avery.chen", "blake.osei", "casey.ruiz"]);
+    let app = &t["integrations"][0];
+    assert_eq!(app["user_access"], "PERMITTED_GROUPS");
+    assert_eq!(app["groups_allowed"].as_array().unwrap().len(), 1);
+    // Someone leaves: they leave the group and Duo.
+    let out = h.run_in(
+        &dir,
+        &[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var",
+            r#"people={"avery.chen"={name="Avery Chen",email="avery.chen@example.com"}}"#,
+        ],
+    );
+    assert_ok(&out, "apply without two people");
+    assert!(text(&out).contains("2 destroyed"), "{}", text(&out));
+    assert_eq!(h.tenant()["users"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_msp_module_applies_to_two_accounts() {
+    let mut h = Harness::start("scenario_msp");
+    let globex = duo_emulator::Background::start(
+        duo_emulator::Options::default(),
+        duo_emulator::Tenant::default(),
+    )
+    .unwrap();
+    for (customer, url) in [("acme", h.emu.url()), ("globex", globex.url())] {
+        h.env.push((format!("TF_VAR_{customer}_api_host"), url));
+        h.env.push((
+            format!("TF_VAR_{customer}_ikey"),
+            duo_emulator::DEMO_IKEY.into(),
+        ));
+        h.env.push((
+            format!("TF_VAR_{customer}_skey"),
+            duo_emulator::DEMO_SKEY.into(),
+        ));
+    }
+    apply_scenario(&mut h, "msp");
+    let usernames = |t: serde_json::Value| -> Vec<String> {
+        let mut names: Vec<String> = t["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(usernames(h.tenant()), ["msp.dana", "msp.eli"]);
+    assert_eq!(
+        usernames(globex.state.snapshot()),
+        ["msp.dana", "msp.eli", "msp.fay"]
+    );
+    assert_eq!(h.tenant()["settings"]["lockout_threshold"], 5);
+    assert_eq!(globex.state.snapshot()["settings"]["lockout_threshold"], 3);
+}
+
+#[test]
+fn the_security_baseline_applies_and_plans_empty() {
+    let mut h = Harness::start("scenario_baseline");
+    h.env.extend(h.duo_env.clone());
+    apply_scenario(&mut h, "security-baseline");
+    let t = h.tenant();
+    assert_eq!(t["settings"]["lockout_threshold"], 10);
+    assert_eq!(t["settings"]["fraud_email"], "security@example.com");
+    let owners: Vec<&serde_json::Value> = t["admins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["email"] == "break-glass@example.com")
+        .collect();
+    assert_eq!(owners.len(), 1);
+    assert_eq!(owners[0]["role"], "Owner");
+    let global = t["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["is_global_policy"] == true)
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        global["sections"]["new_user"]["new_user_behavior"],
+        "enroll"
+    );
+}
