@@ -163,3 +163,31 @@ fn the_security_baseline_applies_and_plans_empty() {
         "enroll"
     );
 }
+
+#[test]
+fn the_provider_example_and_the_import_example_validate() {
+    let mut h = Harness::start("examples_validate");
+    let cli = h.mirror_config();
+    h.env
+        .push(("TF_CLI_CONFIG_FILE".into(), cli.display().to_string()));
+    let mut examples = vec!["provider", "emulator-ci"];
+    if crate::harness::supports("examples_validate", (1, 7), "for_each import blocks") {
+        examples.push("import-for-each");
+    }
+    for example in examples {
+        let dir = h.dir_path().join(example);
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples")
+                .join(example),
+            &dir,
+        );
+        for args in [
+            &["init", "-input=false", "-no-color"][..],
+            &["validate", "-no-color"],
+        ] {
+            let out = h.run_in(&dir, args);
+            assert_ok(&out, &format!("{example}: {}", args[0]));
+        }
+    }
+}
