@@ -49,8 +49,10 @@ impl Provider for DuoProvider {
             ))
             .attr(Attribute::number("max_retries").optional().describe(
                 "How often a request Duo rate-limits (HTTP 429) is retried, waiting 1, 2, 4 … 32 s \
-                 (plus jitter) as Duo's own clients do. Reads are also retried after server errors. \
-                 Defaults to 6; 0 disables retries.",
+                 (plus jitter) as Duo's own clients do. Reads, deletes and writes that only set \
+                 values are also retried (at most 4 times) after server errors and lost answers; a \
+                 creation is looked up by its natural key instead of being sent again. Defaults \
+                 to 6; 0 disables retries.",
             ))
             .attr(Attribute::number("rate_limit_scale").optional().describe(
                 "The provider paces itself under Duo's published per-account limits (300 writes, \
