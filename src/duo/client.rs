@@ -20,7 +20,8 @@ use super::sign;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Write {
     /// Makes something new (an object, codes, a secret): sent twice, it could make two. Never
-    /// resent; the caller finds out what happened (see `resources::created`).
+    /// resent after a lost answer ([`Error::outcome_unknown`]); the caller finds out what
+    /// happened.
     Create,
     /// Sets values or links: sent twice, it leaves Duo as sent once. Retried like a read.
     Set,
@@ -207,9 +208,11 @@ impl Client {
             }
             http = http.tls_certs_merge(certs);
         }
-        let http = http
-            .build()
-            .map_err(|e| ConfigError::BadCaBundle(e.to_string()))?;
+        // Building fails only on the TLS setup, which the bundle is the one input to.
+        let http = http.build().map_err(|e| match config.extra_roots_pem {
+            Some(_) => ConfigError::BadCaBundle(e.to_string()),
+            None => ConfigError::BadHost(e.to_string()),
+        })?;
         Ok(Client {
             http,
             endpoint,

@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 
 use super::phone::{number_validator, same_number};
-use super::{Action, Hint, Op, create_once, deleted, found, id, keep_spelling, written};
+use super::{Action, Hint, Op, create_once, deleted, found, id, keep_spelling, matching, written};
 use crate::duo;
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
@@ -189,13 +189,7 @@ impl Resource<duo::Client> for Admin {
             HINTS,
             &format!("email {email:?}"),
             || duo.create_admin(&create),
-            || async {
-                let all = duo.list_admins().await?;
-                Ok(all
-                    .into_iter()
-                    .filter(|a| a.email.eq_ignore_ascii_case(email))
-                    .collect())
-            },
+            || matching(duo.list_admins(), |a| a.email.eq_ignore_ascii_case(email)),
             |_: &duo::Admin| true,
             |a| &a.admin_id,
         )

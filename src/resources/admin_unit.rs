@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 
-use super::{Action, Op, create_once, deleted, diagnose, found, id};
+use super::{Action, Op, create_once, deleted, diagnose, found, id, matching};
 use crate::duo;
 use crate::plugin::{
     Attribute, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator, Value,
@@ -150,10 +150,7 @@ impl Resource<duo::Client> for AdminUnit {
             &[],
             &format!("name {name:?}"),
             || duo.create_admin_unit(name, desc, g, i),
-            || async {
-                let all = duo.list_admin_units().await?;
-                Ok(all.into_iter().filter(|u| u.name == name).collect())
-            },
+            || matching(duo.list_admin_units(), |u| u.name == name),
             |u: &duo::AdminUnit| u.description == desc,
             |u| &u.admin_unit_id,
         )

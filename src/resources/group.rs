@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Op, create_once, deleted, found, holds, id, written};
+use super::{Action, Op, create_once, deleted, found, holds, id, matching, written};
 use crate::duo;
 use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value};
 
@@ -120,10 +120,7 @@ impl Resource<duo::Client> for Group {
             &[],
             &format!("name {name:?}"),
             || duo.create_group(&params),
-            || async {
-                let all = duo.list_groups().await?;
-                Ok(all.into_iter().filter(|g| g.name == name).collect())
-            },
+            || matching(duo.list_groups(), |g| g.name == name),
             |g: &duo::Group| holds(params.desc.as_deref(), g.desc.as_deref()),
             |g| &g.group_id,
         )

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Hint, Op, create_once, deleted, found, id, written};
+use super::{Action, Hint, Op, create_once, deleted, found, id, matching, written};
 use crate::duo;
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
@@ -194,13 +194,7 @@ impl Resource<duo::Client> for HardwareToken {
             HINTS,
             &format!("type {:?} and serial {:?}", params.kind, params.serial),
             || duo.create_token(&params),
-            || async {
-                let all = duo.list_tokens().await?;
-                Ok(all
-                    .into_iter()
-                    .filter(|t| t.serial == params.serial)
-                    .collect())
-            },
+            || matching(duo.list_tokens(), |t| t.serial == params.serial),
             |t: &duo::Token| t.kind.as_deref() == Some(params.kind.as_str()),
             |t| &t.token_id,
         )

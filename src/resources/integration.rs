@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 
 use super::{
     Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, id, json_text_within,
-    keep_spelling,
+    keep_spelling, matching,
 };
 use crate::duo;
 use crate::plugin::{
@@ -336,10 +336,7 @@ impl Resource<duo::Client> for Integration {
             HINTS,
             &format!("name {name:?}"),
             || duo.create_integration(&fields),
-            || async {
-                let all = duo.list_integrations().await?;
-                Ok(all.into_iter().filter(|i| i.name == name).collect())
-            },
+            || matching(duo.list_integrations(), |i| i.name == name),
             |i: &duo::Integration| i.kind == kind,
             |i| &i.integration_key,
         )

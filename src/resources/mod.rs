@@ -157,17 +157,16 @@ where
     let summary = format!("Cannot {} {}", op.verb(), op.what);
     let mut lost = Vec::new();
     while lost.len() < CREATE_ATTEMPTS {
-        match create().await {
-            Err(e) if e.outcome_unknown() => lost.push(e),
+        let err = match create().await {
+            Err(e) if e.outcome_unknown() => e,
             other => return other.map_err(|e| diagnose_with(op, &e, hints).into()),
-        }
-        tracing::warn!(error = %lost[lost.len() - 1], "the answer to a create was lost; looking for the {} with {key}", op.what);
+        };
+        tracing::warn!(error = %err, "the answer to a create was lost; looking for the {} with {key}", op.what);
         let lost_detail = |found: String| {
             format!(
-                "Duo's answer to creating the {} was lost ({}), so Duo may or may not have made \
-                 it. {found}",
-                op.what,
-                lost[lost.len() - 1]
+                "Duo's answer to creating the {} was lost ({err}), so Duo may or may not have \
+                 made it. {found}",
+                op.what
             )
         };
         // What the lookup says decides whether a second object could be made: worth asking
@@ -193,6 +192,7 @@ where
         let (mut ours, others): (Vec<T>, Vec<T>) = found.into_iter().partition(|t| is_ours(t));
         if ours.is_empty() && others.is_empty() {
             tracing::info!("Duo has no {} with {key}: it did not act", op.what);
+            lost.push(err);
             continue;
         }
         if ours.len() == 1
@@ -229,6 +229,14 @@ where
         ),
     )
     .into())
+}
+
+/// The listed objects `keep` holds for: how [`create_once`] finds objects by natural key.
+pub async fn matching<T>(
+    list: impl Future<Output = Result<Vec<T>, duo::Error>>,
+    keep: impl Fn(&T) -> bool,
+) -> Result<Vec<T>, duo::Error> {
+    Ok(list.await?.into_iter().filter(|t| keep(t)).collect())
 }
 
 /// Whether Duo's `got` holds what a create `sent` (ignoring case, as Duo compares names and

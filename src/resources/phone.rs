@@ -7,8 +7,8 @@
 use async_trait::async_trait;
 
 use super::{
-    Action, Hint, Op, create_once, deleted, found, holds, id, keep_spelling, same_ignoring_case,
-    written,
+    Action, Hint, Op, create_once, deleted, found, holds, id, keep_spelling, matching,
+    same_ignoring_case, written,
 };
 use crate::duo;
 use crate::plugin::{
@@ -174,13 +174,11 @@ impl Resource<duo::Client> for Phone {
                 params.name.as_deref().unwrap_or_default()
             ),
             || duo.create_phone(&params),
-            || async {
-                let all = duo.list_phones().await?;
-                let same = |p: &duo::Phone| {
-                    p.number.as_deref().unwrap_or_default() == number
-                        || same_number(number, p.number.as_deref().unwrap_or_default())
-                };
-                Ok(all.into_iter().filter(|p| same(p)).collect())
+            || {
+                matching(duo.list_phones(), |p| {
+                    let theirs = p.number.as_deref().unwrap_or_default();
+                    theirs == number || same_number(number, theirs)
+                })
             },
             |p: &duo::Phone| {
                 holds(params.name.as_deref(), p.name.as_deref())

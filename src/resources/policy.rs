@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::{
     Action, Hint, Op, create_once, diagnose, diagnose_with, id, json_text_within, keep_spelling,
+    matching,
 };
 use crate::duo;
 use crate::plugin::{
@@ -345,10 +346,7 @@ impl Resource<duo::Client> for Policy {
             HINTS,
             &format!("name {name:?}"),
             || duo.create_policy(&body),
-            || async {
-                let all = duo.list_policies().await?;
-                Ok(all.into_iter().filter(|p| p.policy_name == name).collect())
-            },
+            || matching(duo.list_policies(), |p| p.policy_name == name),
             |_: &duo::Policy| true,
             |p| &p.policy_key,
         )
