@@ -119,6 +119,35 @@ impl Harness {
 
     pub fn start_with(test: &str, options: Options, tenant: Tenant) -> Harness {
         let emu = Background::start(options.clone(), tenant).expect("start the emulator");
+        Harness::on(test, emu, &options)
+    }
+
+    /// An emulator serving HTTPS (`--tls`), which the provider block reaches as a Duo host is
+    /// reached, `localhost:PORT`, trusting the emulator's CA through `ca_bundle_file`.
+    pub fn start_tls(test: &str) -> Harness {
+        let options = Options::default();
+        let emu = Background::start_tls(options.clone(), Tenant::default())
+            .expect("start the emulator with TLS");
+        let mut h = Harness::on(test, emu, &options);
+        let ca = h.dir.join("emulator-ca.pem");
+        std::fs::write(&ca, h.emu.tls_ca.as_deref().unwrap_or_default()).expect("write the CA");
+        let host = format!("localhost:{}", h.emu.addr.port());
+        h.provider_block = format!(
+            "provider \"duo\" {{\n  api_host       = \"{host}\"\n  ca_bundle_file = \"{}\"\n  ikey           = \"{}\"\n  skey           = \"{}\"\n}}\n",
+            ca.display(),
+            options.ikey,
+            options.skey
+        );
+        h.duo_env = vec![
+            ("DUO_API_HOST".to_owned(), host),
+            ("DUO_CA_BUNDLE_FILE".to_owned(), ca.display().to_string()),
+            ("DUO_IKEY".to_owned(), options.ikey.clone()),
+            ("DUO_SKEY".to_owned(), options.skey),
+        ];
+        h
+    }
+
+    fn on(test: &str, emu: Background, options: &Options) -> Harness {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("acceptance")
             .join(test);

@@ -195,3 +195,28 @@ fn a_ca_bundle_that_cannot_be_used_is_explained() {
         "{out}"
     );
 }
+
+#[test]
+fn the_emulator_over_https_is_trusted_through_ca_bundle_file_and_only_then() {
+    let mut h = Harness::start_tls("provider_tls");
+    h.apply(GROUP);
+    assert_eq!(h.attr("duo_group.g", "name"), "g");
+    assert!(h.emu.state.snapshot().to_string().contains(r#""name":"g""#));
+
+    // The same host without the CA: the certificate is refused and the message says how to
+    // trust it.
+    let trusting = h.provider_block.clone();
+    h.provider_block = trusting
+        .lines()
+        .filter(|l| !l.contains("ca_bundle_file"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let out = h.plan_error(GROUP);
+    assert!(out.contains("certificate"), "{out}");
+    assert!(out.contains("ca_bundle_file"), "{out}");
+
+    // Configured from the environment as other Duo tools are, the CA included.
+    h.provider_block = "provider \"duo\" {}\n".into();
+    h.env = h.duo_env.clone();
+    h.apply(&format!("{GROUP}\nresource \"duo_group\" \"h\" {{ name = \"h\" }}"));
+}

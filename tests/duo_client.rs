@@ -601,71 +601,14 @@ async fn without_a_users_listing_each_groups_members_are_fetched_once_per_run() 
     );
 }
 
-/// A TLS front for the emulator with a certificate for 127.0.0.1 issued by a private CA, as a
-/// corporate TLS-inspecting proxy presents: its URL and the CA certificate (PEM).
-async fn behind_a_private_ca(emu: &Background) -> (String, Vec<u8>) {
-    use base64::Engine as _;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Example Corp Proxy CA");
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    let crypto = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(crypto)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone(), ca_cert.der().clone()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
-        )
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let front = listener.local_addr().unwrap();
-    let backend = emu.url().trim_start_matches("http://").to_owned();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let (acceptor, backend) = (acceptor.clone(), backend.clone());
-            tokio::spawn(async move {
-                let (Ok(mut tls), Ok(mut plain)) = (
-                    acceptor.accept(tcp).await,
-                    tokio::net::TcpStream::connect(backend).await,
-                ) else {
-                    return;
-                };
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-            });
-        }
-    });
-    let der: &CertificateDer<'_> = ca_cert.der();
-    let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    let pem = format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    );
-    (format!("https://{front}"), pem.into_bytes())
-}
-
 #[tokio::test]
 async fn certificates_are_always_verified_and_a_ca_bundle_adds_trust() {
-    let emu = emulator(Options::default(), 0);
-    let (url, ca) = behind_a_private_ca(&emu).await;
+    // The emulator over HTTPS, its certificate from a private CA, as a corporate
+    // TLS-inspecting proxy presents one.
+    let emu = Background::start_tls(Options::default(), Tenant::default()).unwrap();
+    let ca = emu.tls_ca.clone().unwrap().into_bytes();
+    let url = emu.url();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let config = |extra_roots_pem: Option<Vec<u8>>| duo::Config {
         api_host: url.clone(),
         ikey: duo_emulator::DEMO_IKEY.into(),

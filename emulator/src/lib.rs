@@ -10,6 +10,7 @@
 //! - `auth`: signature verification. - `api`: routes and the tenant's rules.
 //! - `store`: the tenant and the seed format. - `limits`: rate limits, faults, stats.
 //! - `generate`: large realistic tenants made through the API handlers.
+//! - `tls`: HTTPS with a CA made at start (`--tls`), for clients that must verify certificates.
 
 mod api;
 mod apps;
@@ -19,6 +20,7 @@ mod generate;
 mod limits;
 mod policies;
 mod store;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,7 @@ use serde_json::{Value, json};
 pub use generate::{Spec, generate};
 pub use limits::Faults;
 pub use store::{Seed, Tenant};
+pub use tls::Tls;
 
 /// The demo key pair used when none is given.
 pub const DEMO_IKEY: &str = "DIEMULATORDEMOKEY001";
@@ -150,18 +153,29 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new().fallback(handle).with_state(state)
 }
 
-/// Serves on `listener` until the future completes.
+/// Serves on `listener` until the future completes: plain HTTP, or HTTPS with `tls`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
+    tls: Option<&Tls>,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(tls) => {
+            // `tap_io` is what gives a custom listener axum's `ConnectInfo<SocketAddr>`.
+            use axum::serve::ListenerExt as _;
+            let listener = tls.listen(listener).tap_io(|_| {});
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
 }
 
 /// An emulator on its own thread and runtime, on a free loopback port; stops when dropped.
@@ -169,12 +183,29 @@ pub async fn serve(
 pub struct Background {
     pub addr: SocketAddr,
     pub state: Arc<AppState>,
+    /// The CA that issued its certificate (PEM), when it serves HTTPS.
+    pub tls_ca: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Background {
+    /// Serves plain HTTP.
     pub fn start(options: Options, tenant: Tenant) -> std::io::Result<Background> {
+        Background::start_with(options, tenant, None)
+    }
+
+    /// Serves HTTPS with a certificate from a CA made for it (`tls_ca`).
+    pub fn start_tls(options: Options, tenant: Tenant) -> std::io::Result<Background> {
+        let tls = Tls::generate().map_err(std::io::Error::other)?;
+        Background::start_with(options, tenant, Some(tls))
+    }
+
+    fn start_with(
+        options: Options,
+        tenant: Tenant,
+        tls: Option<Tls>,
+    ) -> std::io::Result<Background> {
         let state = AppState::new(options, tenant);
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
@@ -185,10 +216,11 @@ impl Background {
             .worker_threads(2)
             .enable_all()
             .build()?;
+        let tls_ca = tls.as_ref().map(|t| t.ca_pem().to_owned());
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
                 if let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) {
-                    let _ = serve(listener, served, async move {
+                    let _ = serve(listener, tls.as_ref(), served, async move {
                         let _ = stopped.await;
                     })
                     .await;
@@ -198,13 +230,20 @@ impl Background {
         Ok(Background {
             addr,
             state,
+            tls_ca,
             stop: Some(stop),
             thread: Some(thread),
         })
     }
 
+    /// `http://ADDR`, or `https://ADDR` when it serves HTTPS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls_ca.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 }
 

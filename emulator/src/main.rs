@@ -1,10 +1,10 @@
 //! The `duo-emulator` command: flags, seed loading, and the one stdout line
-//! (`listening on http://ADDR`) that scripts wait for.
+//! (`listening on http://ADDR`, or `https://` with `--tls`) that scripts wait for.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use duo_emulator::{AppState, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Spec, Tenant};
+use duo_emulator::{AppState, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Spec, Tenant, Tls};
 
 /// A local Duo Admin API for tests and CI. Requests must be signed with the key pair given
 /// (or the printed demo pair), exactly as Duo requires.
@@ -17,7 +17,8 @@ use duo_emulator::{AppState, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Spec, 
         POST /_emulator/stats/reset   zero the stats\n  \
         GET  /_emulator/faults        the injected faults\n  \
         POST /_emulator/faults        new faults, a --faults spec as the body (empty: none)\n\n\
-        Point the provider at it with DUO_API_HOST=http://ADDRESS and the key pair above.\n\
+        Point the provider at it with DUO_API_HOST=http://ADDRESS and the key pair above;\n\
+        with --tls, DUO_API_HOST=localhost:PORT and DUO_CA_BUNDLE_FILE=the --tls-ca file.\n\
         Testing your own configuration in CI: docs/guides/testing-with-the-emulator.md"
 )]
 struct Args {
@@ -63,6 +64,13 @@ struct Args {
         value_delimiter = ','
     )]
     grants: Vec<String>,
+    /// Serve HTTPS with a certificate for 127.0.0.1, ::1 and localhost, issued by a CA made at
+    /// start and written to --tls-ca; the start line becomes `listening on https://ADDR`.
+    #[arg(long, requires = "tls_ca")]
+    tls: bool,
+    /// Where --tls writes its CA certificate (PEM), for clients to trust; replaced on each start.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    tls_ca: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -118,17 +126,40 @@ async fn run(args: Args) -> Result<(), String> {
     if options.ikey == DEMO_IKEY {
         eprintln!("duo-emulator: demo key pair: ikey {DEMO_IKEY} skey {DEMO_SKEY}");
     }
+    let tls = match &args.tls_ca {
+        Some(path) if args.tls => {
+            let tls = Tls::generate()?;
+            write_new_file(path, tls.ca_pem())
+                .map_err(|e| format!("--tls-ca {}: {e}", path.display()))?;
+            Some(tls)
+        }
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("--listen {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("listening on {scheme}://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    duo_emulator::serve(listener, AppState::new(options, tenant), shutdown)
-        .await
-        .map_err(|e| e.to_string())
+    duo_emulator::serve(
+        listener,
+        tls.as_ref(),
+        AppState::new(options, tenant),
+        shutdown,
+    )
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// Writes `text` to `path` through a file beside it, so a client never reads half a CA.
+fn write_new_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, path)
 }

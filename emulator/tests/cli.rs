@@ -14,6 +14,8 @@ use std::process::{Child, Command, Stdio};
 struct Running {
     child: Child,
     addr: String,
+    /// The start line said `https://`.
+    https: bool,
 }
 
 impl Drop for Running {
@@ -55,12 +57,14 @@ fn start(args: &[&str]) -> Running {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("read the first line");
+    let line = line.trim();
+    let https = line.starts_with("listening on https://");
     let addr = line
-        .trim()
         .strip_prefix("listening on http://")
+        .or_else(|| line.strip_prefix("listening on https://"))
         .unwrap_or_else(|| panic!("first line was {line:?}"))
         .to_owned();
-    Running { child, addr }
+    Running { child, addr, https }
 }
 
 /// A bare HTTP/1.1 request, so this test depends on nothing but std.
@@ -192,6 +196,85 @@ fn requests_signed_by_duos_official_python_client_verify() {
         "the official client failed against the emulator:\n{text}"
     );
     assert!(text.contains("official client: ok"), "{text}");
+}
+
+#[test]
+fn tls_serves_https_that_duos_official_client_verifies_against_the_ca_file() {
+    let dir = std::env::temp_dir().join(format!("duo-emulator-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let ca = dir.join("ca.pem");
+    let emu = start(&["--tls", "--tls-ca", ca.to_str().expect("utf-8 path")]);
+    assert!(emu.https, "the start line must say https://");
+    // The CA file is complete before the start line is printed.
+    let pem = std::fs::read_to_string(&ca).expect("the CA file");
+    assert!(
+        pem.starts_with("-----BEGIN CERTIFICATE-----")
+            && pem.trim_end().ends_with("-----END CERTIFICATE-----"),
+        "{pem}"
+    );
+    // Plain HTTP gets no HTTP answer from the HTTPS port.
+    let plain = raw(
+        &emu.addr,
+        b"GET /_emulator/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(!plain.contains("HTTP/1.1 200"), "{plain}");
+    // Duo's official client, verifying the certificate against the CA file, as it verifies Duo.
+    let port = emu.addr.rsplit(':').next().expect("port").to_owned();
+    let out = python_with_duo_client()
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/official_client.py"
+        ))
+        .env("DUO_EMULATOR_PORT", &port)
+        .env("DUO_EMULATOR_CA", &ca)
+        .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
+        .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
+        .output()
+        .expect("run python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("official client: ok"),
+        "{text}"
+    );
+    // Trusting another CA instead, it refuses the emulator's certificate.
+    let other = dir.join("other-ca.pem");
+    let other_ca = duo_emulator::Tls::generate().expect("another CA");
+    std::fs::write(&other, other_ca.ca_pem()).expect("write");
+    let out = python_with_duo_client()
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/official_client.py"
+        ))
+        .env("DUO_EMULATOR_PORT", &port)
+        .env("DUO_EMULATOR_CA", &other)
+        .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
+        .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
+        .output()
+        .expect("run python3");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && text.contains("CERTIFICATE_VERIFY_FAILED"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tls_needs_a_file_for_its_ca() {
+    let out = Command::new(env!("CARGO_BIN_EXE_duo-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--tls"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--tls-ca <FILE>"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Sends raw bytes as they are, tolerating a server that answers before reading them all.

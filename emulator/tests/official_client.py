@@ -1,7 +1,8 @@
 """Drives duo-emulator with Duo's official Python client (duo_client), so the emulator is
 checked against real clients' signing, not only against our own.
 
-Usage: DUO_EMULATOR_PORT=... python3 official_client.py   (ikey/skey: the emulator's demo pair)
+Usage: DUO_EMULATOR_PORT=... [DUO_EMULATOR_CA=ca.pem] python3 official_client.py
+(ikey/skey: the emulator's demo pair)
 Exits non-zero with a message on the first mismatch.
 """
 import hashlib
@@ -14,12 +15,17 @@ except ImportError:
     sys.exit("duo_client is not importable: `scripts/tool duo-client` prints a directory to put on PYTHONPATH")
 
 PORT = int(os.environ["DUO_EMULATOR_PORT"])
+# With DUO_EMULATOR_CA (an emulator started with --tls --tls-ca FILE): HTTPS, verified against
+# that CA, as the client verifies Duo; otherwise plain HTTP.
+# The client matches the certificate against DNS names only, so over HTTPS it uses "localhost".
+CA_CERTS = os.environ.get("DUO_EMULATOR_CA") or "HTTP"
+HOST = "localhost" if CA_CERTS != "HTTP" else "127.0.0.1"
 IKEY = os.environ["DUO_EMULATOR_IKEY"]
 SKEY = os.environ["DUO_EMULATOR_SKEY"]
 
 
 def admin(**kwargs):
-    return duo_client.Admin(IKEY, SKEY, "127.0.0.1", ca_certs="HTTP", port=PORT, **kwargs)
+    return duo_client.Admin(IKEY, SKEY, HOST, ca_certs=CA_CERTS, port=PORT, **kwargs)
 
 
 def check(label, got, want):
@@ -50,7 +56,7 @@ check("paged count", len(names), 120)
 
 # A wrong secret key is refused with Duo's 401.
 try:
-    duo_client.Admin(IKEY, "x" * 40, "127.0.0.1", ca_certs="HTTP", port=PORT).get_groups(limit=1)
+    duo_client.Admin(IKEY, "x" * 40, HOST, ca_certs=CA_CERTS, port=PORT).get_groups(limit=1)
     sys.exit("a wrong skey was accepted")
 except RuntimeError as e:
     check("wrong skey status", getattr(e, "status", None), 401)
