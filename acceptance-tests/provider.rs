@@ -218,5 +218,7 @@ fn the_emulator_over_https_is_trusted_through_ca_bundle_file_and_only_then() {
     // Configured from the environment as other Duo tools are, the CA included.
     h.provider_block = "provider \"duo\" {}\n".into();
     h.env = h.duo_env.clone();
-    h.apply(&format!("{GROUP}\nresource \"duo_group\" \"h\" {{ name = \"h\" }}"));
+    h.apply(&format!(
+        "{GROUP}\nresource \"duo_group\" \"h\" {{ name = \"h\" }}"
+    ));
 }

@@ -1,20 +1,36 @@
 #!/usr/bin/env bash
-# Builds release archives in the Terraform Registry's layout, into dist/ (or DIST):
+# Builds release archives in the layout the Terraform and OpenTofu registries read, into dist/
+# (or DIST):
 #
-#   terraform-provider-duo_<version>_<os>_<arch>.zip   one per target, holding
+#   terraform-provider-duo_<version>_<os>_<arch>.zip   one per platform, holding
 #                                                      terraform-provider-duo_v<version>[.exe]
 #   terraform-provider-duo_<version>_manifest.json     a copy of terraform-registry-manifest.json
-#   terraform-provider-duo_<version>_SHA256SUMS        sha256sum of the files above
+#   terraform-provider-duo_<version>_SHA256SUMS        sha256sum of every archive of this version
+#                                                      in dist/ and of the manifest
+#   terraform-provider-duo_<version>_SHA256SUMS.sig    detached binary GPG signature of the sums,
+#                                                      with GPG_FINGERPRINT set (an RSA key, as
+#                                                      both registries require)
+#   duo-emulator_<version>_<os>_<arch>.zip             the emulator, duo-emulator[.exe], with
+#   duo-emulator_<version>_SHA256SUMS[.sig]            its own sums and signature, so that the
+#                                                      provider's sums list only what a
+#                                                      registry expects
 #
-# Usage: scripts/release.sh [RUST_TARGET ...]   (default: this machine's target)
-#        scripts/release.sh --binary PATH       package an already built binary for this machine
-# Other targets must be installed first (`rustup target add aarch64-unknown-linux-gnu`) and
-# need their linker. The version is the one in Cargo.toml, which `terraform-provider-duo
-# --version` reports.
+# Usage:
+#   scripts/release.sh [RUST_TARGET ...]       build both binaries for each target (default: this
+#                                              machine's) and package them
+#   scripts/release.sh --binary PATH [--emulator-binary PATH]
+#                                              package binaries already built for this machine
+#   scripts/release.sh --sums-only             only (re)write and sign the sums over the archives
+#                                              already in dist/ (the release workflow gathers the
+#                                              platforms' archives from several runners, then
+#                                              runs this)
+# Other targets must be installed (`rustup target add aarch64-unknown-linux-gnu`) and need their
+# linker. The version is the one in Cargo.toml, which `terraform-provider-duo --version` reports.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dist=${DIST:-$root/dist}
 name=terraform-provider-duo
+emulator=duo-emulator
 version=$(cargo pkgid --manifest-path "$root/Cargo.toml" -p "$name" | sed 's/.*[#@]//')
 
 # Terraform's os_arch for a Rust target triple.
@@ -25,40 +41,94 @@ platform() {
     x86_64-apple-darwin) echo darwin_amd64 ;;
     aarch64-apple-darwin) echo darwin_arm64 ;;
     x86_64-pc-windows-*) echo windows_amd64 ;;
-    *) echo "unsupported target $1" >&2; exit 2 ;;
+    x86_64-unknown-freebsd) echo freebsd_amd64 ;;
+    *) echo "unsupported target $1 (supported: linux, darwin and windows on amd64/arm64 as Terraform names them, freebsd_amd64)" >&2; exit 2 ;;
   esac
 }
 
 host=$(rustc -vV | sed -n 's/^host: //p')
-binary=
-if [ "${1:-}" = --binary ]; then
-  binary=${2:?--binary needs a path}
+binary= emulator_binary= sums_only=
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) binary=${2:?--binary needs a path}; shift 2 ;;
+    --emulator-binary) emulator_binary=${2:?--emulator-binary needs a path}; shift 2 ;;
+    --sums-only) sums_only=1; shift ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+if [ -n "$binary$emulator_binary" ]; then
+  [ ${#targets[@]} -eq 0 ] || { echo "--binary packages this machine's binaries; give no targets with it" >&2; exit 2; }
   targets=("$host")
-else
-  targets=("${@:-$host}")
 fi
+[ ${#targets[@]} -gt 0 ] || targets=("$host")
 
+# package PROGRAM BUILT_PATH OS_ARCH ARCHIVE_MEMBER: one zip, reproducible (-X: no extra fields).
+package() {
+  local program=$1 built=$2 os_arch=$3 member=$4
+  local dir="$work/$program/$os_arch"
+  rm -rf "$dir" && mkdir -p "$dir"
+  cp "$built" "$dir/$member"
+  local archive="${program}_${version}_$os_arch.zip"
+  rm -f "$dist/$archive"
+  (cd "$dir" && zip -q -X "$dist/$archive" "$member")
+  echo "  $archive"
+}
+
+if [ -n "${GPG_FINGERPRINT:-}" ]; then
+  # Both registries verify with RSA (or DSA) keys only; refuse others before signing anything.
+  algo=$(gpg --batch --with-colons --list-secret-keys "$GPG_FINGERPRINT" 2>/dev/null | awk -F: '$1 == "sec" { print $4; exit }')
+  case "$algo" in
+    1) ;;
+    "") echo "GPG_FINGERPRINT=$GPG_FINGERPRINT: gpg has no secret key with that fingerprint" >&2; exit 1 ;;
+    *) echo "GPG_FINGERPRINT=$GPG_FINGERPRINT is not an RSA key (gpg algorithm $algo); the Terraform and OpenTofu registries verify RSA signatures" >&2; exit 1 ;;
+  esac
+fi
 mkdir -p "$dist"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-archives=()
-for target in "${targets[@]}"; do
-  os_arch=$(platform "$target")
-  exe=
-  case "$os_arch" in windows_*) exe=.exe ;; esac
-  built=$binary
-  if [ -z "$built" ]; then
-    cargo build --release --locked --manifest-path "$root/Cargo.toml" --bin "$name" --target "$target"
-    built=$root/target/$target/release/$name$exe
+if [ -z "$sums_only" ]; then
+  echo "packaging $name and $emulator $version into $dist:"
+  for target in "${targets[@]}"; do
+    os_arch=$(platform "$target")
+    exe=
+    case "$os_arch" in windows_*) exe=.exe ;; esac
+    built=$binary built_emulator=$emulator_binary
+    if [ -z "$binary$emulator_binary" ]; then
+      cargo build --release --locked --manifest-path "$root/Cargo.toml" --bin "$name" --bin "$emulator" --target "$target"
+      built=$root/target/$target/release/$name$exe
+      built_emulator=$root/target/$target/release/$emulator$exe
+    fi
+    [ -z "$built" ] || package "$name" "$built" "$os_arch" "${name}_v$version$exe"
+    [ -z "$built_emulator" ] || package "$emulator" "$built_emulator" "$os_arch" "$emulator$exe"
+  done
+fi
+
+# sums PROGRAM [EXTRA_FILE]: the sums over every archive of this version, signed when asked.
+sums() {
+  local program=$1 extra=${2:-}
+  local sums_file="${program}_${version}_SHA256SUMS"
+  local files
+  files=$(cd "$dist" && ls -1 "${program}_${version}"_*.zip 2>/dev/null || true)
+  if [ -z "$files" ]; then
+    rm -f "$dist/$sums_file" "$dist/$sums_file.sig"
+    return
   fi
-  rm -rf "$work/$os_arch" && mkdir -p "$work/$os_arch"
-  cp "$built" "$work/$os_arch/${name}_v$version$exe"
-  archive=${name}_${version}_$os_arch.zip
-  rm -f "$dist/$archive"
-  (cd "$work/$os_arch" && zip -q -X "$dist/$archive" "${name}_v$version$exe")
-  archives+=("$archive")
-done
+  # shellcheck disable=SC2086 # one archive name per line, none with spaces
+  (cd "$dist" && sha256sum $files $extra >"$sums_file")
+  rm -f "$dist/$sums_file.sig"
+  if [ -n "${GPG_FINGERPRINT:-}" ]; then
+    gpg --batch --yes --local-user "$GPG_FINGERPRINT" --detach-sign \
+      --output "$dist/$sums_file.sig" "$dist/$sums_file"
+  fi
+  echo "  $sums_file${GPG_FINGERPRINT:+ and $sums_file.sig}"
+}
+
 cp "$root/terraform-registry-manifest.json" "$dist/${name}_${version}_manifest.json"
-(cd "$dist" && sha256sum "${archives[@]}" "${name}_${version}_manifest.json" >"${name}_${version}_SHA256SUMS")
-echo "$dist:"
-(cd "$dist" && ls -1 "${archives[@]}" "${name}_${version}_manifest.json" "${name}_${version}_SHA256SUMS")
+echo "checksums in $dist:"
+sums "$name" "${name}_${version}_manifest.json"
+sums "$emulator"
+if [ -z "${GPG_FINGERPRINT:-}" ]; then
+  echo "note: GPG_FINGERPRINT is not set, so the sums are not signed; a registry needs ${name}_${version}_SHA256SUMS.sig"
+fi
