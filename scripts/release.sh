@@ -18,12 +18,14 @@
 # Usage:
 #   scripts/release.sh [RUST_TARGET ...]       build both binaries for each target (default: this
 #                                              machine's) and package them
-#   scripts/release.sh --binary PATH [--emulator-binary PATH]
-#                                              package binaries already built for this machine
+#   scripts/release.sh [--platform OS_ARCH] --binary PATH [--emulator-binary PATH]
+#                                              package binaries already built, for this
+#                                              machine's platform or OS_ARCH (e.g. darwin_arm64)
 #   scripts/release.sh --sums-only             only (re)write and sign the sums over the archives
 #                                              already in dist/ (the release workflow gathers the
 #                                              platforms' archives from several runners, then
 #                                              runs this)
+# GPG_PASSPHRASE, when set, unlocks the signing key without a prompt (CI).
 # Other targets must be installed (`rustup target add aarch64-unknown-linux-gnu`) and need their
 # linker. The version is the one in Cargo.toml, which `terraform-provider-duo --version` reports.
 set -euo pipefail
@@ -47,21 +49,28 @@ platform() {
 }
 
 host=$(rustc -vV | sed -n 's/^host: //p')
-binary= emulator_binary= sums_only=
+binary= emulator_binary= sums_only= os_arch_given=
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary=${2:?--binary needs a path}; shift 2 ;;
     --emulator-binary) emulator_binary=${2:?--emulator-binary needs a path}; shift 2 ;;
     --sums-only) sums_only=1; shift ;;
+    --platform) os_arch_given=${2:?--platform needs an OS_ARCH such as linux_arm64}; shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
 if [ -n "$binary$emulator_binary" ]; then
-  [ ${#targets[@]} -eq 0 ] || { echo "--binary packages this machine's binaries; give no targets with it" >&2; exit 2; }
+  [ ${#targets[@]} -eq 0 ] || { echo "--binary packages binaries already built; give no targets with it" >&2; exit 2; }
   targets=("$host")
+elif [ -n "$os_arch_given" ]; then
+  echo "--platform names the platform of binaries given with --binary" >&2; exit 2
 fi
+case "${os_arch_given:-linux_amd64}" in
+  linux_amd64 | linux_arm64 | darwin_amd64 | darwin_arm64 | windows_amd64 | freebsd_amd64) ;;
+  *) echo "unsupported platform $os_arch_given (supported: linux_amd64 linux_arm64 darwin_amd64 darwin_arm64 windows_amd64 freebsd_amd64)" >&2; exit 2 ;;
+esac
 [ ${#targets[@]} -gt 0 ] || targets=("$host")
 
 # package PROGRAM BUILT_PATH OS_ARCH ARCHIVE_MEMBER: one zip, reproducible (-X: no extra fields).
@@ -91,7 +100,7 @@ trap 'rm -rf "$work"' EXIT
 if [ -z "$sums_only" ]; then
   echo "packaging $name and $emulator $version into $dist:"
   for target in "${targets[@]}"; do
-    os_arch=$(platform "$target")
+    os_arch=${os_arch_given:-$(platform "$target")}
     exe=
     case "$os_arch" in windows_*) exe=.exe ;; esac
     built=$binary built_emulator=$emulator_binary
@@ -119,8 +128,10 @@ sums() {
   (cd "$dist" && sha256sum $files $extra >"$sums_file")
   rm -f "$dist/$sums_file.sig"
   if [ -n "${GPG_FINGERPRINT:-}" ]; then
-    gpg --batch --yes --local-user "$GPG_FINGERPRINT" --detach-sign \
-      --output "$dist/$sums_file.sig" "$dist/$sums_file"
+    local unlock=()
+    [ -z "${GPG_PASSPHRASE:-}" ] || unlock=(--pinentry-mode loopback --passphrase-fd 0)
+    gpg --batch --yes "${unlock[@]}" --local-user "$GPG_FINGERPRINT" --detach-sign \
+      --output "$dist/$sums_file.sig" "$dist/$sums_file" <<<"${GPG_PASSPHRASE:-}"
   fi
   echo "  $sums_file${GPG_FINGERPRINT:+ and $sums_file.sig}"
 }
