@@ -20,6 +20,7 @@ mod membership;
 mod policy;
 mod provider;
 mod release;
+mod released_states;
 mod scenarios;
 mod secrets;
 mod user;

@@ -1,5 +1,5 @@
-//! The emulated tenant: groups, users and their memberships, with Duo's ID shapes and caps.
-//! Loaded from a seed file or empty; lives in memory only.
+//! The emulated tenant: every object type with its links, Duo's ID shapes and caps, and the
+//! JSON shapes Duo answers with. Loaded from a seed file (or a dump) or empty; lives in memory.
 
 use std::collections::BTreeMap;
 
@@ -84,7 +84,14 @@ fn active() -> String {
 }
 
 /// The whole tenant. Ordered maps keep list order stable, as Duo's is.
-#[derive(Debug, Default)]
+///
+/// Its serde form is the emulator's own dump: every object with its ID, links and the secrets Duo
+/// answers with (not a token's, which Duo never shows), so
+/// a tenant can be saved and restored exactly (the states of released versions are kept with
+/// the tenant they describe this way; see `acceptance-tests/released_states.rs`). Seed files,
+/// which users write, are `Seed`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Tenant {
     pub groups: BTreeMap<String, Group>,
     pub users: BTreeMap<String, User>,
@@ -102,7 +109,7 @@ pub struct Tenant {
 }
 
 /// A policy: named sections of settings, applied to applications or to groups within them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Policy {
     pub policy_key: String,
     pub policy_name: String,
@@ -115,7 +122,7 @@ pub struct Policy {
 }
 
 /// An administrative unit: the admins it scopes and the groups and integrations in it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AdminUnit {
     pub admin_unit_id: String,
     pub name: String,
@@ -235,7 +242,7 @@ pub struct Token {
 }
 
 /// One bypass code of a user. The code itself is answered once, at creation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BypassCode {
     pub bypass_code_id: String,
     pub user_id: String,
