@@ -229,20 +229,24 @@ fn a_signed_release_verifies_as_a_registry_verifies_it() {
             "{listed}"
         );
     }
-    // The emulator's archive holds the emulator, which runs.
-    let unpacked = dir.join("emulator");
-    let unzip = Command::new("unzip")
-        .args(["-q", "-o"])
+    // The emulator's archive holds the emulator, executable, which runs.
+    let unpacked = dir.join("duo-emulator");
+    let unzip = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.namelist() == ['duo-emulator'], z.namelist()\ni = z.getinfo('duo-emulator')\nassert (i.external_attr >> 16) & 0o111, oct(i.external_attr >> 16)\nopen(sys.argv[2], 'wb').write(z.read(i))",
+        ])
         .arg(dist.join(format!("duo-emulator_{version}_linux_amd64.zip")))
-        .arg("-d")
         .arg(&unpacked)
         .output()
         .unwrap();
-    assert_ok(&unzip, "unzip");
-    let help = Command::new(unpacked.join("duo-emulator"))
-        .arg("--version")
-        .output()
-        .unwrap();
+    assert_ok(&unzip, "reading the emulator's archive");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&unpacked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let help = Command::new(&unpacked).arg("--version").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&help.stdout).trim(),
         format!("duo-emulator {version}")

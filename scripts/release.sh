@@ -81,7 +81,20 @@ package() {
   cp "$built" "$dir/$member"
   local archive="${program}_${version}_$os_arch.zip"
   rm -f "$dist/$archive"
-  (cd "$dir" && zip -q -X "$dist/$archive" "$member")
+  if command -v zip >/dev/null 2>&1; then
+    (cd "$dir" && zip -q -X "$dist/$archive" "$member")
+  else
+    # No zip(1): Python's zipfile, keeping the executable bit that Terraform's installer reads.
+    python3 - "$dir/$member" "$dist/$archive" "$member" <<'PY'
+import sys, time, zipfile
+src, archive, member = sys.argv[1:4]
+info = zipfile.ZipInfo(member, time.localtime()[:6])
+info.external_attr = 0o100755 << 16
+info.compress_type = zipfile.ZIP_DEFLATED
+with open(src, "rb") as f, zipfile.ZipFile(archive, "w") as z:
+    z.writestr(info, f.read())
+PY
+  fi
   echo "  $archive"
 }
 
@@ -105,7 +118,7 @@ if [ -z "$sums_only" ]; then
     case "$os_arch" in windows_*) exe=.exe ;; esac
     built=$binary built_emulator=$emulator_binary
     if [ -z "$binary$emulator_binary" ]; then
-      cargo build --release --locked --manifest-path "$root/Cargo.toml" --bin "$name" --bin "$emulator" --target "$target"
+      cargo build --release --locked --manifest-path "$root/Cargo.toml" -p "$name" -p "$emulator" --bins --target "$target"
       built=$root/target/$target/release/$name$exe
       built_emulator=$root/target/$target/release/$emulator$exe
     fi
