@@ -254,7 +254,9 @@ impl Emulator {
                 Vec::new(),
             ),
         };
-        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let date = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap_or_default();
         let method_text = String::from_utf8_lossy(method).into_owned();
         let req = duo::sign::Request {
             date: &date,

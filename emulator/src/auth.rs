@@ -166,49 +166,11 @@ fn hmac_hex<M: Mac + hmac::digest::KeyInit>(key: &str, msg: &str) -> String {
 }
 
 /// Parses an RFC 2822 date (`Tue, 21 Aug 2012 17:29:18 -0000`, `+0000`, `GMT`, any offset)
-/// into Unix seconds.
+/// into Unix seconds; dates that do not exist are refused.
 pub fn parse_rfc2822(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let s = s.split_once(',').map_or(s, |(_, rest)| rest.trim());
-    let mut parts = s.split_whitespace();
-    let day: i64 = parts.next()?.parse().ok()?;
-    let month_name = parts.next()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| m.eq_ignore_ascii_case(month_name))? as i64
-        + 1;
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
-    let (h, m, sec) = (
-        hms.next()??,
-        hms.next()??,
-        hms.next().flatten().unwrap_or(0),
-    );
-    let offset = match parts.next().unwrap_or("GMT") {
-        "GMT" | "UT" | "UTC" | "Z" => 0,
-        z if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) => {
-            let n: i64 = z[1..].parse().ok()?;
-            let secs = (n / 100) * 3600 + (n % 100) * 60;
-            if z.starts_with('-') { -secs } else { secs }
-        }
-        _ => return None,
-    };
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec - offset)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc2822)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
 }
 
 #[cfg(test)]
@@ -244,7 +206,10 @@ mod tests {
         assert_eq!(parse_rfc2822("Tue, 21 Aug 2012 17:29:18 +0000"), want);
         assert_eq!(parse_rfc2822("Tue, 21 Aug 2012 17:29:18 GMT"), want);
         assert_eq!(parse_rfc2822("Tue, 21 Aug 2012 13:29:18 -0400"), want);
+        assert_eq!(parse_rfc2822("21 Aug 2012 17:29:18 +0000"), want);
         assert_eq!(parse_rfc2822("yesterday"), None);
+        assert_eq!(parse_rfc2822("Fri, 31 Feb 2012 17:29:18 +0000"), None);
+        assert_eq!(parse_rfc2822("Tue, 21 Aug 2012 25:29:18 +0000"), None);
     }
 
     #[test]

@@ -120,38 +120,20 @@ impl DataSource<duo::Client> for Users {
     }
 }
 
-/// Parses an RFC 3339 time (`2026-01-31T00:00:00Z`, fractions and offsets allowed) into Unix
-/// seconds.
+/// Parses an RFC 3339 time (`2026-01-31T00:00:00Z`, fractions and offsets allowed, a space for
+/// the `T` as RFC 3339 permits) into Unix seconds; dates that do not exist are refused.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let (date, rest) = s.split_once(['T', 't', ' '])?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let (time, offset) = match rest.find(['Z', 'z', '+', '-']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => return None,
-    };
-    let mut t = time.split(':');
-    let h: i64 = t.next()?.parse().ok()?;
-    let min: i64 = t.next()?.parse().ok()?;
-    let sec: i64 = t.next()?.split('.').next()?.parse().ok()?;
-    let offset_secs = match offset {
-        "Z" | "z" => 0,
-        o => {
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            let (oh, om) = o[1..].split_once(':')?;
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
+    let normalised;
+    let s = match s.as_bytes().get(10) {
+        Some(b' ') => {
+            normalised = format!("{}T{}", &s[..10], &s[11..]);
+            normalised.as_str()
         }
+        _ => s,
     };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
-        return None;
-    }
-    // Howard Hinnant's days-from-civil.
-    let yy = if m <= 2 { y - 1 } else { y };
-    let era = yy.div_euclid(400);
-    let yoe = yy.rem_euclid(400);
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + day - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    Some(days * 86_400 + h * 3600 + min * 60 + sec - offset_secs)
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
 }
 
 #[cfg(test)]
@@ -166,7 +148,14 @@ mod tests {
             parse_rfc3339("2012-08-21T13:29:18.250-04:00"),
             Some(1_345_570_158)
         );
+        assert_eq!(parse_rfc3339("2012-08-21 17:29:18Z"), Some(1_345_570_158));
         assert_eq!(parse_rfc3339("2012-08-21"), None);
         assert_eq!(parse_rfc3339("yesterday"), None);
+        // Days that no calendar has.
+        assert_eq!(parse_rfc3339("2026-02-31T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-02-29T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2028-02-29T00:00:00Z"), Some(1_835_395_200));
+        assert_eq!(parse_rfc3339("2026-04-31T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-01-01T24:00:00Z"), None);
     }
 }

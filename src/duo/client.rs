@@ -464,7 +464,10 @@ impl Client {
         path: &str,
         body: &Body,
     ) -> Result<(u16, Vec<u8>), Error> {
-        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        // RFC 2822, as Duo's own clients write it (`Tue, 21 Aug 2012 17:29:18 +0000`).
+        let date = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap_or_default();
         let req = sign::Request {
             date: &date,
             method,

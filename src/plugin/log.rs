@@ -1,8 +1,6 @@
 //! Logging in hclog's JSON shape on stderr, so Terraform keeps each line's level and filters
 //! it with `TF_LOG` / `TF_LOG_PROVIDER`. stdout belongs to the handshake.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
@@ -100,33 +98,19 @@ where
     }
 }
 
+/// Now, as hclog writes it: RFC 3339 in UTC with microseconds.
 fn rfc3339_now() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let t = time::OffsetDateTime::now_utc();
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        now.subsec_micros()
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
     )
-}
-
-/// Howard Hinnant's days-to-civil conversion.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]
@@ -185,9 +169,13 @@ mod tests {
     }
 
     #[test]
-    fn civil_dates_are_right() {
-        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(super::civil_from_days(15_573), (2012, 8, 21));
-        assert_eq!(super::civil_from_days(-1), (1969, 12, 31));
+    fn timestamps_are_rfc3339_with_microseconds_in_utc() {
+        let stamp = super::rfc3339_now();
+        let parsed =
+            time::OffsetDateTime::parse(&stamp, &time::format_description::well_known::Rfc3339);
+        assert!(parsed.is_ok(), "{stamp}");
+        // 2026-12-01T21:23:56.123456Z
+        assert_eq!(stamp.len(), 27, "{stamp}");
+        assert!(stamp.ends_with('Z'), "{stamp}");
     }
 }
