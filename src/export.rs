@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::duo;
-use crate::plugin::{Diagnostics, Obj, Provider, Resource, Value, hcl};
+use crate::plugin::{Diagnostics, Obj, Provider, Resource, hcl};
 use crate::provider::{ADDRESS, DuoProvider};
 
 /// What to export and where.
@@ -221,17 +221,6 @@ fn prepare_dir(dir: &Path, force: bool) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))
 }
 
-fn ids(v: &Value) -> Vec<String> {
-    match v {
-        Value::Set(items) | Value::List(items) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        Value::String(s) => vec![s.clone()],
-        _ => Vec::new(),
-    }
-}
-
 /// Keeps the chosen groups, their members, and what belongs to those members.
 fn scope_to_groups(listed: &mut [(&Kind, Vec<Obj>)], wanted: &[String]) -> Result<(), String> {
     let all_of = |listed: &[(&Kind, Vec<Obj>)], t: &str| -> Vec<Obj> {
@@ -261,7 +250,7 @@ fn scope_to_groups(listed: &mut [(&Kind, Vec<Obj>)], wanted: &[String]) -> Resul
     let members: BTreeSet<String> = all_of(listed, "duo_group_members")
         .iter()
         .filter(|m| m.str("group_id").is_some_and(|g| groups.contains(g)))
-        .flat_map(|m| ids(m.get("user_ids")))
+        .flat_map(|m| m.get("user_ids").strings::<Vec<String>>())
         .collect();
     let owned = |t: &str, item: &str| -> BTreeSet<String> {
         all_of(listed, t)

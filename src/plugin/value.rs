@@ -185,6 +185,24 @@ impl Value {
         }
     }
 
+    /// The known strings in a list or set, in its order, collected as the caller needs them
+    /// (`Vec` for order, `BTreeSet` for set arithmetic); nothing for any other value, so a
+    /// null or unknown collection reads as empty.
+    pub fn strings<C: FromIterator<String>>(&self) -> C {
+        match self {
+            Value::List(items) | Value::Set(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+            _ => std::iter::empty().collect(),
+        }
+    }
+
+    /// A set of strings.
+    pub fn string_set(items: impl IntoIterator<Item = impl Into<String>>) -> Value {
+        Value::Set(items.into_iter().map(|s| Value::String(s.into())).collect())
+    }
+
     /// The value for a null-or-string Duo field: `None` becomes null.
     pub fn opt_string(s: Option<impl Into<String>>) -> Value {
         s.map_or(Value::Null, |s| Value::String(s.into()))
@@ -434,6 +452,17 @@ fn json_items(items: &[serde_json::Value], elem: &Type) -> Result<Vec<Value>, Co
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_come_from_lists_and_sets_and_nothing_else() {
+        let list = Value::List(vec!["b".into(), Value::Unknown, "a".into(), "b".into()]);
+        assert_eq!(list.strings::<Vec<String>>(), ["b", "a", "b"]);
+        let set: std::collections::BTreeSet<String> = Value::string_set(["b", "a"]).strings();
+        assert_eq!(set.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(Value::Null.strings::<Vec<String>>().is_empty());
+        assert!(Value::Unknown.strings::<Vec<String>>().is_empty());
+        assert!(Value::from("a").strings::<Vec<String>>().is_empty());
+    }
 
     fn obj_type() -> Type {
         Type::Object(BTreeMap::from([

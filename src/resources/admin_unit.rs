@@ -57,16 +57,6 @@ impl AdminUnit {
     }
 }
 
-fn ids(v: &Value) -> BTreeSet<String> {
-    match v {
-        Value::Set(items) | Value::List(items) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        _ => BTreeSet::new(),
-    }
-}
-
 /// The only place `duo_admin_unit` values and Duo's unit meet.
 pub fn to_state(u: &duo::AdminUnit) -> Obj {
     let set =
@@ -97,7 +87,8 @@ impl AdminUnit {
         action: Action,
     ) -> Result<Obj, Failed> {
         for (name, kind, _, _) in MEMBERS {
-            let (current, desired) = (ids(now.get(name)), ids(plan.get(name)));
+            let (current, desired): (BTreeSet<String>, BTreeSet<String>) =
+                (now.get(name).strings(), plan.get(name).strings());
             let changes = current
                 .difference(&desired)
                 .map(|m| (m, false))

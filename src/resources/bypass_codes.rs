@@ -149,7 +149,7 @@ impl Resource<duo::Client> for BypassCodes {
         let Some(listed) = listed else {
             return Ok(None);
         };
-        let ours = ids(state.get("bypass_code_ids"));
+        let ours = state.get("bypass_code_ids").strings::<Vec<String>>();
         let remaining: Vec<Value> = listed
             .iter()
             .filter(|c| ours.contains(&c.bypass_code_id))
@@ -168,7 +168,7 @@ impl Resource<duo::Client> for BypassCodes {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        for code in ids(state.get("bypass_code_ids")) {
+        for code in state.get("bypass_code_ids").strings::<Vec<String>>() {
             deleted("bypass code", duo.delete_bypass_code(&code)).await?;
         }
         Ok(())
@@ -289,14 +289,4 @@ fn imported(user: &str, codes: &[duo::BypassCode]) -> Obj {
                 .and_then(|c| c.expiration)
                 .map_or(Value::Null, Value::from),
         )
-}
-
-fn ids(v: &Value) -> Vec<String> {
-    match v {
-        Value::List(items) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
 }

@@ -140,20 +140,6 @@ fn type_validator() -> Validator {
     })
 }
 
-fn strings(v: &Value) -> Vec<String> {
-    match v {
-        Value::Set(items) | Value::List(items) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn string_set(items: impl IntoIterator<Item = String>) -> Value {
-    Value::Set(items.into_iter().map(Value::from).collect())
-}
-
 /// The only place `duo_integration` values and Duo's integration meet (the secret key and its
 /// rotation trigger are carried by the caller).
 pub fn to_state(i: &duo::Integration) -> Obj {
@@ -165,8 +151,11 @@ pub fn to_state(i: &duo::Integration) -> Obj {
         .with("notes", i.notes.clone().unwrap_or_default())
         .with("greeting", i.greeting.clone().unwrap_or_default())
         .with("user_access", Value::opt_string(i.user_access.clone()))
-        .with("groups_allowed", string_set(i.groups_allowed.clone()))
-        .with("networks_for_api_access", string_set(i.networks()))
+        .with(
+            "groups_allowed",
+            Value::string_set(i.groups_allowed.clone()),
+        )
+        .with("networks_for_api_access", Value::string_set(i.networks()))
         .with(
             "self_service_allowed",
             i.self_service_allowed.unwrap_or(false),
@@ -247,7 +236,10 @@ fn body(plan: &Obj, create: bool) -> Map<String, Json> {
     }
     for k in ["groups_allowed", "networks_for_api_access"] {
         if !plan.get(k).is_unknown() && !plan.get(k).is_null() {
-            m.insert(k.to_owned(), Json::from(strings(plan.get(k)).join(",")));
+            m.insert(
+                k.to_owned(),
+                Json::from(plan.get(k).strings::<Vec<String>>().join(",")),
+            );
         }
     }
     m
@@ -266,7 +258,7 @@ impl Resource<duo::Client> for Integration {
     fn validate(&self, config: &Obj) -> Diagnostics {
         let mut diags = Diagnostics::default();
         let groups = config.get("groups_allowed");
-        if !groups.contains_unknown() && strings(groups).len() > MAX_GROUPS {
+        if !groups.contains_unknown() && groups.strings::<Vec<String>>().len() > MAX_GROUPS {
             diags.push(
                 Diagnostic::error(
                     "Too many groups",
@@ -275,7 +267,7 @@ impl Resource<duo::Client> for Integration {
                 .at(AttrPath::root("groups_allowed")),
             );
         }
-        if !strings(groups).is_empty()
+        if !groups.strings::<Vec<String>>().is_empty()
             && config
                 .str("user_access")
                 .is_some_and(|a| a != "PERMITTED_GROUPS")

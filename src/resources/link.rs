@@ -257,16 +257,6 @@ impl<K: LinkKind> Set<K> {
     }
 }
 
-fn string_set(v: &Value) -> BTreeSet<String> {
-    match v {
-        Value::Set(items) | Value::List(items) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        _ => BTreeSet::new(),
-    }
-}
-
 #[async_trait]
 impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
     fn type_name(&self) -> &'static str {
@@ -286,7 +276,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
             items = items.validate(Validator::new(
                 format!("At most {max} items (Duo's limit)."),
                 move |v| {
-                    let n = string_set(v).len();
+                    let n = v.strings::<BTreeSet<String>>().len();
                     if n > max {
                         Err(format!(
                             "has {n} items; Duo allows at most {max} for {name}."
@@ -318,7 +308,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
         self.converge(
             duo,
             &id_string(plan, K::OWNER),
-            &string_set(plan.get(self.items)),
+            &plan.get(self.items).strings(),
             Action::Create,
         )
         .await
@@ -336,7 +326,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
         self.converge(
             duo,
             &id_string(plan, K::OWNER),
-            &string_set(plan.get(self.items)),
+            &plan.get(self.items).strings(),
             Action::Update,
         )
         .await
@@ -345,7 +335,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
     /// Removes the links this resource manages (all of the owner's, as last read).
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         let owner = id_string(state, "id");
-        for item in string_set(state.get(self.items)) {
+        for item in state.get(self.items).strings::<BTreeSet<String>>() {
             match K::unlink(duo, &owner, &item).await {
                 Err(e) if !e.is_not_found() => {
                     return Err(diagnose(op(Action::Delete, K::WHAT), &e).into());

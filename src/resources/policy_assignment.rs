@@ -19,16 +19,6 @@ fn key(o: &Obj, attr: &str) -> String {
     o.str(attr).unwrap_or_default().to_owned()
 }
 
-fn groups(v: &Value) -> BTreeSet<String> {
-    match v {
-        Value::Set(items) | Value::List(items) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        _ => BTreeSet::new(),
-    }
-}
-
 /// How the policy applies to the application, as Duo reports it: to the whole application,
 /// to some groups in it, or not at all.
 fn applied(p: &duo::Policy, ikey: &str) -> Option<BTreeSet<String>> {
@@ -113,7 +103,7 @@ impl Resource<duo::Client> for PolicyAssignment {
         let (policy, ikey, gids) = (
             key(plan, "policy_key"),
             key(plan, "integration_key"),
-            groups(plan.get("group_ids")),
+            plan.get("group_ids").strings(),
         );
         let body = change(&ikey, None, Some(&gids));
         duo.update_policy(&policy, &body)
@@ -134,8 +124,8 @@ impl Resource<duo::Client> for PolicyAssignment {
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let (policy, ikey) = (key(plan, "policy_key"), key(plan, "integration_key"));
         let (before, after) = (
-            groups(prior.get("group_ids")),
-            groups(plan.get("group_ids")),
+            prior.get("group_ids").strings(),
+            plan.get("group_ids").strings(),
         );
         let body = change(&ikey, Some(&before), Some(&after));
         duo.update_policy(&policy, &body)
@@ -146,7 +136,7 @@ impl Resource<duo::Client> for PolicyAssignment {
 
     async fn delete(&self, duo: &duo::Client, st: &Obj) -> Result<(), Diagnostics> {
         let (policy, ikey) = (key(st, "policy_key"), key(st, "integration_key"));
-        let body = change(&ikey, Some(&groups(st.get("group_ids"))), None);
+        let body = change(&ikey, Some(&st.get("group_ids").strings()), None);
         match duo.update_policy(&policy, &body).await {
             Err(e) if !e.is_not_found() => {
                 Err(diagnose(Op::new(Action::Delete, "policy assignment"), &e).into())
