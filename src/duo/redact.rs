@@ -40,10 +40,10 @@ pub fn params(params: &[(String, String)]) -> String {
 pub fn body(path: &str, bytes: &[u8]) -> String {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(mut v) => {
-            if path.ends_with("/bypass_codes") {
-                if let Some(r) = v.get_mut("response") {
-                    *r = Value::from(REDACTED);
-                }
+            if path.ends_with("/bypass_codes")
+                && let Some(r) = v.get_mut("response")
+            {
+                *r = Value::from(REDACTED);
             }
             scrub(&mut v);
             v.to_string()
