@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 
+use super::link::SetChanges;
 use super::{Action, Op, create_once, deleted, diagnose, found, id, matching};
 use crate::duo;
 use crate::plugin::{
@@ -89,11 +90,7 @@ impl AdminUnit {
         for (name, kind, _, _) in MEMBERS {
             let (current, desired): (BTreeSet<String>, BTreeSet<String>) =
                 (now.get(name).strings(), plan.get(name).strings());
-            let changes = current
-                .difference(&desired)
-                .map(|m| (m, false))
-                .chain(desired.difference(&current).map(|m| (m, true)));
-            for (member, add) in changes {
+            for (member, add) in SetChanges::between(&current, &desired).in_order() {
                 if let Err(e) = duo.admin_unit_member(unit, kind, member, add).await {
                     // The unit exists whatever happened to its members: keep it in state,
                     // as Duo has it or at least as it was, so the next plan finishes the job.

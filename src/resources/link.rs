@@ -17,6 +17,31 @@ use crate::plugin::{
     Value,
 };
 
+/// What turns a set of linked IDs into another: the members to remove, then those to add, each
+/// in order. Every set-valued link (group members, a user's groups, phones and tokens,
+/// administrative unit members, the groups of a policy assignment) converges through it.
+/// Removals come first so that a set at one of Duo's caps can swap members.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SetChanges<'a> {
+    pub remove: Vec<&'a String>,
+    pub add: Vec<&'a String>,
+}
+
+impl<'a> SetChanges<'a> {
+    pub fn between(current: &'a BTreeSet<String>, desired: &'a BTreeSet<String>) -> Self {
+        SetChanges {
+            remove: current.difference(desired).collect(),
+            add: desired.difference(current).collect(),
+        }
+    }
+
+    /// Every change as `(member, true to add)`, removals first.
+    pub fn in_order(self) -> impl Iterator<Item = (&'a String, bool)> {
+        let remove = self.remove.into_iter().map(|m| (m, false));
+        remove.chain(self.add.into_iter().map(|m| (m, true)))
+    }
+}
+
 /// How one kind of link is stored in Duo, seen from its owner.
 #[async_trait]
 pub trait LinkKind: Send + Sync {
@@ -228,8 +253,8 @@ impl<K: LinkKind> Set<K> {
             Err(e) => return Err(fail(&e).into()),
         };
         let mut now = current.clone();
-        // Remove first, so a set at Duo's cap can swap members.
-        for item in current.difference(desired) {
+        let changes = SetChanges::between(&current, desired);
+        for item in changes.remove {
             if let Err(e) = K::unlink(duo, owner, item).await {
                 return Err(Failed {
                     diags: fail(&e).into(),
@@ -238,7 +263,7 @@ impl<K: LinkKind> Set<K> {
             }
             now.remove(item);
         }
-        for item in desired.difference(&current) {
+        for item in changes.add {
             if let Err(e) = K::link(duo, owner, item).await {
                 let mut d = fail(&e);
                 if d.path.as_ref().is_some_and(|p| {
@@ -356,5 +381,38 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
             .iter()
             .map(|(owner, items)| self.state(owner, items))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SetChanges;
+    use std::collections::BTreeSet;
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn changes_remove_what_is_not_wanted_before_adding_what_is_missing() {
+        let (current, desired) = (set(&["a", "b", "c"]), set(&["c", "d", "b2"]));
+        let changes = SetChanges::between(&current, &desired);
+        assert_eq!(changes.remove, ["a", "b"]);
+        assert_eq!(changes.add, ["b2", "d"]);
+        let ordered: Vec<(&String, bool)> = changes.in_order().collect();
+        let names: Vec<(&str, bool)> = ordered.iter().map(|(m, a)| (m.as_str(), *a)).collect();
+        assert_eq!(
+            names,
+            [("a", false), ("b", false), ("b2", true), ("d", true)]
+        );
+    }
+
+    #[test]
+    fn equal_sets_need_nothing_and_empty_sides_are_all_one_way() {
+        let same = set(&["x", "y"]);
+        assert_eq!(SetChanges::between(&same, &same).in_order().count(), 0);
+        let none = set(&[]);
+        assert_eq!(SetChanges::between(&none, &same).add, ["x", "y"]);
+        assert_eq!(SetChanges::between(&same, &none).remove, ["x", "y"]);
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use serde_json::{Value as Json, json};
 
+use super::link::SetChanges;
 use super::policy::HINTS;
 use super::{Action, Op, diagnose, diagnose_with};
 use crate::duo;
@@ -65,8 +66,7 @@ fn change(ikey: &str, from: Option<&BTreeSet<String>>, to: Option<&BTreeSet<Stri
             "unapply_list": if whole(from) && !whole(to) { vec![ikey] } else { vec![] },
         }
     });
-    let add: Vec<&String> = after.difference(&before).collect();
-    let remove: Vec<&String> = before.difference(&after).collect();
+    let SetChanges { remove, add } = SetChanges::between(&before, &after);
     if !add.is_empty() || !remove.is_empty() {
         body["apply_to_groups_in_apps"] = json!({
             "apply_group_policies_list": if add.is_empty() { json!([]) } else { json!([{"app_integration_key": ikey, "group_id_list": add}]) },
