@@ -28,6 +28,7 @@ const DEFAULT_MAX_RETRIES: i64 = 6;
 #[async_trait]
 impl Provider for DuoProvider {
     type Client = duo::Client;
+    const DISPLAY_NAME: &'static str = "Duo";
 
     fn schema(&self) -> Schema {
         Schema::new("The Duo provider manages a Duo Security account through the Duo Admin API.")

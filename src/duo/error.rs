@@ -26,7 +26,7 @@ pub enum Error {
     #[error("unexpected response from {route}: {reason}")]
     Decode { route: String, reason: String },
     /// Terraform asked the provider to stop before the call could be (re)tried.
-    #[error("stopped by Terraform before {route} could be sent")]
+    #[error("stopped before {route} could be sent")]
     Stopped { route: String },
 }
 

@@ -179,6 +179,9 @@ pub trait DataSource<C: Send + Sync>: Send + Sync {
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     type Client: Send + Sync + 'static;
+    /// How users name this provider, for the plugin layer's own messages ("Internal error in
+    /// the Example provider").
+    const DISPLAY_NAME: &'static str;
 
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Obj) -> Diagnostics {

@@ -138,6 +138,7 @@ with_diagnostics!(
 
 /// Runs an RPC body in its own task; a panic becomes a diagnostic.
 async fn guarded<R: WithDiagnostics>(
+    provider: &'static str,
     body: impl Future<Output = R> + Send + 'static,
 ) -> Result<Response<R>, Status> {
     match tokio::spawn(body).await {
@@ -146,7 +147,7 @@ async fn guarded<R: WithDiagnostics>(
             tracing::error!(error = %err, "RPC handler panicked");
             let mut r = R::default();
             r.diagnostics().push(diag_to_proto(&Diagnostic::error(
-                "Internal error in the Duo provider",
+                format!("Internal error in the {provider} provider"),
                 "The provider hit a bug and could not finish this operation. Nothing else was \
                  affected; run the command again. Please report this with the output of \
                  TF_LOG_PROVIDER=debug.",
@@ -158,10 +159,10 @@ async fn guarded<R: WithDiagnostics>(
 
 /// The answer to an RPC for a feature this provider does not have (ephemeral resources,
 /// list resources, state stores, actions, identities, moves): a diagnostic, not a gRPC error.
-fn unsupported<R: WithDiagnostics>(rpc: &str) -> R {
+fn unsupported<R: WithDiagnostics>(provider: &str, rpc: &str) -> R {
     let mut r = R::default();
     r.diagnostics().push(diag_to_proto(&Diagnostic::error(
-        "Not supported by the Duo provider",
+        format!("Not supported by the {provider} provider"),
         format!("This provider does not implement {rpc}; no configuration should lead Terraform to call it."),
     )));
     r
@@ -179,7 +180,7 @@ macro_rules! unsupported_rpcs {
             'life0: 'async_trait,
             Self: 'async_trait,
         {
-            Box::pin(async move { Ok(Response::new(unsupported($rpc))) })
+            Box::pin(async move { Ok(Response::new(unsupported(P::DISPLAY_NAME, $rpc))) })
         }
     )*};
 }
@@ -214,7 +215,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _: Request<pb::get_metadata::Request>,
     ) -> Result<Response<pb::get_metadata::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             pb::get_metadata::Response {
                 server_capabilities: Some(server_capabilities()),
                 resources: inner
@@ -258,7 +259,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::call_function::Response>, Status> {
         Ok(Response::new(pb::call_function::Response {
             error: Some(pb::FunctionError {
-                text: format!("The Duo provider has no function {:?}.", req.get_ref().name),
+                text: format!(
+                    "The {} provider has no function {:?}.",
+                    P::DISPLAY_NAME,
+                    req.get_ref().name
+                ),
                 function_argument: None,
             }),
             ..Default::default()
@@ -270,7 +275,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             pb::get_provider_schema::Response {
                 provider: Some(schema_to_proto(&inner.provider_schema)),
                 resource_schemas: inner
@@ -295,7 +300,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let mut resp = pb::validate_provider_config::Response::default();
             let schema = &inner.provider_schema;
             let diags = validate_config(schema, req.get_ref().config.as_ref(), |c| {
@@ -312,7 +317,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let mut resp = pb::configure_provider::Response::default();
             let req = req.into_inner();
             let config = match decode_obj(req.config.as_ref(), &inner.provider_schema) {
@@ -344,7 +349,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let req = req.into_inner();
             let mut resp = pb::validate_resource_config::Response::default();
             let diags = match inner.resource(&req.type_name) {
@@ -362,7 +367,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let req = req.into_inner();
             let mut resp = pb::validate_data_resource_config::Response::default();
             let diags = match inner.data_source(&req.type_name) {
@@ -382,7 +387,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let req = req.into_inner();
             let mut resp = pb::upgrade_resource_state::Response::default();
             match inner.upgrade(&req) {
@@ -399,7 +404,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let req = req.into_inner();
             let mut resp = pb::read_resource::Response {
                 private: req.private.clone(),
@@ -422,7 +427,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let req = req.into_inner();
             let mut resp = pb::plan_resource_change::Response::default();
             match inner.plan(&req) {
@@ -443,7 +448,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let req = req.into_inner();
             let mut resp = pb::apply_resource_change::Response::default();
             let (state, diags) = inner.apply(&req).await;
@@ -459,7 +464,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let req = req.into_inner();
             let mut resp = pb::import_resource_state::Response::default();
             match inner.import(&req).await {
@@ -483,7 +488,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(async move {
+        guarded(P::DISPLAY_NAME, async move {
             let req = req.into_inner();
             let mut resp = pb::read_data_source::Response::default();
             match inner.read_data(&req).await {
@@ -601,7 +606,7 @@ impl<P: Provider> Inner<P> {
         let state = decode_obj(req.current_state.as_ref(), schema)?;
         let new = r.read(&client, &state).await?;
         let value = new.map_or(Value::Null, Obj::into_value);
-        Ok(encode_checked(&value, schema)?)
+        Ok(encode_checked(P::DISPLAY_NAME, &value, schema)?)
     }
 
     fn plan(
@@ -659,13 +664,13 @@ impl<P: Provider> Inner<P> {
             (None, None) => return (Some(encode(&Value::Null, &ty)), Diagnostics::default()),
         };
         match outcome {
-            Ok(state) => match encode_checked(&state.into_value(), schema) {
+            Ok(state) => match encode_checked(P::DISPLAY_NAME, &state.into_value(), schema) {
                 Ok(dv) => (Some(dv), Diagnostics::default()),
                 Err(d) => (prior_dv, d.into()),
             },
             Err(failed) => {
                 let state = match failed.partial {
-                    Some(p) => encode_checked(&p.into_value(), schema).ok(),
+                    Some(p) => encode_checked(P::DISPLAY_NAME, &p.into_value(), schema).ok(),
                     None => prior_dv,
                 };
                 (state, failed.diags)
@@ -680,7 +685,11 @@ impl<P: Provider> Inner<P> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
         let state = r.import(&client, &req.id).await?;
-        Ok(encode_checked(&state.into_value(), schema)?)
+        Ok(encode_checked(
+            P::DISPLAY_NAME,
+            &state.into_value(),
+            schema,
+        )?)
     }
 
     async fn read_data(
@@ -691,7 +700,11 @@ impl<P: Provider> Inner<P> {
         let client = self.configured()?;
         let config = decode_obj(req.config.as_ref(), schema)?;
         let state = ds.read(&client, &config).await?;
-        Ok(encode_checked(&state.into_value(), schema)?)
+        Ok(encode_checked(
+            P::DISPLAY_NAME,
+            &state.into_value(),
+            schema,
+        )?)
     }
 }
 
@@ -747,10 +760,14 @@ fn encode(v: &Value, ty: &Type) -> pb::DynamicValue {
 
 /// Encodes a state, refusing one that still holds unknowns (a provider bug Terraform would
 /// report less clearly).
-fn encode_checked(v: &Value, schema: &Schema) -> Result<pb::DynamicValue, Diagnostic> {
+fn encode_checked(
+    provider: &str,
+    v: &Value,
+    schema: &Schema,
+) -> Result<pb::DynamicValue, Diagnostic> {
     if v.contains_unknown() {
         return Err(Diagnostic::error(
-            "Internal error in the Duo provider",
+            format!("Internal error in the {provider} provider"),
             "The provider produced a state with unknown values. Please report this bug.",
         ));
     }
@@ -914,6 +931,7 @@ mod tests {
     #[async_trait]
     impl Provider for Fake {
         type Client = Remote;
+        const DISPLAY_NAME: &'static str = "Example";
         fn schema(&self) -> Schema {
             Schema::new("fake")
         }
@@ -1065,7 +1083,7 @@ mod tests {
         assert_eq!(resp.diagnostics.len(), 1);
         assert_eq!(
             resp.diagnostics[0].summary,
-            "Internal error in the Duo provider"
+            "Internal error in the Example provider"
         );
         // The service still works afterwards.
         let resp = create(&svc, "fine").await;
@@ -1148,7 +1166,7 @@ mod tests {
             .into_inner();
         assert_eq!(
             resp.diagnostics[0].summary,
-            "Not supported by the Duo provider"
+            "Not supported by the Example provider"
         );
         let resp = svc
             .get_resource_identity_schemas(Request::new(Default::default()))

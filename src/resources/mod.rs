@@ -459,9 +459,13 @@ pub fn diagnose_with(op: Op, err: &duo::Error, hints: &[Hint]) -> Diagnostic {
                 "Duo had a server error: {err}. Run again; if it persists, check status.duo.com."
             ),
         ),
-        duo::Error::Stopped { .. } => Diagnostic::error(
+        // The client stops when told to; here we know who told it.
+        duo::Error::Stopped { route } => Diagnostic::error(
             summary,
-            format!("{err}. Nothing was changed by this request."),
+            format!(
+                "stopped by Terraform before {route} could be sent. Nothing was changed by this \
+                 request."
+            ),
         ),
         other => Diagnostic::error(summary, other.to_string()),
     }
