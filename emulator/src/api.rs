@@ -378,7 +378,27 @@ pub fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
     p.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
-fn bool_param(p: &Params, key: &str) -> Result<Option<bool>> {
+/// A list parameter: a JSON array (v5 bodies) or comma-separated values (forms).
+pub fn list_param(p: &Params, key: &str) -> Result<Option<Vec<String>>> {
+    let Some(raw) = param(p, key) else {
+        return Ok(None);
+    };
+    if raw.trim_start().starts_with('[') {
+        return serde_json::from_str(raw)
+            .map(Some)
+            .map_err(|_| ApiError::invalid(key));
+    }
+    Ok(Some(
+        raw.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    ))
+}
+
+/// A boolean parameter as Duo's forms send it (`1`/`0`, `true`/`false`).
+pub fn flag(p: &Params, key: &str) -> Result<Option<bool>> {
     match param(p, key).map(str::to_ascii_lowercase).as_deref() {
         None => Ok(None),
         Some("1" | "true") => Ok(Some(true)),
@@ -601,25 +621,25 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         | Route::GetIntegration(_)
         | Route::ModifyIntegration(_)
         | Route::DeleteIntegration(_)
-        | Route::IntegrationSecretKey(_)
-        | Route::ListAdmins
+        | Route::IntegrationSecretKey(_) => crate::integrations::handle(t, route, p),
+        Route::ListAdmins
         | Route::CreateAdmin
         | Route::GetAdmin(_)
         | Route::ModifyAdmin(_)
-        | Route::DeleteAdmin(_)
-        | Route::GetAllowedAuthMethods
+        | Route::DeleteAdmin(_) => crate::admins::handle(t, route, p),
+        Route::GetAllowedAuthMethods
         | Route::SetAllowedAuthMethods
         | Route::GetSettings
         | Route::SetSettings
         | Route::InfoSummary
-        | Route::BillingEdition
-        | Route::ListAdminUnits
+        | Route::BillingEdition => crate::account::handle(t, route, p),
+        Route::ListAdminUnits
         | Route::CreateAdminUnit
         | Route::GetAdminUnit(_)
         | Route::ModifyAdminUnit(_)
         | Route::DeleteAdminUnit(_)
         | Route::AddAdminUnitMember(..)
-        | Route::RemoveAdminUnitMember(..) => crate::apps::handle(t, route, p),
+        | Route::RemoveAdminUnitMember(..) => crate::admin_units::handle(t, route, p),
         Route::ListPolicies
         | Route::CreatePolicy
         | Route::GetPolicy(_)
@@ -765,7 +785,7 @@ fn apply_group_params(g: &mut Group, p: &Params) -> Result<()> {
         ("mobile_otp_enabled", &mut g.mobile_otp_enabled),
     ];
     for (key, field) in switches {
-        if let Some(v) = bool_param(p, key)? {
+        if let Some(v) = flag(p, key)? {
             *field = v;
         }
     }

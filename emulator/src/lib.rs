@@ -7,16 +7,24 @@
 //! answer to the published signing vectors instead.
 //!
 //! # Layout
-//! - `auth`: signature verification. - `api`: routes and the tenant's rules.
-//! - `store`: the tenant and the seed format. - `limits`: rate limits, faults, stats.
+//! - `auth`: signature verification (v2 and v5, the clock window).
+//! - `api`: routing, parameters, paging, and groups and users with their memberships; it hands
+//!   each other type to its own file: `devices` (phones, hardware tokens, bypass codes),
+//!   `integrations`, `policies`, `admins`, `admin_units`, and `account` (settings,
+//!   administrators' authentication methods, account information, edition).
+//! - `store`: the tenant, the JSON shapes Duo answers with, the seed format and the dump.
+//! - `limits`: rate limits, injected faults, stats.
 //! - `generate`: large realistic tenants made through the API handlers.
 //! - `tls`: HTTPS with a CA made at start (`--tls`), for clients that must verify certificates.
 
+mod account;
+mod admin_units;
+mod admins;
 mod api;
-mod apps;
 mod auth;
 mod devices;
 mod generate;
+mod integrations;
 mod limits;
 mod policies;
 mod store;

@@ -431,10 +431,10 @@ impl Tenant {
             "phones": self.phones.values().map(|p| self.phone_json(p, true)).collect::<Vec<_>>(),
             "tokens": self.tokens.values().map(|k| self.token_json(k, true)).collect::<Vec<_>>(),
                         "bypass_codes": self.bypass_codes.values().map(|b| json!({"bypass_code_id": b.bypass_code_id, "user_id": b.user_id})).collect::<Vec<_>>(),
-                        "integrations": self.integrations.values().map(crate::apps::integration_json).collect::<Vec<_>>(),
-            "admins": self.admins.values().map(|a| crate::apps::admin_json(self, a)).collect::<Vec<_>>(),
+                        "integrations": self.integrations.values().map(crate::integrations::integration_json).collect::<Vec<_>>(),
+            "admins": self.admins.values().map(|a| crate::admins::admin_json(self, a)).collect::<Vec<_>>(),
             "settings": self.settings,
-            "admin_units": self.admin_units.values().map(crate::apps::admin_unit_json).collect::<Vec<_>>(),
+            "admin_units": self.admin_units.values().map(crate::admin_units::admin_unit_json).collect::<Vec<_>>(),
             "policies": self.policies.values().map(crate::policies::policy_json).collect::<Vec<_>>(),
         })
     }
