@@ -59,16 +59,6 @@ impl ApiError {
 
 pub type Result<T> = std::result::Result<T, ApiError>;
 
-/// GET endpoints that answer one object without an ID in the path.
-const SINGLETONS: &[&str] = &[
-    "/admin/v1/admins/allowed_auth_methods",
-    "/admin/v1/settings",
-    "/admin/v1/info/summary",
-    "/admin/v1/billing/edition",
-    "/admin/v2/policies/summary",
-    "/admin/v2/policies/calculate",
-];
-
 /// Every endpoint served, with the IDs from its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -144,233 +134,179 @@ pub enum Route {
     DeleteBypassCode(String),
 }
 
-impl Route {
-    pub fn parse(method: &str, path: &str) -> Option<Route> {
-        let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let id = |s: &str| s.to_owned();
-        Some(match (method, segs.as_slice()) {
-            // Before `users/{user_id}`, which would match it too.
-            ("POST", ["admin", "v1", "users", "bulk_create"]) => Route::BulkCreateUsers,
-            ("GET", ["admin", "v1", "groups"]) => Route::ListGroups,
-            ("POST", ["admin", "v1", "groups"]) => Route::CreateGroup,
-            ("GET", ["admin", "v1", "groups", g]) => Route::GetGroupV1(id(g)),
-            ("GET", ["admin", "v2", "groups", g]) => Route::GetGroup(id(g)),
-            ("POST", ["admin", "v1", "groups", g]) => Route::ModifyGroup(id(g)),
-            ("DELETE", ["admin", "v1", "groups", g]) => Route::DeleteGroup(id(g)),
-            ("GET", ["admin", "v2", "groups", g, "users"]) => Route::GroupMembers(id(g)),
-            ("GET", ["admin", "v1", "users"]) => Route::ListUsers,
-            ("POST", ["admin", "v1", "users"]) => Route::CreateUser,
-            ("GET", ["admin", "v1", "users", u]) => Route::GetUser(id(u)),
-            ("POST", ["admin", "v1", "users", u]) => Route::ModifyUser(id(u)),
-            ("DELETE", ["admin", "v1", "users", u]) => Route::DeleteUser(id(u)),
-            ("GET", ["admin", "v1", "users", u, "groups"]) => Route::UserGroups(id(u)),
-            ("POST", ["admin", "v1", "users", u, "groups"]) => Route::AddUserGroup(id(u)),
-            ("GET", ["admin", "v1", "phones"]) => Route::ListPhones,
-            ("POST", ["admin", "v1", "phones"]) => Route::CreatePhone,
-            ("GET", ["admin", "v1", "phones", p]) => Route::GetPhone(id(p)),
-            ("POST", ["admin", "v1", "phones", p]) => Route::ModifyPhone(id(p)),
-            ("DELETE", ["admin", "v1", "phones", p]) => Route::DeletePhone(id(p)),
-            ("GET", ["admin", "v1", "users", u, "phones"]) => Route::UserPhones(id(u)),
-            ("POST", ["admin", "v1", "users", u, "phones"]) => Route::AddUserPhone(id(u)),
-            ("DELETE", ["admin", "v1", "users", u, "phones", p]) => {
-                Route::RemoveUserPhone(id(u), id(p))
+/// One endpoint of the route table: how it is matched, what `/_emulator/stats` calls it, and
+/// Duo's rules for it. Everything the emulator knows about a route comes from its row.
+pub struct Endpoint {
+    /// `METHOD /path` with `{name}` for each ID: the matching pattern and the stats name.
+    pub name: &'static str,
+    /// Duo's rate class: `modify`, `get_object`, `list` or `bulk`.
+    pub rate_class: &'static str,
+    /// The Admin API permission it needs.
+    pub grant: &'static str,
+    /// Refuses v2 signatures (integrations v3, policies v2).
+    pub v5_only: bool,
+    make: Make,
+}
+
+/// How a row turns the IDs captured from the path into a [`Route`].
+enum Make {
+    Zero(Route),
+    One(fn(String) -> Route),
+    Two(fn(String, String) -> Route),
+    Three(fn(String, String, String) -> Route),
+}
+
+const MODIFY: &str = "modify";
+const OBJECT: &str = "get_object";
+const LIST: &str = "list";
+const BULK: &str = "bulk";
+const READ: &str = "read_resource";
+const WRITE: &str = "write_resource";
+const APPS: &str = "applications";
+const ADMINS: &str = "administrators";
+const SETTINGS: &str = "settings";
+const INFO: &str = "read_information";
+
+const fn e(
+    name: &'static str,
+    rate_class: &'static str,
+    grant: &'static str,
+    v5_only: bool,
+    make: Make,
+) -> Endpoint {
+    Endpoint {
+        name,
+        rate_class,
+        grant,
+        v5_only,
+        make,
+    }
+}
+
+/// Every endpoint served. The first row that matches wins, so a literal segment
+/// (`users/bulk_create`, `admins/allowed_auth_methods`, `policies/summary`) comes before the
+/// row that would capture it as an ID.
+#[rustfmt::skip]
+static ENDPOINTS: &[Endpoint] = &[
+    e("POST /admin/v1/users/bulk_create", BULK, WRITE, false, Make::Zero(Route::BulkCreateUsers)),
+    e("GET /admin/v1/groups", LIST, READ, false, Make::Zero(Route::ListGroups)),
+    e("POST /admin/v1/groups", MODIFY, WRITE, false, Make::Zero(Route::CreateGroup)),
+    e("GET /admin/v1/groups/{group_id}", OBJECT, READ, false, Make::One(Route::GetGroupV1)),
+    e("GET /admin/v2/groups/{group_id}", OBJECT, READ, false, Make::One(Route::GetGroup)),
+    e("POST /admin/v1/groups/{group_id}", MODIFY, WRITE, false, Make::One(Route::ModifyGroup)),
+    e("DELETE /admin/v1/groups/{group_id}", MODIFY, WRITE, false, Make::One(Route::DeleteGroup)),
+    e("GET /admin/v2/groups/{group_id}/users", LIST, READ, false, Make::One(Route::GroupMembers)),
+    e("GET /admin/v1/users", LIST, READ, false, Make::Zero(Route::ListUsers)),
+    e("POST /admin/v1/users", MODIFY, WRITE, false, Make::Zero(Route::CreateUser)),
+    e("GET /admin/v1/users/{user_id}", OBJECT, READ, false, Make::One(Route::GetUser)),
+    e("POST /admin/v1/users/{user_id}", MODIFY, WRITE, false, Make::One(Route::ModifyUser)),
+    e("DELETE /admin/v1/users/{user_id}", MODIFY, WRITE, false, Make::One(Route::DeleteUser)),
+    e("GET /admin/v1/users/{user_id}/groups", LIST, READ, false, Make::One(Route::UserGroups)),
+    e("POST /admin/v1/users/{user_id}/groups", MODIFY, WRITE, false, Make::One(Route::AddUserGroup)),
+    e("GET /admin/v1/phones", LIST, READ, false, Make::Zero(Route::ListPhones)),
+    e("POST /admin/v1/phones", MODIFY, WRITE, false, Make::Zero(Route::CreatePhone)),
+    e("GET /admin/v1/phones/{phone_id}", OBJECT, READ, false, Make::One(Route::GetPhone)),
+    e("POST /admin/v1/phones/{phone_id}", MODIFY, WRITE, false, Make::One(Route::ModifyPhone)),
+    e("DELETE /admin/v1/phones/{phone_id}", MODIFY, WRITE, false, Make::One(Route::DeletePhone)),
+    e("GET /admin/v1/users/{user_id}/phones", LIST, READ, false, Make::One(Route::UserPhones)),
+    e("POST /admin/v1/users/{user_id}/phones", MODIFY, WRITE, false, Make::One(Route::AddUserPhone)),
+    e("DELETE /admin/v1/users/{user_id}/phones/{phone_id}", MODIFY, WRITE, false, Make::Two(Route::RemoveUserPhone)),
+    e("GET /admin/v1/tokens", LIST, READ, false, Make::Zero(Route::ListTokens)),
+    e("POST /admin/v1/tokens", MODIFY, WRITE, false, Make::Zero(Route::CreateToken)),
+    e("GET /admin/v1/tokens/{token_id}", OBJECT, READ, false, Make::One(Route::GetToken)),
+    e("POST /admin/v1/tokens/{token_id}", MODIFY, WRITE, false, Make::One(Route::ModifyToken)),
+    e("DELETE /admin/v1/tokens/{token_id}", MODIFY, WRITE, false, Make::One(Route::DeleteToken)),
+    e("GET /admin/v1/users/{user_id}/tokens", LIST, READ, false, Make::One(Route::UserTokens)),
+    e("POST /admin/v1/users/{user_id}/tokens", MODIFY, WRITE, false, Make::One(Route::AddUserToken)),
+    e("DELETE /admin/v1/users/{user_id}/tokens/{token_id}", MODIFY, WRITE, false, Make::Two(Route::RemoveUserToken)),
+    e("POST /admin/v1/bulk", BULK, WRITE, false, Make::Zero(Route::Bulk)),
+    e("GET /admin/v1/admins/allowed_auth_methods", OBJECT, ADMINS, false, Make::Zero(Route::GetAllowedAuthMethods)),
+    e("POST /admin/v1/admins/allowed_auth_methods", MODIFY, ADMINS, false, Make::Zero(Route::SetAllowedAuthMethods)),
+    e("GET /admin/v1/admins", LIST, ADMINS, false, Make::Zero(Route::ListAdmins)),
+    e("POST /admin/v1/admins", MODIFY, ADMINS, false, Make::Zero(Route::CreateAdmin)),
+    e("GET /admin/v1/admins/{admin_id}", OBJECT, ADMINS, false, Make::One(Route::GetAdmin)),
+    e("POST /admin/v1/admins/{admin_id}", MODIFY, ADMINS, false, Make::One(Route::ModifyAdmin)),
+    e("DELETE /admin/v1/admins/{admin_id}", MODIFY, ADMINS, false, Make::One(Route::DeleteAdmin)),
+    e("GET /admin/v1/settings", OBJECT, SETTINGS, false, Make::Zero(Route::GetSettings)),
+    e("POST /admin/v1/settings", MODIFY, SETTINGS, false, Make::Zero(Route::SetSettings)),
+    e("GET /admin/v1/info/summary", OBJECT, INFO, false, Make::Zero(Route::InfoSummary)),
+    e("GET /admin/v2/policies", LIST, APPS, true, Make::Zero(Route::ListPolicies)),
+    e("POST /admin/v2/policies", MODIFY, APPS, true, Make::Zero(Route::CreatePolicy)),
+    e("GET /admin/v2/policies/summary", OBJECT, APPS, true, Make::Zero(Route::PolicySummary)),
+    e("GET /admin/v2/policies/calculate", OBJECT, APPS, true, Make::Zero(Route::CalculatePolicy)),
+    e("GET /admin/v2/policies/{policy_key}", OBJECT, APPS, true, Make::One(Route::GetPolicy)),
+    e("PUT /admin/v2/policies/{policy_key}", MODIFY, APPS, true, Make::One(Route::UpdatePolicy)),
+    e("DELETE /admin/v2/policies/{policy_key}", MODIFY, APPS, true, Make::One(Route::DeletePolicy)),
+    e("GET /admin/v1/administrative_units", LIST, ADMINS, false, Make::Zero(Route::ListAdminUnits)),
+    e("POST /admin/v1/administrative_units", MODIFY, ADMINS, false, Make::Zero(Route::CreateAdminUnit)),
+    e("GET /admin/v1/administrative_units/{admin_unit_id}", OBJECT, ADMINS, false, Make::One(Route::GetAdminUnit)),
+    e("POST /admin/v1/administrative_units/{admin_unit_id}", MODIFY, ADMINS, false, Make::One(Route::ModifyAdminUnit)),
+    e("DELETE /admin/v1/administrative_units/{admin_unit_id}", MODIFY, ADMINS, false, Make::One(Route::DeleteAdminUnit)),
+    e("POST /admin/v1/administrative_units/{admin_unit_id}/{kind}/{id}", MODIFY, ADMINS, false, Make::Three(Route::AddAdminUnitMember)),
+    e("DELETE /admin/v1/administrative_units/{admin_unit_id}/{kind}/{id}", MODIFY, ADMINS, false, Make::Three(Route::RemoveAdminUnitMember)),
+    e("GET /admin/v1/billing/edition", OBJECT, INFO, false, Make::Zero(Route::BillingEdition)),
+    e("GET /admin/v3/integrations", LIST, APPS, true, Make::Zero(Route::ListIntegrations)),
+    e("POST /admin/v3/integrations", MODIFY, APPS, true, Make::Zero(Route::CreateIntegration)),
+    e("GET /admin/v3/integrations/{integration_key}", OBJECT, APPS, true, Make::One(Route::GetIntegration)),
+    e("POST /admin/v3/integrations/{integration_key}", MODIFY, APPS, true, Make::One(Route::ModifyIntegration)),
+    e("DELETE /admin/v3/integrations/{integration_key}", MODIFY, APPS, true, Make::One(Route::DeleteIntegration)),
+    e("GET /admin/v1/integrations/{integration_key}/skey", OBJECT, APPS, false, Make::One(Route::IntegrationSecretKey)),
+    e("POST /admin/v1/users/{user_id}/bypass_codes", MODIFY, WRITE, false, Make::One(Route::CreateBypassCodes)),
+    e("GET /admin/v1/users/{user_id}/bypass_codes", LIST, READ, false, Make::One(Route::UserBypassCodes)),
+    e("GET /admin/v1/bypass_codes", LIST, READ, false, Make::Zero(Route::ListBypassCodes)),
+    e("GET /admin/v1/bypass_codes/{bypass_code_id}", OBJECT, READ, false, Make::One(Route::GetBypassCode)),
+    e("DELETE /admin/v1/bypass_codes/{bypass_code_id}", MODIFY, WRITE, false, Make::One(Route::DeleteBypassCode)),
+    e("DELETE /admin/v1/users/{user_id}/groups/{group_id}", MODIFY, WRITE, false, Make::Two(Route::RemoveUserGroup)),
+];
+
+/// The member kinds an administrative unit's `{kind}` segment may name.
+const UNIT_MEMBER_KINDS: &[&str] = &["admin", "group", "integration"];
+
+impl Endpoint {
+    /// The route for `method` and `path` when this row matches them.
+    fn matches(&self, method: &str, segs: &[&str]) -> Option<Route> {
+        let (m, pattern) = self.name.split_once(' ')?;
+        let pattern: Vec<&str> = pattern.trim_start_matches('/').split('/').collect();
+        if m != method || pattern.len() != segs.len() {
+            return None;
+        }
+        let mut ids = Vec::new();
+        for (want, got) in pattern.iter().zip(segs) {
+            match want.strip_prefix('{') {
+                Some("kind}") if !UNIT_MEMBER_KINDS.contains(got) => return None,
+                Some(_) => ids.push((*got).to_owned()),
+                None if want != got => return None,
+                None => {}
             }
-            ("GET", ["admin", "v1", "tokens"]) => Route::ListTokens,
-            ("POST", ["admin", "v1", "tokens"]) => Route::CreateToken,
-            ("GET", ["admin", "v1", "tokens", k]) => Route::GetToken(id(k)),
-            ("POST", ["admin", "v1", "tokens", k]) => Route::ModifyToken(id(k)),
-            ("DELETE", ["admin", "v1", "tokens", k]) => Route::DeleteToken(id(k)),
-            ("GET", ["admin", "v1", "users", u, "tokens"]) => Route::UserTokens(id(u)),
-            ("POST", ["admin", "v1", "users", u, "tokens"]) => Route::AddUserToken(id(u)),
-            ("DELETE", ["admin", "v1", "users", u, "tokens", k]) => {
-                Route::RemoveUserToken(id(u), id(k))
+        }
+        let mut ids = ids.into_iter();
+        let mut next = || ids.next().unwrap_or_default();
+        Some(match &self.make {
+            Make::Zero(r) => r.clone(),
+            Make::One(f) => f(next()),
+            Make::Two(f) => {
+                let a = next();
+                f(a, next())
             }
-            ("POST", ["admin", "v1", "bulk"]) => Route::Bulk,
-            ("GET", ["admin", "v1", "admins", "allowed_auth_methods"]) => {
-                Route::GetAllowedAuthMethods
+            Make::Three(f) => {
+                let (a, b) = (next(), next());
+                f(a, b, next())
             }
-            ("POST", ["admin", "v1", "admins", "allowed_auth_methods"]) => {
-                Route::SetAllowedAuthMethods
-            }
-            ("GET", ["admin", "v1", "admins"]) => Route::ListAdmins,
-            ("POST", ["admin", "v1", "admins"]) => Route::CreateAdmin,
-            ("GET", ["admin", "v1", "admins", a]) => Route::GetAdmin(id(a)),
-            ("POST", ["admin", "v1", "admins", a]) => Route::ModifyAdmin(id(a)),
-            ("DELETE", ["admin", "v1", "admins", a]) => Route::DeleteAdmin(id(a)),
-            ("GET", ["admin", "v1", "settings"]) => Route::GetSettings,
-            ("POST", ["admin", "v1", "settings"]) => Route::SetSettings,
-            ("GET", ["admin", "v1", "info", "summary"]) => Route::InfoSummary,
-            ("GET", ["admin", "v2", "policies"]) => Route::ListPolicies,
-            ("POST", ["admin", "v2", "policies"]) => Route::CreatePolicy,
-            ("GET", ["admin", "v2", "policies", "summary"]) => Route::PolicySummary,
-            ("GET", ["admin", "v2", "policies", "calculate"]) => Route::CalculatePolicy,
-            ("GET", ["admin", "v2", "policies", k]) => Route::GetPolicy(id(k)),
-            ("PUT", ["admin", "v2", "policies", k]) => Route::UpdatePolicy(id(k)),
-            ("DELETE", ["admin", "v2", "policies", k]) => Route::DeletePolicy(id(k)),
-            ("GET", ["admin", "v1", "administrative_units"]) => Route::ListAdminUnits,
-            ("POST", ["admin", "v1", "administrative_units"]) => Route::CreateAdminUnit,
-            ("GET", ["admin", "v1", "administrative_units", u]) => Route::GetAdminUnit(id(u)),
-            ("POST", ["admin", "v1", "administrative_units", u]) => Route::ModifyAdminUnit(id(u)),
-            ("DELETE", ["admin", "v1", "administrative_units", u]) => Route::DeleteAdminUnit(id(u)),
-            (
-                "POST",
-                [
-                    "admin",
-                    "v1",
-                    "administrative_units",
-                    u,
-                    kind @ ("admin" | "group" | "integration"),
-                    m,
-                ],
-            ) => Route::AddAdminUnitMember(id(u), id(kind), id(m)),
-            (
-                "DELETE",
-                [
-                    "admin",
-                    "v1",
-                    "administrative_units",
-                    u,
-                    kind @ ("admin" | "group" | "integration"),
-                    m,
-                ],
-            ) => Route::RemoveAdminUnitMember(id(u), id(kind), id(m)),
-            ("GET", ["admin", "v1", "billing", "edition"]) => Route::BillingEdition,
-            ("GET", ["admin", "v3", "integrations"]) => Route::ListIntegrations,
-            ("POST", ["admin", "v3", "integrations"]) => Route::CreateIntegration,
-            ("GET", ["admin", "v3", "integrations", k]) => Route::GetIntegration(id(k)),
-            ("POST", ["admin", "v3", "integrations", k]) => Route::ModifyIntegration(id(k)),
-            ("DELETE", ["admin", "v3", "integrations", k]) => Route::DeleteIntegration(id(k)),
-            ("GET", ["admin", "v1", "integrations", k, "skey"]) => {
-                Route::IntegrationSecretKey(id(k))
-            }
-            ("POST", ["admin", "v1", "users", u, "bypass_codes"]) => {
-                Route::CreateBypassCodes(id(u))
-            }
-            ("GET", ["admin", "v1", "users", u, "bypass_codes"]) => Route::UserBypassCodes(id(u)),
-            ("GET", ["admin", "v1", "bypass_codes"]) => Route::ListBypassCodes,
-            ("GET", ["admin", "v1", "bypass_codes", b]) => Route::GetBypassCode(id(b)),
-            ("DELETE", ["admin", "v1", "bypass_codes", b]) => Route::DeleteBypassCode(id(b)),
-            ("DELETE", ["admin", "v1", "users", u, "groups", g]) => {
-                Route::RemoveUserGroup(id(u), id(g))
-            }
-            _ => return None,
         })
     }
+}
 
-    /// The route's name in `/_emulator/stats`.
-    pub fn template(&self) -> &'static str {
-        match self {
-            Route::ListGroups => "GET /admin/v1/groups",
-            Route::CreateGroup => "POST /admin/v1/groups",
-            Route::GetGroupV1(_) => "GET /admin/v1/groups/{group_id}",
-            Route::GetGroup(_) => "GET /admin/v2/groups/{group_id}",
-            Route::ModifyGroup(_) => "POST /admin/v1/groups/{group_id}",
-            Route::DeleteGroup(_) => "DELETE /admin/v1/groups/{group_id}",
-            Route::GroupMembers(_) => "GET /admin/v2/groups/{group_id}/users",
-            Route::ListUsers => "GET /admin/v1/users",
-            Route::CreateUser => "POST /admin/v1/users",
-            Route::GetUser(_) => "GET /admin/v1/users/{user_id}",
-            Route::ModifyUser(_) => "POST /admin/v1/users/{user_id}",
-            Route::DeleteUser(_) => "DELETE /admin/v1/users/{user_id}",
-            Route::UserGroups(_) => "GET /admin/v1/users/{user_id}/groups",
-            Route::AddUserGroup(_) => "POST /admin/v1/users/{user_id}/groups",
-            Route::RemoveUserGroup(..) => "DELETE /admin/v1/users/{user_id}/groups/{group_id}",
-            Route::ListPhones => "GET /admin/v1/phones",
-            Route::CreatePhone => "POST /admin/v1/phones",
-            Route::GetPhone(_) => "GET /admin/v1/phones/{phone_id}",
-            Route::ModifyPhone(_) => "POST /admin/v1/phones/{phone_id}",
-            Route::DeletePhone(_) => "DELETE /admin/v1/phones/{phone_id}",
-            Route::UserPhones(_) => "GET /admin/v1/users/{user_id}/phones",
-            Route::AddUserPhone(_) => "POST /admin/v1/users/{user_id}/phones",
-            Route::RemoveUserPhone(..) => "DELETE /admin/v1/users/{user_id}/phones/{phone_id}",
-            Route::ListTokens => "GET /admin/v1/tokens",
-            Route::CreateToken => "POST /admin/v1/tokens",
-            Route::GetToken(_) => "GET /admin/v1/tokens/{token_id}",
-            Route::ModifyToken(_) => "POST /admin/v1/tokens/{token_id}",
-            Route::DeleteToken(_) => "DELETE /admin/v1/tokens/{token_id}",
-            Route::UserTokens(_) => "GET /admin/v1/users/{user_id}/tokens",
-            Route::AddUserToken(_) => "POST /admin/v1/users/{user_id}/tokens",
-            Route::RemoveUserToken(..) => "DELETE /admin/v1/users/{user_id}/tokens/{token_id}",
-            Route::BulkCreateUsers => "POST /admin/v1/users/bulk_create",
-            Route::Bulk => "POST /admin/v1/bulk",
-            Route::ListIntegrations => "GET /admin/v3/integrations",
-            Route::CreateIntegration => "POST /admin/v3/integrations",
-            Route::GetIntegration(_) => "GET /admin/v3/integrations/{integration_key}",
-            Route::ModifyIntegration(_) => "POST /admin/v3/integrations/{integration_key}",
-            Route::DeleteIntegration(_) => "DELETE /admin/v3/integrations/{integration_key}",
-            Route::IntegrationSecretKey(_) => "GET /admin/v1/integrations/{integration_key}/skey",
-            Route::ListAdmins => "GET /admin/v1/admins",
-            Route::CreateAdmin => "POST /admin/v1/admins",
-            Route::GetAdmin(_) => "GET /admin/v1/admins/{admin_id}",
-            Route::ModifyAdmin(_) => "POST /admin/v1/admins/{admin_id}",
-            Route::DeleteAdmin(_) => "DELETE /admin/v1/admins/{admin_id}",
-            Route::GetAllowedAuthMethods => "GET /admin/v1/admins/allowed_auth_methods",
-            Route::SetAllowedAuthMethods => "POST /admin/v1/admins/allowed_auth_methods",
-            Route::GetSettings => "GET /admin/v1/settings",
-            Route::SetSettings => "POST /admin/v1/settings",
-            Route::InfoSummary => "GET /admin/v1/info/summary",
-            Route::BillingEdition => "GET /admin/v1/billing/edition",
-            Route::ListPolicies => "GET /admin/v2/policies",
-            Route::CreatePolicy => "POST /admin/v2/policies",
-            Route::GetPolicy(_) => "GET /admin/v2/policies/{policy_key}",
-            Route::UpdatePolicy(_) => "PUT /admin/v2/policies/{policy_key}",
-            Route::DeletePolicy(_) => "DELETE /admin/v2/policies/{policy_key}",
-            Route::PolicySummary => "GET /admin/v2/policies/summary",
-            Route::CalculatePolicy => "GET /admin/v2/policies/calculate",
-            Route::ListAdminUnits => "GET /admin/v1/administrative_units",
-            Route::CreateAdminUnit => "POST /admin/v1/administrative_units",
-            Route::GetAdminUnit(_) => "GET /admin/v1/administrative_units/{admin_unit_id}",
-            Route::ModifyAdminUnit(_) => "POST /admin/v1/administrative_units/{admin_unit_id}",
-            Route::DeleteAdminUnit(_) => "DELETE /admin/v1/administrative_units/{admin_unit_id}",
-            Route::AddAdminUnitMember(..) => {
-                "POST /admin/v1/administrative_units/{admin_unit_id}/{kind}/{id}"
-            }
-            Route::RemoveAdminUnitMember(..) => {
-                "DELETE /admin/v1/administrative_units/{admin_unit_id}/{kind}/{id}"
-            }
-            Route::CreateBypassCodes(_) => "POST /admin/v1/users/{user_id}/bypass_codes",
-            Route::UserBypassCodes(_) => "GET /admin/v1/users/{user_id}/bypass_codes",
-            Route::ListBypassCodes => "GET /admin/v1/bypass_codes",
-            Route::GetBypassCode(_) => "GET /admin/v1/bypass_codes/{bypass_code_id}",
-            Route::DeleteBypassCode(_) => "DELETE /admin/v1/bypass_codes/{bypass_code_id}",
-        }
-    }
+/// The route a request asks for, and its row.
+pub fn route(method: &str, path: &str) -> Option<(Route, &'static Endpoint)> {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    ENDPOINTS
+        .iter()
+        .find_map(|e| e.matches(method, &segs).map(|r| (r, e)))
+}
 
-    /// Duo's rate class: writes, single-object reads, page reads, and the bulk endpoints.
-    pub fn rate_class(&self) -> &'static str {
-        if matches!(self, Route::Bulk | Route::BulkCreateUsers) {
-            return "bulk";
-        }
-        let template = self.template();
-        let Some(path) = template.strip_prefix("GET ") else {
-            return "modify";
-        };
-        // A GET whose path ends in a `{…_id}` or `{…_key}` reads one object; others read a page.
-        let single = path.ends_with('}') || path.ends_with("/skey") || SINGLETONS.contains(&path);
-        if single { "get_object" } else { "list" }
-    }
-
-    /// Integrations v2/v3 and policies v2 refuse v2 signatures.
-    pub fn requires_v5(&self) -> bool {
-        self.template().contains("/admin/v3/") || self.template().contains("/admin/v2/policies")
-    }
-
-    /// The Admin API permission the route needs.
-    pub fn grant(&self) -> &'static str {
-        let template = self.template();
-        if template.contains("/integrations") || template.contains("/policies") {
-            "applications"
-        } else if template.contains("/admins") || template.contains("/administrative_units") {
-            "administrators"
-        } else if template.contains("/settings") {
-            "settings"
-        } else if template.contains("/info/") || template.contains("/billing/") {
-            "read_information"
-        } else if template.starts_with("GET ") {
-            "read_resource"
-        } else {
-            "write_resource"
-        }
+impl Route {
+    pub fn parse(method: &str, path: &str) -> Option<Route> {
+        route(method, path).map(|(r, _)| r)
     }
 }
 
@@ -801,6 +737,116 @@ pub fn now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request path for a row, with a made-up value for each ID.
+    fn sample(endpoint: &Endpoint) -> (&'static str, String) {
+        let (method, pattern) = endpoint.name.split_once(' ').unwrap_or_default();
+        let path = pattern
+            .split('/')
+            .map(|s| match s {
+                "{kind}" => "group",
+                s if s.starts_with('{') => "DXID0000000000000001",
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        (method, path)
+    }
+
+    #[test]
+    fn every_row_is_reached_by_its_own_paths_and_named_once() {
+        let mut names = std::collections::BTreeSet::new();
+        for endpoint in ENDPOINTS {
+            assert!(names.insert(endpoint.name), "{} twice", endpoint.name);
+            let (method, path) = sample(endpoint);
+            let found = route(method, &path).map(|(_, e)| e.name);
+            assert_eq!(found, Some(endpoint.name), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn literal_segments_win_over_ids_and_ids_are_captured_in_order() {
+        let r = |m: &str, p: &str| Route::parse(m, p);
+        assert_eq!(
+            r("POST", "/admin/v1/users/bulk_create"),
+            Some(Route::BulkCreateUsers)
+        );
+        assert_eq!(
+            r("POST", "/admin/v1/users/DU1"),
+            Some(Route::ModifyUser("DU1".into()))
+        );
+        assert_eq!(
+            r("GET", "/admin/v2/policies/summary"),
+            Some(Route::PolicySummary)
+        );
+        assert_eq!(
+            r("GET", "/admin/v1/admins/allowed_auth_methods"),
+            Some(Route::GetAllowedAuthMethods)
+        );
+        assert_eq!(
+            r("DELETE", "/admin/v1/users/DU1/groups/DG2"),
+            Some(Route::RemoveUserGroup("DU1".into(), "DG2".into()))
+        );
+        assert_eq!(
+            r("POST", "/admin/v1/administrative_units/DA1/integration/DI2"),
+            Some(Route::AddAdminUnitMember(
+                "DA1".into(),
+                "integration".into(),
+                "DI2".into()
+            ))
+        );
+        assert_eq!(
+            r("POST", "/admin/v1/administrative_units/DA1/phone/DP2"),
+            None
+        );
+        assert_eq!(r("PATCH", "/admin/v1/groups"), None);
+        assert_eq!(r("GET", "/admin/v1/nothing"), None);
+    }
+
+    #[test]
+    fn rows_carry_duos_rate_class_permission_and_signature_rules() {
+        let of = |m: &str, p: &str| route(m, p).map(|(_, e)| (e.rate_class, e.grant, e.v5_only));
+        assert_eq!(
+            of("GET", "/admin/v1/users"),
+            Some(("list", "read_resource", false))
+        );
+        assert_eq!(
+            of("GET", "/admin/v1/users/DU1"),
+            Some(("get_object", "read_resource", false))
+        );
+        assert_eq!(
+            of("POST", "/admin/v1/users/DU1"),
+            Some(("modify", "write_resource", false))
+        );
+        assert_eq!(
+            of("POST", "/admin/v1/bulk"),
+            Some(("bulk", "write_resource", false))
+        );
+        assert_eq!(
+            of("GET", "/admin/v3/integrations"),
+            Some(("list", "applications", true))
+        );
+        assert_eq!(
+            of("GET", "/admin/v1/integrations/DI1/skey"),
+            Some(("get_object", "applications", false))
+        );
+        assert_eq!(
+            of("PUT", "/admin/v2/policies/PK"),
+            Some(("modify", "applications", true))
+        );
+        assert_eq!(
+            of("GET", "/admin/v1/settings"),
+            Some(("get_object", "settings", false))
+        );
+        assert_eq!(
+            of("GET", "/admin/v1/info/summary"),
+            Some(("get_object", "read_information", false))
+        );
+        assert_eq!(
+            of("DELETE", "/admin/v1/administrative_units/DA1"),
+            Some(("modify", "administrators", false))
+        );
+    }
 
     fn p(pairs: &[(&str, &str)]) -> Params {
         pairs

@@ -361,9 +361,10 @@ async fn handle(
     if path.starts_with("/_emulator/") {
         return control(&st, peer, &method, &path, &body);
     }
-    let route = api::Route::parse(method.as_str(), &path);
-    if let (Some(r), Ok(mut stats)) = (&route, st.stats.lock()) {
-        stats.count(r.rate_class(), r.template());
+    let found = api::route(method.as_str(), &path);
+    let endpoint = found.as_ref().map(|(_, e)| *e);
+    if let (Some(e), Ok(mut stats)) = (endpoint, st.stats.lock()) {
+        stats.count(e.rate_class, e.name);
     } else if let Ok(mut stats) = st.stats.lock() {
         stats.count("other", "unknown");
     }
@@ -405,7 +406,7 @@ async fn handle(
         form: &form,
         body: &body,
         x_duo: &x_duo,
-        v5_only: route.as_ref().is_some_and(api::Route::requires_v5),
+        v5_only: endpoint.is_some_and(|e| e.v5_only),
     };
     if let Err(e) = auth::verify(
         &signed,
@@ -417,12 +418,12 @@ async fn handle(
         return fail(401, e.code(), e.message(), None);
     }
 
-    if let Some(needed) = route.as_ref().map(|r| r.grant())
+    if let Some(needed) = endpoint.map(|e| e.grant)
         && !st.options.grants.iter().any(|g| g == needed)
     {
         return fail(403, 40301, "Access forbidden", None);
     }
-    let class = route.as_ref().map_or("other", api::Route::rate_class);
+    let class = endpoint.map_or("other", |e| e.rate_class);
     let limited = st.options.rate_limits
         && st
             .limits
@@ -449,7 +450,7 @@ async fn handle(
         );
     }
 
-    let Some(route) = route else {
+    let Some((route, _)) = found else {
         return fail(404, 40401, "Resource not found", None);
     };
     let mut params = query;
