@@ -36,27 +36,9 @@ impl DataSource<duo::Client> for Policies {
             .list_policies()
             .await
             .map_err(|e| diagnose(Op::new(Action::Read, "policies"), &e))?;
-        let rows = all.iter().map(|p| {
-            Value::Object(
-                [
-                    ("policy_key".to_owned(), Value::from(p.policy_key.as_str())),
-                    (
-                        "policy_name".to_owned(),
-                        Value::from(p.policy_name.as_str()),
-                    ),
-                    (
-                        "is_global_policy".to_owned(),
-                        Value::Bool(p.is_global_policy),
-                    ),
-                    (
-                        "sections".to_owned(),
-                        Value::from(serde_json::Value::Object(p.sections.clone()).to_string()),
-                    ),
-                ]
-                .into_iter()
-                .collect(),
-            )
-        });
+        let rows = all
+            .iter()
+            .map(|p| crate::resources::policy::lookup_state(p).into_value());
         Ok(config.clone().with("policies", Value::List(rows.collect())))
     }
 }

@@ -82,12 +82,6 @@ impl DataSource<duo::Client> for PolicyLookup {
         let p = single(matches, |p: &duo::Policy| &p.policy_key, &what, attr)?;
         Ok(config
             .clone()
-            .with("policy_key", p.policy_key.as_str())
-            .with("policy_name", p.policy_name.as_str())
-            .with("is_global_policy", p.is_global_policy)
-            .with(
-                "sections",
-                serde_json::Value::Object(p.sections.clone()).to_string(),
-            ))
+            .merged(crate::resources::policy::lookup_state(&p)))
     }
 }

@@ -70,6 +70,13 @@ impl Obj {
         self.set(name, value);
         self
     }
+
+    /// This object with every attribute of `other` set over it (a data source's configuration
+    /// completed with what was read).
+    pub fn merged(mut self, other: Obj) -> Obj {
+        self.0.extend(other.0);
+        self
+    }
 }
 
 /// A failed create or update. `partial` is the state of whatever Duo did create, so that it

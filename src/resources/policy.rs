@@ -265,6 +265,16 @@ fn wanted(plan: &Obj) -> Map<String, Json> {
     all
 }
 
+/// A policy as the `duo_policy` and `duo_policies` data sources show it: every section, typed or
+/// not, in one `sections` JSON, since a lookup has no configuration to shape blocks after.
+pub fn lookup_state(p: &duo::Policy) -> Obj {
+    Obj::default()
+        .with("policy_key", p.policy_key.as_str())
+        .with("policy_name", p.policy_name.as_str())
+        .with("is_global_policy", p.is_global_policy)
+        .with("sections", Json::Object(p.sections.clone()).to_string())
+}
+
 /// The only place `duo_policy` values and Duo's policy meet. Sections that `shape` (the plan
 /// or prior state) writes as blocks are shown as blocks, with the keys it sets; all others
 /// are in the `sections` JSON, in `shape`'s spelling where Duo's answer means the same.
@@ -404,6 +414,28 @@ impl Resource<duo::Client> for Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lookup_shows_every_section_of_duos_answer_as_json() {
+        let answer = br#"{"policy_key": "POK1", "policy_name": "Contractors", "is_global_policy": false,
+            "sections": {"authentication_methods": {"blocked_auth_list": ["sms"]}, "new_user": {"new_user_behavior": "deny"}},
+            "policy_applies_to": [], "a_field_from_next_year": 1}"#;
+        let p: duo::Policy = match serde_json::from_slice(answer) {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        };
+        let o = lookup_state(&p);
+        assert_eq!(o.str("policy_key"), Some("POK1"));
+        assert_eq!(o.str("policy_name"), Some("Contractors"));
+        assert_eq!(o.bool("is_global_policy"), Some(false));
+        let sections: Json =
+            serde_json::from_str(o.str("sections").unwrap_or_default()).unwrap_or_default();
+        assert_eq!(
+            sections["authentication_methods"]["blocked_auth_list"][0],
+            "sms"
+        );
+        assert_eq!(sections["new_user"]["new_user_behavior"], "deny");
+    }
 
     #[test]
     fn given_keys_within_duos_answer_mean_no_change() {
