@@ -1,35 +1,21 @@
 //! `duo_integrations` data source: every application, without secret keys.
 
-use async_trait::async_trait;
-
 use super::integration::SECRET;
-use super::{object_list, row};
+use super::listing::Listing;
 use crate::duo;
-use crate::plugin::{DataSource, Diagnostics, Obj, Schema, Value};
 use crate::resources::integration::{Integration, to_state};
-use crate::resources::{Action, Op, diagnose};
 
-pub struct Integrations;
-
-#[async_trait]
-impl DataSource<duo::Client> for Integrations {
-    fn type_name(&self) -> &'static str {
-        "duo_integrations"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new("Lists every Duo application, without secret keys. Requires the Admin API permission \"Grant applications\".")
-            .attr(object_list("integrations", "Every application, with the attributes of `duo_integration` but the secret key.", &Integration::schema(), SECRET))
-    }
-
-    async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let all = duo
-            .list_integrations()
-            .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "integrations"), &e))?;
-        Ok(config.clone().with(
-            "integrations",
-            Value::List(all.iter().map(|i| row(to_state(i), SECRET)).collect()),
-        ))
+pub fn data_source() -> Listing<duo::Integration> {
+    Listing {
+        type_name: "duo_integrations",
+        description: "Lists every Duo application, without secret keys. Requires the Admin API permission \"Grant applications\".",
+        attr: "integrations",
+        attr_description: "Every application, with the attributes of `duo_integration` but the secret key.",
+        what: "integrations",
+        resource: Integration::schema,
+        omit: SECRET,
+        filter: None,
+        list: |duo| Box::pin(duo.list_integrations()),
+        to_state,
     }
 }

@@ -1,6 +1,7 @@
 //! Terraform data sources, one file per `duo_*` type. Each reuses its resource's schema
 //! (`Schema::as_data_source`) and mapping, so a data source and its resource cannot disagree.
-//! Lookups share [`exactly_one_of`] and [`single`], so every data source words ambiguity alike.
+//! Lookups share [`exactly_one_of`] and [`single`], so every data source words ambiguity alike;
+//! the lists of one type are each a [`listing::Listing`] declaration.
 
 pub mod account;
 pub mod admin;
@@ -10,6 +11,7 @@ pub mod groups;
 pub mod hardware_tokens;
 pub mod integration;
 pub mod integrations;
+pub mod listing;
 pub mod phones;
 pub mod policies;
 pub mod policy;
@@ -28,15 +30,15 @@ use crate::plugin::{
 pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
     vec![
         Box::new(group::GroupLookup),
-        Box::new(groups::Groups),
+        Box::new(groups::data_source()),
         Box::new(user::UserLookup),
         Box::new(users::Users),
-        Box::new(phones::Phones),
-        Box::new(hardware_tokens::HardwareTokens),
+        Box::new(phones::data_source()),
+        Box::new(hardware_tokens::data_source()),
         Box::new(integration::IntegrationLookup),
-        Box::new(integrations::Integrations),
+        Box::new(integrations::data_source()),
         Box::new(admin::AdminLookup),
-        Box::new(admins::Admins),
+        Box::new(admins::data_source()),
         Box::new(account::Account),
         Box::new(policy::PolicyLookup),
         Box::new(policies::Policies),

@@ -1,0 +1,81 @@
+//! The shape every list data source of one Duo type shares (`duo_groups`, `duo_phones`,
+//! `duo_hardware_tokens`, `duo_integrations`, `duo_admins`): one listing of the type, every
+//! object with its resource's attributes less those Duo never returns, optionally narrowed by
+//! one string argument. Each type's file declares a [`Listing`]; the behaviour lives here once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+
+use super::{object_list, row};
+use crate::duo;
+use crate::plugin::{Attribute, DataSource, Diagnostics, Obj, Schema, Value};
+use crate::resources::{Action, Op, diagnose};
+
+/// One page-through of a type, as the Duo client answers it.
+pub type ListCall<T> =
+    for<'c> fn(
+        &'c duo::Client,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<T>, duo::Error>> + Send + 'c>>;
+
+/// A list data source.
+pub struct Listing<T: 'static> {
+    pub type_name: &'static str,
+    /// What the data source does, ending with the Admin API permission it needs.
+    pub description: &'static str,
+    /// The computed list attribute, and its description.
+    pub attr: &'static str,
+    pub attr_description: &'static str,
+    /// What the objects are called in messages, e.g. "groups".
+    pub what: &'static str,
+    /// The resource whose attributes each object has.
+    pub resource: fn() -> Schema,
+    /// Attributes of the resource that are not shown (secrets Duo never returns).
+    pub omit: &'static [&'static str],
+    pub filter: Option<Filter<T>>,
+    pub list: ListCall<T>,
+    pub to_state: fn(&T) -> Obj,
+}
+
+/// An optional string argument that keeps only the objects it matches.
+pub struct Filter<T> {
+    pub arg: &'static str,
+    pub description: &'static str,
+    pub keep: fn(&T, &str) -> bool,
+}
+
+#[async_trait]
+impl<T: Send + Sync + 'static> DataSource<duo::Client> for Listing<T> {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        let mut schema = Schema::new(self.description);
+        if let Some(f) = &self.filter {
+            schema = schema.attr(Attribute::string(f.arg).optional().describe(f.description));
+        }
+        schema.attr(object_list(
+            self.attr,
+            self.attr_description,
+            &(self.resource)(),
+            self.omit,
+        ))
+    }
+
+    async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
+        let all = (self.list)(duo)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, self.what), &e))?;
+        let wanted = self
+            .filter
+            .as_ref()
+            .and_then(|f| config.str(f.arg).map(|given| (f.keep, given)));
+        let rows = all
+            .iter()
+            .filter(|o| wanted.is_none_or(|(keep, given)| keep(o, given)))
+            .map(|o| row((self.to_state)(o), self.omit));
+        Ok(config.clone().with(self.attr, Value::List(rows.collect())))
+    }
+}
