@@ -219,3 +219,99 @@ pub fn zero_or_between(min: i64, max: i64) -> Validator {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: &[Field] = &[
+        field("enabled", Kind::Flag, "a flag"),
+        field("minutes", Kind::Count, "a count"),
+        field("name", Kind::Text, "a text"),
+    ];
+
+    fn singleton() -> Singleton {
+        Singleton {
+            type_name: "duo_example",
+            description: "",
+            id: "example",
+            what: "example",
+            which: duo::Singleton::Settings,
+            fields: FIELDS,
+        }
+    }
+
+    fn answer(json: &str) -> Map<String, Json> {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    #[test]
+    fn duos_answers_are_coerced_to_each_fields_type_whatever_json_type_they_come_in() {
+        let s = singleton();
+        for (json, enabled, minutes, name) in [
+            (
+                r#"{"enabled": true, "minutes": 15, "name": "a"}"#,
+                Some(true),
+                Some(15),
+                Some("a"),
+            ),
+            (
+                r#"{"enabled": 0, "minutes": "30", "name": 7}"#,
+                Some(false),
+                Some(30),
+                Some("7"),
+            ),
+            (
+                r#"{"enabled": "1", "minutes": " 45 ", "name": ""}"#,
+                Some(true),
+                Some(45),
+                Some(""),
+            ),
+            (
+                r#"{"enabled": "no", "minutes": "soon"}"#,
+                Some(false),
+                None,
+                None,
+            ),
+            (
+                r#"{"enabled": null, "minutes": 1.5, "name": ["x"]}"#,
+                None,
+                None,
+                None,
+            ),
+        ] {
+            let o = s.to_state(&answer(json));
+            assert_eq!(o.str("id"), Some("example"), "{json}");
+            assert_eq!(o.bool("enabled"), enabled, "{json}");
+            assert_eq!(o.i64("minutes"), minutes, "{json}");
+            assert_eq!(o.str("name"), name, "{json}");
+        }
+    }
+
+    #[test]
+    fn only_fields_the_plan_sets_and_changes_are_sent_as_text() {
+        let s = singleton();
+        let plan = Obj::default()
+            .with("enabled", true)
+            .with("minutes", 20_i64)
+            .with("name", Value::Null);
+        let sent = |prior: Option<&Obj>| s.changes(&plan, prior);
+        // On create every known field is sent; null ones keep Duo's value.
+        assert_eq!(
+            sent(None),
+            [
+                ("enabled".to_owned(), "true".to_owned()),
+                ("minutes".to_owned(), "20".to_owned())
+            ]
+        );
+        // On update only what differs from the prior state.
+        let prior = Obj::default().with("enabled", true).with("minutes", 10_i64);
+        assert_eq!(
+            sent(Some(&prior)),
+            [("minutes".to_owned(), "20".to_owned())]
+        );
+        // Unknown values are not sent.
+        let unknown = Obj::default().with("minutes", Value::Unknown);
+        assert!(s.changes(&unknown, None).is_empty());
+    }
+}
