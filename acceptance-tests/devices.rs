@@ -276,22 +276,36 @@ fn list_data_sources_show_groups_phones_and_tokens() {
         r#"
 resource "duo_group" "g" { name = "g" }
 resource "duo_phone" "p" { number = "+15555550100" }
+resource "duo_phone" "other" { number = "+15555550101" }
 resource "duo_hardware_token" "t" {
   type   = "h6"
   serial = "42"
   secret = "abcdef"
 }
+resource "duo_hardware_token" "other" {
+  type   = "h8"
+  serial = "43"
+  secret = "abcdef"
+}
 data "duo_groups" "all" { depends_on = [duo_group.g] }
 data "duo_phones" "one" {
   number     = "555-555-0100"
-  depends_on = [duo_phone.p]
+  depends_on = [duo_phone.p, duo_phone.other]
+}
+data "duo_phones" "all" { depends_on = [duo_phone.p, duo_phone.other] }
+data "duo_phones" "none" {
+  number     = "not a number"
+  depends_on = [duo_phone.p, duo_phone.other]
 }
 data "duo_hardware_tokens" "hotp" {
   type       = "h6"
-  depends_on = [duo_hardware_token.t]
+  depends_on = [duo_hardware_token.t, duo_hardware_token.other]
 }
 output "found" {
   value = [data.duo_groups.all.groups[0].name, data.duo_phones.one.phones[0].id, data.duo_hardware_tokens.hotp.tokens[0].serial]
+}
+output "counts" {
+  value = [length(data.duo_phones.one.phones), length(data.duo_phones.all.phones), length(data.duo_phones.none.phones), length(data.duo_hardware_tokens.hotp.tokens)]
 }
 "#,
     );
@@ -300,4 +314,6 @@ output "found" {
         out["found"]["value"],
         json!(["g", h.attr("duo_phone.p", "id"), "42"])
     );
+    // The filters narrow: one phone of two, none for a number that is not one, one token type.
+    assert_eq!(out["counts"]["value"], json!([1, 2, 0, 1]));
 }
