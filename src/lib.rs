@@ -1,9 +1,10 @@
 //! terraform-provider-duo: a Terraform provider for the Duo Security Admin API.
 //!
 //! # Layout
-//! - [`plugin`]: the Terraform plugin protocol, values, schemas and plan logic. Knows nothing
-//!   of Duo.
-//! - [`duo`]: the Duo Admin API client. Knows nothing of Terraform.
+//! - [`plugin`]: the Terraform plugin protocol, values, schemas and plan logic: the `tfplugin`
+//!   crate (`crates/tfplugin`), which has no Duo dependency.
+//! - [`duo`]: the Duo Admin API client: the `duo-admin` crate (`crates/duo-admin`), which has no
+//!   Terraform dependency.
 //! - [`resources`] and [`data_sources`]: one file per `duo_*` type, mapping one to the other.
 //! - [`provider`]: the provider block and the registry of types.
 //! - [`export`]: the `export` subcommand, which writes a whole account as Terraform.
@@ -12,8 +13,8 @@
 //! docs generator and the tests.
 
 pub mod data_sources;
-pub mod duo;
+pub use duo_admin as duo;
 pub mod export;
-pub mod plugin;
+pub use tfplugin as plugin;
 pub mod provider;
 pub mod resources;

@@ -3,7 +3,7 @@
 //!
 //! **Adding a resource:** write `src/resources/<name>.rs` shaped like `group.rs` (schema with
 //! documented attributes, CRUD, the one mapping between Duo's model and Terraform values),
-//! add it to [`all`], add any missing client calls in `src/duo/` and routes in the emulator,
+//! add it to [`all`], add any missing client calls in `crates/duo-admin/` and routes in the emulator,
 //! then `examples/resources/duo_<name>/`, an acceptance test in `acceptance-tests/`, and
 //! regenerate the docs (`cargo run -p xtask -- docs`).
 

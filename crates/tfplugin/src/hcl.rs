@@ -334,7 +334,7 @@ fn fold(c: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::Type;
+    use crate::Type;
 
     #[test]
     fn strings_are_escaped_and_templates_stay_literal() {

@@ -2,11 +2,11 @@
 //! protobuf compiler, so that building needs no system `protoc`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let fds = protox::compile(["tfplugin6.proto", "goplugin.proto"], ["proto"])?;
+    let fds = protox::compile(["tfplugin6.proto", "goplugin.proto"], ["../../proto"])?;
     tonic_prost_build::configure()
         .build_client(false)
         .generate_default_stubs(true)
         .compile_fds(fds)?;
-    println!("cargo:rerun-if-changed=proto");
+    println!("cargo:rerun-if-changed=../../proto");
     Ok(())
 }

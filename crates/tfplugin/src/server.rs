@@ -880,7 +880,7 @@ mod tests {
 
     use super::pb::provider_server::Provider as _;
     use super::*;
-    use crate::plugin::framework::Failed;
+    use crate::framework::Failed;
 
     #[derive(Default)]
     struct Remote(Mutex<BTreeMap<String, String>>);

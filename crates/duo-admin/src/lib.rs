@@ -1,8 +1,8 @@
 //! A Duo Admin API client: signing, Duo's envelope and errors, paging, retry with Duo's
 //! backoff, client-side pacing per rate class, and typed models.
 //!
-//! **Invariant:** nothing here knows about Terraform; this module could be published as a
-//! crate of its own. Models ignore unknown fields and keep unknown enum values as strings.
+//! **Invariant:** nothing here knows about Terraform, and the crate has no dependency that
+//! could; it could be published as it stands. Models ignore unknown fields and keep unknown enum values as strings.
 
 mod admin_units;
 mod admins;

@@ -298,7 +298,7 @@ pub fn plan(schema: &Schema, prior: Option<&Obj>, proposed: Obj, config: &Obj) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::schema::Attribute;
+    use crate::schema::Attribute;
 
     fn schema() -> Schema {
         Schema::new("test")
@@ -428,7 +428,7 @@ mod tests {
 
     #[test]
     fn a_block_removed_from_the_config_is_planned_away() {
-        use crate::plugin::schema::{Block, BlockNesting};
+        use crate::schema::{Block, BlockNesting};
         let s = schema().block(Block {
             name: "extra".into(),
             nesting: BlockNesting::Single,

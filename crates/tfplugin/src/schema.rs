@@ -562,7 +562,7 @@ mod tests {
 #[cfg(test)]
 mod nesting_tests {
     use super::*;
-    use crate::plugin::server::schema_to_proto;
+    use crate::server::schema_to_proto;
 
     #[test]
     fn nested_attributes_and_blocks_reach_the_wire_schema() {

@@ -1,9 +1,10 @@
 //! The Terraform plugin layer: protocol 6 over gRPC, values, schemas, diagnostics and the
 //! plan logic every resource shares.
 //!
-//! **Invariant:** nothing here knows about Duo. A provider plugs in through the [`Provider`],
-//! [`Resource`] and [`DataSource`] traits, generic over its own client type; generated protocol
-//! types never leave this module.
+//! **Invariant:** nothing here knows about Duo, and the crate has no dependency that could: a
+//! provider plugs in through the [`Provider`], [`Resource`] and [`DataSource`] traits, generic
+//! over its own client type, and names itself ([`Provider::DISPLAY_NAME`]) in what users read.
+//! Generated protocol types never leave this crate.
 
 mod diag;
 mod framework;
