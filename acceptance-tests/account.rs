@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Harness, supports_import_blocks};
+use crate::harness::{BUILD, Harness, supports_import_blocks};
 
 fn admins(h: &Harness) -> Vec<Value> {
     h.tenant()["admins"].as_array().unwrap().clone()
@@ -29,7 +29,7 @@ resource "duo_admin" "ops" {{
 
 #[test]
 fn an_administrator_is_created_pending_updated_disabled_imported_and_deleted() {
-    let h = Harness::start("admin_lifecycle");
+    let h = Harness::start(&BUILD, "admin_lifecycle");
     h.apply(&admin("Help Desk", ""));
     let state = h.state("duo_admin.ops");
     assert_eq!(
@@ -76,14 +76,14 @@ fn an_administrator_is_created_pending_updated_disabled_imported_and_deleted() {
 
 #[test]
 fn a_bad_role_is_refused_with_the_exact_spellings() {
-    let h = Harness::start("admin_role");
+    let h = Harness::start(&BUILD, "admin_role");
     let out = h.plan_error(&admin("help desk", ""));
     assert!(out.contains("did you mean \"Help Desk\"?"), "{out}");
 }
 
 #[test]
 fn a_status_only_duo_sets_can_be_kept_but_not_set() {
-    let h = Harness::start("admin_status_kept");
+    let h = Harness::start(&BUILD, "admin_status_kept");
     // A new administrator is pending: saying so (as generated configuration does) is fine.
     h.apply(&admin("Help Desk", "Pending Activation"));
     let out = h.plan_error(&admin("Help Desk", "Expired"));
@@ -109,7 +109,7 @@ resource "duo_settings" "this" {
 
 #[test]
 fn settings_manage_only_the_fields_set_and_destroying_changes_nothing() {
-    let h = Harness::start("settings");
+    let h = Harness::start(&BUILD, "settings");
     h.apply(SETTINGS);
     let s = &h.tenant()["settings"];
     assert_eq!(
@@ -164,7 +164,7 @@ fn settings_manage_only_the_fields_set_and_destroying_changes_nothing() {
 
 #[test]
 fn admin_authentication_methods_and_the_account_summary() {
-    let h = Harness::start("admin_auth_methods");
+    let h = Harness::start(&BUILD, "admin_auth_methods");
     h.apply(
         r#"
 resource "duo_admin_allowed_auth_methods" "this" {
@@ -198,7 +198,7 @@ output "facts" {
 
 #[test]
 fn an_administrative_unit_holds_exactly_its_admins_groups_and_applications() {
-    let h = Harness::start("admin_unit");
+    let h = Harness::start(&BUILD, "admin_unit");
     let hcl = |groups: &str| {
         format!(
             r#"

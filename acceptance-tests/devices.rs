@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Harness, supports_import_blocks};
+use crate::harness::{BUILD, Harness, supports_import_blocks};
 
 fn tenant_list(h: &Harness, kind: &str) -> Vec<Value> {
     h.tenant()[kind].as_array().unwrap().clone()
@@ -10,7 +10,7 @@ fn tenant_list(h: &Harness, kind: &str) -> Vec<Value> {
 
 #[test]
 fn a_phone_keeps_its_spelling_links_to_a_user_imports_and_is_destroyed() {
-    let h = Harness::start("phone");
+    let h = Harness::start(&BUILD, "phone");
     let hcl = |name: &str| {
         format!(
             r#"
@@ -95,7 +95,7 @@ resource "duo_user_phone" "ann" {{
 
 #[test]
 fn bad_phone_values_are_rejected_at_plan_time() {
-    let h = Harness::start("phone_validation");
+    let h = Harness::start(&BUILD, "phone_validation");
     let err = h.plan_error(
         r#"resource "duo_phone" "p" {
   number = "call me"
@@ -108,7 +108,7 @@ fn bad_phone_values_are_rejected_at_plan_time() {
 
 #[test]
 fn hardware_tokens_keep_secrets_change_totp_step_in_place_and_replace_on_new_secrets() {
-    let h = Harness::start("hardware_token");
+    let h = Harness::start(&BUILD, "hardware_token");
     let hcl = |secret: &str, step: u32| {
         format!(
             r#"
@@ -186,7 +186,7 @@ resource "duo_user_hardware_token" "ann" {{
 
 #[test]
 fn a_d1_token_and_missing_secrets_are_explained() {
-    let h = Harness::start("hardware_token_validation");
+    let h = Harness::start(&BUILD, "hardware_token_validation");
     let err = h.plan_error(
         r#"resource "duo_hardware_token" "t" {
   type   = "d1"
@@ -208,7 +208,7 @@ fn a_d1_token_and_missing_secrets_are_explained() {
 
 #[test]
 fn bypass_codes_are_generated_once_kept_sensitive_and_never_regenerated() {
-    let h = Harness::start("bypass_codes");
+    let h = Harness::start(&BUILD, "bypass_codes");
     let hcl = |count: u32| {
         format!(
             r#"
@@ -271,7 +271,7 @@ resource "duo_bypass_codes" "ann" {{
 
 #[test]
 fn list_data_sources_show_groups_phones_and_tokens() {
-    let h = Harness::start("list_data_sources");
+    let h = Harness::start(&BUILD, "list_data_sources");
     h.apply(
         r#"
 resource "duo_group" "g" { name = "g" }

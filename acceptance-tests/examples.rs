@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::harness::Harness;
+use crate::harness::{BUILD, Harness};
 
 fn examples(kind: &str, file: &str) -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,7 +27,7 @@ fn examples(kind: &str, file: &str) -> Vec<(String, String)> {
 
 fn apply_each(kind: &str, file: &str) {
     for (name, hcl) in examples(kind, file) {
-        let h = Harness::start(&format!("example_{kind}_{name}"));
+        let h = Harness::start(&BUILD, &format!("example_{kind}_{name}"));
         h.apply(&hcl);
         h.destroy();
         let tenant = h.tenant();
@@ -61,7 +61,7 @@ fn every_data_source_example_applies_and_replans_empty() {
 
 #[test]
 fn the_quickstart_configuration_applies_and_replans_empty() {
-    let mut h = Harness::start("example_quickstart");
+    let mut h = Harness::start(&BUILD, "example_quickstart");
     let hcl = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/main.tf"),
     )
@@ -81,7 +81,7 @@ fn the_quickstart_configuration_applies_and_replans_empty() {
 
 #[test]
 fn the_emulator_ci_recipe_runs_as_documented() {
-    let h = Harness::start("example_emulator_ci");
+    let h = Harness::start(&BUILD, "example_emulator_ci");
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/emulator-ci");
     for file in ["main.tf", "seed.json", "ci.sh"] {
         std::fs::copy(src.join(file), h.dir_path().join(file)).unwrap();

@@ -6,7 +6,7 @@ use std::path::Path;
 use duo_emulator::{Options, Spec, Tenant};
 use serde_json::Value;
 
-use crate::harness::{Harness, assert_ok, supports_import_blocks, text};
+use crate::harness::{BUILD, Harness, assert_ok, supports_import_blocks, text};
 
 /// Lets the exported directory's plans run fast against the emulator (which has no limits
 /// here); the provider's own pacing would otherwise hold ~300 imports to Duo's read rate.
@@ -52,7 +52,7 @@ fn an_exported_tenant_plans_only_imports_applies_and_then_plans_empty() {
     {
         return;
     }
-    let mut h = Harness::start_with("export_round_trip", Options::default(), seeded());
+    let mut h = Harness::start_with(&BUILD, "export_round_trip", Options::default(), seeded());
     // The exported provider block is empty: credentials come from the environment.
     h.env.extend(h.duo_env.clone());
     // Duo allows two groups with one name; the export must still name them apart.
@@ -196,7 +196,7 @@ fn an_export_can_be_limited_to_groups_and_types_and_bad_options_are_explained() 
     ) {
         return;
     }
-    let mut h = Harness::start_with("export_filtered", Options::default(), seeded());
+    let mut h = Harness::start_with(&BUILD, "export_filtered", Options::default(), seeded());
     h.env.extend(h.duo_env.clone());
     let (dir, out) = h.export("ops", &["--group", "IT / Ops"]);
     assert_ok(&out, "export --group");
@@ -263,7 +263,7 @@ fn a_five_thousand_user_tenant_exports_within_duos_rate_limits() {
         rate_limits: true,
         ..Options::default()
     };
-    let h = Harness::start_with("export_5000", options, t);
+    let h = Harness::start_with(&BUILD, "export_5000", options, t);
     let started = std::time::Instant::now();
     let (dir, out) = h.export("exported", &[]);
     assert_ok(&out, "export of 5,000 users");

@@ -7,7 +7,7 @@ use std::os::unix::process::CommandExt;
 
 use serde_json::Value;
 
-use crate::harness::{Harness, text};
+use crate::harness::{BUILD, Harness, text};
 
 /// 205 resources of seven types, linked to each other.
 const MIXED: &str = r#"
@@ -89,7 +89,7 @@ fn census(tenant: &Value) -> BTreeMap<String, usize> {
 
 #[test]
 fn applies_under_faults_converge_without_duplicates_or_orphans() {
-    let mut h = Harness::start("faults_mixed");
+    let mut h = Harness::start(&BUILD, "faults_mixed");
     // Each injected 429 halves the provider's pace, as a real one should; at Duo's limits the
     // dozen 429s of this run would slow it to minutes, so the limits are scaled up tenfold.
     h.provider_block = h.provider_block.replace('}', "  rate_limit_scale = 10\n}");
@@ -176,7 +176,7 @@ fn applies_under_faults_converge_without_duplicates_or_orphans() {
 
 #[test]
 fn an_interrupted_apply_keeps_everything_duo_made_and_the_next_apply_finishes() {
-    let mut h = Harness::start("interrupted_apply");
+    let mut h = Harness::start(&BUILD, "interrupted_apply");
     // A pace of 13 writes a minute (a burst of 13, then one every 4.4 s), so the apply is
     // still running when it is interrupted.
     h.provider_block = h
@@ -309,7 +309,7 @@ resource "duo_group" "g" {
 
 #[test]
 fn a_creation_whose_second_step_fails_is_kept_in_state_with_the_error() {
-    let h = Harness::start("partial_create");
+    let h = Harness::start(&BUILD, "partial_create");
     h.write_config(
         r#"
 resource "duo_admin_unit" "emea" {

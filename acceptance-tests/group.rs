@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::harness::{Harness, supports_import_blocks};
+use crate::harness::{BUILD, Harness, supports_import_blocks};
 
 const ENG: &str = r#"
 resource "duo_group" "eng" {
@@ -22,7 +22,7 @@ fn group_ids(h: &Harness) -> Vec<String> {
 
 #[test]
 fn a_group_is_created_updated_in_place_imported_and_destroyed() {
-    let h = Harness::start("group_lifecycle");
+    let h = Harness::start(&BUILD, "group_lifecycle");
     h.apply(ENG);
     let state = h.state("duo_group.eng");
     let id = state["id"].as_str().unwrap().to_owned();
@@ -82,7 +82,7 @@ resource "duo_group" "eng" {
 
 #[test]
 fn drift_made_outside_terraform_shows_in_the_plan_and_is_repaired() {
-    let h = Harness::start("group_drift");
+    let h = Harness::start(&BUILD, "group_drift");
     h.apply(ENG);
     let id = h.attr("duo_group.eng", "id").as_str().unwrap().to_owned();
 
@@ -106,7 +106,7 @@ fn drift_made_outside_terraform_shows_in_the_plan_and_is_repaired() {
 
 #[test]
 fn bad_group_values_are_rejected_before_calling_duo() {
-    let h = Harness::start("group_validation");
+    let h = Harness::start(&BUILD, "group_validation");
     let out = h
         .plan_error("resource \"duo_group\" \"g\" {\n  name   = \"x\"\n  status = \"Active\"\n}\n");
     assert!(
@@ -127,7 +127,7 @@ fn bad_group_values_are_rejected_before_calling_duo() {
 
 #[test]
 fn importing_a_missing_group_names_the_id() {
-    let h = Harness::start("group_import_missing");
+    let h = Harness::start(&BUILD, "group_import_missing");
     h.write_config(r#"resource "duo_group" "g" { name = "x" }"#);
     let out = h.run(&[
         "import",
@@ -146,7 +146,7 @@ fn importing_a_missing_group_names_the_id() {
 
 #[test]
 fn the_data_source_finds_groups_by_name_or_id_and_reports_ambiguity() {
-    let h = Harness::start("group_data_source");
+    let h = Harness::start(&BUILD, "group_data_source");
     h.apply(
         r#"
 resource "duo_group" "a" {

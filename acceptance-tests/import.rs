@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use duo_emulator::{Options, Spec, Tenant};
 
-use crate::harness::{Harness, assert_ok, supports, supports_import_blocks, text};
+use crate::harness::{BUILD, Harness, assert_ok, supports, supports_import_blocks, text};
 
 /// Import IDs per resource type (every form), and an ID that names nothing with the words the
 /// error must contain.
@@ -185,7 +185,7 @@ fn run_batch(test: &str, batch: &[&str]) {
     if !supports_import_blocks(test) {
         return;
     }
-    let h = Harness::start_with(test, Options::default(), tenant());
+    let h = Harness::start_with(&BUILD, test, Options::default(), tenant());
     let before = h.tenant();
     for case in cases(&h).iter().filter(|c| batch.contains(&c.type_name)) {
         for id in &case.ids {
@@ -256,7 +256,7 @@ fn the_for_each_import_example_adopts_every_user_and_group() {
         u.aliases[0] = Some("annie".into());
         u.status = "bypass".into();
     }
-    let mut h = Harness::start_with("import_for_each", Options::default(), t);
+    let mut h = Harness::start_with(&BUILD, "import_for_each", Options::default(), t);
     h.env.extend(h.duo_env.clone());
     let dir = h.dir_path();
     let example =

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Harness, supports_import_blocks};
+use crate::harness::{BUILD, Harness, supports_import_blocks};
 
 fn apps(h: &Harness) -> Vec<Value> {
     h.tenant()["integrations"].as_array().unwrap().clone()
@@ -26,7 +26,7 @@ resource "duo_integration" "ci" {{
 
 #[test]
 fn an_integration_is_created_updated_rotated_imported_and_destroyed() {
-    let h = Harness::start("integration_lifecycle");
+    let h = Harness::start(&BUILD, "integration_lifecycle");
     h.apply(&admin_api("CI", "1"));
     let state = h.state("duo_integration.ci");
     let ikey = state["integration_key"].as_str().unwrap().to_owned();
@@ -102,7 +102,7 @@ fn an_integration_is_created_updated_rotated_imported_and_destroyed() {
 
 #[test]
 fn integration_errors_are_explained() {
-    let h = Harness::start("integration_errors");
+    let h = Harness::start(&BUILD, "integration_errors");
     let out = h.apply_error(
         r#"resource "duo_integration" "x" {
   name = "azure"
@@ -143,7 +143,7 @@ fn integration_errors_are_explained() {
 
 #[test]
 fn an_application_limited_to_groups_and_the_lookup_data_sources() {
-    let h = Harness::start("integration_groups");
+    let h = Harness::start(&BUILD, "integration_groups");
     h.apply(
         r#"
 resource "duo_group" "vpn" { name = "vpn" }
@@ -175,6 +175,7 @@ fn a_key_without_the_applications_permission_is_told_which_to_enable() {
         ..duo_emulator::Options::default()
     };
     let h = Harness::start_with(
+        &BUILD,
         "integration_grant",
         options,
         duo_emulator::Tenant::default(),
@@ -190,7 +191,7 @@ fn a_key_without_the_applications_permission_is_told_which_to_enable() {
 
 #[test]
 fn sso_settings_manage_only_the_keys_given() {
-    let h = Harness::start("integration_sso");
+    let h = Harness::start(&BUILD, "integration_sso");
     let hcl = |entity: &str| {
         format!(
             r#"

@@ -1,5 +1,5 @@
 //! Acceptance tests: the real `terraform` CLI, the provider binary and the emulator, end to
-//! end. See `harness.rs` for how each step is checked.
+//! end. See `duo_test_support::acceptance` for how each step is checked.
 
 #![allow(
     clippy::unwrap_used,

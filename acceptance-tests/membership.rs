@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Harness, supports_import_blocks};
+use crate::harness::{BUILD, Harness, supports_import_blocks};
 
 /// `user -> [group ids]` as the emulator holds it.
 fn memberships(h: &Harness) -> Vec<(String, usize)> {
@@ -31,7 +31,7 @@ resource "duo_user" "cat" { username = "cat" }
 
 #[test]
 fn a_single_membership_is_created_imported_drift_checked_and_removed() {
-    let h = Harness::start("group_member");
+    let h = Harness::start(&BUILD, "group_member");
     let hcl = format!(
         "{PEOPLE}\nresource \"duo_group_member\" \"ann_eng\" {{\n  user_id  = duo_user.ann.id\n  group_id = duo_group.eng.id\n}}\n"
     );
@@ -88,7 +88,7 @@ fn a_single_membership_is_created_imported_drift_checked_and_removed() {
 
 #[test]
 fn a_groups_members_are_authoritative_and_drift_is_seen() {
-    let h = Harness::start("group_members");
+    let h = Harness::start(&BUILD, "group_members");
     let members = |list: &str| {
         format!(
             "{PEOPLE}\nresource \"duo_group_members\" \"eng\" {{\n  group_id = duo_group.eng.id\n  user_ids = [{list}]\n}}\n"
@@ -138,7 +138,7 @@ fn a_groups_members_are_authoritative_and_drift_is_seen() {
 
 #[test]
 fn members_past_the_first_page_are_read() {
-    let h = Harness::start("group_members_paged");
+    let h = Harness::start(&BUILD, "group_members_paged");
     let users: Vec<Value> = (0..620)
         .map(|i| json!({"username": format!("u{i:03}"), "groups": ["big"]}))
         .collect();
@@ -185,7 +185,7 @@ fn members_past_the_first_page_are_read() {
 
 #[test]
 fn a_users_groups_are_authoritative_and_the_cap_is_explained() {
-    let h = Harness::start("user_groups");
+    let h = Harness::start(&BUILD, "user_groups");
     let hcl = format!(
         "{PEOPLE}\nresource \"duo_user_groups\" \"ann\" {{\n  user_id   = duo_user.ann.id\n  group_ids = [duo_group.eng.id, duo_group.ops.id]\n}}\n"
     );

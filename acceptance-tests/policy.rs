@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Harness, supports_import_blocks};
+use crate::harness::{BUILD, Harness, supports_import_blocks};
 
 fn custom_policies(h: &Harness) -> Vec<Value> {
     h.tenant()["policies"]
@@ -30,7 +30,7 @@ resource "duo_policy" "strict" {{
 
 #[test]
 fn a_policy_manages_only_the_keys_it_sets_and_plans_stay_empty() {
-    let h = Harness::start("policy_lifecycle");
+    let h = Harness::start(&BUILD, "policy_lifecycle");
     h.apply(&policy(
         r#""sms", "phonecall""#,
         r#"new_user = { new_user_behavior = "deny" }"#,
@@ -82,7 +82,7 @@ fn a_policy_manages_only_the_keys_it_sets_and_plans_stay_empty() {
 
 #[test]
 fn policy_errors_are_explained() {
-    let h = Harness::start("policy_errors");
+    let h = Harness::start(&BUILD, "policy_errors");
     let out = h.plan_error(
         r#"resource "duo_policy" "x" {
   policy_name = "x"
@@ -105,7 +105,7 @@ fn policy_errors_are_explained() {
 
 #[test]
 fn a_policy_is_assigned_to_an_application_and_to_groups_in_it() {
-    let h = Harness::start("policy_assignment");
+    let h = Harness::start(&BUILD, "policy_assignment");
     let hcl = |groups: &str| {
         format!(
             r#"
@@ -225,7 +225,7 @@ fn global_policy(sections: &str) -> String {
 
 #[test]
 fn the_global_policy_manages_its_keys_and_destroy_restores_them() {
-    let h = Harness::start("global_policy");
+    let h = Harness::start(&BUILD, "global_policy");
     let deny = global_policy(r#"new_user = { new_user_behavior = "deny" }"#);
     h.apply(&deny);
     assert_eq!(
@@ -279,7 +279,7 @@ fn the_global_policy_manages_its_keys_and_destroy_restores_them() {
 
 #[test]
 fn well_known_sections_can_be_typed_blocks() {
-    let h = Harness::start("policy_blocks");
+    let h = Harness::start(&BUILD, "policy_blocks");
     let hcl = |blocked: &str, new_user: bool| {
         let new_user = if new_user {
             "new_user {\n    new_user_behavior = \"deny\"\n  }"

@@ -3,13 +3,13 @@
 
 use serde_json::Value;
 
-use crate::harness::Harness;
+use crate::harness::{BUILD, Harness};
 
 const GROUP: &str = r#"resource "duo_group" "g" { name = "g" }"#;
 
 #[test]
 fn credentials_can_come_from_the_environment_names_duo_tools_use() {
-    let mut h = Harness::start("provider_env");
+    let mut h = Harness::start(&BUILD, "provider_env");
     h.env = vec![
         ("DUO_API_HOSTNAME".into(), h.emu.url()),
         ("DUO_INTEGRATION_KEY".into(), duo_emulator::DEMO_IKEY.into()),
@@ -22,7 +22,7 @@ fn credentials_can_come_from_the_environment_names_duo_tools_use() {
 
 #[test]
 fn wrong_credentials_are_explained_at_configure_time() {
-    let mut h = Harness::start("provider_credentials");
+    let mut h = Harness::start(&BUILD, "provider_credentials");
     let url = h.emu.url();
     let block = |host: &str, ikey: &str, skey: &str| {
         format!(
@@ -79,7 +79,7 @@ fn wrong_credentials_are_explained_at_configure_time() {
 
 #[test]
 fn planning_fifty_groups_gathers_their_reads_unless_told_not_to() {
-    let mut h = Harness::start("provider_fifty_groups");
+    let mut h = Harness::start(&BUILD, "provider_fifty_groups");
     let hcl = r#"
 resource "duo_group" "g" {
   count = 50
@@ -160,6 +160,7 @@ fn a_missing_permission_is_named_on_the_first_operation_that_needs_it() {
         ..duo_emulator::Options::default()
     };
     let h = Harness::start_with(
+        &BUILD,
         "provider_missing_grant",
         options,
         duo_emulator::Tenant::default(),
@@ -178,7 +179,7 @@ fn a_missing_permission_is_named_on_the_first_operation_that_needs_it() {
 
 #[test]
 fn a_ca_bundle_that_cannot_be_used_is_explained() {
-    let mut h = Harness::start("provider_ca_bundle");
+    let mut h = Harness::start(&BUILD, "provider_ca_bundle");
     let base = h.provider_block.clone();
     let with = |path: &str| base.replace('}', &format!("  ca_bundle_file = \"{path}\"\n}}"));
     h.provider_block = with("/nonexistent/proxy-ca.pem");
@@ -198,7 +199,7 @@ fn a_ca_bundle_that_cannot_be_used_is_explained() {
 
 #[test]
 fn the_emulator_over_https_is_trusted_through_ca_bundle_file_and_only_then() {
-    let mut h = Harness::start_tls("provider_tls");
+    let mut h = Harness::start_tls(&BUILD, "provider_tls");
     h.apply(GROUP);
     assert_eq!(h.attr("duo_group.g", "name"), "g");
     assert!(h.emu.state.snapshot().to_string().contains(r#""name":"g""#));

@@ -4,11 +4,11 @@
 
 use std::process::Command;
 
-use crate::harness::{Harness, assert_ok, text};
+use crate::harness::{BUILD, Harness, assert_ok, text};
 
 #[test]
 fn a_release_archive_installs_from_a_filesystem_mirror_offline() {
-    let mut h = Harness::start("release_mirror");
+    let mut h = Harness::start(&BUILD, "release_mirror");
     let dir = h.dir_path();
     let dist = dir.join("dist");
     let binary = env!("CARGO_BIN_EXE_terraform-provider-duo");

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use duo_emulator::{Options, Tenant};
 
-use crate::harness::{Harness, assert_ok};
+use crate::harness::{BUILD, Harness, assert_ok};
 
 /// The resource types of 0.1.0.
 const RELEASED_0_1_0: [&str; 18] = [
@@ -68,7 +68,7 @@ fn write_fixtures(version: &str) {
         dir.display()
     );
     for (name, hcl) in resource_examples() {
-        let h = Harness::start(&format!("released_state_write_{name}"));
+        let h = Harness::start(&BUILD, &format!("released_state_write_{name}"));
         h.apply(&hcl);
         let out = dir.join(&name);
         std::fs::create_dir_all(&out).unwrap();
@@ -179,6 +179,7 @@ fn states_written_by_released_versions_plan_with_no_changes() {
             )
             .unwrap_or_else(|e| panic!("{v}/{name}/tenant.json: {e}"));
             let h = Harness::start_with(
+                &BUILD,
                 &format!("released_state_{}_{name}", v.replace('.', "_")),
                 Options::default(),
                 tenant,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::{Harness, assert_ok, text};
+use crate::harness::{BUILD, Harness, assert_ok, text};
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -46,7 +46,7 @@ fn apply_scenario(h: &mut Harness, name: &str) -> PathBuf {
 
 #[test]
 fn every_example_is_formatted() {
-    let h = Harness::start("examples_fmt");
+    let h = Harness::start(&BUILD, "examples_fmt");
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let out = h.run_in(
         &examples,
@@ -57,7 +57,7 @@ fn every_example_is_formatted() {
 
 #[test]
 fn onboarding_a_department_applies_and_plans_empty() {
-    let mut h = Harness::start("scenario_onboard");
+    let mut h = Harness::start(&BUILD, "scenario_onboard");
     h.env.extend(h.duo_env.clone());
     let dir = apply_scenario(&mut h, "onboard-department");
     let t = h.tenant();
@@ -98,7 +98,7 @@ fn onboarding_a_department_applies_and_plans_empty() {
 
 #[test]
 fn an_msp_module_applies_to_two_accounts() {
-    let mut h = Harness::start("scenario_msp");
+    let mut h = Harness::start(&BUILD, "scenario_msp");
     let globex = duo_emulator::Background::start(
         duo_emulator::Options::default(),
         duo_emulator::Tenant::default(),
@@ -137,7 +137,7 @@ fn an_msp_module_applies_to_two_accounts() {
 
 #[test]
 fn the_security_baseline_applies_and_plans_empty() {
-    let mut h = Harness::start("scenario_baseline");
+    let mut h = Harness::start(&BUILD, "scenario_baseline");
     h.env.extend(h.duo_env.clone());
     apply_scenario(&mut h, "security-baseline");
     let t = h.tenant();
@@ -166,7 +166,7 @@ fn the_security_baseline_applies_and_plans_empty() {
 
 #[test]
 fn the_provider_example_and_the_import_example_validate() {
-    let mut h = Harness::start("examples_validate");
+    let mut h = Harness::start(&BUILD, "examples_validate");
     let cli = h.mirror_config();
     h.env
         .push(("TF_CLI_CONFIG_FILE".into(), cli.display().to_string()));

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{Harness, assert_ok, text};
+use crate::harness::{BUILD, Harness, assert_ok, text};
 
 const TOKEN_SECRET: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
 const AES_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -81,7 +81,7 @@ fn state_secrets(state: &Value, resource_type: &str, attr: &str) -> Vec<String> 
 
 #[test]
 fn trace_logs_and_plan_output_hold_no_secret() {
-    let mut h = Harness::start("secrets_trace");
+    let mut h = Harness::start(&BUILD, "secrets_trace");
     let log = h.dir_path().join("trace.log");
     h.env.push(("TF_LOG".into(), "TRACE".into()));
     h.env

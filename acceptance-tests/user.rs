@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Harness, supports_import_blocks};
+use crate::harness::{BUILD, Harness, supports_import_blocks};
 
 fn users(h: &Harness) -> Vec<Value> {
     h.tenant()["users"].as_array().unwrap().clone()
@@ -10,7 +10,7 @@ fn users(h: &Harness) -> Vec<Value> {
 
 #[test]
 fn a_user_is_created_renamed_in_place_imported_two_ways_and_destroyed() {
-    let h = Harness::start("user_lifecycle");
+    let h = Harness::start(&BUILD, "user_lifecycle");
     h.apply(
         r#"
 resource "duo_user" "ann" {
@@ -67,7 +67,7 @@ resource "duo_user" "ann" {
 
 #[test]
 fn a_taken_username_is_explained_on_the_attribute() {
-    let h = Harness::start("user_duplicate");
+    let h = Harness::start(&BUILD, "user_duplicate");
     h.apply(r#"resource "duo_user" "a" { username = "sam" }"#);
     let out = h.apply_error(
         r#"
@@ -95,7 +95,7 @@ resource "duo_user" "b" {
 
 #[test]
 fn users_created_together_go_in_bulk_and_a_refused_one_fails_alone() {
-    let h = Harness::start("user_bulk");
+    let h = Harness::start(&BUILD, "user_bulk");
     h.apply(r#"resource "duo_user" "a" { username = "sam" }"#);
     let many = |n: usize| {
         format!(
@@ -149,7 +149,7 @@ resource "duo_user" "many" {{
 
 #[test]
 fn user_drift_is_detected_and_repaired() {
-    let h = Harness::start("user_drift");
+    let h = Harness::start(&BUILD, "user_drift");
     let hcl = r#"resource "duo_user" "a" {
   username = "kim"
   notes    = "managed"
@@ -174,7 +174,7 @@ fn user_drift_is_detected_and_repaired() {
 
 #[test]
 fn users_are_found_by_id_username_alias_and_email() {
-    let h = Harness::start("user_data_source");
+    let h = Harness::start(&BUILD, "user_data_source");
     h.apply(
         r#"
 resource "duo_user" "a" {
@@ -214,7 +214,7 @@ output "ids" {
 
 #[test]
 fn the_users_data_source_answers_compliance_questions() {
-    let h = Harness::start("users_data_source");
+    let h = Harness::start(&BUILD, "users_data_source");
     h.emu.state.mutate(|t| {
         let seed: duo_emulator::Seed = serde_json::from_value(json!({
             "groups": [{"name": "eng"}],
@@ -277,7 +277,7 @@ output "names" {{
 
 #[test]
 fn deleting_a_user_a_directory_sync_still_manages_is_explained() {
-    let h = Harness::start("user_directory_synced");
+    let h = Harness::start(&BUILD, "user_directory_synced");
     h.emu.state.mutate(|t| {
         let seed: duo_emulator::Seed = serde_json::from_value(json!({"users": [{"username": "synced", "directory_key": "DDSYNC", "created": 1_700_000_000i64}]})).unwrap();
         *t = duo_emulator::Tenant::from_seed(seed).unwrap();

@@ -1,7 +1,7 @@
 //! Every class of bad input, through the real CLI: `terraform validate` must reject each
 //! with the attribute it concerns and what is allowed, before anything reaches Duo.
 
-use crate::harness::{Harness, text};
+use crate::harness::{BUILD, Harness, text};
 
 /// (resource type, arguments, attribute named in the error, words the error must say).
 const CASES: &[(&str, &str, &str, &str)] = &[
@@ -247,7 +247,7 @@ const CASES: &[(&str, &str, &str, &str)] = &[
 
 #[test]
 fn every_class_of_bad_input_is_refused_at_validate_with_its_attribute_and_the_allowed_values() {
-    let h = Harness::start("validation_table");
+    let h = Harness::start(&BUILD, "validation_table");
     let hcl: String = CASES
         .iter()
         .enumerate()

@@ -23,12 +23,7 @@
     reason = "a benchmark fails loudly by design"
 )]
 
-#[allow(
-    dead_code,
-    reason = "the acceptance tests' harness, of which this uses a part"
-)]
-#[path = "../acceptance-tests/harness.rs"]
-mod harness;
+use duo_test_support::acceptance as harness;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -39,6 +34,8 @@ use std::time::{Duration, Instant};
 
 use duo_emulator::{Options, Spec, Tenant};
 use harness::Harness;
+
+static BUILD: duo_test_support::Build = duo_test_support::build!();
 use serde_json::{Value, json};
 
 /// Duo's published per-account limits, per minute (`duo-admin-api.md` §5).
@@ -105,7 +102,7 @@ fn tenant_of(users: usize, scale: f64, create: bool) -> Vec<Value> {
         rate_scale: scale,
         ..Options::default()
     };
-    let mut h = Harness::start_with(&format!("bench_{users}"), options, tenant);
+    let mut h = Harness::start_with(&BUILD, &format!("bench_{users}"), options, tenant);
     h.env = h.duo_env.clone();
     let mut rows = Vec::new();
     let step = |h: &Harness, name: &str, mode: &str, run: &dyn Fn() -> std::process::Output| {

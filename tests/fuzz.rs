@@ -1,4 +1,4 @@
-//! A bounded fuzz run on stable Rust, part of every test run: each target of `fuzz/harness.rs`
+//! A bounded fuzz run on stable Rust, part of every test run: each target of `duo_test_support::fuzz`
 //! gets its seed corpus (`fuzz/corpus/<target>/`) and then inputs mutated from it — bits
 //! flipped, bytes set to edge values, ranges cut, repeated or spliced from another seed —
 //! from a fixed seed, so a failure reproduces. The cargo-fuzz targets in `fuzz/` run the same
@@ -12,8 +12,7 @@
     reason = "tests fail loudly by design"
 )]
 
-#[path = "../fuzz/harness.rs"]
-mod harness;
+use duo_test_support::fuzz as harness;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;

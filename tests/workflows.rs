@@ -15,12 +15,9 @@ use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-#[path = "support/tool.rs"]
-mod support;
-
 /// A tool's path; the test fails saying why when it cannot be installed.
 fn tool(name: &str) -> String {
-    support::tool(Path::new(ROOT), name)
+    duo_test_support::tool::tool(name)
         .unwrap_or_else(|why| panic!("this test runs {name}, and installing it failed:\n{why}"))
 }
 

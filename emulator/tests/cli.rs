@@ -25,9 +25,6 @@ impl Drop for Running {
     }
 }
 
-#[path = "../../tests/support/tool.rs"]
-mod support;
-
 /// Runs Duo's official Python client (`official_client.py`) against the emulator on `port`,
 /// over HTTPS trusting `ca` when given: whether it passed, and what it printed.
 /// `scripts/tool duo-client` installs duo_client 5.7.0 on first use; when it cannot, the test
@@ -57,8 +54,7 @@ fn official_client(port: &str, ca: Option<&std::path::Path>) -> (bool, String) {
 
 /// `python3` with duo_client on PYTHONPATH.
 fn python_with_duo_client() -> Command {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = support::tool(&root, "duo-client").unwrap_or_else(|why| {
+    let dir = duo_test_support::tool::tool("duo-client").unwrap_or_else(|why| {
         panic!("these tests run Duo's official Python client, and installing it failed:\n{why}")
     });
     let mut cmd = Command::new("python3");

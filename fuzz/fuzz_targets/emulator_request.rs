@@ -1,7 +1,6 @@
 #![no_main]
 
-#[path = "../harness.rs"]
-mod harness;
+use duo_test_support::fuzz as harness;
 
 use std::sync::LazyLock;
 

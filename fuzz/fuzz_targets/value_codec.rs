@@ -1,6 +1,5 @@
 #![no_main]
 
-#[path = "../harness.rs"]
-mod harness;
+use duo_test_support::fuzz as harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::value_codec(data));

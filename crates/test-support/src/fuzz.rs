@@ -1,5 +1,5 @@
 //! What each fuzz target does with its bytes, shared by the cargo-fuzz targets in
-//! `fuzz_targets/` (coverage-guided, nightly) and the bounded run in `tests/fuzz.rs` (stable,
+//! `fuzz/fuzz_targets/` (coverage-guided, nightly) and the bounded run in `tests/fuzz.rs` (stable,
 //! part of every test run). A target may refuse input with an error; it must never panic,
 //! and what it accepts must survive its own round trip.
 
