@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::duo;
+use crate::kinds::{self, Naming};
 use crate::plugin::{Diagnostics, Obj, Provider, Resource, hcl};
 use crate::provider::{ADDRESS, DuoProvider};
 
@@ -30,63 +31,30 @@ pub struct Options {
     pub force: bool,
 }
 
-/// How one exported type is named. Parts are attribute values, or the names of the objects
-/// they refer to, joined with `_`.
-struct Kind {
-    type_name: &'static str,
-    name_from: &'static [&'static str],
-    prefix: &'static str,
-    /// Belongs to users or groups, so a `--group` export includes it.
-    user_side: bool,
+/// What an exported type is, from the registry: its naming is `export` there.
+type Kind = kinds::Kind;
+
+/// The exported types, referenced types before the types that refer to them, so names
+/// resolve: the registry's order.
+fn exported() -> Vec<&'static Kind> {
+    kinds::all()
+        .into_iter()
+        .filter(|k| k.export.is_some())
+        .collect()
 }
 
-/// Referenced types come before the types that refer to them, so names resolve.
-const KINDS: &[Kind] = &[
-    kind("duo_group", &["name"], "", true),
-    kind("duo_user", &["username"], "", true),
-    kind("duo_group_members", &["group_id"], "", true),
-    kind("duo_phone", &["number"], "phone", true),
-    kind("duo_user_phone", &["user_id", "phone_id"], "", true),
-    kind("duo_hardware_token", &["type", "serial"], "", true),
-    kind(
-        "duo_user_hardware_token",
-        &["user_id", "token_id"],
-        "",
-        true,
-    ),
-    kind("duo_bypass_codes", &["user_id"], "", true),
-    kind("duo_policy", &["policy_name"], "", false),
-    kind("duo_integration", &["name"], "", false),
-    kind(
-        "duo_policy_assignment",
-        &["policy_key", "integration_key"],
-        "",
-        false,
-    ),
-    kind("duo_admin", &["email"], "", false),
-    kind("duo_admin_unit", &["name"], "", false),
-    kind("duo_global_policy", &[], "this", false),
-    kind("duo_settings", &[], "this", false),
-    kind("duo_admin_allowed_auth_methods", &[], "this", false),
-];
-
-const fn kind(
-    type_name: &'static str,
-    name_from: &'static [&'static str],
-    prefix: &'static str,
-    user_side: bool,
-) -> Kind {
-    Kind {
-        type_name,
-        name_from,
-        prefix,
-        user_side,
-    }
+/// How `k` is named (the registry says, for every exported kind).
+fn naming(k: &Kind) -> Naming {
+    k.export.unwrap_or(Naming {
+        from: &[],
+        prefix: "",
+        user_side: false,
+    })
 }
 
 /// The types `export` can write, in the order it writes them.
 pub fn exportable_types() -> Vec<&'static str> {
-    KINDS.iter().map(|k| k.type_name).collect()
+    exported().iter().map(|k| k.type_name).collect()
 }
 
 /// One exported object.
@@ -181,9 +149,9 @@ fn diagnostics_text(d: &Diagnostics) -> String {
 /// The kinds to export, or an error naming the types that exist.
 fn selected(options: &Options) -> Result<Vec<&'static Kind>, String> {
     if options.types.is_empty() {
-        return Ok(KINDS
-            .iter()
-            .filter(|k| options.groups.is_empty() || k.user_side)
+        return Ok(exported()
+            .into_iter()
+            .filter(|k| options.groups.is_empty() || naming(k).user_side)
             .collect());
     }
     let mut out = Vec::new();
@@ -194,16 +162,20 @@ fn selected(options: &Options) -> Result<Vec<&'static Kind>, String> {
         } else {
             format!("duo_{t}")
         };
-        let k = KINDS.iter().find(|k| k.type_name == full).ok_or_else(|| {
-            format!(
-                "--types: {t:?} is not an exportable type; choose from {}",
-                exportable_types().join(", ")
-            )
-        })?;
+        let k = exported()
+            .into_iter()
+            .find(|k| k.type_name == full)
+            .ok_or_else(|| {
+                format!(
+                    "--types: {t:?} is not an exportable type; choose from {}",
+                    exportable_types().join(", ")
+                )
+            })?;
         out.push(k);
     }
     // Keep the dependency order whatever order the types were given in.
-    out.sort_by_key(|k| KINDS.iter().position(|x| x.type_name == k.type_name));
+    let order = exported();
+    out.sort_by_key(|k| order.iter().position(|x| x.type_name == k.type_name));
     out.dedup_by_key(|k| k.type_name);
     Ok(out)
 }
@@ -293,8 +265,8 @@ fn name_all<'k>(listed: &[(&'k Kind, Vec<Obj>)]) -> Vec<(&'k Kind, Vec<Exported>
         let mut based: Vec<(String, String, Obj)> = states
             .iter()
             .map(|s| {
-                let parts: Vec<String> = k
-                    .name_from
+                let parts: Vec<String> = naming(k)
+                    .from
                     .iter()
                     .map(|attr| {
                         let value = s.str(attr).unwrap_or_default();
@@ -309,10 +281,10 @@ fn name_all<'k>(listed: &[(&'k Kind, Vec<Obj>)]) -> Vec<(&'k Kind, Vec<Exported>
                     .filter(|p| !p.is_empty())
                     .collect();
                 let mut base = parts.join("_");
-                if base.is_empty() && k.prefix.is_empty() {
+                if base.is_empty() && naming(k).prefix.is_empty() {
                     base = s.str("id").unwrap_or_default().to_owned();
                 }
-                let base = match (k.prefix, base.is_empty()) {
+                let base = match (naming(k).prefix, base.is_empty()) {
                     ("", _) => hcl::name(&base),
                     (p, true) => p.to_owned(),
                     (p, false) => hcl::name(&format!("{p}_{base}")),
@@ -439,7 +411,7 @@ mod tests {
             "{err}"
         );
         let user_side = selected(&opts(&[], &["Engineering"])).unwrap();
-        assert!(user_side.iter().all(|k| k.user_side));
+        assert!(user_side.iter().all(|k| naming(k).user_side));
     }
 
     #[test]
@@ -449,7 +421,7 @@ mod tests {
             Obj::default().with("id", "U1").with("username", "ann.lee"),
         ];
         let codes = vec![Obj::default().with("id", "U2").with("user_id", "U2")];
-        let listed = vec![(&KINDS[1], users), (&KINDS[7], codes)];
+        let listed = vec![(exported()[1], users), (exported()[7], codes)];
         let named = name_all(&listed);
         let users: Vec<(&str, Option<&str>)> = named[0]
             .1

@@ -15,6 +15,7 @@
 pub mod data_sources;
 pub use duo_admin as duo;
 pub mod export;
+pub mod kinds;
 pub use tfplugin as plugin;
 pub mod provider;
 pub mod resources;

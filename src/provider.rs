@@ -305,7 +305,7 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
         ),
         other => {
             return Diagnostics::from(resources::diagnose(
-                Op::new(Action::Read, "the Duo account"),
+                Op::new(Action::Read, &crate::data_sources::account::KIND).on("the Duo account"),
                 other,
             ));
         }

@@ -4,8 +4,22 @@
 use async_trait::async_trait;
 
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind};
 use crate::plugin::{Attribute, DataSource, Diagnostics, Obj, Schema, Value};
 use crate::resources::{Action, Op, diagnose};
+
+/// What `duo_account` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_account",
+    noun: "account information",
+    plural: "account information",
+    read: Grant::ReadInformation,
+    write: None,
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: None,
+};
 
 pub struct Account;
 
@@ -20,15 +34,18 @@ const COUNTS: [(&str, &str); 5] = [
 #[async_trait]
 impl DataSource<duo::Client> for Account {
     fn type_name(&self) -> &'static str {
-        "duo_account"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
         let mut s = Schema::new(
-            "The Duo account's edition and counts, e.g. to check a license limit in CI. Requires the Admin API \
-             permission \"Grant read information\".",
+            "The Duo account's edition and counts, e.g. to check a license limit in CI.",
         )
-        .attr(Attribute::string("edition").computed().describe("The account's edition, e.g. `ENTERPRISE`."));
+        .attr(
+            Attribute::string("edition")
+                .computed()
+                .describe("The account's edition, e.g. `ENTERPRISE`."),
+        );
         for (name, description) in COUNTS {
             s = s.attr(Attribute::number(name).computed().describe(description));
         }
@@ -39,7 +56,7 @@ impl DataSource<duo::Client> for Account {
         let info = duo
             .account_info()
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "account information"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let mut o = Obj::default().with(
             "edition",
             info.get("edition")

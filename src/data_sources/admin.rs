@@ -24,11 +24,14 @@ impl DataSource<duo::Client> for AdminLookup {
         Admin::schema()
             .without(NOT_READ)
             .as_data_source(
-                "Looks up one Duo administrator by `admin_id` or `email` (ignoring case). Requires the Admin API \
-                 permission \"Grant administrators\".",
+                "Looks up one Duo administrator by `admin_id` or `email` (ignoring case).",
                 &["email"],
             )
-            .attr(Attribute::string("admin_id").optional_computed().describe("The administrator's Duo ID."))
+            .attr(
+                Attribute::string("admin_id")
+                    .optional_computed()
+                    .describe("The administrator's Duo ID."),
+            )
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
@@ -36,7 +39,8 @@ impl DataSource<duo::Client> for AdminLookup {
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let fail = |e: duo::Error| diagnose(Op::new(Action::Read, "administrator"), &e);
+        let fail =
+            |e: duo::Error| diagnose(Op::new(Action::Read, &crate::resources::admin::KIND), &e);
         let (matches, what, attr) = match config.str("admin_id") {
             Some(id) => (
                 duo::gone_is_none(duo.get_admin(id).await)

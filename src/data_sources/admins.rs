@@ -8,10 +8,10 @@ use crate::resources::admin::{Admin, to_state};
 pub fn data_source() -> Listing<duo::Admin> {
     Listing {
         type_name: "duo_admins",
-        description: "Lists every Duo administrator. Requires the Admin API permission \"Grant administrators\".",
+        description: "Lists every Duo administrator.",
         attr: "admins",
         attr_description: "Every administrator, with the attributes of `duo_admin`.",
-        what: "administrators",
+        kind: &crate::resources::admin::KIND,
         resource: Admin::schema,
         omit: NOT_READ,
         filter: None,

@@ -21,11 +21,14 @@ impl DataSource<duo::Client> for GroupLookup {
     fn schema(&self) -> Schema {
         Group::schema()
             .as_data_source(
-                "Looks up one Duo group by `group_id` or by exact, case-sensitive `name`. Requires the \
-                 Admin API permission \"Grant read resource\".",
+                "Looks up one Duo group by `group_id` or by exact, case-sensitive `name`.",
                 &["name"],
             )
-            .attr(Attribute::string("group_id").optional_computed().describe("The group's Duo ID. Give this or `name`."))
+            .attr(
+                Attribute::string("group_id")
+                    .optional_computed()
+                    .describe("The group's Duo ID. Give this or `name`."),
+            )
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
@@ -33,7 +36,7 @@ impl DataSource<duo::Client> for GroupLookup {
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let op = Op::new(Action::Read, "group");
+        let op = Op::new(Action::Read, &crate::resources::group::KIND);
         let matches = if let Some(id) = config.str("group_id") {
             duo::gone_is_none(duo.get_group(id).await)
                 .map_err(|e| diagnose(op, &e))?

@@ -7,10 +7,10 @@ use crate::resources::group::{Group, to_state};
 pub fn data_source() -> Listing<duo::Group> {
     Listing {
         type_name: "duo_groups",
-        description: "Lists every Duo group. Requires the Admin API permission \"Grant read resource\".",
+        description: "Lists every Duo group.",
         attr: "groups",
         attr_description: "Every group, with the attributes of `duo_group`.",
-        what: "groups",
+        kind: &crate::resources::group::KIND,
         resource: Group::schema,
         omit: &[],
         filter: None,

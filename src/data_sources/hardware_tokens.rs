@@ -11,10 +11,10 @@ const SECRETS: &[&str] = &["secret", "counter", "private_id", "aes_key"];
 pub fn data_source() -> Listing<duo::Token> {
     Listing {
         type_name: "duo_hardware_tokens",
-        description: "Lists Duo hardware tokens, all of them or those of one type. Requires the Admin API permission \"Grant read resource\".",
+        description: "Lists Duo hardware tokens, all of them or those of one type.",
         attr: "tokens",
         attr_description: "The tokens, with the attributes of `duo_hardware_token` (no secrets: Duo never returns them).",
-        what: "hardware tokens",
+        kind: &crate::resources::hardware_token::KIND,
         resource: HardwareToken::schema,
         omit: SECRETS,
         filter: Some(Filter {

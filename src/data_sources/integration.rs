@@ -24,7 +24,7 @@ impl DataSource<duo::Client> for IntegrationLookup {
     fn schema(&self) -> Schema {
         Integration::schema().without(SECRET).as_data_source(
             "Looks up one Duo application by `integration_key` or exact `name`. Its secret key is not \
-             exposed. Requires the Admin API permission \"Grant applications\".",
+             exposed.",
             KEYS,
         )
     }
@@ -34,7 +34,12 @@ impl DataSource<duo::Client> for IntegrationLookup {
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let fail = |e: duo::Error| diagnose(Op::new(Action::Read, "integration"), &e);
+        let fail = |e: duo::Error| {
+            diagnose(
+                Op::new(Action::Read, &crate::resources::integration::KIND),
+                &e,
+            )
+        };
         let (matches, what, attr) = match config.str("integration_key") {
             Some(k) => (
                 duo::gone_is_none(duo.get_integration(k).await)

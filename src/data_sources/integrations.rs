@@ -8,10 +8,10 @@ use crate::resources::integration::{Integration, to_state};
 pub fn data_source() -> Listing<duo::Integration> {
     Listing {
         type_name: "duo_integrations",
-        description: "Lists every Duo application, without secret keys. Requires the Admin API permission \"Grant applications\".",
+        description: "Lists every Duo application, without secret keys.",
         attr: "integrations",
         attr_description: "Every application, with the attributes of `duo_integration` but the secret key.",
-        what: "integrations",
+        kind: &crate::resources::integration::KIND,
         resource: Integration::schema,
         omit: SECRET,
         filter: None,

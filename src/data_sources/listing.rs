@@ -10,6 +10,7 @@ use async_trait::async_trait;
 
 use super::{object_list, row};
 use crate::duo;
+use crate::kinds::Kind;
 use crate::plugin::{Attribute, DataSource, Diagnostics, Obj, Schema, Value};
 use crate::resources::{Action, Op, diagnose};
 
@@ -27,8 +28,8 @@ pub struct Listing<T: 'static> {
     /// The computed list attribute, and its description.
     pub attr: &'static str,
     pub attr_description: &'static str,
-    /// What the objects are called in messages, e.g. "groups".
-    pub what: &'static str,
+    /// The kind of the objects listed.
+    pub kind: &'static Kind,
     /// The resource whose attributes each object has.
     pub resource: fn() -> Schema,
     /// Attributes of the resource that are not shown (secrets Duo never returns).
@@ -67,7 +68,7 @@ impl<T: Send + Sync + 'static> DataSource<duo::Client> for Listing<T> {
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
         let all = (self.list)(duo)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, self.what), &e))?;
+            .map_err(|e| diagnose(Op::all(Action::Read, self.kind), &e))?;
         let wanted = self
             .filter
             .as_ref()

@@ -7,10 +7,10 @@ use crate::resources::phone::{Phone, normalize_number, to_state};
 pub fn data_source() -> Listing<duo::Phone> {
     Listing {
         type_name: "duo_phones",
-        description: "Lists Duo phones, all of them or those with a given number. Requires the Admin API permission \"Grant read resource\".",
+        description: "Lists Duo phones, all of them or those with a given number.",
         attr: "phones",
         attr_description: "The phones, with the attributes of `duo_phone`.",
-        what: "phones",
+        kind: &crate::resources::phone::KIND,
         resource: Phone::schema,
         omit: &[],
         filter: Some(Filter {

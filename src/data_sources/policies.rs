@@ -16,10 +16,7 @@ impl DataSource<duo::Client> for Policies {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(
-            "Lists every Duo policy. Requires the Admin API permission \"Grant applications\".",
-        )
-        .attr(computed_objects(
+        Schema::new("Lists every Duo policy.").attr(computed_objects(
             "policies",
             "Every policy; `sections` is JSON.",
             [
@@ -35,7 +32,7 @@ impl DataSource<duo::Client> for Policies {
         let all = duo
             .list_policies()
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "policies"), &e))?;
+            .map_err(|e| diagnose(Op::all(Action::Read, &crate::resources::policy::KIND), &e))?;
         let rows = all
             .iter()
             .map(|p| crate::resources::policy::lookup_state(p).into_value());

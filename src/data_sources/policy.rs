@@ -19,34 +19,32 @@ impl DataSource<duo::Client> for PolicyLookup {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(
-            "Looks up one Duo policy. Requires the Admin API permission \"Grant applications\".",
-        )
-        .attr(
-            Attribute::string("policy_key")
-                .optional_computed()
-                .describe("The policy key. Give this, `policy_name` or `global`."),
-        )
-        .attr(
-            Attribute::string("policy_name")
-                .optional_computed()
-                .describe("The exact policy name."),
-        )
-        .attr(
-            Attribute::bool("global")
-                .optional()
-                .describe("`true` for the global policy."),
-        )
-        .attr(
-            Attribute::bool("is_global_policy")
-                .computed()
-                .describe("Whether this is the global policy."),
-        )
-        .attr(
-            Attribute::string("sections")
-                .computed()
-                .describe("Every section as Duo holds it, as JSON."),
-        )
+        Schema::new("Looks up one Duo policy.")
+            .attr(
+                Attribute::string("policy_key")
+                    .optional_computed()
+                    .describe("The policy key. Give this, `policy_name` or `global`."),
+            )
+            .attr(
+                Attribute::string("policy_name")
+                    .optional_computed()
+                    .describe("The exact policy name."),
+            )
+            .attr(
+                Attribute::bool("global")
+                    .optional()
+                    .describe("`true` for the global policy."),
+            )
+            .attr(
+                Attribute::bool("is_global_policy")
+                    .computed()
+                    .describe("Whether this is the global policy."),
+            )
+            .attr(
+                Attribute::string("sections")
+                    .computed()
+                    .describe("Every section as Duo holds it, as JSON."),
+            )
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
@@ -54,7 +52,8 @@ impl DataSource<duo::Client> for PolicyLookup {
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let fail = |e: duo::Error| diagnose(Op::new(Action::Read, "policy"), &e);
+        let fail =
+            |e: duo::Error| diagnose(Op::new(Action::Read, &crate::resources::policy::KIND), &e);
         let (matches, what, attr) = if config.bool("global") == Some(true) {
             (
                 vec![duo.get_policy("global").await.map_err(fail)?],

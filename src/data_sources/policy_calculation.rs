@@ -4,22 +4,35 @@
 use async_trait::async_trait;
 
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind};
 use crate::plugin::{Attribute, DataSource, Diagnostics, Obj, Schema, Type, Value};
 use crate::resources::{Action, Op, diagnose};
+
+/// What `duo_policy_calculation` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_policy_calculation",
+    noun: "policy calculation",
+    plural: "policy calculations",
+    read: Grant::Applications,
+    write: None,
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: None,
+};
 
 pub struct PolicyCalculation;
 
 #[async_trait]
 impl DataSource<duo::Client> for PolicyCalculation {
     fn type_name(&self) -> &'static str {
-        "duo_policy_calculation"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
         Schema::new(
             "The policy Duo applies to one user signing in to one application: the global policy, overlaid \
-             by the application's policy and by group policies. Requires the Admin API permission \"Grant \
-             applications\".",
+             by the application's policy and by group policies.",
         )
         .attr(Attribute::string("integration_key").required().describe("The application."))
         .attr(Attribute::string("user_id").required().describe("The user."))
@@ -35,7 +48,7 @@ impl DataSource<duo::Client> for PolicyCalculation {
         let calc = duo
             .calculate_policy(ikey, uid)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "policy calculation"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let sections = calc
             .get("sections")
             .cloned()

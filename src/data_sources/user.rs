@@ -21,12 +21,17 @@ impl DataSource<duo::Client> for UserLookup {
     fn schema(&self) -> Schema {
         User::schema()
             .as_data_source(
-                "Looks up one Duo user by `user_id`, `username`, `alias` or `email`. Requires the Admin \
-                 API permission \"Grant read resource\".",
+                "Looks up one Duo user by `user_id`, `username`, `alias` or `email`.",
                 &["username", "email"],
             )
-            .attr(Attribute::string("user_id").optional_computed().describe("The user's Duo ID."))
-            .attr(Attribute::string("alias").optional().describe("Find the user that has this alias (any of `alias1`…`alias4`), ignoring case."))
+            .attr(
+                Attribute::string("user_id")
+                    .optional_computed()
+                    .describe("The user's Duo ID."),
+            )
+            .attr(Attribute::string("alias").optional().describe(
+                "Find the user that has this alias (any of `alias1`…`alias4`), ignoring case.",
+            ))
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
@@ -34,7 +39,8 @@ impl DataSource<duo::Client> for UserLookup {
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let fail = |e: duo::Error| diagnose(Op::new(Action::Read, "user"), &e);
+        let fail =
+            |e: duo::Error| diagnose(Op::new(Action::Read, &crate::resources::user::KIND), &e);
         let (key, value) = KEYS
             .iter()
             .find_map(|k| Some((*k, config.str(k)?.to_owned())))

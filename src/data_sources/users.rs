@@ -51,8 +51,7 @@ impl DataSource<duo::Client> for Users {
 
     fn schema(&self) -> Schema {
         Schema::new(
-            "Lists Duo users, all of them or those matching every filter given. Requires the Admin API \
-             permission \"Grant read resource\". Reads every user in pages of 300 (one call per \
+            "Lists Duo users, all of them or those matching every filter given. Reads every user in pages of 300 (one call per \
              page), plus the group's members when `group_id` is given.",
         )
         .attr(Attribute::string("status").optional().validate(Validator::one_of(ALL_STATUSES)).describe("Only users with this status."))
@@ -83,7 +82,8 @@ impl DataSource<duo::Client> for Users {
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let fail = |e: duo::Error| diagnose(Op::new(Action::Read, "users"), &e);
+        let fail =
+            |e: duo::Error| diagnose(Op::all(Action::Read, &crate::resources::user::KIND), &e);
         let mut users = duo.list_users().await.map_err(fail)?;
         if let Some(status) = config.str("status") {
             users.retain(|u| u.status.as_deref() == Some(status));

@@ -9,8 +9,26 @@ use async_trait::async_trait;
 use super::phone::{number_validator, same_number};
 use super::{Action, Hint, Op, create_once, deleted, found, id, keep_spelling, matching, written};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
+};
+
+/// What `duo_admin` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_admin",
+    noun: "administrator",
+    plural: "administrators",
+    read: Grant::Administrators,
+    write: None,
+    data_sources: &["duo_admin", "duo_admins"],
+    natural_key: &["email"],
+    import: ImportId::Prefixed("email"),
+    export: Some(Naming {
+        from: &["email"],
+        prefix: "",
+        user_side: false,
+    }),
 };
 
 /// A new administrator's status until they activate.
@@ -60,7 +78,7 @@ const HINTS: &[Hint] = &[
 impl Admin {
     pub fn schema() -> Schema {
         Schema::new(
-            "A Duo administrator. Requires the Admin API permission \"Grant administrators\". Non-Owner \
+            "A Duo administrator. Non-Owner \
              roles take effect only on editions with administrative roles.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The administrator's Duo ID (`admin_id`)."))
@@ -149,7 +167,7 @@ fn params(plan: &Obj) -> duo::AdminParams {
 #[async_trait]
 impl Resource<duo::Client> for Admin {
     fn type_name(&self) -> &'static str {
-        "duo_admin"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -185,9 +203,9 @@ impl Resource<duo::Client> for Admin {
         };
         let email = create.email.as_deref().unwrap_or_default();
         let created = create_once(
-            Op::new(Action::Create, "administrator"),
+            Op::new(Action::Create, &KIND),
             HINTS,
-            &format!("email {email:?}"),
+            &KIND.key_text(&[email]),
             || duo.create_admin(&create),
             || matching(duo.list_admins(), |a| a.email.eq_ignore_ascii_case(email)),
             |_: &duo::Admin| true,
@@ -211,7 +229,7 @@ impl Resource<duo::Client> for Admin {
         }
         let admin_id = id(&created).to_owned();
         match written(
-            Op::new(Action::Update, "administrator"),
+            Op::new(Action::Update, &KIND),
             HINTS,
             duo.modify_admin(&admin_id, &follow_up),
             to_state,
@@ -227,12 +245,12 @@ impl Resource<duo::Client> for Admin {
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let o = found("administrator", duo.get_admin(id(state)), to_state).await?;
+        let o = found(&KIND, duo.get_admin(id(state)), to_state).await?;
         Ok(o.map(|o| finish(o, state)))
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed("administrators", duo.list_admins(), |a| {
+        super::listed(&KIND, duo.list_admins(), |a| {
             finish(to_state(a), &Obj::default())
         })
         .await
@@ -240,10 +258,7 @@ impl Resource<duo::Client> for Admin {
 
     /// An administrator ID, or `email:<address>`.
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        match id.strip_prefix("email:") {
-            Some(v) => super::import_by_key(self, duo, id, |o| super::attr_is(o, "email", v)).await,
-            None => crate::plugin::import_by_id(self, duo, id).await,
-        }
+        super::import_by_natural_key(self, &KIND, duo, id).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
@@ -256,7 +271,7 @@ impl Resource<duo::Client> for Admin {
             ..params(plan)
         };
         let o = written(
-            Op::new(Action::Update, "administrator"),
+            Op::new(Action::Update, &KIND),
             HINTS,
             duo.modify_admin(id(prior), &p),
             to_state,
@@ -266,6 +281,6 @@ impl Resource<duo::Client> for Admin {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        deleted("administrator", duo.delete_admin(id(state))).await
+        deleted(&KIND, duo.delete_admin(id(state))).await
     }
 }

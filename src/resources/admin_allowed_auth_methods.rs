@@ -3,7 +3,25 @@
 
 use super::singleton::{Field, Kind, Singleton, checked, field};
 use crate::duo;
+use crate::kinds::{self, Grant, ImportId, Naming};
 use crate::plugin::Validator;
+
+/// What `duo_admin_allowed_auth_methods` is, for the registry ([`crate::kinds`]).
+pub const KIND: kinds::Kind = kinds::Kind {
+    type_name: "duo_admin_allowed_auth_methods",
+    noun: "administrator authentication methods",
+    plural: "administrator authentication methods",
+    read: Grant::Administrators,
+    write: None,
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &[],
+        prefix: "this",
+        user_side: false,
+    }),
+};
 
 const FIELDS: &[Field] = &[
     field("push_enabled", Kind::Flag, "Duo Push."),
@@ -40,12 +58,10 @@ const FIELDS: &[Field] = &[
 ];
 
 pub const RESOURCE: Singleton = Singleton {
-    type_name: "duo_admin_allowed_auth_methods",
+    kind: &KIND,
     description: "The authentication methods Duo administrators may use to log in to the Admin Panel. Manages \
-                  only the fields set; destroying it changes nothing in Duo. Requires the Admin API permission \
-                  \"Grant administrators\". Import with the ID `admin_allowed_auth_methods`.",
+                  only the fields set; destroying it changes nothing in Duo. Import with the ID `admin_allowed_auth_methods`.",
     id: "admin_allowed_auth_methods",
-    what: "administrator authentication methods",
     which: duo::Singleton::AdminAuthMethods,
     fields: FIELDS,
 };

@@ -8,8 +8,26 @@ use async_trait::async_trait;
 use super::link::SetChanges;
 use super::{Action, Op, create_once, deleted, diagnose, found, id, matching};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     Attribute, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator, Value,
+};
+
+/// What `duo_admin_unit` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_admin_unit",
+    noun: "administrative unit",
+    plural: "administrative units",
+    read: Grant::Administrators,
+    write: None,
+    data_sources: &[],
+    natural_key: &["name"],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &["name"],
+        prefix: "",
+        user_side: false,
+    }),
 };
 
 pub struct AdminUnit;
@@ -39,7 +57,7 @@ impl AdminUnit {
     pub fn schema() -> Schema {
         let mut s = Schema::new(
             "A Duo administrative unit: administrators restricted by units manage only its groups and \
-             applications. Requires the Admin API permission \"Grant administrators\".",
+             applications.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The unit's Duo ID (`admin_unit_id`)."))
         .attr(Attribute::string("name").required().validate(Validator::length_between(1, 255)).describe("The unit's name."))
@@ -95,7 +113,7 @@ impl AdminUnit {
                     // The unit exists whatever happened to its members: keep it in state,
                     // as Duo has it or at least as it was, so the next plan finishes the job.
                     let partial = duo.get_admin_unit(unit).await.map_or(now, |u| to_state(&u));
-                    let d = diagnose(Op::new(action, "administrative unit"), &e)
+                    let d = diagnose(Op::new(action, &KIND), &e)
                         .at(crate::plugin::AttrPath::root(name));
                     return Err(Failed {
                         diags: d.into(),
@@ -107,7 +125,7 @@ impl AdminUnit {
         match duo.get_admin_unit(unit).await {
             Ok(unit) => Ok(to_state(&unit)),
             Err(e) => Err(Failed {
-                diags: diagnose(Op::new(Action::Read, "administrative unit"), &e).into(),
+                diags: diagnose(Op::new(Action::Read, &KIND), &e).into(),
                 partial: Some(now),
             }),
         }
@@ -117,7 +135,7 @@ impl AdminUnit {
 #[async_trait]
 impl Resource<duo::Client> for AdminUnit {
     fn type_name(&self) -> &'static str {
-        "duo_admin_unit"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -134,9 +152,9 @@ impl Resource<duo::Client> for AdminUnit {
             plan.bool("restrict_by_integrations").unwrap_or(false),
         );
         let created = create_once(
-            Op::new(Action::Create, "administrative unit"),
+            Op::new(Action::Create, &KIND),
             &[],
-            &format!("name {name:?}"),
+            &KIND.key_text(&[name]),
             || duo.create_admin_unit(name, desc, g, i),
             || matching(duo.list_admin_units(), |u| u.name == name),
             |u: &duo::AdminUnit| u.description == desc,
@@ -149,16 +167,11 @@ impl Resource<duo::Client> for AdminUnit {
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        found(
-            "administrative unit",
-            duo.get_admin_unit(id(state)),
-            to_state,
-        )
-        .await
+        found(&KIND, duo.get_admin_unit(id(state)), to_state).await
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed("administrative units", duo.list_admin_units(), to_state).await
+        super::listed(&KIND, duo.list_admin_units(), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
@@ -173,12 +186,12 @@ impl Resource<duo::Client> for AdminUnit {
         let updated = duo
             .modify_admin_unit(id(prior), name, desc, g, i)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Update, "administrative unit"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Update, &KIND), &e))?;
         self.sync_members(duo, id(prior), to_state(&updated), plan, Action::Update)
             .await
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        deleted("administrative unit", duo.delete_admin_unit(id(state))).await
+        deleted(&KIND, duo.delete_admin_unit(id(state))).await
     }
 }

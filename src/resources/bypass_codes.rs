@@ -10,9 +10,27 @@ use async_trait::async_trait;
 
 use super::{Action, Hint, Op, deleted, diagnose, diagnose_with, id};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator,
     Value,
+};
+
+/// What `duo_bypass_codes` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_bypass_codes",
+    noun: "bypass codes",
+    plural: "bypass codes",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &["user_id"],
+        prefix: "",
+        user_side: true,
+    }),
 };
 
 pub struct BypassCodes;
@@ -37,13 +55,12 @@ const HINTS: &[Hint] = &[
 #[async_trait]
 impl Resource<duo::Client> for BypassCodes {
     fn type_name(&self) -> &'static str {
-        "duo_bypass_codes"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
         Schema::new(
-            "Bypass codes for one Duo user, for when they cannot use their device. Requires \"Grant \
-             read resource\" and \"Grant write resource\". Creating this clears the user's other \
+            "Bypass codes for one Duo user, for when they cannot use their device. Creating this clears the user's other \
              bypass codes, as Duo does. Not importable: Duo never shows existing codes.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The user's ID."))
@@ -95,7 +112,7 @@ impl Resource<duo::Client> for BypassCodes {
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
         let user = plan.str("user_id").unwrap_or_default().to_owned();
-        let op = Op::new(Action::Create, "bypass codes");
+        let op = Op::new(Action::Create, &KIND);
         let given: Option<Vec<String>> = match plan.get("codes") {
             Value::List(items) => Some(
                 items
@@ -145,7 +162,7 @@ impl Resource<duo::Client> for BypassCodes {
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let listed = duo::gone_is_none(duo.user_bypass_codes(id(state)).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, "bypass codes"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let Some(listed) = listed else {
             return Ok(None);
         };
@@ -169,7 +186,7 @@ impl Resource<duo::Client> for BypassCodes {
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         for code in state.get("bypass_code_ids").strings::<Vec<String>>() {
-            deleted("bypass code", duo.delete_bypass_code(&code)).await?;
+            deleted(&KIND, duo.delete_bypass_code(&code)).await?;
         }
         Ok(())
     }
@@ -179,7 +196,7 @@ impl Resource<duo::Client> for BypassCodes {
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
         let user = id.trim();
         let listed = duo::gone_is_none(duo.user_bypass_codes(user).await)
-            .map_err(|e| diagnose(Op::new(Action::Import, "bypass codes"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Import, &KIND), &e))?;
         let Some(listed) = listed else {
             return Err(Diagnostic::error(
                 "Cannot import a missing object",
@@ -206,7 +223,7 @@ impl Resource<duo::Client> for BypassCodes {
         let all = duo
             .list_bypass_codes()
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "bypass codes"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let mut by_user: std::collections::BTreeMap<String, Vec<duo::BypassCode>> =
             Default::default();
         for code in all {
@@ -233,7 +250,7 @@ impl BypassCodes {
         let listed = duo
             .user_bypass_codes(user)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "bypass codes"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let expiration = listed
             .iter()
             .find_map(|c| c.expiration)

@@ -8,7 +8,25 @@ use serde_json::{Map, Value as Json, json};
 use super::policy::{HINTS, parse_sections, sections_validator, sections_within};
 use super::{Action, Op, diagnose, diagnose_with, keep_spelling};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema};
+
+/// What `duo_global_policy` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_global_policy",
+    noun: "global policy",
+    plural: "global policies",
+    read: Grant::Applications,
+    write: None,
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &[],
+        prefix: "this",
+        user_side: false,
+    }),
+};
 
 pub struct GlobalPolicy;
 
@@ -71,21 +89,21 @@ impl GlobalPolicy {
     ) -> Result<duo::Policy, Failed> {
         duo.update_policy(ID, &json!({"sections": body}))
             .await
-            .map_err(|e| diagnose_with(Op::new(action, "global policy"), &e, HINTS).into())
+            .map_err(|e| diagnose_with(Op::new(action, &KIND), &e, HINTS).into())
     }
 }
 
 #[async_trait]
 impl Resource<duo::Client> for GlobalPolicy {
     fn type_name(&self) -> &'static str {
-        "duo_global_policy"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
         Schema::new(
             "The account's global policy, which applies wherever no custom policy does. Manages only the \
              section keys given; destroying it restores the values those keys had before Terraform changed \
-             them. Requires the Admin API permission \"Grant applications\". Import with the ID `global` (an \
+             them. Import with the ID `global` (an \
              imported global policy has nothing to restore).",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("Always `global`."))
@@ -104,7 +122,7 @@ impl Resource<duo::Client> for GlobalPolicy {
         let before = duo
             .get_policy(ID)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "global policy"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let wanted = sections(plan, "sections");
         let original = project(&before.sections, &wanted);
         let after = self.put(duo, &wanted, Action::Create).await?;
@@ -115,7 +133,7 @@ impl Resource<duo::Client> for GlobalPolicy {
         let global = duo
             .get_policy(ID)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "global policy"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         Ok(Some(Self::state(
             &global,
             state,
@@ -127,7 +145,7 @@ impl Resource<duo::Client> for GlobalPolicy {
         let current = duo
             .get_policy(ID)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "global policy"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let (was, wanted) = (
             sections(prior, "original_sections"),
             sections(plan, "sections"),
@@ -174,7 +192,7 @@ impl Resource<duo::Client> for GlobalPolicy {
         let global = duo
             .get_policy(ID)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Import, "global policy"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Import, &KIND), &e))?;
         Ok(Self::state(&global, &Obj::default(), &Map::new()))
     }
 

@@ -9,7 +9,25 @@ use async_trait::async_trait;
 
 use super::{Action, Op, create_once, deleted, found, holds, id, matching, written};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value};
+
+/// What `duo_group` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_group",
+    noun: "group",
+    plural: "groups",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &["duo_group", "duo_groups"],
+    natural_key: &["name"],
+    import: ImportId::Prefixed("name"),
+    export: Some(Naming {
+        from: &["name"],
+        prefix: "",
+        user_side: true,
+    }),
+};
 
 pub struct Group;
 
@@ -31,8 +49,7 @@ const FACTORS: [&str; 4] = [
 impl Group {
     pub fn schema() -> Schema {
         let mut s = Schema::new(
-            "A Duo group. Groups scope policies and applications to sets of users. Requires the \
-             Admin API permissions \"Grant read resource\" and \"Grant write resource\".",
+            "A Duo group. Groups scope policies and applications to sets of users.",
         )
         .attr(
             Attribute::string("id")
@@ -105,7 +122,7 @@ fn to_params(plan: &Obj) -> duo::GroupParams {
 #[async_trait]
 impl Resource<duo::Client> for Group {
     fn type_name(&self) -> &'static str {
-        "duo_group"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -116,9 +133,9 @@ impl Resource<duo::Client> for Group {
         let params = to_params(plan);
         let name = params.name.as_deref().unwrap_or_default();
         let group = create_once(
-            Op::new(Action::Create, "group"),
+            Op::new(Action::Create, &KIND),
             &[],
-            &format!("name {name:?}"),
+            &KIND.key_text(&[name]),
             || duo.create_group(&params),
             || matching(duo.list_groups(), |g| g.name == name),
             |g: &duo::Group| holds(params.desc.as_deref(), g.desc.as_deref()),
@@ -129,24 +146,21 @@ impl Resource<duo::Client> for Group {
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        found("group", duo.get_group(id(state)), to_state).await
+        found(&KIND, duo.get_group(id(state)), to_state).await
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed("groups", duo.list_groups(), to_state).await
+        super::listed(&KIND, duo.list_groups(), to_state).await
     }
 
     /// A group ID, or `name:<name>` when that name is unique.
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        match id.strip_prefix("name:") {
-            Some(v) => super::import_by_key(self, duo, id, |o| super::attr_is(o, "name", v)).await,
-            None => crate::plugin::import_by_id(self, duo, id).await,
-        }
+        super::import_by_natural_key(self, &KIND, duo, id).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         written(
-            Op::new(Action::Update, "group"),
+            Op::new(Action::Update, &KIND),
             &[],
             duo.modify_group(id(prior), &to_params(plan)),
             to_state,
@@ -155,7 +169,7 @@ impl Resource<duo::Client> for Group {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        deleted("group", duo.delete_group(id(state))).await
+        deleted(&KIND, duo.delete_group(id(state))).await
     }
 }
 

@@ -4,10 +4,23 @@
 
 use super::link::Single;
 use super::user_groups::UserGroupLink;
+use crate::kinds::{Grant, ImportId, Kind};
+
+/// What `duo_group_member` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_group_member",
+    noun: "group membership",
+    plural: "group memberships",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: None,
+};
 
 pub const RESOURCE: Single<UserGroupLink> = Single::new(
-    "duo_group_member",
-    "One user's membership in one Duo group. Other members of the group are left alone. \
-     Requires \"Grant read resource\" and \"Grant write resource\". Import with \
+    &KIND,
+    "One user's membership in one Duo group. Other members of the group are left alone. Import with \
      `<user_id>/<group_id>`.",
 );

@@ -7,6 +7,24 @@ use async_trait::async_trait;
 use super::Hint;
 use super::link::{LinkKind, Set};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
+
+/// What `duo_group_members` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_group_members",
+    noun: "group members",
+    plural: "group members",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &["group_id"],
+        prefix: "",
+        user_side: true,
+    }),
+};
 
 /// A group's members, listed from the group's side.
 pub struct GroupMemberLink;
@@ -17,7 +35,6 @@ impl LinkKind for GroupMemberLink {
     const OWNER_TYPE: &'static str = "duo_group";
     const ITEM: &'static str = "user_id";
     const ITEM_TYPE: &'static str = "duo_user";
-    const WHAT: &'static str = "group members";
     const HINTS: &'static [Hint] = &[Hint {
         field: "group_id",
         attr: "user_id",
@@ -52,9 +69,8 @@ impl LinkKind for GroupMemberLink {
 }
 
 pub const RESOURCE: Set<GroupMemberLink> = Set::new(
-    "duo_group_members",
+    &KIND,
     "user_ids",
     "All the members of one Duo group, authoritatively: members not listed are removed from the \
-     group. Do not combine with `duo_group_member` or `duo_user_groups` for the same group. \
-     Requires \"Grant read resource\" and \"Grant write resource\". Import with the group ID.",
+     group. Do not combine with `duo_group_member` or `duo_user_groups` for the same group. Import with the group ID.",
 );

@@ -8,8 +8,26 @@ use async_trait::async_trait;
 
 use super::{Action, Hint, Op, create_once, deleted, found, id, matching, written};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
+};
+
+/// What `duo_hardware_token` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_hardware_token",
+    noun: "hardware token",
+    plural: "hardware tokens",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &["duo_hardware_tokens"],
+    natural_key: &["type", "serial"],
+    import: ImportId::Pair,
+    export: Some(Naming {
+        from: &["type", "serial"],
+        prefix: "",
+        user_side: true,
+    }),
 };
 
 pub struct HardwareToken;
@@ -40,7 +58,7 @@ impl HardwareToken {
     pub fn schema() -> Schema {
         Schema::new(
             "A hardware token that generates one-time passcodes. Link it to a user with \
-             `duo_user_hardware_token`. Requires \"Grant read resource\" and \"Grant write resource\".",
+             `duo_user_hardware_token`.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The token's Duo ID (`token_id`)."))
         .attr(Attribute::string("type").required().force_new().validate(type_validator()).describe(
@@ -103,7 +121,7 @@ fn carry_secrets(mut new: Obj, from: &Obj) -> Obj {
 #[async_trait]
 impl Resource<duo::Client> for HardwareToken {
     fn type_name(&self) -> &'static str {
-        "duo_hardware_token"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -190,9 +208,9 @@ impl Resource<duo::Client> for HardwareToken {
             aes_key: s("aes_key"),
         };
         let token = create_once(
-            Op::new(Action::Create, "hardware token"),
+            Op::new(Action::Create, &KIND),
             HINTS,
-            &format!("type {:?} and serial {:?}", params.kind, params.serial),
+            &KIND.key_text(&[&params.kind, &params.serial]),
             || duo.create_token(&params),
             || matching(duo.list_tokens(), |t| t.serial == params.serial),
             |t: &duo::Token| t.kind.as_deref() == Some(params.kind.as_str()),
@@ -203,12 +221,12 @@ impl Resource<duo::Client> for HardwareToken {
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let o = found("hardware token", duo.get_token(id(state)), to_state).await?;
+        let o = found(&KIND, duo.get_token(id(state)), to_state).await?;
         Ok(o.map(|o| carry_secrets(o, state)))
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed("hardware tokens", duo.list_tokens(), |t| {
+        super::listed(&KIND, duo.list_tokens(), |t| {
             carry_secrets(to_state(t), &Obj::default())
         })
         .await
@@ -216,22 +234,14 @@ impl Resource<duo::Client> for HardwareToken {
 
     /// A token ID, or `<type>:<serial>` (e.g. `h6:123456`), which Duo keeps unique.
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        match id.split_once(':') {
-            Some((kind, serial)) => {
-                super::import_by_key(self, duo, id, |o| {
-                    super::attr_is(o, "type", kind) && o.str("serial") == Some(serial)
-                })
-                .await
-            }
-            None => crate::plugin::import_by_id(self, duo, id).await,
-        }
+        super::import_by_natural_key(self, &KIND, duo, id).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let o = match plan.i64("totp_step") {
             Some(step) if plan.get("totp_step") != prior.get("totp_step") => {
                 written(
-                    Op::new(Action::Update, "hardware token"),
+                    Op::new(Action::Update, &KIND),
                     HINTS,
                     duo.set_token_totp_step(id(prior), step),
                     to_state,
@@ -244,7 +254,7 @@ impl Resource<duo::Client> for HardwareToken {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        deleted("hardware token", duo.delete_token(id(state))).await
+        deleted(&KIND, duo.delete_token(id(state))).await
     }
 }
 

@@ -12,9 +12,27 @@ use super::{
     keep_spelling, matching,
 };
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator,
     Value,
+};
+
+/// What `duo_integration` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_integration",
+    noun: "integration",
+    plural: "integrations",
+    read: Grant::Applications,
+    write: None,
+    data_sources: &["duo_integration", "duo_integrations"],
+    natural_key: &["name"],
+    import: ImportId::Prefixed("name"),
+    export: Some(Naming {
+        from: &["name"],
+        prefix: "",
+        user_side: false,
+    }),
 };
 
 pub struct Integration;
@@ -56,8 +74,7 @@ const HINTS: &[Hint] = &[
 impl Integration {
     pub fn schema() -> Schema {
         let mut s = Schema::new(
-            "A Duo application (integration), managed through the v3 integrations API. Requires the \
-             Admin API permission \"Grant applications\".",
+            "A Duo application (integration), managed through the v3 integrations API.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The integration key."))
         .attr(Attribute::string("integration_key").computed().use_state_for_unknown().describe("The integration key (`DI…`), which clients use with the secret key."))
@@ -248,7 +265,7 @@ fn body(plan: &Obj, create: bool) -> Map<String, Json> {
 #[async_trait]
 impl Resource<duo::Client> for Integration {
     fn type_name(&self) -> &'static str {
-        "duo_integration"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -324,9 +341,9 @@ impl Resource<duo::Client> for Integration {
         );
         let fields = body(plan, true);
         let created = create_once(
-            Op::new(Action::Create, "integration"),
+            Op::new(Action::Create, &KIND),
             HINTS,
-            &format!("name {name:?}"),
+            &KIND.key_text(&[name]),
             || duo.create_integration(&fields),
             || matching(duo.list_integrations(), |i| i.name == name),
             |i: &duo::Integration| i.kind == kind,
@@ -341,7 +358,11 @@ impl Resource<duo::Client> for Integration {
             Ok(skey) => Ok(state.with("secret_key", skey)),
             // Created, but its key could not be read: keep it in state, and say so.
             Err(e) => Err(Failed {
-                diags: diagnose(Op::new(Action::Read, "integration secret key"), &e).into(),
+                diags: diagnose(
+                    Op::new(Action::Read, &KIND).on("integration secret key"),
+                    &e,
+                )
+                .into(),
                 partial: Some(state),
             }),
         }
@@ -349,14 +370,19 @@ impl Resource<duo::Client> for Integration {
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let found = duo::gone_is_none(duo.get_integration(id(state)).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, "integration"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let Some(i) = found else { return Ok(None) };
         let skey = match state.str("secret_key") {
             Some(k) => k.to_owned(),
             None => duo
                 .integration_secret_key(&i.integration_key)
                 .await
-                .map_err(|e| diagnose(Op::new(Action::Read, "integration secret key"), &e))?,
+                .map_err(|e| {
+                    diagnose(
+                        Op::new(Action::Read, &KIND).on("integration secret key"),
+                        &e,
+                    )
+                })?,
         };
         Ok(Some(
             respell(to_state(&i), state).with("secret_key", skey).with(
@@ -369,11 +395,13 @@ impl Resource<duo::Client> for Integration {
     /// Every integration with its secret key (one `/skey` call each).
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
         let mut out = Vec::new();
-        for state in super::listed("integrations", duo.list_integrations(), to_state).await? {
-            let skey = duo
-                .integration_secret_key(id(&state))
-                .await
-                .map_err(|e| diagnose(Op::new(Action::Read, "integration secret key"), &e))?;
+        for state in super::listed(&KIND, duo.list_integrations(), to_state).await? {
+            let skey = duo.integration_secret_key(id(&state)).await.map_err(|e| {
+                diagnose(
+                    Op::new(Action::Read, &KIND).on("integration secret key"),
+                    &e,
+                )
+            })?;
             out.push(state.with("secret_key", skey));
         }
         Ok(out)
@@ -381,10 +409,7 @@ impl Resource<duo::Client> for Integration {
 
     /// An integration key, or `name:<name>` when that name is unique.
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        match id.strip_prefix("name:") {
-            Some(v) => super::import_by_key(self, duo, id, |o| super::attr_is(o, "name", v)).await,
-            None => crate::plugin::import_by_id(self, duo, id).await,
-        }
+        super::import_by_natural_key(self, &KIND, duo, id).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
@@ -397,7 +422,7 @@ impl Resource<duo::Client> for Integration {
         let updated = duo
             .modify_integration(id(prior), &fields)
             .await
-            .map_err(|e| diagnose_with(Op::new(Action::Update, "integration"), &e, HINTS))?;
+            .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
         let state = respell(to_state(&updated), plan).with(
             "secret_key_rotation",
             plan.get("secret_key_rotation").clone(),
@@ -406,7 +431,11 @@ impl Resource<duo::Client> for Integration {
             duo.integration_secret_key(id(prior))
                 .await
                 .map_err(|e| Failed {
-                    diags: diagnose(Op::new(Action::Read, "integration secret key"), &e).into(),
+                    diags: diagnose(
+                        Op::new(Action::Read, &KIND).on("integration secret key"),
+                        &e,
+                    )
+                    .into(),
                     partial: Some(
                         state
                             .clone()
@@ -420,6 +449,6 @@ impl Resource<duo::Client> for Integration {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        deleted("integration", duo.delete_integration(id(state))).await
+        deleted(&KIND, duo.delete_integration(id(state))).await
     }
 }

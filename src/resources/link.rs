@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 use super::{Action, Hint, Op, diagnose, diagnose_with};
 use crate::duo;
+use crate::kinds::Kind;
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator,
     Value,
@@ -51,8 +52,6 @@ pub trait LinkKind: Send + Sync {
     /// One linked object's attribute, e.g. `group_id`, and the resource type it refers to.
     const ITEM: &'static str;
     const ITEM_TYPE: &'static str;
-    /// What a link is called in messages, e.g. "group membership".
-    const WHAT: &'static str;
     /// Duo's cap on links per owner, if any.
     const MAX: Option<usize> = None;
     /// Advice for the parameters Duo may reject when linking.
@@ -67,14 +66,13 @@ pub trait LinkKind: Send + Sync {
 }
 
 /// Every link of kind `K`, or one diagnostic.
-async fn all_links<K: LinkKind>(duo: &duo::Client) -> Result<Vec<(String, String)>, Diagnostics> {
+async fn all_links<K: LinkKind>(
+    duo: &duo::Client,
+    kind: &'static Kind,
+) -> Result<Vec<(String, String)>, Diagnostics> {
     K::all(duo)
         .await
-        .map_err(|e| diagnose(op(Action::Read, K::WHAT), &e).into())
-}
-
-fn op(action: Action, what: &'static str) -> Op {
-    Op::new(action, what)
+        .map_err(|e| diagnose(Op::all(Action::Read, kind), &e).into())
 }
 
 fn id_string(state: &Obj, attr: &str) -> String {
@@ -83,17 +81,18 @@ fn id_string(state: &Obj, attr: &str) -> String {
 
 /// One link. Its ID is `<owner>/<item>`; both ends force replacement.
 pub struct Single<K> {
-    type_name: &'static str,
+    /// Its registry entry: type name, what messages call a link, the permissions.
+    kind: &'static Kind,
     description: &'static str,
-    kind: std::marker::PhantomData<K>,
+    link: std::marker::PhantomData<K>,
 }
 
 impl<K: LinkKind> Single<K> {
-    pub const fn new(type_name: &'static str, description: &'static str) -> Single<K> {
+    pub const fn new(kind: &'static Kind, description: &'static str) -> Single<K> {
         Single {
-            type_name,
+            kind,
             description,
-            kind: std::marker::PhantomData,
+            link: std::marker::PhantomData,
         }
     }
 }
@@ -101,7 +100,7 @@ impl<K: LinkKind> Single<K> {
 #[async_trait]
 impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
     fn type_name(&self) -> &'static str {
-        self.type_name
+        self.kind.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -136,7 +135,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
         let (owner, item) = (id_string(plan, K::OWNER), id_string(plan, K::ITEM));
         K::link(duo, &owner, &item)
             .await
-            .map_err(|e| diagnose_with(op(Action::Create, K::WHAT), &e, K::HINTS))?;
+            .map_err(|e| diagnose_with(Op::new(Action::Create, self.kind), &e, K::HINTS))?;
         Ok(single_state::<K>(&owner, &item))
     }
 
@@ -144,7 +143,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
         let (owner, item) = (id_string(state, K::OWNER), id_string(state, K::ITEM));
         let links = K::list(duo, &owner)
             .await
-            .map_err(|e| diagnose(op(Action::Read, K::WHAT), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
         Ok(links
             .filter(|l| l.contains(&item))
             .map(|_| single_state::<K>(&owner, &item)))
@@ -158,7 +157,9 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         let (owner, item) = (id_string(state, K::OWNER), id_string(state, K::ITEM));
         match K::unlink(duo, &owner, &item).await {
-            Err(e) if !e.is_not_found() => Err(diagnose(op(Action::Delete, K::WHAT), &e).into()),
+            Err(e) if !e.is_not_found() => {
+                Err(diagnose(Op::new(Action::Delete, self.kind), &e).into())
+            }
             _ => Ok(()),
         }
     }
@@ -169,14 +170,14 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
         self.read(duo, &stub).await?.ok_or_else(|| {
             Diagnostic::error(
                 "Cannot import a missing link",
-                format!("Duo has no {} {id:?}.", K::WHAT),
+                format!("Duo has no {} {id:?}.", self.kind.noun),
             )
             .into()
         })
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        Ok(all_links::<K>(duo)
+        Ok(all_links::<K>(duo, self.kind)
             .await?
             .iter()
             .map(|(owner, item)| single_state::<K>(owner, item))
@@ -194,24 +195,25 @@ fn single_state<K: LinkKind>(owner: &str, item: &str) -> Obj {
 /// All links of one owner, authoritative: links in Duo that the configuration does not list
 /// are removed. Its ID is the owner's ID.
 pub struct Set<K> {
-    type_name: &'static str,
+    /// Its registry entry: type name, what messages call a link, the permissions.
+    kind: &'static Kind,
     description: &'static str,
     /// The set attribute, e.g. `group_ids`.
     items: &'static str,
-    kind: std::marker::PhantomData<K>,
+    link: std::marker::PhantomData<K>,
 }
 
 impl<K: LinkKind> Set<K> {
     pub const fn new(
-        type_name: &'static str,
+        kind: &'static Kind,
         items: &'static str,
         description: &'static str,
     ) -> Set<K> {
         Set {
-            type_name,
+            kind,
             description,
             items,
-            kind: std::marker::PhantomData,
+            link: std::marker::PhantomData,
         }
     }
 
@@ -231,7 +233,7 @@ impl<K: LinkKind> Set<K> {
         desired: &BTreeSet<String>,
         action: Action,
     ) -> Result<Obj, Failed> {
-        let fail = |e: &duo::Error| diagnose_with(op(action, K::WHAT), e, K::HINTS);
+        let fail = |e: &duo::Error| diagnose_with(Op::new(action, self.kind), e, K::HINTS);
         let current: BTreeSet<String> = match K::list(duo, owner).await {
             Ok(Some(l)) => l.into_iter().collect(),
             Ok(None) => {
@@ -243,7 +245,7 @@ impl<K: LinkKind> Set<K> {
                         } else {
                             "update"
                         },
-                        K::WHAT
+                        self.kind.noun
                     ),
                     format!("Duo has no object with {} {owner:?}.", K::OWNER),
                 )
@@ -285,7 +287,7 @@ impl<K: LinkKind> Set<K> {
 #[async_trait]
 impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
     fn type_name(&self) -> &'static str {
-        self.type_name
+        self.kind.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -343,7 +345,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
         let owner = id_string(state, "id");
         let links = K::list(duo, &owner)
             .await
-            .map_err(|e| diagnose(op(Action::Read, K::WHAT), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
         Ok(links.map(|l| self.state(&owner, &l.into_iter().collect())))
     }
 
@@ -363,7 +365,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
         for item in state.get(self.items).strings::<BTreeSet<String>>() {
             match K::unlink(duo, &owner, &item).await {
                 Err(e) if !e.is_not_found() => {
-                    return Err(diagnose(op(Action::Delete, K::WHAT), &e).into());
+                    return Err(diagnose(Op::new(Action::Delete, self.kind), &e).into());
                 }
                 _ => {}
             }
@@ -374,7 +376,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
     /// One resource per owner that has links.
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
         let mut by_owner: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
-        for (owner, item) in all_links::<K>(duo).await? {
+        for (owner, item) in all_links::<K>(duo, self.kind).await? {
             by_owner.entry(owner).or_default().insert(item);
         }
         Ok(by_owner

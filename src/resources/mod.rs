@@ -31,6 +31,7 @@ pub mod user_phone;
 use std::future::Future;
 
 use crate::duo;
+use crate::kinds::{Grant, Kind};
 use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource};
 
 /// Every resource type the provider serves.
@@ -72,11 +73,30 @@ pub struct Op {
     pub action: Action,
     /// What was acted on, e.g. "group".
     pub what: &'static str,
+    kind: &'static Kind,
 }
 
 impl Op {
-    pub fn new(action: Action, what: &'static str) -> Op {
-        Op { action, what }
+    /// An action on one object of `kind`.
+    pub fn new(action: Action, kind: &'static Kind) -> Op {
+        Op {
+            action,
+            what: kind.noun,
+            kind,
+        }
+    }
+
+    /// An action on every object of `kind` (a listing).
+    pub fn all(action: Action, kind: &'static Kind) -> Op {
+        Op {
+            what: kind.plural,
+            ..Op::new(action, kind)
+        }
+    }
+
+    /// The same action, naming the part of the object it is on ("integration secret key").
+    pub fn on(self, what: &'static str) -> Op {
+        Op { what, ..self }
     }
 
     fn verb(self) -> &'static str {
@@ -89,23 +109,11 @@ impl Op {
         }
     }
 
-    /// The Admin API permission the action needs.
-    fn grant(self) -> &'static str {
-        if self.what.contains("integration") || self.what.contains("policy") {
-            return "Grant applications";
-        }
-        if self.what.contains("admin") {
-            return "Grant administrators";
-        }
-        if self.what.contains("settings") {
-            return "Grant settings";
-        }
-        if self.what.contains("account") {
-            return "Grant read information";
-        }
-        match self.action {
-            Action::Read | Action::Import => "Grant read resource",
-            Action::Create | Action::Update | Action::Delete => "Grant write resource",
+    /// The Admin API permission the action needs, as the type's kind declares it.
+    fn grant(self) -> Grant {
+        match (self.action, self.kind.write) {
+            (Action::Create | Action::Update | Action::Delete, Some(write)) => write,
+            _ => self.kind.read,
         }
     }
 }
@@ -250,24 +258,24 @@ pub fn holds(sent: Option<&str>, got: Option<&str>) -> bool {
 
 /// A read of one object by ID: `None` when Duo no longer has it.
 pub async fn found<T>(
-    what: &'static str,
+    kind: &'static Kind,
     call: impl Future<Output = Result<T, duo::Error>>,
     to_state: fn(&T) -> Obj,
 ) -> Result<Option<Obj>, Diagnostics> {
     let found =
-        duo::gone_is_none(call.await).map_err(|e| diagnose(Op::new(Action::Read, what), &e))?;
+        duo::gone_is_none(call.await).map_err(|e| diagnose(Op::new(Action::Read, kind), &e))?;
     Ok(found.as_ref().map(to_state))
 }
 
 /// The states of every listed object, each made as a read makes it.
 pub async fn listed<T>(
-    what: &'static str,
+    kind: &'static Kind,
     call: impl Future<Output = Result<Vec<T>, duo::Error>>,
     to_state: impl Fn(&T) -> Obj,
 ) -> Result<Vec<Obj>, Diagnostics> {
     let all = call
         .await
-        .map_err(|e| diagnose(Op::new(Action::Read, what), &e))?;
+        .map_err(|e| diagnose(Op::all(Action::Read, kind), &e))?;
     Ok(all.iter().map(to_state).collect())
 }
 
@@ -307,18 +315,38 @@ pub async fn import_by_key<R: Resource<duo::Client> + ?Sized>(
     }
 }
 
-/// Whether `attr` of `o` is `value`, ignoring case (as Duo compares names and emails).
-pub fn attr_is(o: &Obj, attr: &str, value: &str) -> bool {
-    o.str(attr).is_some_and(|v| v.eq_ignore_ascii_case(value))
+/// Import by Duo's ID, or by the natural key `kind` declares (`name:<name>`,
+/// `<type>:<serial>`): the first key attribute is compared ignoring case, as Duo compares names
+/// and emails, the others exactly.
+pub async fn import_by_natural_key<R: Resource<duo::Client> + ?Sized>(
+    resource: &R,
+    kind: &Kind,
+    duo: &duo::Client,
+    id: &str,
+) -> Result<Obj, Diagnostics> {
+    let Some(values) = kind.import_key(id) else {
+        return crate::plugin::import_by_id(resource, duo, id).await;
+    };
+    import_by_key(resource, duo, id, |o| {
+        kind.natural_key
+            .iter()
+            .zip(&values)
+            .enumerate()
+            .all(|(i, (attr, value))| match o.str(attr) {
+                Some(v) if i == 0 => v.eq_ignore_ascii_case(value),
+                v => v == Some(*value),
+            })
+    })
+    .await
 }
 
 /// A delete: an object already gone is fine.
 pub async fn deleted(
-    what: &'static str,
+    kind: &'static Kind,
     call: impl Future<Output = Result<(), duo::Error>>,
 ) -> Result<(), Diagnostics> {
     match call.await {
-        Err(e) if !e.is_not_found() => Err(diagnose(Op::new(Action::Delete, what), &e).into()),
+        Err(e) if !e.is_not_found() => Err(diagnose(Op::new(Action::Delete, kind), &e).into()),
         _ => Ok(()),
     }
 }
@@ -425,7 +453,7 @@ pub fn diagnose_with(op: Op, err: &duo::Error, hints: &[Hint]) -> Diagnostic {
                 "Duo refused: {err}. The Admin API application lacks the \"{}\" permission (or the \
                  key is not an Admin API application's). In the Duo Admin Panel, open the \
                  application, enable that permission, save, and run again.",
-                op.grant()
+                op.grant().name()
             ),
         ),
         duo::Error::Api {
@@ -499,7 +527,7 @@ mod tests {
     ) -> (usize, Result<String, String>) {
         let sent = std::sync::atomic::AtomicUsize::new(0);
         let outcome = create_once(
-            Op::new(Action::Create, "group"),
+            Op::new(Action::Create, &crate::resources::group::KIND),
             &[],
             "name \"eng\"",
             || {
@@ -613,14 +641,20 @@ mod tests {
 
     #[test]
     fn a_missing_grant_names_the_permission_to_enable() {
-        let d = diagnose(Op::new(Action::Create, "group"), &api(403, 40301, None));
+        let d = diagnose(
+            Op::new(Action::Create, &crate::resources::group::KIND),
+            &api(403, 40301, None),
+        );
         assert_eq!(d.summary, "Cannot create group");
         assert!(
             d.detail.contains("\"Grant write resource\""),
             "{}",
             d.detail
         );
-        let d = diagnose(Op::new(Action::Read, "group"), &api(403, 40301, None));
+        let d = diagnose(
+            Op::new(Action::Read, &crate::resources::group::KIND),
+            &api(403, 40301, None),
+        );
         assert!(d.detail.contains("\"Grant read resource\""), "{}", d.detail);
     }
 
@@ -632,7 +666,7 @@ mod tests {
             advice: "Remove a group.",
         }];
         let d = diagnose_with(
-            Op::new(Action::Update, "user"),
+            Op::new(Action::Update, &crate::resources::user::KIND),
             &api(400, 40002, Some("group_id")),
             &hints,
         );
@@ -643,7 +677,7 @@ mod tests {
     #[test]
     fn a_rejected_parameter_points_at_its_attribute() {
         let d = diagnose(
-            Op::new(Action::Update, "group"),
+            Op::new(Action::Update, &crate::resources::group::KIND),
             &api(400, 40002, Some("name")),
         );
         assert_eq!(d.path, Some(AttrPath::root("name")));

@@ -11,8 +11,26 @@ use super::{
     same_ignoring_case, written,
 };
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     Attribute, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator, Value,
+};
+
+/// What `duo_phone` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_phone",
+    noun: "phone",
+    plural: "phones",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &["duo_phones"],
+    natural_key: &["number", "name"],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &["number"],
+        prefix: "phone",
+        user_side: true,
+    }),
 };
 
 pub struct Phone;
@@ -48,7 +66,7 @@ impl Phone {
     pub fn schema() -> Schema {
         Schema::new(
             "A phone or tablet that users authenticate with. Link it to a user with \
-             `duo_user_phone`. Requires \"Grant read resource\" and \"Grant write resource\".",
+             `duo_user_phone`.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The phone's Duo ID (`phone_id`)."))
         .attr(Attribute::string("number").default("")
@@ -156,7 +174,7 @@ fn to_params(plan: &Obj) -> duo::PhoneParams {
 #[async_trait]
 impl Resource<duo::Client> for Phone {
     fn type_name(&self) -> &'static str {
-        "duo_phone"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -167,12 +185,9 @@ impl Resource<duo::Client> for Phone {
         let params = to_params(plan);
         let number = params.number.as_deref().unwrap_or_default();
         let phone = create_once(
-            Op::new(Action::Create, "phone"),
+            Op::new(Action::Create, &KIND),
             HINTS,
-            &format!(
-                "number {number:?} and name {:?}",
-                params.name.as_deref().unwrap_or_default()
-            ),
+            &KIND.key_text(&[number, params.name.as_deref().unwrap_or_default()]),
             || duo.create_phone(&params),
             || {
                 matching(duo.list_phones(), |p| {
@@ -193,17 +208,17 @@ impl Resource<duo::Client> for Phone {
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let o = found("phone", duo.get_phone(id(state)), to_state).await?;
+        let o = found(&KIND, duo.get_phone(id(state)), to_state).await?;
         Ok(o.map(|o| respell(o, state)))
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed("phones", duo.list_phones(), to_state).await
+        super::listed(&KIND, duo.list_phones(), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let o = written(
-            Op::new(Action::Update, "phone"),
+            Op::new(Action::Update, &KIND),
             HINTS,
             duo.modify_phone(id(prior), &to_params(plan)),
             to_state,
@@ -213,7 +228,7 @@ impl Resource<duo::Client> for Phone {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        deleted("phone", duo.delete_phone(id(state))).await
+        deleted(&KIND, duo.delete_phone(id(state))).await
     }
 }
 

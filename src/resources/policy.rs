@@ -15,9 +15,27 @@ use super::{
     matching,
 };
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Failed, Obj, Resource,
     Schema, Type, Validator, Value,
+};
+
+/// What `duo_policy` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_policy",
+    noun: "policy",
+    plural: "policies",
+    read: Grant::Applications,
+    write: None,
+    data_sources: &["duo_policy", "duo_policies"],
+    natural_key: &["policy_name"],
+    import: ImportId::Prefixed("name"),
+    export: Some(Naming {
+        from: &["policy_name"],
+        prefix: "",
+        user_side: false,
+    }),
 };
 
 pub struct Policy;
@@ -100,8 +118,7 @@ pub fn sections_validator() -> Validator {
 impl Policy {
     pub fn schema() -> Schema {
         let mut s = Schema::new(
-            "A custom Duo policy. Apply it with `duo_policy_assignment`. Requires the Admin API permission \
-             \"Grant applications\".",
+            "A custom Duo policy. Apply it with `duo_policy_assignment`.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The policy key (`PO…`)."))
         .attr(Attribute::string("policy_name").required().validate(Validator::length_between(1, 255)).describe("The policy's name."))
@@ -320,7 +337,7 @@ fn sections_of(o: &Obj) -> Map<String, Json> {
 #[async_trait]
 impl Resource<duo::Client> for Policy {
     fn type_name(&self) -> &'static str {
-        "duo_policy"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -352,9 +369,9 @@ impl Resource<duo::Client> for Policy {
         let body = json!({"policy_name": plan.str("policy_name"), "sections": wanted(plan)});
         let name = plan.str("policy_name").unwrap_or_default();
         let created = create_once(
-            Op::new(Action::Create, "policy"),
+            Op::new(Action::Create, &KIND),
             HINTS,
-            &format!("name {name:?}"),
+            &KIND.key_text(&[name]),
             || duo.create_policy(&body),
             || matching(duo.list_policies(), |p| p.policy_name == name),
             |_: &duo::Policy| true,
@@ -366,7 +383,7 @@ impl Resource<duo::Client> for Policy {
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let found = duo::gone_is_none(duo.get_policy(id(state)).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, "policy"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         Ok(found.map(|p| to_state(&p, state)))
     }
 
@@ -377,17 +394,12 @@ impl Resource<duo::Client> for Policy {
             let all = duo.list_policies().await?;
             Ok(all.into_iter().filter(|p| !p.is_global_policy).collect())
         };
-        super::listed("policies", custom, |p| to_state(p, &stub)).await
+        super::listed(&KIND, custom, |p| to_state(p, &stub)).await
     }
 
     /// A policy key, or `name:<policy name>` when that name is unique.
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        match id.strip_prefix("name:") {
-            Some(v) => {
-                super::import_by_key(self, duo, id, |o| super::attr_is(o, "policy_name", v)).await
-            }
-            None => crate::plugin::import_by_id(self, duo, id).await,
-        }
+        super::import_by_natural_key(self, &KIND, duo, id).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
@@ -397,14 +409,14 @@ impl Resource<duo::Client> for Policy {
         let updated = duo
             .update_policy(id(prior), &body)
             .await
-            .map_err(|e| diagnose_with(Op::new(Action::Update, "policy"), &e, HINTS))?;
+            .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
         Ok(to_state(&updated, plan))
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         match duo.delete_policy(id(state)).await {
             Err(e) if !e.is_not_found() => {
-                Err(diagnose_with(Op::new(Action::Delete, "policy"), &e, HINTS).into())
+                Err(diagnose_with(Op::new(Action::Delete, &KIND), &e, HINTS).into())
             }
             _ => Ok(()),
         }

@@ -10,8 +10,26 @@ use super::link::SetChanges;
 use super::policy::HINTS;
 use super::{Action, Op, diagnose, diagnose_with};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Value,
+};
+
+/// What `duo_policy_assignment` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_policy_assignment",
+    noun: "policy assignment",
+    plural: "policy assignments",
+    read: Grant::Applications,
+    write: None,
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &["policy_key", "integration_key"],
+        prefix: "",
+        user_side: false,
+    }),
 };
 
 pub struct PolicyAssignment;
@@ -79,13 +97,13 @@ fn change(ikey: &str, from: Option<&BTreeSet<String>>, to: Option<&BTreeSet<Stri
 #[async_trait]
 impl Resource<duo::Client> for PolicyAssignment {
     fn type_name(&self) -> &'static str {
-        "duo_policy_assignment"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
         Schema::new(
             "Applies a custom policy to an application: to everyone using it, or (with `group_ids`) only to \
-             members of those groups. Requires the Admin API permission \"Grant applications\". Import with \
+             members of those groups. Import with \
              `<policy_key>/<integration_key>`.",
         )
         .attr(Attribute::string("id").computed().use_state_for_unknown().describe("`<policy_key>/<integration_key>`."))
@@ -108,14 +126,14 @@ impl Resource<duo::Client> for PolicyAssignment {
         let body = change(&ikey, None, Some(&gids));
         duo.update_policy(&policy, &body)
             .await
-            .map_err(|e| diagnose_with(Op::new(Action::Create, "policy assignment"), &e, HINTS))?;
+            .map_err(|e| diagnose_with(Op::new(Action::Create, &KIND), &e, HINTS))?;
         Ok(state(&policy, &ikey, &gids))
     }
 
     async fn read(&self, duo: &duo::Client, st: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let (policy, ikey) = (key(st, "policy_key"), key(st, "integration_key"));
         let found = duo::gone_is_none(duo.get_policy(&policy).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, "policy assignment"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         Ok(found
             .and_then(|p| applied(&p, &ikey))
             .map(|gids| state(&policy, &ikey, &gids)))
@@ -130,7 +148,7 @@ impl Resource<duo::Client> for PolicyAssignment {
         let body = change(&ikey, Some(&before), Some(&after));
         duo.update_policy(&policy, &body)
             .await
-            .map_err(|e| diagnose_with(Op::new(Action::Update, "policy assignment"), &e, HINTS))?;
+            .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
         Ok(state(&policy, &ikey, &after))
     }
 
@@ -138,9 +156,7 @@ impl Resource<duo::Client> for PolicyAssignment {
         let (policy, ikey) = (key(st, "policy_key"), key(st, "integration_key"));
         let body = change(&ikey, Some(&st.get("group_ids").strings()), None);
         match duo.update_policy(&policy, &body).await {
-            Err(e) if !e.is_not_found() => {
-                Err(diagnose(Op::new(Action::Delete, "policy assignment"), &e).into())
-            }
+            Err(e) if !e.is_not_found() => Err(diagnose(Op::new(Action::Delete, &KIND), &e).into()),
             _ => Ok(()),
         }
     }
@@ -163,7 +179,7 @@ impl Resource<duo::Client> for PolicyAssignment {
         let policies = duo
             .list_policies()
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, "policies"), &e))?;
+            .map_err(|e| diagnose(Op::all(Action::Read, &crate::resources::policy::KIND), &e))?;
         let mut out = Vec::new();
         for p in policies.iter().filter(|p| !p.is_global_policy) {
             let apps: BTreeSet<&str> = p

@@ -2,7 +2,25 @@
 
 use super::singleton::{Field, Kind, Singleton, checked, field, zero_or_between};
 use crate::duo;
+use crate::kinds::{self, Grant, ImportId, Naming};
 use crate::plugin::Validator;
+
+/// What `duo_settings` is, for the registry ([`crate::kinds`]).
+pub const KIND: kinds::Kind = kinds::Kind {
+    type_name: "duo_settings",
+    noun: "settings",
+    plural: "settings",
+    read: Grant::Settings,
+    write: None,
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &[],
+        prefix: "this",
+        user_side: false,
+    }),
+};
 
 const FIELDS: &[Field] = &[
     field(
@@ -168,12 +186,11 @@ const FIELDS: &[Field] = &[
 ];
 
 pub const RESOURCE: Singleton = Singleton {
-    type_name: "duo_settings",
+    kind: &KIND,
     description: "The Duo account's settings. Manages only the fields set: omitted ones keep Duo's value. \
-                  Destroying it changes nothing in Duo. Requires the Admin API permission \"Grant settings\". \
+                  Destroying it changes nothing in Duo. \
                   Import with the ID `settings`.",
     id: "settings",
-    what: "settings",
     which: duo::Singleton::Settings,
     fields: FIELDS,
 };

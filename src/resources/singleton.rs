@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json};
 
 use super::{Action, Op, diagnose};
 use crate::duo;
+use crate::kinds;
 use crate::plugin::{
     Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
 };
@@ -55,11 +56,11 @@ pub const fn checked(
 }
 
 pub struct Singleton {
-    pub type_name: &'static str,
     pub description: &'static str,
     /// The fixed ID, which is also the import ID.
     pub id: &'static str,
-    pub what: &'static str,
+    /// Its registry entry: type name, what messages call it, the permission it needs.
+    pub kind: &'static kinds::Kind,
     pub which: duo::Singleton,
     pub fields: &'static [Field],
 }
@@ -123,7 +124,7 @@ impl Singleton {
             duo.set_singleton(self.which, changes).await
         };
         let answer = answer.map_err(|e| {
-            let mut d = diagnose(Op::new(action, self.what), &e);
+            let mut d = diagnose(Op::new(action, self.kind), &e);
             if let duo::Error::Api {
                 detail: Some(field),
                 ..
@@ -141,7 +142,7 @@ impl Singleton {
 #[async_trait]
 impl Resource<duo::Client> for Singleton {
     fn type_name(&self) -> &'static str {
-        self.type_name
+        self.kind.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -176,7 +177,7 @@ impl Resource<duo::Client> for Singleton {
         let v = duo
             .get_singleton(self.which)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Read, self.what), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
         Ok(Some(self.to_state(&v)))
     }
 
@@ -195,7 +196,7 @@ impl Resource<duo::Client> for Singleton {
                 "Invalid import ID",
                 format!(
                     "Import {} with the ID {:?}, not {id:?}.",
-                    self.type_name, self.id
+                    self.kind.type_name, self.id
                 ),
             )
             .into());
@@ -232,10 +233,9 @@ mod tests {
 
     fn singleton() -> Singleton {
         Singleton {
-            type_name: "duo_example",
+            kind: &super::super::settings::KIND,
             description: "",
             id: "example",
-            what: "example",
             which: duo::Singleton::Settings,
             fields: FIELDS,
         }

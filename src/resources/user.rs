@@ -9,9 +9,27 @@ use async_trait::async_trait;
 
 use super::{Action, Hint, Op, create_once, deleted, diagnose, found, holds, id, written};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
     import_by_id,
+};
+
+/// What `duo_user` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_user",
+    noun: "user",
+    plural: "users",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &["duo_user", "duo_users"],
+    natural_key: &["username"],
+    import: ImportId::Prefixed("username"),
+    export: Some(Naming {
+        from: &["username"],
+        prefix: "",
+        user_side: true,
+    }),
 };
 
 pub struct User;
@@ -75,8 +93,7 @@ const HINTS: &[Hint] = &[
 impl User {
     pub fn schema() -> Schema {
         let mut s = Schema::new(
-            "A Duo user. Requires the Admin API permissions \"Grant read resource\" and \"Grant write \
-             resource\". Deleting a user through the API is immediate and permanent (it does not go \
+            "A Duo user. Deleting a user through the API is immediate and permanent (it does not go \
              to Duo's trash); the user's phones and tokens are kept.",
         )
         .attr(
@@ -168,7 +185,7 @@ fn to_params(plan: &Obj) -> duo::UserParams {
 #[async_trait]
 impl Resource<duo::Client> for User {
     fn type_name(&self) -> &'static str {
-        "duo_user"
+        KIND.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -179,9 +196,9 @@ impl Resource<duo::Client> for User {
         let params = to_params(plan);
         let username = params.username.as_deref().unwrap_or_default();
         let user = create_once(
-            Op::new(Action::Create, "user"),
+            Op::new(Action::Create, &KIND),
             HINTS,
-            &format!("username {username:?}"),
+            &KIND.key_text(&[username]),
             || duo.create_user(&params),
             || duo.find_users_by_username(username),
             |u: &duo::User| {
@@ -196,16 +213,16 @@ impl Resource<duo::Client> for User {
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        found("user", duo.get_user(id(state)), to_state).await
+        found(&KIND, duo.get_user(id(state)), to_state).await
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed("users", duo.list_users(), to_state).await
+        super::listed(&KIND, duo.list_users(), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         written(
-            Op::new(Action::Update, "user"),
+            Op::new(Action::Update, &KIND),
             HINTS,
             duo.modify_user(id(prior), &to_params(plan)),
             to_state,
@@ -214,7 +231,7 @@ impl Resource<duo::Client> for User {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        match deleted("user", duo.delete_user(id(state))).await {
+        match deleted(&KIND, duo.delete_user(id(state))).await {
             Err(mut diags) if !state.get("last_directory_sync").is_null() => {
                 for d in &mut diags.0 {
                     d.detail.push_str(
@@ -231,13 +248,13 @@ impl Resource<duo::Client> for User {
 
     /// A user ID, or `username:<name>` (which also matches aliases, as Duo does).
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        let Some(name) = id.strip_prefix("username:") else {
+        let Some(name) = KIND.import_key(id).and_then(|key| key.first().copied()) else {
             return import_by_id(self, duo, id).await;
         };
         let mut found = duo
             .find_users_by_username(name)
             .await
-            .map_err(|e| diagnose(Op::new(Action::Import, "user"), &e))?;
+            .map_err(|e| diagnose(Op::new(Action::Import, &KIND), &e))?;
         match found.len() {
             1 => Ok(to_state(&found.remove(0))),
             0 => Err(Diagnostic::error(

@@ -11,6 +11,20 @@ use async_trait::async_trait;
 use super::Hint;
 use super::link::{LinkKind, Set};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind};
+
+/// What `duo_user_groups` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_user_groups",
+    noun: "group membership",
+    plural: "group memberships",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: None,
+};
 
 /// A user's membership in a group, listed from the user's side (at most 100 groups).
 pub struct UserGroupLink;
@@ -21,7 +35,6 @@ impl LinkKind for UserGroupLink {
     const OWNER_TYPE: &'static str = "duo_user";
     const ITEM: &'static str = "group_id";
     const ITEM_TYPE: &'static str = "duo_group";
-    const WHAT: &'static str = "group membership";
     const MAX: Option<usize> = Some(100);
     const HINTS: &'static [Hint] = &[Hint {
         field: "group_id",
@@ -57,9 +70,9 @@ impl LinkKind for UserGroupLink {
 }
 
 pub const RESOURCE: Set<UserGroupLink> = Set::new(
-    "duo_user_groups",
+    &KIND,
     "group_ids",
     "All the groups of one Duo user, authoritatively: groups the user is in that are not listed \
      are left. Do not combine with `duo_group_member` or `duo_group_members` for the same user's \
-     groups. Requires \"Grant read resource\" and \"Grant write resource\". Import with the user ID.",
+     groups. Import with the user ID.",
 );

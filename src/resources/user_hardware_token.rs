@@ -5,6 +5,24 @@ use async_trait::async_trait;
 use super::Hint;
 use super::link::{LinkKind, Single};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
+
+/// What `duo_user_hardware_token` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_user_hardware_token",
+    noun: "hardware token link",
+    plural: "hardware token links",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &["user_id", "token_id"],
+        prefix: "",
+        user_side: true,
+    }),
+};
 
 /// A user's hardware token, listed from the user's side.
 pub struct UserTokenLink;
@@ -15,7 +33,6 @@ impl LinkKind for UserTokenLink {
     const OWNER_TYPE: &'static str = "duo_user";
     const ITEM: &'static str = "token_id";
     const ITEM_TYPE: &'static str = "duo_hardware_token";
-    const WHAT: &'static str = "hardware token link";
     const HINTS: &'static [Hint] = &[Hint {
         field: "token_id",
         attr: "token_id",
@@ -49,7 +66,6 @@ impl LinkKind for UserTokenLink {
 }
 
 pub const RESOURCE: Single<UserTokenLink> = Single::new(
-    "duo_user_hardware_token",
-    "Links a hardware token to a user, who can then authenticate with its passcodes. Requires \
-     \"Grant read resource\" and \"Grant write resource\". Import with `<user_id>/<token_id>`.",
+    &KIND,
+    "Links a hardware token to a user, who can then authenticate with its passcodes. Import with `<user_id>/<token_id>`.",
 );

@@ -5,6 +5,24 @@ use async_trait::async_trait;
 use super::Hint;
 use super::link::{LinkKind, Single};
 use crate::duo;
+use crate::kinds::{Grant, ImportId, Kind, Naming};
+
+/// What `duo_user_phone` is, for the registry ([`crate::kinds`]).
+pub const KIND: Kind = Kind {
+    type_name: "duo_user_phone",
+    noun: "phone link",
+    plural: "phone links",
+    read: Grant::ReadResource,
+    write: Some(Grant::WriteResource),
+    data_sources: &[],
+    natural_key: &[],
+    import: ImportId::Id,
+    export: Some(Naming {
+        from: &["user_id", "phone_id"],
+        prefix: "",
+        user_side: true,
+    }),
+};
 
 /// A user's phone, listed from the user's side.
 pub struct UserPhoneLink;
@@ -15,7 +33,6 @@ impl LinkKind for UserPhoneLink {
     const OWNER_TYPE: &'static str = "duo_user";
     const ITEM: &'static str = "phone_id";
     const ITEM_TYPE: &'static str = "duo_phone";
-    const WHAT: &'static str = "phone link";
     const HINTS: &'static [Hint] = &[Hint {
         field: "phone_id",
         attr: "phone_id",
@@ -49,8 +66,8 @@ impl LinkKind for UserPhoneLink {
 }
 
 pub const RESOURCE: Single<UserPhoneLink> = Single::new(
-    "duo_user_phone",
+    &KIND,
     "Links a phone to a user, who can then authenticate with it. A phone may be linked to \
-     several users. Requires \"Grant read resource\" and \"Grant write resource\". Import with \
+     several users. Import with \
      `<user_id>/<phone_id>`.",
 );

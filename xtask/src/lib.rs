@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use terraform_provider_duo::kinds;
 use terraform_provider_duo::plugin::{Attribute, Mode, ProviderService, Schema, Type};
 use terraform_provider_duo::provider::DuoProvider;
 
@@ -134,6 +135,7 @@ fn page(root: &Path, name: &str, kind: &str, schema: &Schema, dir: &str, file: &
         let _ = writeln!(out, "## Example Usage\n\n```terraform\n{example}```\n");
     }
     out.push_str(&schema_markdown(schema));
+    out.push_str(&permissions(name, kind));
     if let Some(import) = read(root, &format!("examples/{dir}/{name}/import.sh")) {
         let _ = writeln!(
             out,
@@ -142,6 +144,25 @@ fn page(root: &Path, name: &str, kind: &str, schema: &Schema, dir: &str, file: &
     }
     if let Some(extra) = read(root, &format!("templates/{dir}/{}.md", short(name))) {
         let _ = write!(out, "\n{extra}");
+    }
+    out
+}
+
+/// The Admin API permissions a type needs, from its registry entry: a data source only reads.
+fn permissions(name: &str, kind: &str) -> String {
+    let Some(entry) = kinds::of(name) else {
+        return String::new();
+    };
+    let grants = if kind == "Resource" {
+        entry.grants()
+    } else {
+        vec![entry.read]
+    };
+    let mut out = String::from(
+        "\n## Required Admin API permissions\n\nThe Admin API application whose keys the provider uses needs:\n\n",
+    );
+    for g in grants {
+        let _ = writeln!(out, "- \"{}\"", g.name());
     }
     out
 }
@@ -212,6 +233,7 @@ fn type_name(t: &Type) -> String {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+    use terraform_provider_duo::kinds;
 
     #[test]
     fn docs_are_up_to_date() {
@@ -287,6 +309,32 @@ mod tests {
                     text.contains("## Example Usage"),
                     "{} has no example",
                     path.display()
+                );
+                assert!(
+                    text.contains("## Required Admin API permissions\n")
+                        && text.contains("- \"Grant "),
+                    "{} does not say which permissions it needs",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_natural_key_import_id_is_shown_in_the_types_import_example() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for kind in kinds::all() {
+            if let kinds::ImportId::Prefixed(prefix) = kind.import {
+                let example = super::read(
+                    &root,
+                    &format!("examples/resources/{}/import.sh", kind.type_name),
+                )
+                .unwrap_or_default();
+                assert!(
+                    example.contains(&format!(" {prefix}:"))
+                        || example.contains(&format!(" '{prefix}:")),
+                    "{}'s import example does not show `{prefix}:`",
+                    kind.type_name
                 );
             }
         }
