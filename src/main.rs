@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use terraform_provider_duo::{export, plugin, provider};
+use terraform_provider_duo::{duo, export, plugin, provider};
 
 /// The Terraform provider for the Duo Admin API. Terraform starts it without arguments.
 #[derive(Parser)]
@@ -81,7 +81,13 @@ async fn main() -> ExitCode {
             }
         }
         None => {
-            plugin::log::init("provider.terraform-provider-duo");
+            // The provider's lines are its own crate's and its Duo client's.
+            let duo_client = std::any::type_name::<duo::Client>();
+            let own = [
+                module_path!(),
+                duo_client.split("::").next().unwrap_or_default(),
+            ];
+            plugin::log::init("provider.terraform-provider-duo", &own);
             let result = if args.debug {
                 plugin::serve_debug(provider::DuoProvider, provider::ADDRESS).await
             } else {

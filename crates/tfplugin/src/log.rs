@@ -9,8 +9,10 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// Installs the stderr logger; the level follows `TF_LOG_PROVIDER`, then `TF_LOG`.
-pub fn init(module: &'static str) {
+/// Installs the stderr logger; the level follows `TF_LOG_PROVIDER`, then `TF_LOG`. `own` are
+/// the crates whose lines are the provider's own (its crate and its API client's, by crate
+/// name): they log at that level, with this crate's.
+pub fn init(module: &'static str, own: &[&'static str]) {
     let level = ["TF_LOG_PROVIDER", "TF_LOG"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
@@ -23,9 +25,11 @@ pub fn init(module: &'static str) {
         });
     // Dependencies (HTTP, TLS, gRPC) log at most warnings: their TRACE output is noise to a
     // Terraform user, and the provider's own lines already say what was sent where.
-    let filter = tracing_subscriber::filter::Targets::new()
-        .with_default(level.min(Level::WARN))
-        .with_target(module_path!().split("::").next().unwrap_or_default(), level);
+    let this = module_path!().split("::").next().unwrap_or_default();
+    let filter = own.iter().chain([&this]).fold(
+        tracing_subscriber::filter::Targets::new().with_default(level.min(Level::WARN)),
+        |f, krate| f.with_target(*krate, level),
+    );
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)
