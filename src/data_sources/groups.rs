@@ -2,6 +2,7 @@
 
 use super::listing::Listing;
 use crate::duo;
+use crate::plugin::State;
 use crate::resources::group::{Group, to_state};
 
 pub fn data_source() -> Listing<duo::Group> {
@@ -15,6 +16,6 @@ pub fn data_source() -> Listing<duo::Group> {
         omit: &[],
         filter: None,
         list: |duo| Box::pin(duo.list_groups()),
-        to_state,
+        to_state: |g| to_state(g).to_obj(),
     }
 }

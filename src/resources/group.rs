@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::{Action, Op, create_once, deleted, found, holds, id, matching, written};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Attribute, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value};
+use crate::plugin::{Diagnostics, Failed, Obj, Resource, Schema, State, Validator};
 
 /// What `duo_group` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -32,90 +32,83 @@ pub const KIND: Kind = Kind {
 pub struct Group;
 
 pub const STATUSES: &[&str] = &["active", "bypass", "disabled"];
-const SWITCHES: [&str; 4] = [
-    "push_enabled",
-    "sms_enabled",
-    "voice_enabled",
-    "mobile_otp_enabled",
-];
-/// What each switch allows, for the docs.
-const FACTORS: [&str; 4] = [
-    "Duo Push",
-    "SMS passcodes",
-    "phone callback",
-    "Duo Mobile passcodes",
-];
+
+/// How a legacy factor switch is described: what it allows.
+fn switch(factor: &str) -> String {
+    format!(
+        "Legacy switch: whether members may use {factor}. Superseded by policies; when omitted, \
+         Duo's value is kept."
+    )
+}
+
+crate::plugin::state! {
+    /// A `duo_group`'s state, plan and configuration.
+    pub struct GroupState {
+        id: Option<String> {
+            .computed()
+            .use_state_for_unknown()
+            .describe("The group's Duo ID (`group_id`), e.g. `DGXXXXXXXXXXXXXXXXXX`.")
+        },
+        name: Option<String> {
+            .required()
+            .validate(Validator::length_between(1, 255))
+            .describe("The group's name. Duo does not require names to be unique; the `duo_group` data source reports ambiguous names.")
+        },
+        desc: Option<String> { .default("").describe("A description of the group.") },
+        status: Option<String> {
+            .default("active")
+            .validate(Validator::one_of(STATUSES))
+            .describe(
+                "Authentication status of the group's members: `active` (normal), `bypass` \
+                 (members skip two-factor authentication) or `disabled` (members cannot \
+                 authenticate).",
+            )
+        },
+        push_enabled: Option<bool> {
+            .optional_computed().use_state_for_unknown().describe(&switch("Duo Push"))
+        },
+        sms_enabled: Option<bool> {
+            .optional_computed().use_state_for_unknown().describe(&switch("SMS passcodes"))
+        },
+        voice_enabled: Option<bool> {
+            .optional_computed().use_state_for_unknown().describe(&switch("phone callback"))
+        },
+        mobile_otp_enabled: Option<bool> {
+            .optional_computed().use_state_for_unknown().describe(&switch("Duo Mobile passcodes"))
+        },
+    }
+}
 
 impl Group {
     pub fn schema() -> Schema {
-        let mut s = Schema::new(
-            "A Duo group. Groups scope policies and applications to sets of users.",
-        )
-        .attr(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .describe("The group's Duo ID (`group_id`), e.g. `DGXXXXXXXXXXXXXXXXXX`."),
-        )
-        .attr(
-            Attribute::string("name")
-                .required()
-                .validate(Validator::length_between(1, 255))
-                .describe("The group's name. Duo does not require names to be unique; the `duo_group` data source reports ambiguous names."),
-        )
-        .attr(Attribute::string("desc").default("").describe("A description of the group."))
-        .attr(
-            Attribute::string("status")
-                .default("active")
-                .validate(Validator::one_of(STATUSES))
-                .describe(
-                    "Authentication status of the group's members: `active` (normal), `bypass` \
-                     (members skip two-factor authentication) or `disabled` (members cannot \
-                     authenticate).",
-                ),
-        );
-        for (switch, factor) in SWITCHES.iter().zip(FACTORS) {
-            s = s.attr(
-                Attribute::bool(switch)
-                    .optional_computed()
-                    .use_state_for_unknown()
-                    .describe(&format!(
-                        "Legacy switch: whether members may use {factor}. Superseded by policies; when \
-                         omitted, Duo's value is kept."
-                    )),
-            );
-        }
-        s
+        Schema::new("A Duo group. Groups scope policies and applications to sets of users.")
+            .attrs(GroupState::attributes())
     }
 }
 
 /// The only place `duo_group` values and Duo's group meet.
-pub fn to_state(g: &duo::Group) -> Obj {
-    let mut o = Obj::default()
-        .with("id", g.group_id.as_str())
-        .with("name", g.name.as_str())
-        .with("desc", g.desc.clone().unwrap_or_default())
-        .with("status", Value::opt_string(g.status.clone()));
-    for (name, value) in SWITCHES.iter().zip([
-        g.push_enabled,
-        g.sms_enabled,
-        g.voice_enabled,
-        g.mobile_otp_enabled,
-    ]) {
-        o.set(name, value.map_or(Value::Null, Value::Bool));
+pub fn to_state(g: &duo::Group) -> GroupState {
+    GroupState {
+        id: Some(g.group_id.clone()),
+        name: Some(g.name.clone()),
+        desc: Some(g.desc.clone().unwrap_or_default()),
+        status: g.status.clone(),
+        push_enabled: g.push_enabled,
+        sms_enabled: g.sms_enabled,
+        voice_enabled: g.voice_enabled,
+        mobile_otp_enabled: g.mobile_otp_enabled,
     }
-    o
 }
 
-fn to_params(plan: &Obj) -> duo::GroupParams {
+fn to_params(plan: &GroupState) -> duo::GroupParams {
     duo::GroupParams {
-        name: plan.str("name").map(str::to_owned),
-        desc: plan.str("desc").map(str::to_owned),
-        status: plan.str("status").map(str::to_owned),
-        push_enabled: plan.bool("push_enabled"),
-        sms_enabled: plan.bool("sms_enabled"),
-        voice_enabled: plan.bool("voice_enabled"),
-        mobile_otp_enabled: plan.bool("mobile_otp_enabled"),
+        name: plan.name.clone(),
+        desc: plan.desc.clone(),
+        status: plan.status.clone(),
+        push_enabled: plan.push_enabled,
+        sms_enabled: plan.sms_enabled,
+        voice_enabled: plan.voice_enabled,
+        mobile_otp_enabled: plan.mobile_otp_enabled,
     }
 }
 
@@ -130,7 +123,7 @@ impl Resource<duo::Client> for Group {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let params = to_params(plan);
+        let params = to_params(&GroupState::from_obj(plan)?);
         let name = params.name.as_deref().unwrap_or_default();
         let group = create_once(
             Op::new(Action::Create, &KIND),
@@ -142,7 +135,7 @@ impl Resource<duo::Client> for Group {
             |g| &g.group_id,
         )
         .await?;
-        Ok(to_state(&group))
+        Ok(to_state(&group).to_obj())
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
@@ -162,7 +155,7 @@ impl Resource<duo::Client> for Group {
         written(
             Op::new(Action::Update, &KIND),
             &[],
-            duo.modify_group(id(prior), &to_params(plan)),
+            duo.modify_group(id(prior), &to_params(&GroupState::from_obj(plan)?)),
             to_state,
         )
         .await
@@ -176,10 +169,10 @@ impl Resource<duo::Client> for Group {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::Value;
 
-    #[test]
-    fn unset_desc_reads_as_empty_string_and_switches_as_given() {
-        let g = duo::Group {
+    fn group() -> duo::Group {
+        duo::Group {
             group_id: "DG1".into(),
             name: "eng".into(),
             desc: None,
@@ -188,19 +181,37 @@ mod tests {
             sms_enabled: None,
             voice_enabled: Some(false),
             mobile_otp_enabled: None,
-        };
-        let s = to_state(&g);
-        assert_eq!(s.get("desc"), &Value::from(""));
-        assert_eq!(s.get("push_enabled"), &Value::Bool(true));
-        assert_eq!(s.get("sms_enabled"), &Value::Null);
-        assert_eq!(to_params(&s).voice_enabled, Some(false));
+        }
+    }
+
+    #[test]
+    fn duos_group_becomes_state_and_the_state_the_parameters_duo_was_sent() {
+        let json = r#"{"group_id": "DG1", "name": "eng", "status": "Active",
+            "push_enabled": true, "voice_enabled": false, "extra": 1}"#;
+        let g: duo::Group = serde_json::from_str(json).unwrap_or_else(|_| group());
+        let state = to_state(&g);
+        assert_eq!(state.desc.as_deref(), Some(""), "an unset desc reads as empty");
+        assert_eq!(state.sms_enabled, None, "a switch Duo did not send stays unknown to us");
+        // Through the plugin layer's values and back, as Terraform stores it.
+        let stored = GroupState::from_obj(&state.to_obj()).unwrap_or_default();
+        assert_eq!(stored, state);
+        let p = to_params(&stored);
+        assert_eq!(
+            (p.name.as_deref(), p.desc.as_deref(), p.push_enabled, p.voice_enabled, p.sms_enabled),
+            (Some("eng"), Some(""), Some(true), Some(false), None)
+        );
     }
 
     #[test]
     fn unknown_switches_are_not_sent() {
-        let plan = Obj::default()
-            .with("name", "eng")
-            .with("push_enabled", Value::Unknown);
+        let plan = GroupState {
+            name: Some("eng".into()),
+            ..GroupState::default()
+        }
+        .to_obj()
+        .with(GroupState::push_enabled, Value::Unknown);
+        let plan = GroupState::from_obj(&plan).unwrap_or_default();
         assert_eq!(to_params(&plan).push_enabled, None);
+        assert_eq!(to_state(&group()).mobile_otp_enabled, None);
     }
 }

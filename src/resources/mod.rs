@@ -32,7 +32,7 @@ use std::future::Future;
 
 use crate::duo;
 use crate::kinds::{Grant, Kind};
-use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource};
+use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Failed, IntoObj, Obj, Resource};
 
 /// Every resource type the provider serves.
 pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
@@ -124,14 +124,14 @@ pub fn id(o: &Obj) -> &str {
 }
 
 /// A create or update: one Duo call whose answer is the new object.
-pub async fn written<T>(
+pub async fn written<T, S: IntoObj>(
     op: Op,
     hints: &[Hint],
     call: impl Future<Output = Result<T, duo::Error>>,
-    to_state: fn(&T) -> Obj,
+    to_state: fn(&T) -> S,
 ) -> Result<Obj, Failed> {
     call.await
-        .map(|t| to_state(&t))
+        .map(|t| to_state(&t).into_obj())
         .map_err(|e| diagnose_with(op, &e, hints).into())
 }
 
@@ -257,26 +257,26 @@ pub fn holds(sent: Option<&str>, got: Option<&str>) -> bool {
 }
 
 /// A read of one object by ID: `None` when Duo no longer has it.
-pub async fn found<T>(
+pub async fn found<T, S: IntoObj>(
     kind: &'static Kind,
     call: impl Future<Output = Result<T, duo::Error>>,
-    to_state: fn(&T) -> Obj,
+    to_state: fn(&T) -> S,
 ) -> Result<Option<Obj>, Diagnostics> {
     let found =
         duo::gone_is_none(call.await).map_err(|e| diagnose(Op::new(Action::Read, kind), &e))?;
-    Ok(found.as_ref().map(to_state))
+    Ok(found.as_ref().map(|t| to_state(t).into_obj()))
 }
 
 /// The states of every listed object, each made as a read makes it.
-pub async fn listed<T>(
+pub async fn listed<T, S: IntoObj>(
     kind: &'static Kind,
     call: impl Future<Output = Result<Vec<T>, duo::Error>>,
-    to_state: impl Fn(&T) -> Obj,
+    to_state: impl Fn(&T) -> S,
 ) -> Result<Vec<Obj>, Diagnostics> {
     let all = call
         .await
         .map_err(|e| diagnose(Op::all(Action::Read, kind), &e))?;
-    Ok(all.iter().map(to_state).collect())
+    Ok(all.iter().map(|t| to_state(t).into_obj()).collect())
 }
 
 /// Import by a natural key (`name:<name>`, …): the one listed state for which `matches`

@@ -14,6 +14,7 @@ mod proto;
 mod schema;
 mod serve;
 mod server;
+mod typed;
 mod value;
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
@@ -21,4 +22,5 @@ pub use framework::{DataSource, Failed, Obj, Plan, Provider, Resource, import_by
 pub use schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema, Validator};
 pub use serve::{ServeError, serve, serve_debug};
 pub use server::{ProviderService, Schemas};
+pub use typed::{AttrType, IntoObj, State, attr_name};
 pub use value::{CodecError, Number, Type, Value, from_json, from_msgpack, to_msgpack};

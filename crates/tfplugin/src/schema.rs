@@ -398,6 +398,12 @@ impl Schema {
         self
     }
 
+    /// Appends `attrs` (a typed state's, see [`crate::State::attributes`]).
+    pub fn attrs(mut self, attrs: Vec<Attribute>) -> Schema {
+        self.attributes.extend(attrs);
+        self
+    }
+
     pub fn block(mut self, b: Block) -> Schema {
         self.blocks.push(b);
         self
