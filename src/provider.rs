@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::duo;
 use crate::plugin::{
-    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Obj, Provider, Resource, Schema,
+    AttrPath, DataSource, Diagnostic, Diagnostics, Obj, Provider, Resource, Schema, State,
 };
 use crate::resources::{self, Action, Op};
 
@@ -23,6 +23,84 @@ const SKEY_ENV: &[&str] = &["DUO_SKEY", "DUO_SECRET_KEY"];
 const CA_BUNDLE_ENV: &[&str] = &["DUO_CA_BUNDLE_FILE"];
 
 const DEFAULT_TIMEOUT_SECONDS: i64 = 60;
+
+crate::plugin::state! {
+    /// The provider block.
+    pub struct ProviderConfig {
+        api_host: Option<String> {
+            .optional()
+            .describe(
+                "The Admin API hostname, e.g. `api-xxxxxxxx.duosecurity.com` (HTTPS). `http://127.0.0.1:PORT` \
+                 is accepted for loopback addresses only, to reach `duo-emulator`. Falls back to \
+                 `DUO_API_HOST`, then `DUO_API_HOSTNAME`.",
+            )
+        },
+        ikey: Option<String> {
+            .optional()
+            .describe(
+                "The integration key of an Admin API application. Falls back to `DUO_IKEY`, then \
+                 `DUO_INTEGRATION_KEY`.",
+            )
+        },
+        skey: Option<String> {
+            .optional()
+            .sensitive()
+            .describe(
+                "The secret key of that application. Never logged. Falls back to `DUO_SKEY`, then \
+                 `DUO_SECRET_KEY`.",
+            )
+        },
+        timeout_seconds: Option<i64> {
+            .optional()
+            .describe("How long one HTTP request to Duo may take, in seconds. Defaults to 60.")
+        },
+        max_retries: Option<i64> {
+            .optional()
+            .describe(
+                "How often a request Duo rate-limits (HTTP 429) is retried, waiting 1, 2, 4 … 32 s \
+                 (plus jitter) as Duo's own clients do. Reads, deletes and writes that only set \
+                 values are also retried (at most 4 times) after server errors and lost answers; a \
+                 creation is looked up by its natural key instead of being sent again. Defaults \
+                 to 6; 0 disables retries.",
+            )
+        },
+        rate_limit_scale: Option<f64> {
+            .optional()
+            .describe(
+                "The provider paces itself under Duo's published per-account limits (300 writes, \
+                 300 single reads and 200 page reads per minute), so that large plans do not run \
+                 into 429s. This multiplies those limits: raise it if Duo granted your account \
+                 more. 0 disables pacing. Defaults to 1.",
+            )
+        },
+        max_api_capacity: Option<f64> {
+            .optional()
+            .describe(
+                "The percentage (1–100) of Duo's per-account limits the provider allows itself, \
+                 leaving the rest to the other integrations that share the account's budget (SSO, \
+                 directory sync, SIEM exports). When Duo still answers 429, the provider halves its \
+                 pace for that kind of request and recovers over two minutes. Defaults to 90.",
+            )
+        },
+        ca_bundle_file: Option<String> {
+            .optional()
+            .describe(
+                "A PEM file of CA certificates to trust beside the system's, for a corporate proxy \
+                 that inspects TLS. Certificates are always verified; plain `http://` is accepted \
+                 for loopback addresses only. Also `DUO_CA_BUNDLE_FILE`.",
+            )
+        },
+        batch_requests: Option<bool> {
+            .optional()
+            .describe(
+                "Gather requests Terraform makes at the same time: reads of users and groups become \
+                 list calls filtered by up to 100 IDs (and one paged listing once that is cheaper), \
+                 memberships come from those listings, and user creations become `bulk_create` calls \
+                 of up to 100 users. Set `false` for one request per object. Defaults to true.",
+            )
+        },
+    }
+}
 const DEFAULT_MAX_RETRIES: i64 = 6;
 
 #[async_trait]
@@ -32,58 +110,20 @@ impl Provider for DuoProvider {
 
     fn schema(&self) -> Schema {
         Schema::new("The Duo provider manages a Duo Security account through the Duo Admin API.")
-            .attr(Attribute::string("api_host").optional().describe(
-                "The Admin API hostname, e.g. `api-xxxxxxxx.duosecurity.com` (HTTPS). `http://127.0.0.1:PORT` \
-                 is accepted for loopback addresses only, to reach `duo-emulator`. Falls back to \
-                 `DUO_API_HOST`, then `DUO_API_HOSTNAME`.",
-            ))
-            .attr(Attribute::string("ikey").optional().describe(
-                "The integration key of an Admin API application. Falls back to `DUO_IKEY`, then \
-                 `DUO_INTEGRATION_KEY`.",
-            ))
-            .attr(Attribute::string("skey").optional().sensitive().describe(
-                "The secret key of that application. Never logged. Falls back to `DUO_SKEY`, then \
-                 `DUO_SECRET_KEY`.",
-            ))
-            .attr(Attribute::number("timeout_seconds").optional().describe(
-                "How long one HTTP request to Duo may take, in seconds. Defaults to 60.",
-            ))
-            .attr(Attribute::number("max_retries").optional().describe(
-                "How often a request Duo rate-limits (HTTP 429) is retried, waiting 1, 2, 4 … 32 s \
-                 (plus jitter) as Duo's own clients do. Reads, deletes and writes that only set \
-                 values are also retried (at most 4 times) after server errors and lost answers; a \
-                 creation is looked up by its natural key instead of being sent again. Defaults \
-                 to 6; 0 disables retries.",
-            ))
-            .attr(Attribute::number("rate_limit_scale").optional().describe(
-                "The provider paces itself under Duo's published per-account limits (300 writes, \
-                 300 single reads and 200 page reads per minute), so that large plans do not run \
-                 into 429s. This multiplies those limits: raise it if Duo granted your account \
-                 more. 0 disables pacing. Defaults to 1.",
-            ))
-            .attr(Attribute::number("max_api_capacity").optional().describe(
-                "The percentage (1–100) of Duo's per-account limits the provider allows itself, \
-                 leaving the rest to the other integrations that share the account's budget (SSO, \
-                 directory sync, SIEM exports). When Duo still answers 429, the provider halves its \
-                 pace for that kind of request and recovers over two minutes. Defaults to 90.",
-            ))
-            .attr(Attribute::string("ca_bundle_file").optional().describe(
-                "A PEM file of CA certificates to trust beside the system's, for a corporate proxy \
-                 that inspects TLS. Certificates are always verified; plain `http://` is accepted \
-                 for loopback addresses only. Also `DUO_CA_BUNDLE_FILE`.",
-            ))
-            .attr(Attribute::bool("batch_requests").optional().describe(
-                "Gather requests Terraform makes at the same time: reads of users and groups become \
-                 list calls filtered by up to 100 IDs (and one paged listing once that is cheaper), \
-                 memberships come from those listings, and user creations become `bulk_create` calls \
-                 of up to 100 users. Set `false` for one request per object. Defaults to true.",
-            ))
+            .attrs(ProviderConfig::attributes())
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
+        let config = match ProviderConfig::from_obj(config) {
+            Ok(c) => c,
+            Err(d) => return d.into(),
+        };
         let mut diags = Diagnostics::default();
-        for (name, min) in [("timeout_seconds", 1), ("max_retries", 0)] {
-            if let Some(n) = config.i64(name)
+        for (name, value, min) in [
+            (ProviderConfig::timeout_seconds, config.timeout_seconds, 1),
+            (ProviderConfig::max_retries, config.max_retries, 0),
+        ] {
+            if let Some(n) = value
                 && n < min
             {
                 diags.push(
@@ -95,7 +135,7 @@ impl Provider for DuoProvider {
                 );
             }
         }
-        if let Some(p) = config.f64("max_api_capacity")
+        if let Some(p) = config.max_api_capacity
             && !(1.0..=100.0).contains(&p)
         {
             diags.push(
@@ -103,23 +143,24 @@ impl Provider for DuoProvider {
                     "Invalid max_api_capacity",
                     format!("`max_api_capacity` is a percentage from 1 to 100, not {p}."),
                 )
-                .at(AttrPath::root("max_api_capacity")),
+                .at(AttrPath::root(ProviderConfig::max_api_capacity)),
             );
         }
-        if config.f64("rate_limit_scale").is_some_and(|f| f < 0.0) {
+        if config.rate_limit_scale.is_some_and(|f| f < 0.0) {
             diags.push(
                 Diagnostic::error(
                     "Invalid rate_limit_scale",
                     "`rate_limit_scale` must not be negative.",
                 )
-                .at(AttrPath::root("rate_limit_scale")),
+                .at(AttrPath::root(ProviderConfig::rate_limit_scale)),
             );
         }
-        if let Some(host) = config.str("api_host")
-            && let Err(e) = duo::Client::new(&client_config(host, "", "", config))
+        if let Some(host) = &config.api_host
+            && let Err(e) = duo::Client::new(&client_config(host, "", "", &config))
         {
             diags.push(
-                Diagnostic::error("Invalid api_host", e.to_string()).at(AttrPath::root("api_host")),
+                Diagnostic::error("Invalid api_host", e.to_string())
+                    .at(AttrPath::root(ProviderConfig::api_host)),
             );
         }
         diags
@@ -130,9 +171,14 @@ impl Provider for DuoProvider {
         config: &Obj,
         terraform_version: &str,
     ) -> Result<duo::Client, Diagnostics> {
+        let config = ProviderConfig::from_obj(config)?;
         let mut diags = Diagnostics::default();
-        let mut require = |name: &str, env: &[&str], what: &str| -> Option<String> {
-            let found = setting(config, name, env);
+        let mut require = |name: &str,
+                           value: &Option<String>,
+                           env: &[&str],
+                           what: &str|
+         -> Option<String> {
+            let found = setting(value, env);
             if found.is_none() {
                 diags.push(
                     Diagnostic::error(
@@ -148,32 +194,35 @@ impl Provider for DuoProvider {
             found
         };
         let host = require(
-            "api_host",
+            ProviderConfig::api_host,
+            &config.api_host,
             API_HOST_ENV,
             "the API hostname shown on the Admin API application's page in the Duo Admin Panel",
         );
         let ikey = require(
-            "ikey",
+            ProviderConfig::ikey,
+            &config.ikey,
             IKEY_ENV,
             "the integration key of that Admin API application",
         );
         let skey = require(
-            "skey",
+            ProviderConfig::skey,
+            &config.skey,
             SKEY_ENV,
             "the secret key of that Admin API application",
         );
         let (Some(host), Some(ikey), Some(skey)) = (host, ikey, skey) else {
             return Err(diags);
         };
-        let mut cfg = client_config(&host, &ikey, &skey, config);
-        if let Some(path) = setting(config, "ca_bundle_file", CA_BUNDLE_ENV) {
+        let mut cfg = client_config(&host, &ikey, &skey, &config);
+        if let Some(path) = setting(&config.ca_bundle_file, CA_BUNDLE_ENV) {
             let pem = std::fs::read(&path).map_err(|e| {
                 Diagnostics::from(
                     Diagnostic::error(
                         "Cannot read ca_bundle_file",
                         format!("Reading {path:?} failed: {e}. Give the path of a PEM file of CA certificates."),
                     )
-                    .at(AttrPath::root("ca_bundle_file")),
+                    .at(AttrPath::root(ProviderConfig::ca_bundle_file)),
                 )
             })?;
             cfg.extra_roots_pem = Some(pem);
@@ -184,8 +233,8 @@ impl Provider for DuoProvider {
         );
         let client = duo::Client::new(&cfg).map_err(|e| {
             let attr = match e {
-                duo::ConfigError::BadCaBundle(_) => "ca_bundle_file",
-                _ => "api_host",
+                duo::ConfigError::BadCaBundle(_) => ProviderConfig::ca_bundle_file,
+                _ => ProviderConfig::api_host,
             };
             Diagnostics::from(
                 Diagnostic::error(format!("Invalid {attr}"), e.to_string())
@@ -213,37 +262,36 @@ impl Provider for DuoProvider {
 }
 
 /// The configured value, else the first environment variable that is set and not empty.
-fn setting(config: &Obj, name: &str, env: &[&str]) -> Option<String> {
-    config
-        .str(name)
-        .map(str::to_owned)
+fn setting(value: &Option<String>, env: &[&str]) -> Option<String> {
+    value
+        .clone()
         .or_else(|| env.iter().find_map(|k| std::env::var(k).ok()))
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
 }
 
-fn client_config(host: &str, ikey: &str, skey: &str, config: &Obj) -> duo::Config {
-    let scale = config.f64("rate_limit_scale").unwrap_or(1.0);
+fn client_config(host: &str, ikey: &str, skey: &str, config: &ProviderConfig) -> duo::Config {
+    let scale = config.rate_limit_scale.unwrap_or(1.0);
     duo::Config {
         api_host: host.to_owned(),
         ikey: ikey.to_owned(),
         skey: skey.to_owned(),
         timeout: Duration::from_secs(
             config
-                .i64("timeout_seconds")
+                .timeout_seconds
                 .unwrap_or(DEFAULT_TIMEOUT_SECONDS)
                 .max(1) as u64,
         ),
         max_retries: config
-            .i64("max_retries")
+            .max_retries
             .unwrap_or(DEFAULT_MAX_RETRIES)
             .clamp(0, 10) as u32,
         retry_base: Duration::from_secs(1),
         rate_scale: scale.max(0.0),
         capacity: config
-            .f64("max_api_capacity")
+            .max_api_capacity
             .map_or(duo::DEFAULT_CAPACITY, |p| p.clamp(1.0, 100.0) / 100.0),
-        coalesce: config.bool("batch_requests").unwrap_or(true),
+        coalesce: config.batch_requests.unwrap_or(true),
         user_agent: format!("terraform-provider-duo/{}", env!("CARGO_PKG_VERSION")),
         extra_roots_pem: None,
     }

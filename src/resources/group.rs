@@ -190,14 +190,27 @@ mod tests {
             "push_enabled": true, "voice_enabled": false, "extra": 1}"#;
         let g: duo::Group = serde_json::from_str(json).unwrap_or_else(|_| group());
         let state = to_state(&g);
-        assert_eq!(state.desc.as_deref(), Some(""), "an unset desc reads as empty");
-        assert_eq!(state.sms_enabled, None, "a switch Duo did not send stays unknown to us");
+        assert_eq!(
+            state.desc.as_deref(),
+            Some(""),
+            "an unset desc reads as empty"
+        );
+        assert_eq!(
+            state.sms_enabled, None,
+            "a switch Duo did not send stays unknown to us"
+        );
         // Through the plugin layer's values and back, as Terraform stores it.
         let stored = GroupState::from_obj(&state.to_obj()).unwrap_or_default();
         assert_eq!(stored, state);
         let p = to_params(&stored);
         assert_eq!(
-            (p.name.as_deref(), p.desc.as_deref(), p.push_enabled, p.voice_enabled, p.sms_enabled),
+            (
+                p.name.as_deref(),
+                p.desc.as_deref(),
+                p.push_enabled,
+                p.voice_enabled,
+                p.sms_enabled
+            ),
             (Some("eng"), Some(""), Some(true), Some(false), None)
         );
     }

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Attribute, Diagnostic, Nesting, Number, Obj, Type, Value, from_json};
+use crate::{AttrPath, Attribute, Diagnostic, Nesting, Number, Obj, Type, Value, from_json};
 
 /// A Rust type that is one attribute's Terraform type. `Option` is the attribute that may be
 /// null; everything a provider reads from configuration is.
@@ -41,6 +41,12 @@ impl AttrType for bool {
 }
 
 impl AttrType for i64 {
+    fn attribute(name: &str) -> Attribute {
+        Attribute::number(name)
+    }
+}
+
+impl AttrType for f64 {
     fn attribute(name: &str) -> Attribute {
         Attribute::number(name)
     }
@@ -83,11 +89,29 @@ pub trait State: Serialize + DeserializeOwned + Default {
     /// values read as null. Fails only for a value the field's type cannot hold (a
     /// fractional number where a whole one is declared).
     fn from_obj(o: &Obj) -> Result<Self, Diagnostic> {
-        serde_json::from_value(json(&o.clone().into_value())).map_err(|e| {
-            Diagnostic::error(
+        let all = json(&o.clone().into_value());
+        serde_json::from_value(all).map_err(|e| {
+            // serde does not say which field; trying each alone does.
+            let name = o.0.iter().map(|(k, v)| (k, json(v))).find_map(|(k, v)| {
+                let alone: serde_json::Map<String, serde_json::Value> =
+                    [(k.clone(), v)].into_iter().collect();
+                serde_json::from_value::<Self>(serde_json::Value::Object(alone))
+                    .is_err()
+                    .then(|| k.clone())
+            });
+            let d = Diagnostic::error(
                 "Invalid value",
-                format!("A value does not have the type its attribute declares: {e}."),
-            )
+                format!(
+                    "{}{e}.",
+                    name.as_deref()
+                        .map(|n| format!("`{n}`: "))
+                        .unwrap_or_default()
+                ),
+            );
+            match name {
+                Some(n) => d.at(AttrPath::root(&n)),
+                None => d,
+            }
         })
     }
 
@@ -252,7 +276,11 @@ mod tests {
     #[test]
     fn a_fractional_number_for_a_whole_one_is_an_error_not_a_panic() {
         let obj = Obj::default().with("count", Value::Number(Number::Float(1.5)));
-        let err = Example::from_obj(&obj).err().map(|d| d.summary);
-        assert_eq!(err.as_deref(), Some("Invalid value"));
+        let err = Example::from_obj(&obj).err();
+        assert_eq!(
+            err.as_ref().map(|d| d.summary.as_str()),
+            Some("Invalid value")
+        );
+        assert_eq!(err.and_then(|d| d.path), Some(AttrPath::root("count")));
     }
 }

@@ -1,0 +1,176 @@
+//! Rules of the codebase's shape that the compiler cannot check by itself:
+//! - the layer walls: the plugin crate has no dependency that knows Duo, the Duo client none
+//!   that knows Terraform;
+//! - attribute names are declared once: outside a type's declaration (its `state!`), code
+//!   names an attribute through the declaration's constant or field, never as a string
+//!   literal handed to a value accessor, an attribute builder or a diagnostic path.
+//!
+//! The second rule is being brought to every type: `NOT_YET_TYPED` lists the files that still
+//! name attributes by string. It may only shrink: the test fails when a listed file is clean
+//! (take it off the list) as well as when a file not listed is not.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly by design"
+)]
+
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The `[dependencies]` names of a workspace crate's manifest.
+fn dependencies(manifest: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new(ROOT).join(manifest)).unwrap();
+    let mut deps = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line == "[dependencies]";
+            continue;
+        }
+        if inside && let Some((name, _)) = line.split_once(['=', '.']) {
+            deps.push(name.trim().to_owned());
+        }
+    }
+    deps
+}
+
+#[test]
+fn the_plugin_layer_and_the_duo_client_cannot_reach_each_other() {
+    let plugin = dependencies("crates/tfplugin/Cargo.toml");
+    let client = dependencies("crates/duo-admin/Cargo.toml");
+    assert!(plugin.contains(&"tonic".to_owned()), "{plugin:?}");
+    assert!(client.contains(&"reqwest".to_owned()), "{client:?}");
+    for duo in [
+        "duo-admin",
+        "terraform-provider-duo",
+        "duo-emulator",
+        "reqwest",
+    ] {
+        assert!(
+            !plugin.iter().any(|d| d == duo),
+            "tfplugin depends on {duo}"
+        );
+    }
+    for terraform in [
+        "tfplugin",
+        "terraform-provider-duo",
+        "tonic",
+        "prost",
+        "rmpv",
+    ] {
+        assert!(
+            !client.iter().any(|d| d == terraform),
+            "duo-admin depends on {terraform}"
+        );
+    }
+}
+
+/// Files that still name attributes by string literal, to be typed.
+const NOT_YET_TYPED: &[&str] = &[
+    "src/data_sources/account.rs",
+    "src/data_sources/admin.rs",
+    "src/data_sources/integration.rs",
+    "src/data_sources/policies.rs",
+    "src/data_sources/policy.rs",
+    "src/data_sources/policy_calculation.rs",
+    "src/data_sources/user.rs",
+    "src/data_sources/users.rs",
+    "src/export.rs",
+    "src/resources/admin.rs",
+    "src/resources/admin_unit.rs",
+    "src/resources/bypass_codes.rs",
+    "src/resources/global_policy.rs",
+    "src/resources/hardware_token.rs",
+    "src/resources/integration.rs",
+    "src/resources/link.rs",
+    "src/resources/mod.rs",
+    "src/resources/phone.rs",
+    "src/resources/policy.rs",
+    "src/resources/policy_assignment.rs",
+    "src/resources/singleton.rs",
+    "src/resources/user.rs",
+];
+
+/// Calls that take an attribute's name.
+const TAKES_A_NAME: &[&str] = &[
+    ".str(\"",
+    ".bool(\"",
+    ".i64(\"",
+    ".f64(\"",
+    ".get(\"",
+    ".set(\"",
+    ".with(\"",
+    "Attribute::string(\"",
+    "Attribute::bool(\"",
+    "Attribute::number(\"",
+    "Attribute::set_of(\"",
+    "Attribute::list_of(\"",
+    "Attribute::nested(\"",
+    "AttrPath::root(\"",
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The lines of `text` before its tests that hand a string literal to a call taking a name.
+fn literal_names(text: &str) -> Vec<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    code.lines()
+        .map(|l| l.trim())
+        .filter(|l| !l.starts_with("//"))
+        .filter(|l| TAKES_A_NAME.iter().any(|call| l.contains(call)))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn attribute_names_are_written_only_where_they_are_declared() {
+    let mut files = Vec::new();
+    rust_files(&Path::new(ROOT).join("src"), &mut files);
+    files.sort();
+    let mut stray = Vec::new();
+    let mut typed_now = Vec::new();
+    for path in &files {
+        let rel = path
+            .strip_prefix(ROOT)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let found = literal_names(&std::fs::read_to_string(path).unwrap());
+        let listed = NOT_YET_TYPED.contains(&rel.as_str());
+        if !found.is_empty() && !listed {
+            stray.push(format!("{rel}:\n    {}", found.join("\n    ")));
+        }
+        if found.is_empty() && listed {
+            typed_now.push(rel);
+        }
+    }
+    assert!(
+        stray.is_empty(),
+        "attribute names written as string literals; name them through their declaration \
+         (the state! struct's field or constant):\n{}",
+        stray.join("\n")
+    );
+    assert!(
+        typed_now.is_empty(),
+        "these files name no attribute by string any more: take them off NOT_YET_TYPED: {typed_now:?}"
+    );
+}
+
+#[test]
+fn the_rule_sees_what_it_forbids() {
+    let code = "let a = o.str(\"name\");\nlet b = o.str(GroupState::name);\n// o.str(\"x\")\n\
+                #[cfg(test)]\nlet c = o.with(\"id\", 1);";
+    assert_eq!(literal_names(code), ["let a = o.str(\"name\");"]);
+}
