@@ -2,6 +2,7 @@
 
 use super::listing::{Filter, Listing};
 use crate::duo;
+use crate::plugin::State;
 use crate::resources::phone::{Phone, normalize_number, to_state};
 
 pub fn data_source() -> Listing<duo::Phone> {
@@ -19,7 +20,7 @@ pub fn data_source() -> Listing<duo::Phone> {
             keep: same_number,
         }),
         list: |duo| Box::pin(duo.list_phones()),
-        to_state,
+        to_state: |p| to_state(p).to_obj(),
     }
 }
 

@@ -380,6 +380,17 @@ pub fn keep_spelling(new: &mut Obj, plan: &Obj, attr: &str, same: fn(&str, &str)
     }
 }
 
+/// [`keep_spelling`] for a typed state's field: `new` (Duo's answer) takes `ours` (the plan's
+/// or prior state's spelling) when `same` says they mean the same.
+pub fn keep(new: &mut Option<String>, ours: &Option<String>, same: fn(&str, &str) -> bool) {
+    if let (Some(ours), Some(duos)) = (ours, new.as_deref())
+        && ours != duos
+        && same(ours, duos)
+    {
+        *new = Some(ours.clone());
+    }
+}
+
 /// Whether JSON `theirs` (Duo's answer) says everything `ours` (the configuration) says:
 /// objects may have more keys in `theirs`, lists are compared as sets, anything else exactly.
 /// This is how JSON settings "manage only the keys given".

@@ -7,14 +7,12 @@
 use async_trait::async_trait;
 
 use super::{
-    Action, Hint, Op, create_once, deleted, found, holds, id, keep_spelling, matching,
-    same_ignoring_case, written,
+    Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, holds, id, keep, matching,
+    same_ignoring_case,
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{
-    Attribute, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator, Value,
-};
+use crate::plugin::{Diagnostics, Failed, Obj, Resource, Schema, State, Validator};
 
 /// What `duo_phone` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -24,10 +22,10 @@ pub const KIND: Kind = Kind {
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
     data_sources: &["duo_phones"],
-    natural_key: &["number", "name"],
+    natural_key: &[PhoneState::number, PhoneState::name],
     import: ImportId::Id,
     export: Some(Naming {
-        from: &["number"],
+        from: &[PhoneState::number],
         prefix: "phone",
         user_side: true,
     }),
@@ -52,15 +50,67 @@ pub const PLATFORMS: &[&str] = &[
 const HINTS: &[Hint] = &[
     Hint {
         field: "number",
-        attr: "number",
+        attr: PhoneState::number,
         advice: "Give the number in E.164 form, e.g. \"+15555550100\" (without a leading + Duo assumes +1).",
     },
     Hint {
         field: "platform",
-        attr: "platform",
+        attr: PhoneState::platform,
         advice: "Use one of the platforms listed in the docs.",
     },
 ];
+
+crate::plugin::state! {
+    /// A `duo_phone`'s state, plan and configuration.
+    pub struct PhoneState {
+        id: Option<String> {
+            .computed().use_state_for_unknown().describe("The phone's Duo ID (`phone_id`).")
+        },
+        number: Option<String> {
+            .default("")
+            .normalized(same_number)
+            .validate(number_validator())
+            .describe(
+                "The phone number, preferably E.164 (`+15555550100`); without a leading `+`, Duo assumes `+1`. \
+                 Dashes and spaces are ignored. Empty for a tablet.",
+            )
+        },
+        extension: Option<String> {
+            .default("").validate(Validator::digits()).describe("An extension dialled after the number.")
+        },
+        name: Option<String> { .default("").describe("A name for the phone.") },
+        r#type: Option<String> {
+            .optional_computed()
+            .use_state_for_unknown()
+            .validate(Validator::one_of(TYPES))
+            .describe("The kind of phone. When omitted, Duo's value is kept.")
+        },
+        platform: Option<String> {
+            .optional_computed()
+            .use_state_for_unknown()
+            .validate(Validator::one_of(PLATFORMS))
+            .describe("The phone's operating system. When omitted, Duo's value is kept.")
+        },
+        predelay: Option<i64> {
+            .optional_computed()
+            .use_state_for_unknown()
+            .validate(Validator::at_least(0))
+            .describe("Seconds to wait after the call connects before dialling the extension.")
+        },
+        postdelay: Option<i64> {
+            .optional_computed()
+            .use_state_for_unknown()
+            .validate(Validator::at_least(0))
+            .describe("Seconds to wait after dialling the extension before the prompt.")
+        },
+        activated: Option<bool> {
+            .computed().describe("Whether Duo Mobile has been activated on the phone.")
+        },
+        capabilities: Option<Vec<String>> {
+            .computed().describe("What the phone can do (`push`, `sms`, `phone`, `mobile_otp`, …).")
+        },
+    }
+}
 
 impl Phone {
     pub fn schema() -> Schema {
@@ -68,32 +118,7 @@ impl Phone {
             "A phone or tablet that users authenticate with. Link it to a user with \
              `duo_user_phone`.",
         )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The phone's Duo ID (`phone_id`)."))
-        .attr(Attribute::string("number").default("")
-            .normalized(same_number).validate(number_validator()).describe(
-            "The phone number, preferably E.164 (`+15555550100`); without a leading `+`, Duo assumes `+1`. \
-             Dashes and spaces are ignored. Empty for a tablet.",
-        ))
-        .attr(Attribute::string("extension").default("").validate(Validator::digits()).describe("An extension dialled after the number."))
-        .attr(Attribute::string("name").default("").describe("A name for the phone."))
-        .attr(
-            Attribute::string("type")
-                .optional_computed()
-                .use_state_for_unknown()
-                .validate(Validator::one_of(TYPES))
-                .describe("The kind of phone. When omitted, Duo's value is kept."),
-        )
-        .attr(
-            Attribute::string("platform")
-                .optional_computed()
-                .use_state_for_unknown()
-                .validate(Validator::one_of(PLATFORMS))
-                .describe("The phone's operating system. When omitted, Duo's value is kept."),
-        )
-        .attr(Attribute::number("predelay").optional_computed().use_state_for_unknown().validate(Validator::at_least(0)).describe("Seconds to wait after the call connects before dialling the extension."))
-        .attr(Attribute::number("postdelay").optional_computed().use_state_for_unknown().validate(Validator::at_least(0)).describe("Seconds to wait after dialling the extension before the prompt."))
-        .attr(Attribute::bool("activated").computed().describe("Whether Duo Mobile has been activated on the phone."))
-        .attr(Attribute::list_of("capabilities", Type::String).computed().describe("What the phone can do (`push`, `sms`, `phone`, `mobile_otp`, …)."))
+        .attrs(PhoneState::attributes())
     }
 }
 
@@ -135,39 +160,30 @@ pub fn same_number(a: &str, b: &str) -> bool {
 }
 
 /// The only place `duo_phone` values and Duo's phone meet.
-pub fn to_state(p: &duo::Phone) -> Obj {
-    let int = |v: Option<i64>| v.map_or(Value::Null, Value::from);
-    Obj::default()
-        .with("id", p.phone_id.as_str())
-        .with("number", p.number.clone().unwrap_or_default())
-        .with("extension", p.extension.clone().unwrap_or_default())
-        .with("name", p.name.clone().unwrap_or_default())
-        .with("type", Value::opt_string(p.kind.clone()))
-        .with("platform", Value::opt_string(p.platform.clone()))
-        .with("predelay", int(p.predelay))
-        .with("postdelay", int(p.postdelay))
-        .with("activated", p.activated.map_or(Value::Null, Value::Bool))
-        .with(
-            "capabilities",
-            Value::List(
-                p.capabilities
-                    .iter()
-                    .map(|c| Value::from(c.as_str()))
-                    .collect(),
-            ),
-        )
+pub fn to_state(p: &duo::Phone) -> PhoneState {
+    PhoneState {
+        id: Some(p.phone_id.clone()),
+        number: Some(p.number.clone().unwrap_or_default()),
+        extension: Some(p.extension.clone().unwrap_or_default()),
+        name: Some(p.name.clone().unwrap_or_default()),
+        r#type: p.kind.clone(),
+        platform: p.platform.clone(),
+        predelay: p.predelay,
+        postdelay: p.postdelay,
+        activated: p.activated,
+        capabilities: Some(p.capabilities.clone()),
+    }
 }
 
-fn to_params(plan: &Obj) -> duo::PhoneParams {
-    let s = |k: &str| plan.str(k).map(str::to_owned);
+fn to_params(plan: &PhoneState) -> duo::PhoneParams {
     duo::PhoneParams {
-        number: s("number"),
-        extension: s("extension"),
-        name: s("name"),
-        kind: s("type"),
-        platform: s("platform"),
-        predelay: plan.i64("predelay"),
-        postdelay: plan.i64("postdelay"),
+        number: plan.number.clone(),
+        extension: plan.extension.clone(),
+        name: plan.name.clone(),
+        kind: plan.r#type.clone(),
+        platform: plan.platform.clone(),
+        predelay: plan.predelay,
+        postdelay: plan.postdelay,
     }
 }
 
@@ -182,7 +198,8 @@ impl Resource<duo::Client> for Phone {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let params = to_params(plan);
+        let plan = PhoneState::from_obj(plan)?;
+        let params = to_params(&plan);
         let number = params.number.as_deref().unwrap_or_default();
         let phone = create_once(
             Op::new(Action::Create, &KIND),
@@ -204,12 +221,14 @@ impl Resource<duo::Client> for Phone {
             |p| &p.phone_id,
         )
         .await?;
-        Ok(respell(to_state(&phone), plan))
+        Ok(respell(to_state(&phone), &plan).to_obj())
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let o = found(&KIND, duo.get_phone(id(state)), to_state).await?;
-        Ok(o.map(|o| respell(o, state)))
+        let prior = PhoneState::from_obj(state)?;
+        let read = duo::gone_is_none(duo.get_phone(id(state)).await)
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
+        Ok(read.map(|p| respell(to_state(&p), &prior).to_obj()))
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
@@ -217,14 +236,12 @@ impl Resource<duo::Client> for Phone {
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        let o = written(
-            Op::new(Action::Update, &KIND),
-            HINTS,
-            duo.modify_phone(id(prior), &to_params(plan)),
-            to_state,
-        )
-        .await?;
-        Ok(respell(o, plan))
+        let plan = PhoneState::from_obj(plan)?;
+        let phone = duo
+            .modify_phone(id(prior), &to_params(&plan))
+            .await
+            .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
+        Ok(respell(to_state(&phone), &plan).to_obj())
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
@@ -233,10 +250,10 @@ impl Resource<duo::Client> for Phone {
 }
 
 /// Duo's answer, in the user's spelling where it means the same.
-fn respell(mut o: Obj, plan: &Obj) -> Obj {
-    keep_spelling(&mut o, plan, "number", same_number);
-    keep_spelling(&mut o, plan, "type", same_ignoring_case);
-    keep_spelling(&mut o, plan, "platform", same_ignoring_case);
+fn respell(mut o: PhoneState, plan: &PhoneState) -> PhoneState {
+    keep(&mut o.number, &plan.number, same_number);
+    keep(&mut o.r#type, &plan.r#type, same_ignoring_case);
+    keep(&mut o.platform, &plan.platform, same_ignoring_case);
     o
 }
 
@@ -258,15 +275,35 @@ mod tests {
             "phone_id": "DP1", "number": "+15555550100", "type": "Mobile", "platform": "Apple iOS", "predelay": "0"
         }))
         .unwrap_or_else(|e| panic!("{e}"));
-        let plan = Obj::default()
-            .with("number", "555-555-0100")
-            .with("type", "mobile")
-            .with("platform", "apple ios");
+        let plan = PhoneState {
+            number: Some("555-555-0100".into()),
+            r#type: Some("mobile".into()),
+            platform: Some("apple ios".into()),
+            ..PhoneState::default()
+        };
         let o = respell(to_state(&p), &plan);
         assert_eq!(
-            (o.str("number"), o.str("type"), o.str("platform")),
+            (
+                o.number.as_deref(),
+                o.r#type.as_deref(),
+                o.platform.as_deref()
+            ),
             (Some("555-555-0100"), Some("mobile"), Some("apple ios"))
         );
-        assert_eq!(o.i64("predelay"), Some(0));
+        assert_eq!(o.predelay, Some(0));
+        // Through the plugin layer's values, as Terraform stores it, and on to Duo.
+        let stored = PhoneState::from_obj(&o.to_obj()).unwrap_or_default();
+        assert_eq!(stored, o);
+        let sent = to_params(&stored);
+        assert_eq!(
+            (
+                sent.number.as_deref(),
+                sent.kind.as_deref(),
+                sent.predelay,
+                sent.postdelay
+            ),
+            (Some("555-555-0100"), Some("mobile"), Some(0), None)
+        );
+        assert_eq!(stored.capabilities, Some(vec![]));
     }
 }
