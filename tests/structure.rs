@@ -83,7 +83,6 @@ const NOT_YET_TYPED: &[&str] = &[
     "src/resources/admin_unit.rs",
     "src/resources/bypass_codes.rs",
     "src/resources/global_policy.rs",
-    "src/resources/hardware_token.rs",
     "src/resources/integration.rs",
     "src/resources/link.rs",
     "src/resources/mod.rs",

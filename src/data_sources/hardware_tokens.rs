@@ -3,10 +3,8 @@
 
 use super::listing::{Filter, Listing};
 use crate::duo;
-use crate::resources::hardware_token::{HardwareToken, to_state};
-
-/// Duo never returns these.
-const SECRETS: &[&str] = &["secret", "counter", "private_id", "aes_key"];
+use crate::plugin::State;
+use crate::resources::hardware_token::{HardwareToken, SECRETS, to_state};
 
 pub fn data_source() -> Listing<duo::Token> {
     Listing {
@@ -16,13 +14,13 @@ pub fn data_source() -> Listing<duo::Token> {
         attr_description: "The tokens, with the attributes of `duo_hardware_token` (no secrets: Duo never returns them).",
         kind: &crate::resources::hardware_token::KIND,
         resource: HardwareToken::schema,
-        omit: SECRETS,
+        omit: &SECRETS,
         filter: Some(Filter {
             arg: "type",
             description: "Only tokens of this type: `h6`, `h8`, `t6`, `t8`, `yk` or `d1`.",
             keep: |t, kind| t.kind.as_deref() == Some(kind),
         }),
         list: |duo| Box::pin(duo.list_tokens()),
-        to_state,
+        to_state: |t| to_state(t).to_obj(),
     }
 }

@@ -6,11 +6,11 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Hint, Op, create_once, deleted, found, id, matching, written};
+use super::{Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, id, matching};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
+    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator,
 };
 
 /// What `duo_hardware_token` is, for the registry ([`crate::kinds`]).
@@ -21,10 +21,10 @@ pub const KIND: Kind = Kind {
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
     data_sources: &["duo_hardware_tokens"],
-    natural_key: &["type", "serial"],
+    natural_key: &[TokenState::r#type, TokenState::serial],
     import: ImportId::Pair,
     export: Some(Naming {
-        from: &["type", "serial"],
+        from: &[TokenState::r#type, TokenState::serial],
         prefix: "",
         user_side: true,
     }),
@@ -34,25 +34,84 @@ pub struct HardwareToken;
 
 pub const TYPES: &[&str] = &["h6", "h8", "t6", "t8", "yk"];
 /// Attributes Duo never returns: carried from the configuration into state.
-const SECRETS: [&str; 4] = ["secret", "counter", "private_id", "aes_key"];
+pub const SECRETS: [&str; 4] = [
+    TokenState::secret,
+    TokenState::counter,
+    TokenState::private_id,
+    TokenState::aes_key,
+];
 
 const HINTS: &[Hint] = &[
     Hint {
         field: "serial",
-        attr: "serial",
+        attr: TokenState::serial,
         advice: "A token with this type and serial may already exist: import it with `terraform import` instead.",
     },
     Hint {
         field: "secret",
-        attr: "secret",
+        attr: TokenState::secret,
         advice: "The secret must be hexadecimal.",
     },
     Hint {
         field: "type",
-        attr: "type",
+        attr: TokenState::r#type,
         advice: "Duo cannot create tokens of this type through the API.",
     },
 ];
+
+crate::plugin::state! {
+    /// A `duo_hardware_token`'s state, plan and configuration.
+    pub struct TokenState {
+        id: Option<String> {
+            .computed().use_state_for_unknown().describe("The token's Duo ID (`token_id`).")
+        },
+        r#type: Option<String> {
+            .required()
+            .force_new()
+            .validate(type_validator())
+            .describe(
+                "`h6`/`h8` (HOTP, 6 or 8 digits), `t6`/`t8` (TOTP, 6 or 8 digits) or `yk` (YubiKey AES). Duo-D100 \
+                 (`d1`) tokens are imported by Duo and cannot be created.",
+            )
+        },
+        serial: Option<String> {
+            .required()
+            .force_new()
+            .validate(Validator::length_between(1, 128))
+            .describe("The token's serial number.")
+        },
+        secret: Option<String> {
+            .optional()
+            .sensitive()
+            .force_new()
+            .describe("The OTP secret in hex; required for HOTP and TOTP tokens. Never read back from Duo.")
+        },
+        counter: Option<i64> {
+            .optional()
+            .force_new()
+            .validate(Validator::at_least(0))
+            .describe("The initial HOTP counter (HOTP only; Duo's default is 0).")
+        },
+        totp_step: Option<i64> {
+            .optional_computed()
+            .use_state_for_unknown()
+            .validate(Validator::at_least(1))
+            .describe("The TOTP time step in seconds (TOTP only; Duo's default is 30). Can change in place.")
+        },
+        private_id: Option<String> {
+            .optional()
+            .sensitive()
+            .force_new()
+            .describe("The YubiKey's 12-character private ID (`yk` only).")
+        },
+        aes_key: Option<String> {
+            .optional()
+            .sensitive()
+            .force_new()
+            .describe("The YubiKey's 32-character AES key (`yk` only).")
+        },
+    }
+}
 
 impl HardwareToken {
     pub fn schema() -> Schema {
@@ -60,17 +119,7 @@ impl HardwareToken {
             "A hardware token that generates one-time passcodes. Link it to a user with \
              `duo_user_hardware_token`.",
         )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The token's Duo ID (`token_id`)."))
-        .attr(Attribute::string("type").required().force_new().validate(type_validator()).describe(
-            "`h6`/`h8` (HOTP, 6 or 8 digits), `t6`/`t8` (TOTP, 6 or 8 digits) or `yk` (YubiKey AES). Duo-D100 \
-             (`d1`) tokens are imported by Duo and cannot be created.",
-        ))
-        .attr(Attribute::string("serial").required().force_new().validate(Validator::length_between(1, 128)).describe("The token's serial number."))
-        .attr(Attribute::string("secret").optional().sensitive().force_new().describe("The OTP secret in hex; required for HOTP and TOTP tokens. Never read back from Duo."))
-        .attr(Attribute::number("counter").optional().force_new().validate(Validator::at_least(0)).describe("The initial HOTP counter (HOTP only; Duo's default is 0)."))
-        .attr(Attribute::number("totp_step").optional_computed().use_state_for_unknown().validate(Validator::at_least(1)).describe("The TOTP time step in seconds (TOTP only; Duo's default is 30). Can change in place."))
-        .attr(Attribute::string("private_id").optional().sensitive().force_new().describe("The YubiKey's 12-character private ID (`yk` only)."))
-        .attr(Attribute::string("aes_key").optional().sensitive().force_new().describe("The YubiKey's 32-character AES key (`yk` only)."))
+        .attrs(TokenState::attributes())
     }
 }
 
@@ -90,32 +139,46 @@ fn type_validator() -> Validator {
 
 /// The only place `duo_hardware_token` values and Duo's token meet (secrets come from the
 /// configuration, see [`carry_secrets`]).
-pub fn to_state(t: &duo::Token) -> Obj {
-    let mut o = Obj::default()
-        .with("id", t.token_id.as_str())
-        .with("type", Value::opt_string(t.kind.clone()))
-        .with("serial", t.serial.as_str())
-        .with("totp_step", t.totp_step.map_or(Value::Null, Value::from));
-    for s in SECRETS {
-        o.set(s, Value::Null);
+pub fn to_state(t: &duo::Token) -> TokenState {
+    TokenState {
+        id: Some(t.token_id.clone()),
+        r#type: t.kind.clone(),
+        serial: Some(t.serial.clone()),
+        totp_step: t.totp_step,
+        ..TokenState::default()
     }
-    o
+}
+
+fn to_params(plan: &TokenState) -> duo::TokenParams {
+    duo::TokenParams {
+        kind: plan.r#type.clone().unwrap_or_default(),
+        serial: plan.serial.clone().unwrap_or_default(),
+        secret: plan.secret.clone(),
+        counter: plan.counter,
+        totp_step: plan.totp_step,
+        private_id: plan.private_id.clone(),
+        aes_key: plan.aes_key.clone(),
+    }
 }
 
 /// The secrets a token of `kind` is created with.
 fn needed_secrets(kind: &str) -> &'static [&'static str] {
     match kind {
-        "h6" | "h8" | "t6" | "t8" => &["secret"],
-        "yk" => &["private_id", "aes_key"],
+        "h6" | "h8" | "t6" | "t8" => &[TokenState::secret],
+        "yk" => &[TokenState::private_id, TokenState::aes_key],
         _ => &[],
     }
 }
 
-fn carry_secrets(mut new: Obj, from: &Obj) -> Obj {
-    for s in SECRETS {
-        new.set(s, from.get(s).clone());
+/// Duo's answer with the secrets it never returns, from the configuration or prior state.
+fn carry_secrets(new: TokenState, from: &TokenState) -> TokenState {
+    TokenState {
+        secret: from.secret.clone(),
+        counter: from.counter,
+        private_id: from.private_id.clone(),
+        aes_key: from.aes_key.clone(),
+        ..new
     }
-    new
 }
 
 #[async_trait]
@@ -131,15 +194,15 @@ impl Resource<duo::Client> for HardwareToken {
     /// Which attributes apply to each type, and their formats, checked before Duo is called.
     fn validate(&self, config: &Obj) -> Diagnostics {
         let mut diags = Diagnostics::default();
-        let Some(kind) = config.str("type") else {
+        let Some(kind) = config.str(TokenState::r#type) else {
             return diags;
         };
         let wants = needed_secrets(kind);
-        for attr in SECRETS.iter().chain(&["totp_step"]) {
+        for attr in SECRETS.iter().chain(&[TokenState::totp_step]) {
             let set = !config.get(attr).is_null();
             let allowed = wants.contains(attr)
-                || (*attr == "counter" && kind.starts_with('h'))
-                || (*attr == "totp_step" && kind.starts_with('t'));
+                || (*attr == TokenState::counter && kind.starts_with('h'))
+                || (*attr == TokenState::totp_step && kind.starts_with('t'));
             if set && !allowed {
                 diags.push(
                     Diagnostic::error(
@@ -150,7 +213,7 @@ impl Resource<duo::Client> for HardwareToken {
                 );
             }
         }
-        let lengths = [("private_id", 12), ("aes_key", 32)];
+        let lengths = [(TokenState::private_id, 12), (TokenState::aes_key, 32)];
         for (attr, len) in lengths {
             if let Some(v) = config.str(attr)
                 && v.chars().count() != len
@@ -164,12 +227,12 @@ impl Resource<duo::Client> for HardwareToken {
                 );
             }
         }
-        if let Some(secret) = config.str("secret")
+        if let Some(secret) = config.str(TokenState::secret)
             && (secret.is_empty() || !secret.chars().all(|c| c.is_ascii_hexdigit()))
         {
             diags.push(
                 Diagnostic::error("Invalid secret", "`secret` must be hexadecimal.")
-                    .at(AttrPath::root("secret")),
+                    .at(AttrPath::root(TokenState::secret)),
             );
         }
         diags
@@ -181,7 +244,7 @@ impl Resource<duo::Client> for HardwareToken {
         if prior.is_some() {
             return diags;
         }
-        let kind = planned.str("type").unwrap_or_default();
+        let kind = planned.str(TokenState::r#type).unwrap_or_default();
         for attr in needed_secrets(kind) {
             if planned.get(attr).is_null() {
                 diags.push(
@@ -197,16 +260,8 @@ impl Resource<duo::Client> for HardwareToken {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let s = |k: &str| plan.str(k).map(str::to_owned);
-        let params = duo::TokenParams {
-            kind: s("type").unwrap_or_default(),
-            serial: s("serial").unwrap_or_default(),
-            secret: s("secret"),
-            counter: plan.i64("counter"),
-            totp_step: plan.i64("totp_step"),
-            private_id: s("private_id"),
-            aes_key: s("aes_key"),
-        };
+        let plan = TokenState::from_obj(plan)?;
+        let params = to_params(&plan);
         let token = create_once(
             Op::new(Action::Create, &KIND),
             HINTS,
@@ -217,19 +272,18 @@ impl Resource<duo::Client> for HardwareToken {
             |t| &t.token_id,
         )
         .await?;
-        Ok(carry_secrets(to_state(&token), plan))
+        Ok(carry_secrets(to_state(&token), &plan).to_obj())
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let o = found(&KIND, duo.get_token(id(state)), to_state).await?;
-        Ok(o.map(|o| carry_secrets(o, state)))
+        let prior = TokenState::from_obj(state)?;
+        let read = duo::gone_is_none(duo.get_token(id(state)).await)
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
+        Ok(read.map(|t| carry_secrets(to_state(&t), &prior).to_obj()))
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed(&KIND, duo.list_tokens(), |t| {
-            carry_secrets(to_state(t), &Obj::default())
-        })
-        .await
+        super::listed(&KIND, duo.list_tokens(), to_state).await
     }
 
     /// A token ID, or `<type>:<serial>` (e.g. `h6:123456`), which Duo keeps unique.
@@ -238,19 +292,17 @@ impl Resource<duo::Client> for HardwareToken {
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        let o = match plan.i64("totp_step") {
-            Some(step) if plan.get("totp_step") != prior.get("totp_step") => {
-                written(
-                    Op::new(Action::Update, &KIND),
-                    HINTS,
-                    duo.set_token_totp_step(id(prior), step),
-                    to_state,
-                )
-                .await?
+        let (was, plan) = (TokenState::from_obj(prior)?, TokenState::from_obj(plan)?);
+        match plan.totp_step {
+            Some(step) if plan.totp_step != was.totp_step => {
+                let token = duo
+                    .set_token_totp_step(id(prior), step)
+                    .await
+                    .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
+                Ok(carry_secrets(to_state(&token), &plan).to_obj())
             }
-            _ => return Ok(plan.clone()),
-        };
-        Ok(carry_secrets(o, plan))
+            _ => Ok(plan.to_obj()),
+        }
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
@@ -261,6 +313,7 @@ impl Resource<duo::Client> for HardwareToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::Value;
 
     fn config(pairs: &[(&str, Value)]) -> Obj {
         let mut o = Obj::null_for(&HardwareToken::schema());
@@ -300,5 +353,45 @@ mod tests {
             ("secret", "not hex".into()),
         ]));
         assert_eq!(d.0[0].summary, "Invalid secret");
+    }
+
+    #[test]
+    fn duos_token_keeps_the_configured_secrets_and_sends_what_was_planned() {
+        let t: duo::Token = serde_json::from_value(serde_json::json!({
+            "token_id": "DH1", "type": "t6", "serial": "123", "totp_step": "30", "users": []
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let plan = TokenState {
+            r#type: Some("t6".into()),
+            serial: Some("123".into()),
+            secret: Some("abcdef".into()),
+            ..TokenState::default()
+        };
+        let state = carry_secrets(to_state(&t), &plan);
+        assert_eq!(
+            (
+                state.id.as_deref(),
+                state.totp_step,
+                state.secret.as_deref()
+            ),
+            (Some("DH1"), Some(30), Some("abcdef"))
+        );
+        let stored = TokenState::from_obj(&state.to_obj()).unwrap_or_default();
+        assert_eq!(stored, state);
+        let sent = to_params(&stored);
+        assert_eq!(
+            (
+                sent.kind.as_str(),
+                sent.serial.as_str(),
+                sent.secret.as_deref(),
+                sent.counter
+            ),
+            ("t6", "123", Some("abcdef"), None)
+        );
+        assert_eq!(
+            to_state(&t).secret,
+            None,
+            "Duo's answer alone has no secret"
+        );
     }
 }
