@@ -80,7 +80,6 @@ const NOT_YET_TYPED: &[&str] = &[
     "src/data_sources/users.rs",
     "src/export.rs",
     "src/resources/admin.rs",
-    "src/resources/admin_unit.rs",
     "src/resources/bypass_codes.rs",
     "src/resources/global_policy.rs",
     "src/resources/integration.rs",

@@ -9,9 +9,7 @@ use super::link::SetChanges;
 use super::{Action, Op, create_once, deleted, diagnose, found, id, matching};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{
-    Attribute, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator, Value,
-};
+use crate::plugin::{Diagnostics, Failed, Obj, Resource, Schema, State, Validator, Value};
 
 /// What `duo_admin_unit` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -21,10 +19,10 @@ pub const KIND: Kind = Kind {
     read: Grant::Administrators,
     write: None,
     data_sources: &[],
-    natural_key: &["name"],
+    natural_key: &[AdminUnitState::name],
     import: ImportId::Id,
     export: Some(Naming {
-        from: &["name"],
+        from: &[AdminUnitState::name],
         prefix: "",
         user_side: false,
     }),
@@ -32,66 +30,91 @@ pub const KIND: Kind = Kind {
 
 pub struct AdminUnit;
 
-const MEMBERS: [(&str, duo::UnitMember, &str, &str); 3] = [
+crate::plugin::state! {
+    /// A `duo_admin_unit`'s state, plan and configuration.
+    pub struct AdminUnitState {
+        id: Option<String> {
+            .computed().use_state_for_unknown().describe("The unit's Duo ID (`admin_unit_id`).")
+        },
+        name: Option<String> {
+            .required().validate(Validator::length_between(1, 255)).describe("The unit's name.")
+        },
+        description: Option<String> {
+            .required().validate(Validator::length_between(1, 1000)).describe("What the unit is for.")
+        },
+        restrict_by_groups: Option<bool> {
+            .default(false).describe("Whether the unit's administrators manage only its groups.")
+        },
+        restrict_by_integrations: Option<bool> {
+            .default(false).describe("Whether they manage only its applications.")
+        },
+        admins: Option<BTreeSet<String>> {
+            .default(Value::Set(Vec::new()))
+            .references(crate::resources::admin::KIND.type_name)
+            .describe("The IDs of the administrators the unit scopes.")
+        },
+        groups: Option<BTreeSet<String>> {
+            .default(Value::Set(Vec::new()))
+            .references(crate::resources::group::KIND.type_name)
+            .describe("The IDs of the groups in the unit.")
+        },
+        integrations: Option<BTreeSet<String>> {
+            .default(Value::Set(Vec::new()))
+            .references(crate::resources::integration::KIND.type_name)
+            .describe("The integration keys of the applications in the unit.")
+        },
+    }
+}
+
+/// Each member set: what Duo calls the member, its attribute, and the field holding it.
+type Members = fn(&AdminUnitState) -> &Option<BTreeSet<String>>;
+const MEMBERS: [(duo::UnitMember, &str, Members); 3] = [
+    (duo::UnitMember::Admin, AdminUnitState::admins, |u| {
+        &u.admins
+    }),
+    (duo::UnitMember::Group, AdminUnitState::groups, |u| {
+        &u.groups
+    }),
     (
-        "admins",
-        duo::UnitMember::Admin,
-        "duo_admin",
-        "The IDs of the administrators the unit scopes.",
-    ),
-    (
-        "groups",
-        duo::UnitMember::Group,
-        "duo_group",
-        "The IDs of the groups in the unit.",
-    ),
-    (
-        "integrations",
         duo::UnitMember::Integration,
-        "duo_integration",
-        "The integration keys of the applications in the unit.",
+        AdminUnitState::integrations,
+        |u| &u.integrations,
     ),
 ];
 
 impl AdminUnit {
     pub fn schema() -> Schema {
-        let mut s = Schema::new(
+        Schema::new(
             "A Duo administrative unit: administrators restricted by units manage only its groups and \
              applications.",
         )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The unit's Duo ID (`admin_unit_id`)."))
-        .attr(Attribute::string("name").required().validate(Validator::length_between(1, 255)).describe("The unit's name."))
-        .attr(Attribute::string("description").required().validate(Validator::length_between(1, 1000)).describe("What the unit is for."))
-        .attr(Attribute::bool("restrict_by_groups").default(false).describe("Whether the unit's administrators manage only its groups."))
-        .attr(Attribute::bool("restrict_by_integrations").default(false).describe("Whether they manage only its applications."));
-        for (name, _, target, description) in MEMBERS {
-            s = s.attr(
-                Attribute::set_of(name, Type::String)
-                    .default(Value::Set(Vec::new()))
-                    .references(target)
-                    .describe(description),
-            );
-        }
-        s
+        .attrs(AdminUnitState::attributes())
     }
 }
 
 /// The only place `duo_admin_unit` values and Duo's unit meet.
-pub fn to_state(u: &duo::AdminUnit) -> Obj {
-    let set =
-        |items: &[String]| Value::Set(items.iter().map(|i| Value::from(i.as_str())).collect());
-    Obj::default()
-        .with("id", u.admin_unit_id.as_str())
-        .with("name", u.name.as_str())
-        .with("description", u.description.as_str())
-        .with("restrict_by_groups", u.restrict_by_groups.unwrap_or(false))
-        .with(
-            "restrict_by_integrations",
-            u.restrict_by_integrations.unwrap_or(false),
-        )
-        .with("admins", set(&u.admins))
-        .with("groups", set(&u.groups))
-        .with("integrations", set(&u.integrations))
+pub fn to_state(u: &duo::AdminUnit) -> AdminUnitState {
+    let set = |items: &[String]| Some(items.iter().cloned().collect());
+    AdminUnitState {
+        id: Some(u.admin_unit_id.clone()),
+        name: Some(u.name.clone()),
+        description: Some(u.description.clone()),
+        restrict_by_groups: Some(u.restrict_by_groups.unwrap_or(false)),
+        restrict_by_integrations: Some(u.restrict_by_integrations.unwrap_or(false)),
+        admins: set(&u.admins),
+        groups: set(&u.groups),
+        integrations: set(&u.integrations),
+    }
+}
+
+/// What create and update send: name, description and the two restrictions.
+fn to_params(plan: &AdminUnitState) -> (&str, &str, bool, bool) {
+    (
+        plan.name.as_deref().unwrap_or_default(),
+        plan.description.as_deref().unwrap_or_default(),
+        plan.restrict_by_groups.unwrap_or(false),
+        plan.restrict_by_integrations.unwrap_or(false),
+    )
 }
 
 impl AdminUnit {
@@ -101,13 +124,13 @@ impl AdminUnit {
         &self,
         duo: &duo::Client,
         unit: &str,
-        now: Obj,
-        plan: &Obj,
+        now: AdminUnitState,
+        plan: &AdminUnitState,
         action: Action,
     ) -> Result<Obj, Failed> {
-        for (name, kind, _, _) in MEMBERS {
-            let (current, desired): (BTreeSet<String>, BTreeSet<String>) =
-                (now.get(name).strings(), plan.get(name).strings());
+        for (kind, name, field) in MEMBERS {
+            let current = field(&now).clone().unwrap_or_default();
+            let desired = field(plan).clone().unwrap_or_default();
             for (member, add) in SetChanges::between(&current, &desired).in_order() {
                 if let Err(e) = duo.admin_unit_member(unit, kind, member, add).await {
                     // The unit exists whatever happened to its members: keep it in state,
@@ -117,16 +140,16 @@ impl AdminUnit {
                         .at(crate::plugin::AttrPath::root(name));
                     return Err(Failed {
                         diags: d.into(),
-                        partial: Some(partial),
+                        partial: Some(partial.to_obj()),
                     });
                 }
             }
         }
         match duo.get_admin_unit(unit).await {
-            Ok(unit) => Ok(to_state(&unit)),
+            Ok(unit) => Ok(to_state(&unit).to_obj()),
             Err(e) => Err(Failed {
                 diags: diagnose(Op::new(Action::Read, &KIND), &e).into(),
-                partial: Some(now),
+                partial: Some(now.to_obj()),
             }),
         }
     }
@@ -143,14 +166,8 @@ impl Resource<duo::Client> for AdminUnit {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let (name, desc) = (
-            plan.str("name").unwrap_or_default(),
-            plan.str("description").unwrap_or_default(),
-        );
-        let (g, i) = (
-            plan.bool("restrict_by_groups").unwrap_or(false),
-            plan.bool("restrict_by_integrations").unwrap_or(false),
-        );
+        let plan = AdminUnitState::from_obj(plan)?;
+        let (name, desc, g, i) = to_params(&plan);
         let created = create_once(
             Op::new(Action::Create, &KIND),
             &[],
@@ -162,7 +179,7 @@ impl Resource<duo::Client> for AdminUnit {
         )
         .await?;
         let state = to_state(&created);
-        self.sync_members(duo, &created.admin_unit_id, state, plan, Action::Create)
+        self.sync_members(duo, &created.admin_unit_id, state, &plan, Action::Create)
             .await
     }
 
@@ -175,23 +192,45 @@ impl Resource<duo::Client> for AdminUnit {
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        let (name, desc) = (
-            plan.str("name").unwrap_or_default(),
-            plan.str("description").unwrap_or_default(),
-        );
-        let (g, i) = (
-            plan.bool("restrict_by_groups").unwrap_or(false),
-            plan.bool("restrict_by_integrations").unwrap_or(false),
-        );
+        let plan = AdminUnitState::from_obj(plan)?;
+        let (name, desc, g, i) = to_params(&plan);
         let updated = duo
             .modify_admin_unit(id(prior), name, desc, g, i)
             .await
             .map_err(|e| diagnose(Op::new(Action::Update, &KIND), &e))?;
-        self.sync_members(duo, id(prior), to_state(&updated), plan, Action::Update)
+        self.sync_members(duo, id(prior), to_state(&updated), &plan, Action::Update)
             .await
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         deleted(&KIND, duo.delete_admin_unit(id(state))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duos_unit_becomes_state_and_the_state_what_is_sent() {
+        let u: duo::AdminUnit = serde_json::from_value(serde_json::json!({
+            "admin_unit_id": "DU1", "name": "EMEA", "description": "Europe",
+            "restrict_by_groups": true, "groups": ["DG1", "DG2"], "admins": ["DE1"]
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let state = to_state(&u);
+        assert_eq!(state.restrict_by_integrations, Some(false));
+        assert_eq!(state.integrations, Some(BTreeSet::new()));
+        let stored = AdminUnitState::from_obj(&state.to_obj()).unwrap_or_default();
+        assert_eq!(stored, state);
+        assert_eq!(to_params(&stored), ("EMEA", "Europe", true, false));
+        let groups = MEMBERS
+            .iter()
+            .find(|(kind, _, _)| *kind == duo::UnitMember::Group)
+            .map(|(_, name, field)| (*name, field(&stored).clone()));
+        assert_eq!(
+            groups,
+            Some(("groups", Some(["DG1".to_owned(), "DG2".to_owned()].into())))
+        );
     }
 }
