@@ -120,14 +120,25 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The lines of `text` before its tests that hand a string literal to a call taking a name.
+/// The lines of `text` before its tests that hand a string literal to a call taking a name,
+/// or that refer to another declaration's attribute by string in a table: a `Hint`'s `attr`
+/// (after its `field`) or a lookup `Key`'s `attr` that is the resource's (`added: None`).
 fn literal_names(text: &str) -> Vec<String> {
     let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-    code.lines()
-        .map(|l| l.trim())
-        .filter(|l| !l.starts_with("//"))
-        .filter(|l| TAKES_A_NAME.iter().any(|call| l.contains(call)))
-        .map(str::to_owned)
+    let lines: Vec<&str> = code
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .collect();
+    let refers = |i: usize| {
+        lines[i].starts_with("attr: \"")
+            && (lines.get(i + 1) == Some(&"added: None,")
+                || i.checked_sub(1)
+                    .is_some_and(|p| lines[p].starts_with("field: ")))
+    };
+    (0..lines.len())
+        .filter(|&i| TAKES_A_NAME.iter().any(|call| lines[i].contains(call)) || refers(i))
+        .map(|i| lines[i].to_owned())
         .collect()
 }
 
@@ -168,6 +179,15 @@ fn attribute_names_are_written_only_where_they_are_declared() {
 #[test]
 fn the_rule_sees_what_it_forbids() {
     let code = "let a = o.str(\"name\");\nlet b = o.str(GroupState::name);\n// o.str(\"x\")\n\
+                Key {\n attr: \"email\",\n added: None,\n}\nKey {\n attr: \"id\",\n added: Some(\"d\"),\n}\n\
+                Hint {\n field: \"phone\",\n attr: \"phone\",\n}\n\
                 #[cfg(test)]\nlet c = o.with(\"id\", 1);";
-    assert_eq!(literal_names(code), ["let a = o.str(\"name\");"]);
+    assert_eq!(
+        literal_names(code),
+        [
+            "let a = o.str(\"name\");",
+            "attr: \"email\",",
+            "attr: \"phone\","
+        ]
+    );
 }

@@ -12,6 +12,7 @@ pub mod hardware_tokens;
 pub mod integration;
 pub mod integrations;
 pub mod listing;
+pub mod lookup;
 pub mod phones;
 pub mod policies;
 pub mod policy;
@@ -29,15 +30,15 @@ use crate::plugin::{
 /// Every data source the provider serves.
 pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
     vec![
-        Box::new(group::GroupLookup),
+        Box::new(group::data_source()),
         Box::new(groups::data_source()),
-        Box::new(user::UserLookup),
+        Box::new(user::data_source()),
         Box::new(users::Users),
         Box::new(phones::data_source()),
         Box::new(hardware_tokens::data_source()),
-        Box::new(integration::IntegrationLookup),
+        Box::new(integration::data_source()),
         Box::new(integrations::data_source()),
-        Box::new(admin::AdminLookup),
+        Box::new(admin::data_source()),
         Box::new(admins::data_source()),
         Box::new(account::Account),
         Box::new(policy::PolicyLookup),

@@ -37,7 +37,7 @@ impl LinkKind for GroupMemberLink {
     const ITEM_TYPE: &'static str = "duo_user";
     const HINTS: &'static [Hint] = &[Hint {
         field: "group_id",
-        attr: "user_id",
+        attr: Self::ITEM,
         advice: "Duo allows a user in at most 100 groups: one of the users listed is already in 100, or does not exist.",
     }];
 

@@ -38,7 +38,7 @@ impl LinkKind for UserGroupLink {
     const MAX: Option<usize> = Some(100);
     const HINTS: &'static [Hint] = &[Hint {
         field: "group_id",
-        attr: "group_id",
+        attr: Self::ITEM,
         advice: "Duo refuses a group that does not exist, and allows a user in at most 100 groups: check the \
                  group ID, or remove the user from another group first.",
     }];

@@ -35,7 +35,7 @@ impl LinkKind for UserTokenLink {
     const ITEM_TYPE: &'static str = "duo_hardware_token";
     const HINTS: &'static [Hint] = &[Hint {
         field: "token_id",
-        attr: "token_id",
+        attr: Self::ITEM,
         advice: "Duo has no such token: check the token ID.",
     }];
 

@@ -35,7 +35,7 @@ impl LinkKind for UserPhoneLink {
     const ITEM_TYPE: &'static str = "duo_phone";
     const HINTS: &'static [Hint] = &[Hint {
         field: "phone_id",
-        attr: "phone_id",
+        attr: Self::ITEM,
         advice: "Duo has no such phone: check the phone ID.",
     }];
 

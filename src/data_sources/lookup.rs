@@ -1,0 +1,126 @@
+//! The shape every lookup data source of one Duo object shares (`duo_group`, `duo_user`,
+//! `duo_integration`, `duo_admin`): exactly one of a few keys is given, the key finds the
+//! matching objects, exactly one must match, and the answer is that object with its resource's
+//! attributes (less what is never shown) plus the keys. Each type's file declares a [`Lookup`]
+//! table; the behaviour lives here once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+
+use super::{exactly_one_of, single};
+use crate::duo;
+use crate::kinds::Kind;
+use crate::plugin::{Attribute, DataSource, Diagnostics, Obj, Schema};
+use crate::resources::{Action, Op, diagnose};
+
+/// A search for the objects one key's value names, as the Duo client answers it.
+pub type FindCall<T> =
+    for<'c> fn(
+        &'c duo::Client,
+        &'c str,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<T>, duo::Error>> + Send + 'c>>;
+
+/// One way to look the object up.
+pub struct Key<T> {
+    /// The attribute that holds the value.
+    pub attr: &'static str,
+    /// For a key the resource does not have, the attribute's description.
+    pub added: Option<&'static str>,
+    /// What a message calls the lookup, given the value: `group named "ops"`.
+    pub what: fn(&str) -> String,
+    pub find: FindCall<T>,
+}
+
+/// A lookup data source.
+pub struct Lookup<T: 'static> {
+    pub type_name: &'static str,
+    pub description: &'static str,
+    pub kind: &'static Kind,
+    /// The resource whose attributes the object has.
+    pub resource: fn() -> Schema,
+    /// Attributes of the resource that are not shown (secrets, settings Duo never returns).
+    pub omit: &'static [&'static str],
+    /// The keys, the object's own ID first: it is set from the object found.
+    pub keys: &'static [Key<T>],
+    pub id_of: fn(&T) -> &str,
+    pub to_state: fn(&T) -> Obj,
+}
+
+impl<T> Lookup<T> {
+    fn key_names(&self) -> Vec<&'static str> {
+        self.keys.iter().map(|k| k.attr).collect()
+    }
+}
+
+/// A key found by ID: Duo's one object, or none when it does not exist.
+pub async fn by_id<T>(
+    call: impl Future<Output = Result<T, duo::Error>>,
+) -> Result<Vec<T>, duo::Error> {
+    Ok(duo::gone_is_none(call.await)?.into_iter().collect())
+}
+
+#[async_trait]
+impl<T: Send + Sync + 'static> DataSource<duo::Client> for Lookup<T> {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        let resource_keys: Vec<&str> = self
+            .keys
+            .iter()
+            .filter(|k| k.added.is_none())
+            .map(|k| k.attr)
+            .collect();
+        let mut schema = (self.resource)()
+            .without(self.omit)
+            .as_data_source(self.description, &resource_keys);
+        for (i, key) in self.keys.iter().enumerate() {
+            if let Some(description) = key.added {
+                // The ID is also an answer; other added keys are only asked.
+                let attr = Attribute::string(key.attr);
+                let attr = if i == 0 {
+                    attr.optional_computed()
+                } else {
+                    attr.optional()
+                };
+                schema = schema.attr(attr.describe(description));
+            }
+        }
+        schema
+    }
+
+    fn validate(&self, config: &Obj) -> Diagnostics {
+        exactly_one_of(config, &self.key_names())
+    }
+
+    async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
+        let Some((key, value)) = self
+            .keys
+            .iter()
+            .find_map(|k| Some((k, config.str(k.attr)?)))
+        else {
+            return Err(exactly_one_of(config, &self.key_names()));
+        };
+        let matches = (key.find)(duo, value)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
+        let found = single(matches, self.id_of, &(key.what)(value), key.attr)?;
+        let mut state = (self.to_state)(&found);
+        for attr in self.omit {
+            state.0.remove(*attr);
+        }
+        let id = self
+            .keys
+            .first()
+            .filter(|k| k.added.is_some())
+            .map(|k| k.attr);
+        let mut answer = config.clone().merged(state);
+        if let Some(id_attr) = id {
+            answer.set(id_attr, (self.id_of)(&found));
+        }
+        Ok(answer)
+    }
+}
