@@ -2,10 +2,11 @@
 
 use super::lookup::{Key, Lookup, by_id};
 use crate::duo;
-use crate::resources::admin::{Admin, KIND, to_state};
+use crate::plugin::State;
+use crate::resources::admin::{Admin, AdminState, KIND, to_state};
 
 /// Settings of the resource that Duo does not return.
-pub const NOT_READ: &[&str] = &["send_activation_email"];
+pub const NOT_READ: &[&str] = &[AdminState::send_activation_email];
 
 pub fn data_source() -> Lookup<duo::Admin> {
     Lookup {
@@ -22,7 +23,7 @@ pub fn data_source() -> Lookup<duo::Admin> {
                 find: |duo, id| Box::pin(by_id(duo.get_admin(id))),
             },
             Key {
-                attr: "email",
+                attr: AdminState::email,
                 added: None,
                 what: |email| format!("administrator with email {email:?}"),
                 find: |duo, email| {
@@ -37,6 +38,6 @@ pub fn data_source() -> Lookup<duo::Admin> {
             },
         ],
         id_of: |a| &a.admin_id,
-        to_state,
+        to_state: |a| to_state(a).to_obj(),
     }
 }

@@ -3,6 +3,7 @@
 use super::admin::NOT_READ;
 use super::listing::Listing;
 use crate::duo;
+use crate::plugin::State;
 use crate::resources::admin::{Admin, to_state};
 
 pub fn data_source() -> Listing<duo::Admin> {
@@ -16,6 +17,6 @@ pub fn data_source() -> Listing<duo::Admin> {
         omit: NOT_READ,
         filter: None,
         list: |duo| Box::pin(duo.list_admins()),
-        to_state,
+        to_state: |a| to_state(a).to_obj(),
     }
 }

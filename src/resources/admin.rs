@@ -7,11 +7,14 @@
 use async_trait::async_trait;
 
 use super::phone::{number_validator, same_number};
-use super::{Action, Hint, Op, create_once, deleted, found, id, keep_spelling, matching, written};
+use super::{
+    Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, id, keep, matching,
+    same_ignoring_case,
+};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
+    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator,
 };
 
 /// What `duo_admin` is, for the registry ([`crate::kinds`]).
@@ -22,10 +25,10 @@ pub const KIND: Kind = Kind {
     read: Grant::Administrators,
     write: None,
     data_sources: &["duo_admin", "duo_admins"],
-    natural_key: &["email"],
+    natural_key: &[AdminState::email],
     import: ImportId::Prefixed("email"),
     export: Some(Naming {
-        from: &["email"],
+        from: &[AdminState::email],
         prefix: "",
         user_side: false,
     }),
@@ -50,30 +53,93 @@ pub const ROLES: &[&str] = &[
 const HINTS: &[Hint] = &[
     Hint {
         field: "status",
-        attr: "status",
+        attr: AdminState::status,
         advice: "An Owner cannot be disabled: change the role first, or keep the administrator active.",
     },
     Hint {
         field: "restricted_by_admin_units",
-        attr: "restricted_by_admin_units",
+        attr: AdminState::restricted_by_admin_units,
         advice: "An Owner cannot be restricted by administrative units: choose another role.",
     },
     Hint {
         field: "email",
-        attr: "email",
+        attr: AdminState::email,
         advice: "Another administrator has this email; import it with `terraform import` instead.",
     },
     Hint {
         field: "phone",
-        attr: "phone",
+        attr: AdminState::phone,
         advice: "Give the phone in E.164 form, e.g. \"+15555550100\".",
     },
     Hint {
         field: "token_id",
-        attr: "token_id",
+        attr: AdminState::token_id,
         advice: "Duo has no hardware token with this ID.",
     },
 ];
+
+crate::plugin::state! {
+    /// A `duo_admin`'s state, plan and configuration.
+    pub struct AdminState {
+        id: Option<String> {
+            .computed().use_state_for_unknown().describe("The administrator's Duo ID (`admin_id`).")
+        },
+        email: Option<String> {
+            .required()
+            .force_new()
+            .validate(Validator::email())
+            .describe("The administrator's email, which they log in with. Duo cannot change it, so changing it replaces the administrator.")
+        },
+        name: Option<String> {
+            .required().validate(Validator::length_between(1, 255)).describe("The administrator's name.")
+        },
+        phone: Option<String> {
+            .default("")
+            .normalized(same_number)
+            .validate(number_validator())
+            .describe("The administrator's phone number, in E.164 form (`+15555550100`).")
+        },
+        role: Option<String> {
+            .default("Owner")
+            .validate(Validator::one_of(ROLES))
+            .describe("The administrative role, spelled exactly as Duo does.")
+        },
+        status: Option<String> {
+            .optional_computed()
+            .use_state_for_unknown()
+            .validate(Validator::one_of(&["Active", "Disabled", PENDING, "Expired"]))
+            .describe(
+                "`Active` or `Disabled`. When omitted, Duo's status is kept (`Pending Activation` for a new \
+                 administrator, `Expired` after inactivity); those two may be written only to keep them, \
+                 as generated configuration does. An Owner cannot be disabled.",
+            )
+        },
+        restricted_by_admin_units: Option<bool> {
+            .default(false)
+            .describe("Whether the administrator may only manage their administrative units' objects (not for Owners).")
+        },
+        password_change_required: Option<bool> {
+            .optional_computed()
+            .use_state_for_unknown()
+            .describe("Whether the administrator must change their password at next login.")
+        },
+        token_id: Option<String> {
+            .default("")
+            .references(crate::resources::hardware_token::KIND.type_name)
+            .describe("The ID of a hardware token the administrator logs in with; `\"\"` for none.")
+        },
+        send_activation_email: Option<bool> {
+            .default(false)
+            .describe("Whether Duo emails an activation link when the administrator is created. Only used at creation.")
+        },
+        created: Option<i64> {
+            .computed().use_state_for_unknown().describe("When the administrator was created (Unix seconds).")
+        },
+        last_login: Option<i64> {
+            .computed().describe("When the administrator last logged in (Unix seconds); null if never.")
+        },
+    }
+}
 
 impl Admin {
     pub fn schema() -> Schema {
@@ -81,85 +147,49 @@ impl Admin {
             "A Duo administrator. Non-Owner \
              roles take effect only on editions with administrative roles.",
         )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The administrator's Duo ID (`admin_id`)."))
-        .attr(Attribute::string("email").required().force_new().validate(Validator::email()).describe("The administrator's email, which they log in with. Duo cannot change it, so changing it replaces the administrator."))
-        .attr(Attribute::string("name").required().validate(Validator::length_between(1, 255)).describe("The administrator's name."))
-        .attr(Attribute::string("phone").default("").normalized(same_number).validate(number_validator()).describe("The administrator's phone number, in E.164 form (`+15555550100`)."))
-        .attr(Attribute::string("role").default("Owner").validate(Validator::one_of(ROLES)).describe("The administrative role, spelled exactly as Duo does."))
-        .attr(
-            Attribute::string("status")
-                .optional_computed()
-                .use_state_for_unknown()
-                .validate(Validator::one_of(&["Active", "Disabled", PENDING, "Expired"]))
-                .describe(
-                    "`Active` or `Disabled`. When omitted, Duo's status is kept (`Pending Activation` for a new \
-                     administrator, `Expired` after inactivity); those two may be written only to keep them, \
-                     as generated configuration does. An Owner cannot be disabled.",
-                ),
-        )
-        .attr(Attribute::bool("restricted_by_admin_units").default(false).describe("Whether the administrator may only manage their administrative units' objects (not for Owners)."))
-        .attr(Attribute::bool("password_change_required").optional_computed().use_state_for_unknown().describe("Whether the administrator must change their password at next login."))
-        .attr(Attribute::string("token_id").default("").references("duo_hardware_token").describe("The ID of a hardware token the administrator logs in with; `\"\"` for none."))
-        .attr(Attribute::bool("send_activation_email").default(false).describe("Whether Duo emails an activation link when the administrator is created. Only used at creation."))
-        .attr(Attribute::number("created").computed().use_state_for_unknown().describe("When the administrator was created (Unix seconds)."))
-        .attr(Attribute::number("last_login").computed().describe("When the administrator last logged in (Unix seconds); null if never."))
+        .attrs(AdminState::attributes())
     }
 }
 
 /// The only place `duo_admin` values and Duo's administrator meet (`send_activation_email` is
 /// carried by the caller: Duo does not return it).
-pub fn to_state(a: &duo::Admin) -> Obj {
-    let int = |v: Option<i64>| v.map_or(Value::Null, Value::from);
-    Obj::default()
-        .with("id", a.admin_id.as_str())
-        .with("email", a.email.as_str())
-        .with("name", a.name.as_str())
-        .with("phone", a.phone.clone().unwrap_or_default())
-        .with("role", Value::opt_string(a.role.clone()))
-        .with("status", Value::opt_string(a.status.clone()))
-        .with(
-            "restricted_by_admin_units",
-            a.restricted_by_admin_units.unwrap_or(false),
-        )
-        .with(
-            "password_change_required",
-            a.password_change_required.map_or(Value::Null, Value::Bool),
-        )
-        .with(
-            "token_id",
+pub fn to_state(a: &duo::Admin) -> AdminState {
+    AdminState {
+        id: Some(a.admin_id.clone()),
+        email: Some(a.email.clone()),
+        name: Some(a.name.clone()),
+        phone: Some(a.phone.clone().unwrap_or_default()),
+        role: a.role.clone(),
+        status: a.status.clone(),
+        restricted_by_admin_units: Some(a.restricted_by_admin_units.unwrap_or(false)),
+        password_change_required: a.password_change_required,
+        token_id: Some(
             a.hardtoken
                 .as_ref()
                 .map(|t| t.token_id.clone())
                 .unwrap_or_default(),
-        )
-        .with("send_activation_email", Value::Null)
-        .with("created", int(a.created))
-        .with("last_login", int(a.last_login))
+        ),
+        send_activation_email: None,
+        created: a.created,
+        last_login: a.last_login,
+    }
 }
 
 /// Duo's answer, in the plan's spelling where it means the same, with what Duo does not return.
-fn finish(mut o: Obj, plan: &Obj) -> Obj {
-    keep_spelling(&mut o, plan, "phone", same_number);
-    keep_spelling(&mut o, plan, "role", |a, b| a.eq_ignore_ascii_case(b));
-    let send = plan.get("send_activation_email").clone();
-    o.with(
-        "send_activation_email",
-        if send.is_null() {
-            Value::Bool(false)
-        } else {
-            send
-        },
-    )
+fn finish(mut o: AdminState, plan: &AdminState) -> AdminState {
+    keep(&mut o.phone, &plan.phone, same_number);
+    keep(&mut o.role, &plan.role, same_ignoring_case);
+    o.send_activation_email = Some(plan.send_activation_email.unwrap_or(false));
+    o
 }
 
-fn params(plan: &Obj) -> duo::AdminParams {
-    let s = |k: &str| plan.str(k).map(str::to_owned);
+fn params(plan: &AdminState) -> duo::AdminParams {
     duo::AdminParams {
-        name: s("name"),
-        phone: s("phone"),
-        role: s("role"),
-        restricted_by_admin_units: plan.bool("restricted_by_admin_units"),
-        token_id: s("token_id"),
+        name: plan.name.clone(),
+        phone: plan.phone.clone(),
+        role: plan.role.clone(),
+        restricted_by_admin_units: plan.restricted_by_admin_units,
+        token_id: plan.token_id.clone(),
         ..duo::AdminParams::default()
     }
 }
@@ -176,9 +206,9 @@ impl Resource<duo::Client> for Admin {
 
     /// `Pending Activation` and `Expired` are Duo's to set: configuration may only keep them.
     fn modify_plan(&self, prior: Option<&Obj>, planned: &mut Obj) -> Diagnostics {
-        let wanted = planned.str("status");
+        let wanted = planned.str(AdminState::status);
         let kept = match prior {
-            Some(p) => p.str("status") == wanted,
+            Some(p) => p.str(AdminState::status) == wanted,
             None => wanted == Some(PENDING),
         };
         match wanted {
@@ -189,17 +219,18 @@ impl Resource<duo::Client> for Admin {
                      \"Active\" or \"Disabled\". Remove `status` to keep Duo's, or choose one of those."
                 ),
             )
-            .at(AttrPath::root("status"))
+            .at(AttrPath::root(AdminState::status))
             .into(),
             _ => Diagnostics::default(),
         }
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
+        let plan = AdminState::from_obj(plan)?;
         let create = duo::AdminParams {
-            email: plan.str("email").map(str::to_owned),
-            send_email: plan.bool("send_activation_email"),
-            ..params(plan)
+            email: plan.email.clone(),
+            send_email: plan.send_activation_email,
+            ..params(&plan)
         };
         let email = create.email.as_deref().unwrap_or_default();
         let created = create_once(
@@ -216,42 +247,37 @@ impl Resource<duo::Client> for Admin {
         // Status and the password flag can only be set once the administrator exists.
         let follow_up = duo::AdminParams {
             status: plan
-                .str("status")
-                .filter(|s| created.str("status") != Some(*s))
-                .map(str::to_owned),
+                .status
+                .clone()
+                .filter(|s| created.status.as_ref() != Some(s)),
             password_change_required: plan
-                .bool("password_change_required")
-                .filter(|p| created.bool("password_change_required") != Some(*p)),
+                .password_change_required
+                .filter(|p| created.password_change_required != Some(*p)),
             ..duo::AdminParams::default()
         };
         if follow_up == duo::AdminParams::default() {
-            return Ok(finish(created, plan));
+            return Ok(finish(created, &plan).to_obj());
         }
-        let admin_id = id(&created).to_owned();
-        match written(
-            Op::new(Action::Update, &KIND),
-            HINTS,
-            duo.modify_admin(&admin_id, &follow_up),
-            to_state,
-        )
-        .await
-        {
-            Ok(o) => Ok(finish(o, plan)),
-            Err(f) => Err(Failed {
-                diags: f.diags,
-                partial: Some(finish(created, plan)),
+        let admin_id = created.id.clone().unwrap_or_default();
+        match duo.modify_admin(&admin_id, &follow_up).await {
+            Ok(a) => Ok(finish(to_state(&a), &plan).to_obj()),
+            Err(e) => Err(Failed {
+                diags: diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS).into(),
+                partial: Some(finish(created, &plan).to_obj()),
             }),
         }
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let o = found(&KIND, duo.get_admin(id(state)), to_state).await?;
-        Ok(o.map(|o| finish(o, state)))
+        let prior = AdminState::from_obj(state)?;
+        let read = duo::gone_is_none(duo.get_admin(id(state)).await)
+            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
+        Ok(read.map(|a| finish(to_state(&a), &prior).to_obj()))
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
         super::listed(&KIND, duo.list_admins(), |a| {
-            finish(to_state(a), &Obj::default())
+            finish(to_state(a), &AdminState::default())
         })
         .await
     }
@@ -262,25 +288,68 @@ impl Resource<duo::Client> for Admin {
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+        let (was, plan) = (AdminState::from_obj(prior)?, AdminState::from_obj(plan)?);
         let p = duo::AdminParams {
             status: plan
-                .str("status")
-                .filter(|s| prior.str("status") != Some(*s))
-                .map(str::to_owned),
-            password_change_required: plan.bool("password_change_required"),
-            ..params(plan)
+                .status
+                .clone()
+                .filter(|s| was.status.as_ref() != Some(s)),
+            password_change_required: plan.password_change_required,
+            ..params(&plan)
         };
-        let o = written(
-            Op::new(Action::Update, &KIND),
-            HINTS,
-            duo.modify_admin(id(prior), &p),
-            to_state,
-        )
-        .await?;
-        Ok(finish(o, plan))
+        let admin = duo
+            .modify_admin(id(prior), &p)
+            .await
+            .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
+        Ok(finish(to_state(&admin), &plan).to_obj())
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         deleted(&KIND, duo.delete_admin(id(state))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duos_administrator_becomes_state_in_the_plans_spelling_and_goes_back_as_parameters() {
+        let a: duo::Admin = serde_json::from_value(serde_json::json!({
+            "admin_id": "DE1", "email": "Help@Example.com", "name": "Help Desk",
+            "phone": "+15555550100", "role": "help desk", "status": "Pending Activation",
+            "hardtoken": {"token_id": "DH1", "serial": "1", "type": "h6"},
+            "created": 1700000000, "last_login": null
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let plan = AdminState {
+            phone: Some("555-555-0100".into()),
+            role: Some("Help Desk".into()),
+            send_activation_email: Some(true),
+            ..AdminState::default()
+        };
+        let state = finish(to_state(&a), &plan);
+        assert_eq!(
+            (
+                state.phone.as_deref(),
+                state.role.as_deref(),
+                state.token_id.as_deref()
+            ),
+            (Some("555-555-0100"), Some("Help Desk"), Some("DH1"))
+        );
+        assert_eq!(
+            (state.send_activation_email, state.last_login),
+            (Some(true), None)
+        );
+        let stored = AdminState::from_obj(&state.to_obj()).unwrap_or_default();
+        assert_eq!(stored, state);
+        let sent = params(&stored);
+        assert_eq!(
+            (sent.name.as_deref(), sent.token_id.as_deref(), sent.email),
+            (Some("Help Desk"), Some("DH1"), None)
+        );
+        let imported = finish(to_state(&a), &AdminState::default());
+        assert_eq!(imported.send_activation_email, Some(false));
+        assert_eq!(imported.role.as_deref(), Some("help desk"));
     }
 }
