@@ -75,8 +75,6 @@ const NOT_YET_TYPED: &[&str] = &[
     "src/data_sources/policies.rs",
     "src/data_sources/policy.rs",
     "src/data_sources/policy_calculation.rs",
-    "src/data_sources/user.rs",
-    "src/data_sources/users.rs",
     "src/export.rs",
     "src/resources/bypass_codes.rs",
     "src/resources/global_policy.rs",
@@ -86,7 +84,6 @@ const NOT_YET_TYPED: &[&str] = &[
     "src/resources/policy.rs",
     "src/resources/policy_assignment.rs",
     "src/resources/singleton.rs",
-    "src/resources/user.rs",
 ];
 
 /// Calls that take an attribute's name.

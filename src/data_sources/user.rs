@@ -2,7 +2,8 @@
 
 use super::lookup::{Key, Lookup, by_id};
 use crate::duo;
-use crate::resources::user::{KIND, User, to_state};
+use crate::plugin::State;
+use crate::resources::user::{KIND, User, UserState, to_state};
 
 /// Duo's username filter matches usernames and aliases; each key keeps the kind it asks for.
 fn named(users: Vec<duo::User>, keep: impl Fn(&duo::User) -> bool) -> Vec<duo::User> {
@@ -24,7 +25,7 @@ pub fn data_source() -> Lookup<duo::User> {
                 find: |duo, id| Box::pin(by_id(duo.get_user(id))),
             },
             Key {
-                attr: "username",
+                attr: UserState::username,
                 added: None,
                 what: |name| format!("user with username {name:?}"),
                 find: |duo, name| {
@@ -54,13 +55,13 @@ pub fn data_source() -> Lookup<duo::User> {
                 },
             },
             Key {
-                attr: "email",
+                attr: UserState::email,
                 added: None,
                 what: |email| format!("user with email {email:?}"),
                 find: |duo, email| Box::pin(duo.find_users_by_email(email)),
             },
         ],
         id_of: |u| &u.user_id,
-        to_state,
+        to_state: |u| to_state(u).to_obj(),
     }
 }

@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use super::computed_objects;
 use crate::duo;
 use crate::plugin::{
-    AttrPath, Attribute, DataSource, Diagnostic, Diagnostics, Obj, Schema, Type, Validator, Value,
+    AttrPath, DataSource, Diagnostic, Diagnostics, Obj, Schema, State, Type, Validator, Value,
 };
+use crate::resources::user::{KIND, UserState, to_state};
 use crate::resources::{Action, Op, diagnose};
 
 pub struct Users;
@@ -23,25 +24,50 @@ const ALL_STATUSES: &[&str] = &[
     "pending deletion",
 ];
 
-/// The facts listed per user: every attribute of `duo_user` (with `user_id` for `id`), so a
+/// A listed user's ID, named as the lookup names it.
+const USER_ID: &str = "user_id";
+/// The computed list of users.
+const USERS: &str = "users";
+
+/// The facts listed per user: the attributes of `duo_user` (with `user_id` for `id`), so a
 /// `for_each` over this list can configure users exactly as they are.
 const FIELDS: [(&str, Type); 15] = [
-    ("user_id", Type::String),
-    ("username", Type::String),
-    ("realname", Type::String),
-    ("firstname", Type::String),
-    ("lastname", Type::String),
-    ("email", Type::String),
-    ("notes", Type::String),
-    ("alias1", Type::String),
-    ("alias2", Type::String),
-    ("alias3", Type::String),
-    ("alias4", Type::String),
-    ("status", Type::String),
-    ("is_enrolled", Type::Bool),
-    ("last_login", Type::Number),
-    ("created", Type::Number),
+    (USER_ID, Type::String),
+    (UserState::username, Type::String),
+    (UserState::realname, Type::String),
+    (UserState::firstname, Type::String),
+    (UserState::lastname, Type::String),
+    (UserState::email, Type::String),
+    (UserState::notes, Type::String),
+    (UserState::alias1, Type::String),
+    (UserState::alias2, Type::String),
+    (UserState::alias3, Type::String),
+    (UserState::alias4, Type::String),
+    (UserState::status, Type::String),
+    (UserState::is_enrolled, Type::Bool),
+    (UserState::last_login, Type::Number),
+    (UserState::created, Type::Number),
 ];
+
+crate::plugin::state! {
+    /// The filters of `duo_users`.
+    struct Filters {
+        status: Option<String> {
+            .optional().validate(Validator::one_of(ALL_STATUSES)).describe("Only users with this status.")
+        },
+        is_enrolled: Option<bool> {
+            .optional().describe("Only users who have (`true`) or have not (`false`) enrolled a device.")
+        },
+        group_id: Option<String> { .optional().describe("Only members of this group.") },
+        last_login_before: Option<String> {
+            .optional()
+            .describe(
+                "Only users whose last login is before this RFC 3339 time (e.g. \
+                 `timeadd(timestamp(), \"-2160h\")` for 90 days), including users who never logged in.",
+            )
+        },
+    }
+}
 
 #[async_trait]
 impl DataSource<duo::Client> for Users {
@@ -54,15 +80,9 @@ impl DataSource<duo::Client> for Users {
             "Lists Duo users, all of them or those matching every filter given. Reads every user in pages of 300 (one call per \
              page), plus the group's members when `group_id` is given.",
         )
-        .attr(Attribute::string("status").optional().validate(Validator::one_of(ALL_STATUSES)).describe("Only users with this status."))
-        .attr(Attribute::bool("is_enrolled").optional().describe("Only users who have (`true`) or have not (`false`) enrolled a device."))
-        .attr(Attribute::string("group_id").optional().describe("Only members of this group."))
-        .attr(Attribute::string("last_login_before").optional().describe(
-            "Only users whose last login is before this RFC 3339 time (e.g. \
-             `timeadd(timestamp(), \"-2160h\")` for 90 days), including users who never logged in.",
-        ))
+        .attrs(Filters::attributes())
         .attr(computed_objects(
-            "users",
+            USERS,
             "The matching users, in Duo's order, with every attribute `duo_user` has. Text fields are \
              `\"\"` when unset, `last_login` is null if the user never logged in; times are Unix seconds.",
             FIELDS,
@@ -70,31 +90,31 @@ impl DataSource<duo::Client> for Users {
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
-        match config.get("last_login_before") {
+        match config.get(Filters::last_login_before) {
             Value::String(s) if parse_rfc3339(s).is_none() => Diagnostic::error(
                 "Invalid last_login_before",
                 format!("{s:?} is not an RFC 3339 time such as \"2026-01-31T00:00:00Z\"."),
             )
-            .at(AttrPath::root("last_login_before"))
+            .at(AttrPath::root(Filters::last_login_before))
             .into(),
             _ => Diagnostics::default(),
         }
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let fail =
-            |e: duo::Error| diagnose(Op::all(Action::Read, &crate::resources::user::KIND), &e);
+        let fail = |e: duo::Error| diagnose(Op::all(Action::Read, &KIND), &e);
+        let filters = Filters::from_obj(config)?;
         let mut users = duo.list_users().await.map_err(fail)?;
-        if let Some(status) = config.str("status") {
-            users.retain(|u| u.status.as_deref() == Some(status));
+        if let Some(status) = &filters.status {
+            users.retain(|u| u.status.as_ref() == Some(status));
         }
-        if let Some(enrolled) = config.bool("is_enrolled") {
+        if let Some(enrolled) = filters.is_enrolled {
             users.retain(|u| u.is_enrolled == Some(enrolled));
         }
-        if let Some(before) = config.str("last_login_before").and_then(parse_rfc3339) {
+        if let Some(before) = filters.last_login_before.as_deref().and_then(parse_rfc3339) {
             users.retain(|u| u.last_login.is_none_or(|t| t < before));
         }
-        if let Some(group_id) = config.str("group_id") {
+        if let Some(group_id) = &filters.group_id {
             let members: HashSet<String> = duo
                 .group_members(group_id)
                 .await
@@ -105,18 +125,18 @@ impl DataSource<duo::Client> for Users {
             users.retain(|u| members.contains(&u.user_id));
         }
         let rows = users.iter().map(|u| {
-            let state = crate::resources::user::to_state(u);
+            let state = to_state(u).to_obj();
             Value::Object(
                 FIELDS
                     .iter()
                     .map(|(f, _)| {
-                        let from = if *f == "user_id" { "id" } else { f };
+                        let from = if *f == USER_ID { UserState::id } else { f };
                         ((*f).to_owned(), state.get(from).clone())
                     })
                     .collect(),
             )
         });
-        Ok(config.clone().with("users", Value::List(rows.collect())))
+        Ok(config.clone().with(USERS, Value::List(rows.collect())))
     }
 }
 

@@ -11,8 +11,7 @@ use super::{Action, Hint, Op, create_once, deleted, diagnose, found, holds, id, 
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
-    import_by_id,
+    Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator, import_by_id,
 };
 
 /// What `duo_user` is, for the registry ([`crate::kinds`]).
@@ -23,10 +22,10 @@ pub const KIND: Kind = Kind {
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
     data_sources: &["duo_user", "duo_users"],
-    natural_key: &["username"],
+    natural_key: &[UserState::username],
     import: ImportId::Prefixed("username"),
     export: Some(Naming {
-        from: &["username"],
+        from: &[UserState::username],
         prefix: "",
         user_side: true,
     }),
@@ -35,150 +34,141 @@ pub const KIND: Kind = Kind {
 pub struct User;
 
 pub const STATUSES: &[&str] = &["active", "bypass", "disabled"];
-/// Optional text fields, all `""` when unset.
-const TEXT: [(&str, &str); 9] = [
-    ("realname", "The user's full name."),
-    ("firstname", "The user's given name."),
-    ("lastname", "The user's surname."),
-    ("email", "The user's email address."),
-    (
-        "notes",
-        "Notes about the user, shown in the Duo Admin Panel.",
-    ),
-    (
-        "alias1",
-        "The first username alias. Aliases are unique across usernames and aliases, ignoring case.",
-    ),
-    ("alias2", "The second username alias."),
-    ("alias3", "The third username alias."),
-    ("alias4", "The fourth username alias."),
-];
-
 const USERNAME_TAKEN: &str = "Another Duo user already has this username or alias (they are unique, ignoring case). \
      Choose another, or bring the existing user under Terraform with `terraform import duo_user.NAME username:<name>`.";
 
 const HINTS: &[Hint] = &[
     Hint {
         field: "username",
-        attr: "username",
+        attr: UserState::username,
         advice: USERNAME_TAKEN,
     },
     Hint {
         field: "alias1",
-        attr: "alias1",
+        attr: UserState::alias1,
         advice: USERNAME_TAKEN,
     },
     Hint {
         field: "alias2",
-        attr: "alias2",
+        attr: UserState::alias2,
         advice: USERNAME_TAKEN,
     },
     Hint {
         field: "alias3",
-        attr: "alias3",
+        attr: UserState::alias3,
         advice: USERNAME_TAKEN,
     },
     Hint {
         field: "alias4",
-        attr: "alias4",
+        attr: UserState::alias4,
         advice: USERNAME_TAKEN,
     },
     Hint {
         field: "email",
-        attr: "email",
+        attr: UserState::email,
         advice: "Give a valid email address, or leave it out.",
     },
 ];
 
+crate::plugin::state! {
+    /// A `duo_user`'s state, plan and configuration. Text fields Duo leaves unset are `""`.
+    pub struct UserState {
+        id: Option<String> {
+            .computed()
+            .use_state_for_unknown()
+            .describe("The user's Duo ID (`user_id`), e.g. `DUXXXXXXXXXXXXXXXXXX`.")
+        },
+        username: Option<String> {
+            .required()
+            .validate(Validator::length_between(1, 255))
+            .describe("The username; unique across usernames and aliases, ignoring case. Changing it renames the user in place.")
+        },
+        realname: Option<String> { .default("").describe("The user's full name.") },
+        firstname: Option<String> { .default("").describe("The user's given name.") },
+        lastname: Option<String> { .default("").describe("The user's surname.") },
+        email: Option<String> {
+            .default("").describe("The user's email address.").validate(Validator::email())
+        },
+        notes: Option<String> {
+            .default("").describe("Notes about the user, shown in the Duo Admin Panel.")
+        },
+        alias1: Option<String> {
+            .default("")
+            .describe("The first username alias. Aliases are unique across usernames and aliases, ignoring case.")
+        },
+        alias2: Option<String> { .default("").describe("The second username alias.") },
+        alias3: Option<String> { .default("").describe("The third username alias.") },
+        alias4: Option<String> { .default("").describe("The fourth username alias.") },
+        status: Option<String> {
+            .default("active")
+            .validate(Validator::one_of(STATUSES))
+            .describe(
+                "`active` (normal), `bypass` (skips two-factor authentication) or `disabled`. Duo \
+                 itself may set `locked out`; planning `active` unlocks the user.",
+            )
+        },
+        is_enrolled: Option<bool> {
+            .computed().describe("Whether the user has enrolled an authentication device.")
+        },
+        created: Option<i64> {
+            .computed().use_state_for_unknown().describe("When the user was created (Unix seconds).")
+        },
+        last_login: Option<i64> {
+            .computed().describe("When the user last logged in (Unix seconds); null if never.")
+        },
+        last_directory_sync: Option<i64> {
+            .computed()
+            .describe("When a directory sync last updated the user (Unix seconds); null if never.")
+        },
+    }
+}
+
 impl User {
     pub fn schema() -> Schema {
-        let mut s = Schema::new(
+        Schema::new(
             "A Duo user. Deleting a user through the API is immediate and permanent (it does not go \
              to Duo's trash); the user's phones and tokens are kept.",
         )
-        .attr(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .describe("The user's Duo ID (`user_id`), e.g. `DUXXXXXXXXXXXXXXXXXX`."),
-        )
-        .attr(
-            Attribute::string("username")
-                .required()
-                .validate(Validator::length_between(1, 255))
-                .describe("The username; unique across usernames and aliases, ignoring case. Changing it renames the user in place."),
-        );
-        for (name, description) in TEXT {
-            let mut a = Attribute::string(name).default("").describe(description);
-            if name == "email" {
-                a = a.validate(Validator::email());
-            }
-            s = s.attr(a);
-        }
-        s.attr(
-            Attribute::string("status")
-                .default("active")
-                .validate(Validator::one_of(STATUSES))
-                .describe(
-                    "`active` (normal), `bypass` (skips two-factor authentication) or `disabled`. Duo \
-                     itself may set `locked out`; planning `active` unlocks the user.",
-                ),
-        )
-        .attr(Attribute::bool("is_enrolled").computed().describe("Whether the user has enrolled an authentication device."))
-        .attr(Attribute::number("created").computed().use_state_for_unknown().describe("When the user was created (Unix seconds)."))
-        .attr(Attribute::number("last_login").computed().describe("When the user last logged in (Unix seconds); null if never."))
-        .attr(
-            Attribute::number("last_directory_sync")
-                .computed()
-                .describe("When a directory sync last updated the user (Unix seconds); null if never."),
-        )
+        .attrs(UserState::attributes())
     }
 }
 
 /// The only place `duo_user` values and Duo's user meet.
-pub fn to_state(u: &duo::User) -> Obj {
-    let text = [
-        &u.realname,
-        &u.firstname,
-        &u.lastname,
-        &u.email,
-        &u.notes,
-        &u.alias1,
-        &u.alias2,
-        &u.alias3,
-        &u.alias4,
-    ];
-    let mut o = Obj::default()
-        .with("id", u.user_id.as_str())
-        .with("username", u.username.as_str());
-    for ((name, _), value) in TEXT.iter().zip(text) {
-        o.set(name, value.clone().unwrap_or_default());
+pub fn to_state(u: &duo::User) -> UserState {
+    let text = |v: &Option<String>| Some(v.clone().unwrap_or_default());
+    UserState {
+        id: Some(u.user_id.clone()),
+        username: Some(u.username.clone()),
+        realname: text(&u.realname),
+        firstname: text(&u.firstname),
+        lastname: text(&u.lastname),
+        email: text(&u.email),
+        notes: text(&u.notes),
+        alias1: text(&u.alias1),
+        alias2: text(&u.alias2),
+        alias3: text(&u.alias3),
+        alias4: text(&u.alias4),
+        status: u.status.clone(),
+        is_enrolled: u.is_enrolled,
+        created: u.created,
+        last_login: u.last_login,
+        last_directory_sync: u.last_directory_sync,
     }
-    let int = |v: Option<i64>| v.map_or(Value::Null, Value::from);
-    o.with("status", Value::opt_string(u.status.clone()))
-        .with(
-            "is_enrolled",
-            u.is_enrolled.map_or(Value::Null, Value::Bool),
-        )
-        .with("created", int(u.created))
-        .with("last_login", int(u.last_login))
-        .with("last_directory_sync", int(u.last_directory_sync))
 }
 
-fn to_params(plan: &Obj) -> duo::UserParams {
-    let s = |k: &str| plan.str(k).map(str::to_owned);
+fn to_params(plan: &UserState) -> duo::UserParams {
     duo::UserParams {
-        username: s("username"),
-        realname: s("realname"),
-        firstname: s("firstname"),
-        lastname: s("lastname"),
-        email: s("email"),
-        status: s("status"),
-        notes: s("notes"),
-        alias1: s("alias1"),
-        alias2: s("alias2"),
-        alias3: s("alias3"),
-        alias4: s("alias4"),
+        username: plan.username.clone(),
+        realname: plan.realname.clone(),
+        firstname: plan.firstname.clone(),
+        lastname: plan.lastname.clone(),
+        email: plan.email.clone(),
+        status: plan.status.clone(),
+        notes: plan.notes.clone(),
+        alias1: plan.alias1.clone(),
+        alias2: plan.alias2.clone(),
+        alias3: plan.alias3.clone(),
+        alias4: plan.alias4.clone(),
     }
 }
 
@@ -193,7 +183,7 @@ impl Resource<duo::Client> for User {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let params = to_params(plan);
+        let params = to_params(&UserState::from_obj(plan)?);
         let username = params.username.as_deref().unwrap_or_default();
         let user = create_once(
             Op::new(Action::Create, &KIND),
@@ -209,7 +199,7 @@ impl Resource<duo::Client> for User {
             |u| &u.user_id,
         )
         .await?;
-        Ok(to_state(&user))
+        Ok(to_state(&user).to_obj())
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
@@ -224,7 +214,7 @@ impl Resource<duo::Client> for User {
         written(
             Op::new(Action::Update, &KIND),
             HINTS,
-            duo.modify_user(id(prior), &to_params(plan)),
+            duo.modify_user(id(prior), &to_params(&UserState::from_obj(plan)?)),
             to_state,
         )
         .await
@@ -232,7 +222,7 @@ impl Resource<duo::Client> for User {
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         match deleted(&KIND, duo.delete_user(id(state))).await {
-            Err(mut diags) if !state.get("last_directory_sync").is_null() => {
+            Err(mut diags) if !state.get(UserState::last_directory_sync).is_null() => {
                 for d in &mut diags.0 {
                     d.detail.push_str(
                         " This user is managed by a Duo directory sync, which keeps it: remove the user from \
@@ -256,7 +246,7 @@ impl Resource<duo::Client> for User {
             .await
             .map_err(|e| diagnose(Op::new(Action::Import, &KIND), &e))?;
         match found.len() {
-            1 => Ok(to_state(&found.remove(0))),
+            1 => Ok(to_state(&found.remove(0)).to_obj()),
             0 => Err(Diagnostic::error(
                 "Cannot import a missing user",
                 format!("Duo has no user with username or alias {name:?}. Check the name, or import by user ID."),
@@ -287,21 +277,28 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let s = to_state(&u);
         assert_eq!(
-            (s.str("realname"), s.str("firstname"), s.str("alias1")),
+            (
+                s.realname.as_deref(),
+                s.firstname.as_deref(),
+                s.alias1.as_deref()
+            ),
             (Some(""), Some(""), Some(""))
         );
         assert_eq!(
-            (s.str("status"), s.str("alias2")),
+            (s.status.as_deref(), s.alias2.as_deref()),
             (Some("active"), Some("annie"))
         );
+        assert_eq!((s.created, s.last_login), (Some(5), None));
+        let stored = UserState::from_obj(&s.to_obj()).unwrap_or_default();
+        assert_eq!(stored, s);
+        let p = to_params(&stored);
         assert_eq!(
-            (s.i64("created"), s.get("last_login")),
-            (Some(5), &Value::Null)
-        );
-        let p = to_params(&s);
-        assert_eq!(
-            (p.email.as_deref(), p.alias1.as_deref()),
-            (Some("a@example.com"), Some(""))
+            (
+                p.email.as_deref(),
+                p.alias1.as_deref(),
+                p.username.as_deref()
+            ),
+            (Some("a@example.com"), Some(""), Some("ann"))
         );
     }
 }
