@@ -12,8 +12,7 @@ use super::{Action, Hint, Op, deleted, diagnose, diagnose_with, id};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator,
-    Value,
+    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator,
 };
 
 /// What `duo_bypass_codes` is, for the registry ([`crate::kinds`]).
@@ -27,7 +26,7 @@ pub const KIND: Kind = Kind {
     natural_key: &[],
     import: ImportId::Id,
     export: Some(Naming {
-        from: &["user_id"],
+        from: &[CodesState::user_id],
         prefix: "",
         user_side: true,
     }),
@@ -42,15 +41,69 @@ const MAX: i64 = 100;
 const HINTS: &[Hint] = &[
     Hint {
         field: "count",
-        attr: "code_count",
+        attr: CodesState::code_count,
         advice: "A user may have at most 100 bypass codes.",
     },
     Hint {
         field: "codes",
-        attr: "codes",
+        attr: CodesState::codes,
         advice: "Codes must be digits only, at most 20 each.",
     },
 ];
+
+crate::plugin::state! {
+    /// A `duo_bypass_codes`' state, plan and configuration.
+    pub struct CodesState {
+        id: Option<String> { .computed().use_state_for_unknown().describe("The user's ID.") },
+        user_id: Option<String> {
+            .required()
+            .force_new()
+            .references(crate::resources::user::KIND.type_name)
+            .describe("The user the codes are for.")
+        },
+        code_count: Option<i64> {
+            .optional()
+            .force_new()
+            .validate(Validator::new(format!("1 to {MAX}."), |v| match v.as_i64() {
+                Some(n) if (1..=MAX).contains(&n) => Ok(()),
+                _ => Err(format!("must be a whole number from 1 to {MAX}.")),
+            }))
+            .describe("How many random codes to generate. Give this or `codes`.")
+        },
+        codes: Option<Vec<String>> {
+            .optional_computed()
+            .validate(Validator::each(Validator::digits()))
+            .sensitive()
+            .force_new()
+            .use_state_for_unknown()
+            .describe("The codes: given (digits only), or the ones Duo generated for `code_count`. Sensitive; kept in state.")
+        },
+        reuse_count: Option<i64> {
+            .default(1)
+            .force_new()
+            .validate(Validator::at_least(0))
+            .describe("How many times each code can be used; 0 for unlimited.")
+        },
+        valid_secs: Option<i64> {
+            .default(0)
+            .force_new()
+            .validate(Validator::at_least(0))
+            .describe("Seconds until the codes expire; 0 for never.")
+        },
+        bypass_code_ids: Option<Vec<String>> {
+            .computed().describe("Duo's IDs of the codes not yet used up or deleted.")
+        },
+        expiration: Option<i64> {
+            .computed()
+            .use_state_for_unknown()
+            .describe("When the codes expire (Unix seconds); null if never.")
+        },
+    }
+}
+
+fn ids(codes: &[duo::BypassCode]) -> Option<Vec<String>> {
+    Some(codes.iter().map(|c| c.bypass_code_id.clone()).collect())
+}
 
 #[async_trait]
 impl Resource<duo::Client> for BypassCodes {
@@ -63,37 +116,13 @@ impl Resource<duo::Client> for BypassCodes {
             "Bypass codes for one Duo user, for when they cannot use their device. Creating this clears the user's other \
              bypass codes, as Duo does. Not importable: Duo never shows existing codes.",
         )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The user's ID."))
-        .attr(Attribute::string("user_id").required().force_new().references("duo_user").describe("The user the codes are for."))
-        .attr(
-            Attribute::number("code_count")
-                .optional()
-                .force_new()
-                .validate(Validator::new(format!("1 to {MAX}."), |v| match v.as_i64() {
-                    Some(n) if (1..=MAX).contains(&n) => Ok(()),
-                    _ => Err(format!("must be a whole number from 1 to {MAX}.")),
-                }))
-                .describe("How many random codes to generate. Give this or `codes`."),
-        )
-        .attr(
-            Attribute::list_of("codes", Type::String)
-                .optional_computed()
-                .validate(Validator::each(Validator::digits()))
-                .sensitive()
-                .force_new()
-                .use_state_for_unknown()
-                .describe("The codes: given (digits only), or the ones Duo generated for `code_count`. Sensitive; kept in state."),
-        )
-        .attr(Attribute::number("reuse_count").default(1).force_new().validate(Validator::at_least(0)).describe("How many times each code can be used; 0 for unlimited."))
-        .attr(Attribute::number("valid_secs").default(0).force_new().validate(Validator::at_least(0)).describe("Seconds until the codes expire; 0 for never."))
-        .attr(Attribute::list_of("bypass_code_ids", Type::String).computed().describe("Duo's IDs of the codes not yet used up or deleted."))
-        .attr(Attribute::number("expiration").computed().use_state_for_unknown().describe("When the codes expire (Unix seconds); null if never."))
+        .attrs(CodesState::attributes())
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
         match (
-            config.get("code_count").is_null(),
-            config.get("codes").is_null(),
+            config.get(CodesState::code_count).is_null(),
+            config.get(CodesState::codes).is_null(),
         ) {
             (true, true) => Diagnostic::error(
                 "Missing code_count or codes",
@@ -104,29 +133,20 @@ impl Resource<duo::Client> for BypassCodes {
                 "Conflicting attributes",
                 "Give `code_count` or `codes`, not both.",
             )
-            .at(AttrPath::root("codes"))
+            .at(AttrPath::root(CodesState::codes))
             .into(),
             _ => Diagnostics::default(),
         }
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let user = plan.str("user_id").unwrap_or_default().to_owned();
+        let plan = CodesState::from_obj(plan)?;
+        let user = plan.user_id.clone().unwrap_or_default();
         let op = Op::new(Action::Create, &KIND);
-        let given: Option<Vec<String>> = match plan.get("codes") {
-            Value::List(items) => Some(
-                items
-                    .iter()
-                    .filter_map(|c| c.as_str().map(str::to_owned))
-                    .collect(),
-            ),
-            _ => None,
-        };
+        let given = plan.codes.clone();
         let total = given
             .as_ref()
-            .map_or(plan.i64("code_count").unwrap_or(PER_CALL), |g| {
-                g.len() as i64
-            });
+            .map_or(plan.code_count.unwrap_or(PER_CALL), |g| g.len() as i64);
         let mut codes = Vec::new();
         // Duo makes at most 10 per call; later calls keep the earlier codes.
         while (codes.len() as i64) < total {
@@ -136,8 +156,8 @@ impl Resource<duo::Client> for BypassCodes {
                 codes: given
                     .as_ref()
                     .map(|g| g[codes.len()..codes.len() + batch as usize].to_vec()),
-                reuse_count: plan.i64("reuse_count").unwrap_or(1),
-                valid_secs: plan.i64("valid_secs").unwrap_or(0),
+                reuse_count: plan.reuse_count.unwrap_or(1),
+                valid_secs: plan.valid_secs.unwrap_or(0),
                 preserve_existing: !codes.is_empty(),
             };
             match duo.create_bypass_codes(&user, &params).await {
@@ -146,7 +166,7 @@ impl Resource<duo::Client> for BypassCodes {
                     let partial = if codes.is_empty() {
                         None
                     } else {
-                        self.state(duo, plan, &user, &codes).await.ok()
+                        self.state(duo, &plan, &user, &codes).await.ok()
                     };
                     return Err(Failed {
                         diags: diagnose_with(op, &e, HINTS).into(),
@@ -155,7 +175,7 @@ impl Resource<duo::Client> for BypassCodes {
                 }
             }
         }
-        self.state(duo, plan, &user, &codes)
+        self.state(duo, &plan, &user, &codes)
             .await
             .map_err(Failed::from)
     }
@@ -166,17 +186,14 @@ impl Resource<duo::Client> for BypassCodes {
         let Some(listed) = listed else {
             return Ok(None);
         };
-        let ours = state.get("bypass_code_ids").strings::<Vec<String>>();
-        let remaining: Vec<Value> = listed
-            .iter()
+        let mut state = CodesState::from_obj(state)?;
+        let ours = state.bypass_code_ids.clone().unwrap_or_default();
+        let remaining: Vec<duo::BypassCode> = listed
+            .into_iter()
             .filter(|c| ours.contains(&c.bypass_code_id))
-            .map(|c| Value::from(c.bypass_code_id.as_str()))
             .collect();
-        Ok(Some(
-            state
-                .clone()
-                .with("bypass_code_ids", Value::List(remaining)),
-        ))
+        state.bypass_code_ids = ids(&remaining);
+        Ok(Some(state.to_obj()))
     }
 
     async fn update(&self, _: &duo::Client, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
@@ -185,7 +202,10 @@ impl Resource<duo::Client> for BypassCodes {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        for code in state.get("bypass_code_ids").strings::<Vec<String>>() {
+        for code in CodesState::from_obj(state)?
+            .bypass_code_ids
+            .unwrap_or_default()
+        {
             deleted(&KIND, duo.delete_bypass_code(&code)).await?;
         }
         Ok(())
@@ -243,7 +263,7 @@ impl BypassCodes {
     async fn state(
         &self,
         duo: &duo::Client,
-        plan: &Obj,
+        plan: &CodesState,
         user: &str,
         codes: &[String],
     ) -> Result<Obj, Diagnostics> {
@@ -251,59 +271,65 @@ impl BypassCodes {
             .user_bypass_codes(user)
             .await
             .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
-        let expiration = listed
-            .iter()
-            .find_map(|c| c.expiration)
-            .map_or(Value::Null, Value::from);
-        Ok(plan
-            .clone()
-            .with("id", user)
-            .with(
-                "codes",
-                Value::List(codes.iter().map(|c| Value::from(c.as_str())).collect()),
-            )
-            .with(
-                "bypass_code_ids",
-                Value::List(
-                    listed
-                        .iter()
-                        .map(|c| Value::from(c.bypass_code_id.as_str()))
-                        .collect(),
-                ),
-            )
-            .with("expiration", expiration))
+        Ok(CodesState {
+            id: Some(user.to_owned()),
+            codes: Some(codes.to_vec()),
+            bypass_code_ids: ids(&listed),
+            expiration: listed.iter().find_map(|c| c.expiration),
+            ..plan.clone()
+        }
+        .to_obj())
     }
 }
 
 /// The state of codes made outside Terraform, as far as Duo lists them.
 fn imported(user: &str, codes: &[duo::BypassCode]) -> Obj {
     let first = codes.first();
-    let valid_secs = first
-        .and_then(|c| Some(c.expiration? - c.created?))
-        .unwrap_or(0);
-    Obj::default()
-        .with("id", user)
-        .with("user_id", user)
-        .with("code_count", codes.len() as i64)
-        .with("codes", Value::Null)
-        .with(
-            "reuse_count",
-            first.and_then(|c| c.reuse_count).unwrap_or(1),
-        )
-        .with("valid_secs", valid_secs)
-        .with(
-            "bypass_code_ids",
-            Value::List(
-                codes
-                    .iter()
-                    .map(|c| Value::from(c.bypass_code_id.as_str()))
-                    .collect(),
-            ),
-        )
-        .with(
-            "expiration",
+    CodesState {
+        id: Some(user.to_owned()),
+        user_id: Some(user.to_owned()),
+        code_count: Some(codes.len() as i64),
+        codes: None,
+        reuse_count: Some(first.and_then(|c| c.reuse_count).unwrap_or(1)),
+        valid_secs: Some(
             first
-                .and_then(|c| c.expiration)
-                .map_or(Value::Null, Value::from),
-        )
+                .and_then(|c| Some(c.expiration? - c.created?))
+                .unwrap_or(0),
+        ),
+        bypass_code_ids: ids(codes),
+        expiration: first.and_then(|c| c.expiration),
+    }
+    .to_obj()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_made_outside_terraform_import_as_what_duo_lists() {
+        let codes: Vec<duo::BypassCode> = serde_json::from_value(serde_json::json!([
+            {"bypass_code_id": "DB1", "created": 100, "expiration": 400, "reuse_count": 3,
+             "user": {"user_id": "DU1", "username": "ann"}},
+            {"bypass_code_id": "DB2", "created": 100, "expiration": 400, "reuse_count": 3}
+        ]))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let state = CodesState::from_obj(&imported("DU1", &codes)).unwrap_or_default();
+        assert_eq!(
+            (
+                state.code_count,
+                state.reuse_count,
+                state.valid_secs,
+                state.expiration
+            ),
+            (Some(2), Some(3), Some(300), Some(400))
+        );
+        assert_eq!(
+            state.bypass_code_ids,
+            Some(vec!["DB1".into(), "DB2".into()])
+        );
+        assert_eq!((state.codes, state.user_id.as_deref()), (None, Some("DU1")));
+        let never = CodesState::from_obj(&imported("DU2", &[])).unwrap_or_default();
+        assert_eq!((never.valid_secs, never.reuse_count), (Some(0), Some(1)));
+    }
 }
