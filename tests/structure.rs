@@ -81,7 +81,6 @@ const NOT_YET_TYPED: &[&str] = &[
     "src/resources/link.rs",
     "src/resources/mod.rs",
     "src/resources/policy.rs",
-    "src/resources/policy_assignment.rs",
     "src/resources/singleton.rs",
 ];
 

@@ -11,9 +11,7 @@ use super::policy::HINTS;
 use super::{Action, Op, diagnose, diagnose_with};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{
-    Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Value,
-};
+use crate::plugin::{Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Value};
 
 /// What `duo_policy_assignment` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -26,7 +24,10 @@ pub const KIND: Kind = Kind {
     natural_key: &[],
     import: ImportId::Id,
     export: Some(Naming {
-        from: &["policy_key", "integration_key"],
+        from: &[
+            AssignmentState::policy_key,
+            AssignmentState::integration_key,
+        ],
         prefix: "",
         user_side: false,
     }),
@@ -34,8 +35,41 @@ pub const KIND: Kind = Kind {
 
 pub struct PolicyAssignment;
 
-fn key(o: &Obj, attr: &str) -> String {
-    o.str(attr).unwrap_or_default().to_owned()
+crate::plugin::state! {
+    /// A `duo_policy_assignment`'s state, plan and configuration.
+    pub struct AssignmentState {
+        id: Option<String> {
+            .computed().use_state_for_unknown().describe("`<policy_key>/<integration_key>`.")
+        },
+        policy_key: Option<String> {
+            .required()
+            .force_new()
+            .references(crate::resources::policy::KIND.type_name)
+            .describe("The policy applied.")
+        },
+        integration_key: Option<String> {
+            .required()
+            .force_new()
+            .references(crate::resources::integration::KIND.type_name)
+            .describe("The application it applies to.")
+        },
+        group_ids: Option<BTreeSet<String>> {
+            .default(Value::Set(Vec::new()))
+            .references(crate::resources::group::KIND.type_name)
+            .describe("Apply only to members of these groups; empty applies to everyone using the application.")
+        },
+    }
+}
+
+impl AssignmentState {
+    /// The policy, the application and the groups (none: the whole application).
+    fn parts(&self) -> (String, String, BTreeSet<String>) {
+        (
+            self.policy_key.clone().unwrap_or_default(),
+            self.integration_key.clone().unwrap_or_default(),
+            self.group_ids.clone().unwrap_or_default(),
+        )
+    }
 }
 
 /// How the policy applies to the application, as Duo reports it: to the whole application,
@@ -62,14 +96,13 @@ fn applied(p: &duo::Policy, ikey: &str) -> Option<BTreeSet<String>> {
 }
 
 fn state(policy: &str, ikey: &str, gids: &BTreeSet<String>) -> Obj {
-    Obj::default()
-        .with("id", format!("{policy}/{ikey}"))
-        .with("policy_key", policy)
-        .with("integration_key", ikey)
-        .with(
-            "group_ids",
-            Value::Set(gids.iter().map(|g| Value::from(g.as_str())).collect()),
-        )
+    AssignmentState {
+        id: Some(format!("{policy}/{ikey}")),
+        policy_key: Some(policy.to_owned()),
+        integration_key: Some(ikey.to_owned()),
+        group_ids: Some(gids.clone()),
+    }
+    .to_obj()
 }
 
 /// The update body that moves the assignment from `from` to `to` (`None` = not applied, an
@@ -106,23 +139,11 @@ impl Resource<duo::Client> for PolicyAssignment {
              members of those groups. Import with \
              `<policy_key>/<integration_key>`.",
         )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("`<policy_key>/<integration_key>`."))
-        .attr(Attribute::string("policy_key").required().force_new().references("duo_policy").describe("The policy applied."))
-        .attr(Attribute::string("integration_key").required().force_new().references("duo_integration").describe("The application it applies to."))
-        .attr(
-            Attribute::set_of("group_ids", Type::String)
-                .default(Value::Set(Vec::new()))
-                .references("duo_group")
-                .describe("Apply only to members of these groups; empty applies to everyone using the application."),
-        )
+        .attrs(AssignmentState::attributes())
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let (policy, ikey, gids) = (
-            key(plan, "policy_key"),
-            key(plan, "integration_key"),
-            plan.get("group_ids").strings(),
-        );
+        let (policy, ikey, gids) = AssignmentState::from_obj(plan)?.parts();
         let body = change(&ikey, None, Some(&gids));
         duo.update_policy(&policy, &body)
             .await
@@ -131,7 +152,7 @@ impl Resource<duo::Client> for PolicyAssignment {
     }
 
     async fn read(&self, duo: &duo::Client, st: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let (policy, ikey) = (key(st, "policy_key"), key(st, "integration_key"));
+        let (policy, ikey, _) = AssignmentState::from_obj(st)?.parts();
         let found = duo::gone_is_none(duo.get_policy(&policy).await)
             .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         Ok(found
@@ -140,11 +161,8 @@ impl Resource<duo::Client> for PolicyAssignment {
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        let (policy, ikey) = (key(plan, "policy_key"), key(plan, "integration_key"));
-        let (before, after) = (
-            prior.get("group_ids").strings(),
-            plan.get("group_ids").strings(),
-        );
+        let (policy, ikey, after) = AssignmentState::from_obj(plan)?.parts();
+        let (_, _, before) = AssignmentState::from_obj(prior)?.parts();
         let body = change(&ikey, Some(&before), Some(&after));
         duo.update_policy(&policy, &body)
             .await
@@ -153,8 +171,8 @@ impl Resource<duo::Client> for PolicyAssignment {
     }
 
     async fn delete(&self, duo: &duo::Client, st: &Obj) -> Result<(), Diagnostics> {
-        let (policy, ikey) = (key(st, "policy_key"), key(st, "integration_key"));
-        let body = change(&ikey, Some(&st.get("group_ids").strings()), None);
+        let (policy, ikey, gids) = AssignmentState::from_obj(st)?.parts();
+        let body = change(&ikey, Some(&gids), None);
         match duo.update_policy(&policy, &body).await {
             Err(e) if !e.is_not_found() => Err(diagnose(Op::new(Action::Delete, &KIND), &e).into()),
             _ => Ok(()),
@@ -162,7 +180,11 @@ impl Resource<duo::Client> for PolicyAssignment {
     }
 
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
-        let (policy, ikey) = super::split_import_id(id, "policy_key", "integration_key")?;
+        let (policy, ikey) = super::split_import_id(
+            id,
+            AssignmentState::policy_key,
+            AssignmentState::integration_key,
+        )?;
         self.read(duo, &state(policy, ikey, &BTreeSet::new()))
             .await?
             .ok_or_else(|| {
@@ -194,5 +216,38 @@ impl Resource<duo::Client> for PolicyAssignment {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duos_policy_says_where_it_applies_and_a_change_says_what_to_send() {
+        let p: duo::Policy = serde_json::from_value(json!({
+            "policy_key": "PO1", "policy_name": "Strict", "is_global_policy": false,
+            "policy_applies_to": [
+                {"app_integration_key": "DIA", "apply_type": "app"},
+                {"app_integration_key": "DIB", "apply_type": "group", "group_id_list": ["DG1"]},
+                {"app_integration_key": "DIB", "apply_type": "group", "group_id_list": ["DG2"]}
+            ],
+            "sections": {}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(applied(&p, "DIA"), Some(BTreeSet::new()));
+        let groups: BTreeSet<String> = ["DG1".into(), "DG2".into()].into();
+        assert_eq!(applied(&p, "DIB"), Some(groups.clone()));
+        assert_eq!(applied(&p, "DIC"), None);
+        let state = AssignmentState::from_obj(&state("PO1", "DIB", &groups)).unwrap_or_default();
+        assert_eq!(state.id.as_deref(), Some("PO1/DIB"));
+        assert_eq!(state.parts(), ("PO1".into(), "DIB".into(), groups.clone()));
+        // From two groups to the whole application: apply to the app, unapply the groups.
+        let body = change("DIB", Some(&groups), Some(&BTreeSet::new()));
+        assert_eq!(body["apply_to_apps"]["apply_list"], json!(["DIB"]));
+        assert_eq!(
+            body["apply_to_groups_in_apps"]["unapply_group_policies_list"][0]["group_id_list"],
+            json!(["DG1", "DG2"])
+        );
     }
 }
