@@ -76,7 +76,6 @@ const NOT_YET_TYPED: &[&str] = &[
     "src/data_sources/policy.rs",
     "src/data_sources/policy_calculation.rs",
     "src/export.rs",
-    "src/resources/global_policy.rs",
     "src/resources/integration.rs",
     "src/resources/link.rs",
     "src/resources/mod.rs",

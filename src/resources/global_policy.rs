@@ -6,10 +6,10 @@ use async_trait::async_trait;
 use serde_json::{Map, Value as Json, json};
 
 use super::policy::{HINTS, parse_sections, sections_validator, sections_within};
-use super::{Action, Op, diagnose, diagnose_with, keep_spelling};
+use super::{Action, Op, diagnose, diagnose_with, keep};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema};
+use crate::plugin::{Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State};
 
 /// What `duo_global_policy` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -60,25 +60,45 @@ fn overlay(mut base: Map<String, Json>, over: &Map<String, Json>) -> Map<String,
     base
 }
 
-fn sections(o: &Obj, attr: &str) -> Map<String, Json> {
-    o.str(attr).and_then(parse_sections).unwrap_or_default()
+crate::plugin::state! {
+    /// `duo_global_policy`'s state, plan and configuration.
+    pub struct GlobalPolicyState {
+        id: Option<String> { .computed().use_state_for_unknown().describe("Always `global`.") },
+        policy_key: Option<String> {
+            .computed().use_state_for_unknown().describe("The global policy's key.")
+        },
+        sections: Option<String> {
+            .required()
+            .normalized(sections_within)
+            .validate(sections_validator())
+            .describe("The section keys to set, as JSON, e.g. `jsonencode({ authentication_policy = { user_auth_behavior = \"enforce\" } })`.")
+        },
+        original_sections: Option<String> {
+            .computed()
+            .describe("What the managed keys were before Terraform set them, restored on destroy (JSON).")
+        },
+    }
+}
+
+/// Sections written as JSON text; none when there is none or it does not parse.
+fn sections(text: &Option<String>) -> Map<String, Json> {
+    text.as_deref().and_then(parse_sections).unwrap_or_default()
 }
 
 impl GlobalPolicy {
-    fn state(global: &duo::Policy, spelled: &Obj, original: &Map<String, Json>) -> Obj {
-        let mut o = Obj::default()
-            .with("id", ID)
-            .with("policy_key", global.policy_key.as_str())
-            .with(
-                "sections",
-                Json::Object(global.sections.clone()).to_string(),
-            )
-            .with(
-                "original_sections",
-                Json::Object(original.clone()).to_string(),
-            );
-        keep_spelling(&mut o, spelled, "sections", sections_within);
-        o
+    fn state(
+        global: &duo::Policy,
+        spelled: &GlobalPolicyState,
+        original: &Map<String, Json>,
+    ) -> Obj {
+        let mut o = GlobalPolicyState {
+            id: Some(ID.to_owned()),
+            policy_key: Some(global.policy_key.clone()),
+            sections: Some(Json::Object(global.sections.clone()).to_string()),
+            original_sections: Some(Json::Object(original.clone()).to_string()),
+        };
+        keep(&mut o.sections, &spelled.sections, sections_within);
+        o.to_obj()
     }
 
     async fn put(
@@ -106,16 +126,7 @@ impl Resource<duo::Client> for GlobalPolicy {
              them. Import with the ID `global` (an \
              imported global policy has nothing to restore).",
         )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("Always `global`."))
-        .attr(Attribute::string("policy_key").computed().use_state_for_unknown().describe("The global policy's key."))
-        .attr(
-            Attribute::string("sections")
-                .required()
-                .normalized(sections_within)
-                .validate(sections_validator())
-                .describe("The section keys to set, as JSON, e.g. `jsonencode({ authentication_policy = { user_auth_behavior = \"enforce\" } })`."),
-        )
-        .attr(Attribute::string("original_sections").computed().describe("What the managed keys were before Terraform set them, restored on destroy (JSON)."))
+        .attrs(GlobalPolicyState::attributes())
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
@@ -123,10 +134,11 @@ impl Resource<duo::Client> for GlobalPolicy {
             .get_policy(ID)
             .await
             .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
-        let wanted = sections(plan, "sections");
+        let plan = GlobalPolicyState::from_obj(plan)?;
+        let wanted = sections(&plan.sections);
         let original = project(&before.sections, &wanted);
         let after = self.put(duo, &wanted, Action::Create).await?;
-        Ok(Self::state(&after, plan, &original))
+        Ok(Self::state(&after, &plan, &original))
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
@@ -134,10 +146,11 @@ impl Resource<duo::Client> for GlobalPolicy {
             .get_policy(ID)
             .await
             .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
+        let state = GlobalPolicyState::from_obj(state)?;
         Ok(Some(Self::state(
             &global,
-            state,
-            &sections(state, "original_sections"),
+            &state,
+            &sections(&state.original_sections),
         )))
     }
 
@@ -146,9 +159,10 @@ impl Resource<duo::Client> for GlobalPolicy {
             .get_policy(ID)
             .await
             .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
+        let plan = GlobalPolicyState::from_obj(plan)?;
         let (was, wanted) = (
-            sections(prior, "original_sections"),
-            sections(plan, "sections"),
+            sections(&GlobalPolicyState::from_obj(prior)?.original_sections),
+            sections(&plan.sections),
         );
         // Keys no longer managed go back to what they were; newly managed ones are remembered.
         let remembered = overlay(project(&current.sections, &wanted), &project(&was, &wanted));
@@ -167,11 +181,11 @@ impl Resource<duo::Client> for GlobalPolicy {
         let after = self
             .put(duo, &overlay(dropped, &wanted), Action::Update)
             .await?;
-        Ok(Self::state(&after, plan, &remembered))
+        Ok(Self::state(&after, &plan, &remembered))
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        let original = sections(state, "original_sections");
+        let original = sections(&GlobalPolicyState::from_obj(state)?.original_sections);
         if original.is_empty() {
             return Ok(());
         }
@@ -193,10 +207,62 @@ impl Resource<duo::Client> for GlobalPolicy {
             .get_policy(ID)
             .await
             .map_err(|e| diagnose(Op::new(Action::Import, &KIND), &e))?;
-        Ok(Self::state(&global, &Obj::default(), &Map::new()))
+        Ok(Self::state(
+            &global,
+            &GlobalPolicyState::default(),
+            &Map::new(),
+        ))
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
         Ok(vec![self.import(duo, ID).await?])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(j: Json) -> Map<String, Json> {
+        j.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn only_the_managed_keys_are_remembered_and_the_planned_spelling_is_kept() {
+        let duo_sections = map(json!({
+            "authentication_policy": {"user_auth_behavior": "require", "other": 1},
+            "browsers": {"blocked": []}
+        }));
+        let wanted = map(json!({"authentication_policy": {"user_auth_behavior": "enforce"}}));
+        let original = project(&duo_sections, &wanted);
+        assert_eq!(
+            Json::Object(original.clone()),
+            json!({"authentication_policy": {"user_auth_behavior": "require"}})
+        );
+        assert_eq!(
+            overlay(duo_sections.clone(), &wanted)["authentication_policy"],
+            json!({"user_auth_behavior": "enforce", "other": 1})
+        );
+        let global = duo::Policy {
+            policy_key: "POG".into(),
+            policy_name: "Global Policy".into(),
+            is_global_policy: true,
+            sections: overlay(duo_sections, &wanted),
+            policy_applies_to: Vec::new(),
+        };
+        let spelled = GlobalPolicyState {
+            sections: Some(
+                r#"{ "authentication_policy" : { "user_auth_behavior" : "enforce" } }"#.into(),
+            ),
+            ..GlobalPolicyState::default()
+        };
+        let state = GlobalPolicyState::from_obj(&GlobalPolicy::state(&global, &spelled, &original))
+            .unwrap_or_default();
+        assert_eq!(
+            state.sections, spelled.sections,
+            "Duo's answer holds what was planned"
+        );
+        assert_eq!(sections(&state.original_sections), original);
+        assert_eq!(state.policy_key.as_deref(), Some("POG"));
     }
 }
