@@ -3,10 +3,14 @@
 
 use super::lookup::{Key, Lookup, by_id};
 use crate::duo;
-use crate::resources::integration::{Integration, KIND, to_state};
+use crate::plugin::State;
+use crate::resources::integration::{Integration, IntegrationState, KIND, to_state};
 
 /// Never shown by data sources.
-pub const SECRET: &[&str] = &["secret_key", "secret_key_rotation"];
+pub const SECRET: &[&str] = &[
+    IntegrationState::secret_key,
+    IntegrationState::secret_key_rotation,
+];
 
 pub fn data_source() -> Lookup<duo::Integration> {
     Lookup {
@@ -18,13 +22,13 @@ pub fn data_source() -> Lookup<duo::Integration> {
         omit: SECRET,
         keys: &[
             Key {
-                attr: "integration_key",
+                attr: IntegrationState::integration_key,
                 added: None,
                 what: |key| format!("integration with key {key:?}"),
                 find: |duo, key| Box::pin(by_id(duo.get_integration(key))),
             },
             Key {
-                attr: "name",
+                attr: IntegrationState::name,
                 added: None,
                 what: |name| format!("integration named {name:?}"),
                 find: |duo, name| {
@@ -36,6 +40,6 @@ pub fn data_source() -> Lookup<duo::Integration> {
             },
         ],
         id_of: |i| &i.integration_key,
-        to_state,
+        to_state: |i| to_state(i).to_obj(),
     }
 }

@@ -3,6 +3,7 @@
 use super::integration::SECRET;
 use super::listing::Listing;
 use crate::duo;
+use crate::plugin::State;
 use crate::resources::integration::{Integration, to_state};
 
 pub fn data_source() -> Listing<duo::Integration> {
@@ -16,6 +17,6 @@ pub fn data_source() -> Listing<duo::Integration> {
         omit: SECRET,
         filter: None,
         list: |duo| Box::pin(duo.list_integrations()),
-        to_state,
+        to_state: |i| to_state(i).to_obj(),
     }
 }

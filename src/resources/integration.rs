@@ -4,18 +4,19 @@
 //! sensitive attribute and never logged; changing `secret_key_rotation` rotates it in place.
 //! Attributes Duo does not document a default for are computed when omitted.
 
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 
 use super::{
-    Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, id, json_text_within,
-    keep_spelling, matching,
+    Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, id, json_text_within, keep,
+    matching,
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator,
-    Value,
+    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator, Value,
 };
 
 /// What `duo_integration` is, for the registry ([`crate::kinds`]).
@@ -26,10 +27,10 @@ pub const KIND: Kind = Kind {
     read: Grant::Applications,
     write: None,
     data_sources: &["duo_integration", "duo_integrations"],
-    natural_key: &["name"],
+    natural_key: &[IntegrationState::name],
     import: ImportId::Prefixed("name"),
     export: Some(Naming {
-        from: &["name"],
+        from: &[IntegrationState::name],
         prefix: "",
         user_side: false,
     }),
@@ -38,106 +39,166 @@ pub const KIND: Kind = Kind {
 pub struct Integration;
 
 pub const USER_ACCESS: &[&str] = &["NO_USERS", "ALL_USERS", "PERMITTED_GROUPS"];
-/// The Admin API permissions an `adminapi` integration can hold, with the grant's name in the
-/// Admin Panel.
-pub const ADMINAPI: [(&str, &str); 8] = [
-    ("adminapi_admins", "Grant administrators"),
-    ("adminapi_admins_read", "Grant read administrators"),
-    ("adminapi_info", "Grant read information"),
-    ("adminapi_integrations", "Grant applications"),
-    ("adminapi_read_log", "Grant read log"),
-    ("adminapi_read_resource", "Grant read resource"),
-    ("adminapi_settings", "Grant settings"),
-    ("adminapi_write_resource", "Grant write resource"),
+/// The Admin API permissions an `adminapi` integration can hold: the attribute (which is also
+/// Duo's parameter) and the field holding it.
+type Flag = fn(&mut IntegrationState) -> &mut Option<bool>;
+const ADMINAPI: [(&str, Flag); 8] = [
+    (IntegrationState::adminapi_admins, |s| {
+        &mut s.adminapi_admins
+    }),
+    (IntegrationState::adminapi_admins_read, |s| {
+        &mut s.adminapi_admins_read
+    }),
+    (IntegrationState::adminapi_info, |s| &mut s.adminapi_info),
+    (IntegrationState::adminapi_integrations, |s| {
+        &mut s.adminapi_integrations
+    }),
+    (IntegrationState::adminapi_read_log, |s| {
+        &mut s.adminapi_read_log
+    }),
+    (IntegrationState::adminapi_read_resource, |s| {
+        &mut s.adminapi_read_resource
+    }),
+    (IntegrationState::adminapi_settings, |s| {
+        &mut s.adminapi_settings
+    }),
+    (IntegrationState::adminapi_write_resource, |s| {
+        &mut s.adminapi_write_resource
+    }),
 ];
+
+/// How an Admin API permission is described: the grant's name in the Admin Panel.
+fn grant(name: &str) -> String {
+    format!("`adminapi` only: the \"{name}\" permission.")
+}
 const MAX_GROUPS: usize = 100;
 
 const HINTS: &[Hint] = &[
     Hint {
         field: "type",
-        attr: "type",
+        attr: IntegrationState::r#type,
         advice: "Duo cannot create integrations of this type through the API (e.g. `azure-ca` or Duo's own SSO \
                  applications); create it in the Admin Panel and import it.",
     },
     Hint {
         field: "groups_allowed",
-        attr: "groups_allowed",
+        attr: IntegrationState::groups_allowed,
         advice: "Give at most 100 existing group IDs, with `user_access = \"PERMITTED_GROUPS\"`.",
     },
     Hint {
         field: "networks_for_api_access",
-        attr: "networks_for_api_access",
+        attr: IntegrationState::networks_for_api_access,
         advice: "Only Admin API and Accounts API integrations can be limited to networks.",
     },
 ];
 
+fn sso_validator() -> Validator {
+    Validator::new(
+        "A JSON object (`jsonencode({...})`).",
+        |v| match serde_json::from_str::<Json>(v.as_str().unwrap_or_default()) {
+            Ok(Json::Object(_)) => Ok(()),
+            _ => Err("is not a JSON object; write it with jsonencode({ ... }).".to_owned()),
+        },
+    )
+}
+
+crate::plugin::state! {
+    /// A `duo_integration`'s state, plan and configuration.
+    pub struct IntegrationState {
+        id: Option<String> { .computed().use_state_for_unknown().describe("The integration key.") },
+        integration_key: Option<String> {
+            .computed()
+            .use_state_for_unknown()
+            .describe("The integration key (`DI…`), which clients use with the secret key.")
+        },
+        name: Option<String> {
+            .required().validate(Validator::length_between(1, 255)).describe("The integration's name.")
+        },
+        r#type: Option<String> {
+            .required()
+            .force_new()
+            .validate(type_validator())
+            .describe(
+                "The integration type, e.g. `adminapi`, `authapi`, `websdk`, `rdp`, `sso-generic`. Duo's own SSO \
+                 applications and `azure-ca` cannot be created through the API.",
+            )
+        },
+        notes: Option<String> { .default("").describe("Notes shown in the Admin Panel.") },
+        greeting: Option<String> { .default("").describe("The greeting read in voice calls.") },
+        user_access: Option<String> {
+            .optional_computed()
+            .use_state_for_unknown()
+            .validate(Validator::one_of(USER_ACCESS))
+            .describe("Who may use the application. When omitted, Duo's value is kept.")
+        },
+        groups_allowed: Option<BTreeSet<String>> {
+            .optional_computed()
+            .references(crate::resources::group::KIND.type_name)
+            .use_state_for_unknown()
+            .describe("The groups whose members may use it, with `user_access = \"PERMITTED_GROUPS\"`; at most 100.")
+        },
+        adminapi_admins: Option<bool> { .default(false).describe(&grant("Grant administrators")) },
+        adminapi_admins_read: Option<bool> {
+            .default(false).describe(&grant("Grant read administrators"))
+        },
+        adminapi_info: Option<bool> { .default(false).describe(&grant("Grant read information")) },
+        adminapi_integrations: Option<bool> {
+            .default(false).describe(&grant("Grant applications"))
+        },
+        adminapi_read_log: Option<bool> { .default(false).describe(&grant("Grant read log")) },
+        adminapi_read_resource: Option<bool> {
+            .default(false).describe(&grant("Grant read resource"))
+        },
+        adminapi_settings: Option<bool> { .default(false).describe(&grant("Grant settings")) },
+        adminapi_write_resource: Option<bool> {
+            .default(false).describe(&grant("Grant write resource"))
+        },
+        networks_for_api_access: Option<BTreeSet<String>> {
+            .optional_computed()
+            .validate(Validator::each(Validator::cidr()))
+            .use_state_for_unknown()
+            .describe("`adminapi` and `accountsapi` only: the IP addresses, ranges or CIDRs the key may be used from.")
+        },
+        self_service_allowed: Option<bool> {
+            .default(false)
+            .describe("Whether users may manage their devices through the self-service portal.")
+        },
+        username_normalization_policy: Option<String> {
+            .default("None")
+            .validate(Validator::one_of(&["None", "Simple"]))
+            .describe("`Simple` strips domains and lowercases usernames before matching Duo users.")
+        },
+        sso: Option<String> {
+            .optional()
+            .normalized(json_text_within)
+            .validate(sso_validator())
+            .describe(
+                "`sso-*` types only: the SSO settings as JSON, e.g. `jsonencode({ saml_config = { entity_id = \"…\" } })`. \
+                 Only the keys given are managed; keys Duo adds never show as a change.",
+            )
+        },
+        policy_key: Option<String> {
+            .default("")
+            .references(crate::resources::policy::KIND.type_name)
+            .describe("A custom policy applied to the application; `\"\"` for the global policy only.")
+        },
+        secret_key: Option<String> {
+            .computed()
+            .sensitive()
+            .use_state_for_unknown()
+            .describe("The secret key. Sensitive; never logged.")
+        },
+        secret_key_rotation: Option<String> {
+            .optional()
+            .describe("Any value; changing it rotates the secret key in place (the old key stops working at once).")
+        },
+    }
+}
+
 impl Integration {
     pub fn schema() -> Schema {
-        let mut s = Schema::new(
-            "A Duo application (integration), managed through the v3 integrations API.",
-        )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The integration key."))
-        .attr(Attribute::string("integration_key").computed().use_state_for_unknown().describe("The integration key (`DI…`), which clients use with the secret key."))
-        .attr(Attribute::string("name").required().validate(Validator::length_between(1, 255)).describe("The integration's name."))
-        .attr(Attribute::string("type").required().force_new().validate(type_validator()).describe(
-            "The integration type, e.g. `adminapi`, `authapi`, `websdk`, `rdp`, `sso-generic`. Duo's own SSO \
-             applications and `azure-ca` cannot be created through the API.",
-        ))
-        .attr(Attribute::string("notes").default("").describe("Notes shown in the Admin Panel."))
-        .attr(Attribute::string("greeting").default("").describe("The greeting read in voice calls."))
-        .attr(
-            Attribute::string("user_access")
-                .optional_computed()
-                .use_state_for_unknown()
-                .validate(Validator::one_of(USER_ACCESS))
-                .describe("Who may use the application. When omitted, Duo's value is kept."),
-        )
-        .attr(
-            Attribute::set_of("groups_allowed", Type::String)
-                .optional_computed()
-                .references("duo_group")
-                .use_state_for_unknown()
-                .describe("The groups whose members may use it, with `user_access = \"PERMITTED_GROUPS\"`; at most 100."),
-        );
-        for (flag, grant) in ADMINAPI {
-            s = s.attr(
-                Attribute::bool(flag)
-                    .default(false)
-                    .describe(&format!("`adminapi` only: the \"{grant}\" permission.")),
-            );
-        }
-        s.attr(
-            Attribute::set_of("networks_for_api_access", Type::String)
-                .optional_computed()
-                .validate(Validator::each(Validator::cidr()))
-                .use_state_for_unknown()
-                .describe("`adminapi` and `accountsapi` only: the IP addresses, ranges or CIDRs the key may be used from."),
-        )
-        .attr(Attribute::bool("self_service_allowed").default(false).describe("Whether users may manage their devices through the self-service portal."))
-        .attr(
-            Attribute::string("username_normalization_policy")
-                .default("None")
-                .validate(Validator::one_of(&["None", "Simple"]))
-                .describe("`Simple` strips domains and lowercases usernames before matching Duo users."),
-        )
-                .attr(
-            Attribute::string("sso")
-                .optional()
-                .normalized(json_text_within)
-                .validate(Validator::new("A JSON object (`jsonencode({...})`).", |v| match serde_json::from_str::<Json>(v.as_str().unwrap_or_default()) {
-                    Ok(Json::Object(_)) => Ok(()),
-                    _ => Err("is not a JSON object; write it with jsonencode({ ... }).".to_owned()),
-                }))
-                .describe(
-                    "`sso-*` types only: the SSO settings as JSON, e.g. `jsonencode({ saml_config = { entity_id = \"…\" } })`. \
-                     Only the keys given are managed; keys Duo adds never show as a change.",
-                ),
-        )
-        .attr(Attribute::string("policy_key").default("").references("duo_policy").describe("A custom policy applied to the application; `\"\"` for the global policy only."))
-        .attr(Attribute::string("secret_key").computed().sensitive().use_state_for_unknown().describe("The secret key. Sensitive; never logged."))
-        .attr(Attribute::string("secret_key_rotation").optional().describe(
-            "Any value; changing it rotates the secret key in place (the old key stops working at once).",
-        ))
+        Schema::new("A Duo application (integration), managed through the v3 integrations API.")
+            .attrs(IntegrationState::attributes())
     }
 }
 
@@ -159,107 +220,117 @@ fn type_validator() -> Validator {
 
 /// The only place `duo_integration` values and Duo's integration meet (the secret key and its
 /// rotation trigger are carried by the caller).
-pub fn to_state(i: &duo::Integration) -> Obj {
-    let mut o = Obj::default()
-        .with("id", i.integration_key.as_str())
-        .with("integration_key", i.integration_key.as_str())
-        .with("name", i.name.as_str())
-        .with("type", i.kind.as_str())
-        .with("notes", i.notes.clone().unwrap_or_default())
-        .with("greeting", i.greeting.clone().unwrap_or_default())
-        .with("user_access", Value::opt_string(i.user_access.clone()))
-        .with(
-            "groups_allowed",
-            Value::string_set(i.groups_allowed.clone()),
-        )
-        .with("networks_for_api_access", Value::string_set(i.networks()))
-        .with(
-            "self_service_allowed",
-            i.self_service_allowed.unwrap_or(false),
-        )
-        .with(
-            "username_normalization_policy",
+pub fn to_state(i: &duo::Integration) -> IntegrationState {
+    let mut o = IntegrationState {
+        id: Some(i.integration_key.clone()),
+        integration_key: Some(i.integration_key.clone()),
+        name: Some(i.name.clone()),
+        r#type: Some(i.kind.clone()),
+        notes: Some(i.notes.clone().unwrap_or_default()),
+        greeting: Some(i.greeting.clone().unwrap_or_default()),
+        user_access: i.user_access.clone(),
+        groups_allowed: Some(i.groups_allowed.iter().cloned().collect()),
+        networks_for_api_access: Some(i.networks().into_iter().collect()),
+        self_service_allowed: Some(i.self_service_allowed.unwrap_or(false)),
+        username_normalization_policy: Some(
             i.username_normalization_policy
                 .clone()
                 .unwrap_or_else(|| "None".to_owned()),
-        )
-        .with("policy_key", i.policy_key.clone().unwrap_or_default())
-        .with(
-            "sso",
-            i.sso
-                .as_ref()
-                .map_or(Value::Null, |s| Value::from(s.to_string())),
-        )
-        .with("secret_key", Value::Null)
-        .with("secret_key_rotation", Value::Null);
-    for (flag, _) in ADMINAPI {
-        o.set(flag, i.flag(flag));
+        ),
+        policy_key: Some(i.policy_key.clone().unwrap_or_default()),
+        sso: i.sso.as_ref().map(Json::to_string),
+        ..IntegrationState::default()
+    };
+    for (flag, field) in ADMINAPI {
+        *field(&mut o) = Some(i.flag(flag));
     }
     o
 }
 
-/// Duo's answer with the configured SSO JSON kept where Duo's says the same.
-fn respell(mut o: Obj, plan: &Obj) -> Obj {
-    keep_spelling(&mut o, plan, "sso", json_text_within);
+/// Duo's answer with the configured SSO JSON kept where Duo's says the same, and the
+/// rotation trigger and secret key Duo does not return.
+fn finish(
+    mut o: IntegrationState,
+    plan: &IntegrationState,
+    secret_key: Option<String>,
+) -> IntegrationState {
+    keep(&mut o.sso, &plan.sso, json_text_within);
+    o.secret_key_rotation = plan.secret_key_rotation.clone();
+    o.secret_key = secret_key;
     o
 }
 
 /// The JSON body for create or modify: every known value of the plan.
-fn body(plan: &Obj, create: bool) -> Map<String, Json> {
+fn body(plan: &IntegrationState, create: bool) -> Map<String, Json> {
     let mut m = Map::new();
-    let texts: &[&str] = if create {
-        &[
-            "name",
-            "type",
-            "notes",
-            "greeting",
-            "user_access",
-            "username_normalization_policy",
-            "policy_key",
-        ]
-    } else {
-        &[
-            "name",
-            "notes",
-            "greeting",
-            "user_access",
-            "username_normalization_policy",
-            "policy_key",
-        ]
-    };
-    for k in texts {
-        if let Some(v) = plan.str(k) {
-            m.insert((*k).to_owned(), Json::from(v));
+    let mut plan = plan.clone();
+    let texts = [
+        (IntegrationState::name, &plan.name),
+        (
+            IntegrationState::r#type,
+            if create { &plan.r#type } else { &None },
+        ),
+        (IntegrationState::notes, &plan.notes),
+        (IntegrationState::greeting, &plan.greeting),
+        (IntegrationState::user_access, &plan.user_access),
+        (
+            IntegrationState::username_normalization_policy,
+            &plan.username_normalization_policy,
+        ),
+        (IntegrationState::policy_key, &plan.policy_key),
+    ];
+    for (k, v) in texts {
+        if let Some(v) = v {
+            m.insert(k.to_owned(), Json::from(v.as_str()));
         }
     }
-    let flags = ADMINAPI
-        .iter()
-        .map(|(f, _)| *f)
-        .chain(["self_service_allowed"]);
-    for k in flags {
-        // Admin API flags only exist on adminapi integrations; send them only where they apply.
-        if k.starts_with("adminapi_") && plan.str("type") != Some("adminapi") {
-            continue;
-        }
-        if let Some(b) = plan.bool(k) {
-            m.insert(k.to_owned(), Json::from(if b { "1" } else { "0" }));
+    let one_or_zero = |b: bool| Json::from(if b { "1" } else { "0" });
+    if let Some(b) = plan.self_service_allowed {
+        m.insert(
+            IntegrationState::self_service_allowed.to_owned(),
+            one_or_zero(b),
+        );
+    }
+    // Admin API flags only exist on adminapi integrations; send them only where they apply.
+    if plan.r#type.as_deref() == Some("adminapi") {
+        for (flag, field) in ADMINAPI {
+            if let Some(b) = *field(&mut plan) {
+                m.insert(flag.to_owned(), one_or_zero(b));
+            }
         }
     }
     if let Some(sso) = plan
-        .str("sso")
+        .sso
+        .as_deref()
         .and_then(|s| serde_json::from_str::<Json>(s).ok())
     {
-        m.insert("sso".to_owned(), sso);
+        m.insert(IntegrationState::sso.to_owned(), sso);
     }
-    for k in ["groups_allowed", "networks_for_api_access"] {
-        if !plan.get(k).is_unknown() && !plan.get(k).is_null() {
-            m.insert(
-                k.to_owned(),
-                Json::from(plan.get(k).strings::<Vec<String>>().join(",")),
-            );
+    for (k, v) in [
+        (IntegrationState::groups_allowed, &plan.groups_allowed),
+        (
+            IntegrationState::networks_for_api_access,
+            &plan.networks_for_api_access,
+        ),
+    ] {
+        if let Some(items) = v {
+            let joined: Vec<&str> = items.iter().map(String::as_str).collect();
+            m.insert(k.to_owned(), Json::from(joined.join(",")));
         }
     }
     m
+}
+
+/// An integration's secret key, read from `/skey`.
+async fn secret_key(duo: &duo::Client, integration_key: &str) -> Result<String, Diagnostic> {
+    duo.integration_secret_key(integration_key)
+        .await
+        .map_err(|e| {
+            diagnose(
+                Op::new(Action::Read, &KIND).on("integration secret key"),
+                &e,
+            )
+        })
 }
 
 #[async_trait]
@@ -274,38 +345,43 @@ impl Resource<duo::Client> for Integration {
 
     fn validate(&self, config: &Obj) -> Diagnostics {
         let mut diags = Diagnostics::default();
-        let groups = config.get("groups_allowed");
+        let groups = config.get(IntegrationState::groups_allowed);
         if !groups.contains_unknown() && groups.strings::<Vec<String>>().len() > MAX_GROUPS {
             diags.push(
                 Diagnostic::error(
                     "Too many groups",
                     format!("Duo allows at most {MAX_GROUPS} groups per integration."),
                 )
-                .at(AttrPath::root("groups_allowed")),
+                .at(AttrPath::root(IntegrationState::groups_allowed)),
             );
         }
         if !groups.strings::<Vec<String>>().is_empty()
             && config
-                .str("user_access")
+                .str(IntegrationState::user_access)
                 .is_some_and(|a| a != "PERMITTED_GROUPS")
         {
             diags.push(
                 Diagnostic::error("groups_allowed needs PERMITTED_GROUPS", "Set `user_access = \"PERMITTED_GROUPS\"` to limit the application to `groups_allowed`.")
-                    .at(AttrPath::root("groups_allowed")),
+                    .at(AttrPath::root(IntegrationState::groups_allowed)),
             );
         }
-        if let Some(kind) = config.str("type").filter(|t| !t.starts_with("sso-"))
-            && !config.get("sso").is_null()
+        if let Some(kind) = config
+            .str(IntegrationState::r#type)
+            .filter(|t| !t.starts_with("sso-"))
+            && !config.get(IntegrationState::sso).is_null()
         {
             diags.push(
                 Diagnostic::error(
                     "sso needs an sso-* integration",
                     format!("SSO settings do not apply to a `{kind}` integration."),
                 )
-                .at(AttrPath::root("sso")),
+                .at(AttrPath::root(IntegrationState::sso)),
             );
         }
-        if let Some(kind) = config.str("type").filter(|t| *t != "adminapi") {
+        if let Some(kind) = config
+            .str(IntegrationState::r#type)
+            .filter(|t| *t != "adminapi")
+        {
             for (flag, _) in ADMINAPI {
                 if config.bool(flag) == Some(true) {
                     diags.push(
@@ -325,21 +401,23 @@ impl Resource<duo::Client> for Integration {
 
     /// A changed rotation trigger renews the secret key, so the plan cannot know it.
     fn modify_plan(&self, prior: Option<&Obj>, planned: &mut Obj) -> Diagnostics {
+        let rotation = IntegrationState::secret_key_rotation;
         if let Some(prior) = prior
-            && planned.get("secret_key_rotation") != prior.get("secret_key_rotation")
-            && !planned.get("secret_key_rotation").is_null()
+            && planned.get(rotation) != prior.get(rotation)
+            && !planned.get(rotation).is_null()
         {
-            planned.set("secret_key", Value::Unknown);
+            planned.set(IntegrationState::secret_key, Value::Unknown);
         }
         Diagnostics::default()
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
+        let plan = IntegrationState::from_obj(plan)?;
         let (name, kind) = (
-            plan.str("name").unwrap_or_default(),
-            plan.str("type").unwrap_or_default(),
+            plan.name.as_deref().unwrap_or_default(),
+            plan.r#type.as_deref().unwrap_or_default(),
         );
-        let fields = body(plan, true);
+        let fields = body(&plan, true);
         let created = create_once(
             Op::new(Action::Create, &KIND),
             HINTS,
@@ -350,20 +428,13 @@ impl Resource<duo::Client> for Integration {
             |i| &i.integration_key,
         )
         .await?;
-        let state = respell(to_state(&created), plan).with(
-            "secret_key_rotation",
-            plan.get("secret_key_rotation").clone(),
-        );
-        match duo.integration_secret_key(&created.integration_key).await {
-            Ok(skey) => Ok(state.with("secret_key", skey)),
+        let state = to_state(&created);
+        match secret_key(duo, &created.integration_key).await {
+            Ok(skey) => Ok(finish(state, &plan, Some(skey)).to_obj()),
             // Created, but its key could not be read: keep it in state, and say so.
-            Err(e) => Err(Failed {
-                diags: diagnose(
-                    Op::new(Action::Read, &KIND).on("integration secret key"),
-                    &e,
-                )
-                .into(),
-                partial: Some(state),
+            Err(d) => Err(Failed {
+                diags: d.into(),
+                partial: Some(finish(state, &plan, None).to_obj()),
             }),
         }
     }
@@ -372,37 +443,24 @@ impl Resource<duo::Client> for Integration {
         let found = duo::gone_is_none(duo.get_integration(id(state)).await)
             .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         let Some(i) = found else { return Ok(None) };
-        let skey = match state.str("secret_key") {
-            Some(k) => k.to_owned(),
-            None => duo
-                .integration_secret_key(&i.integration_key)
-                .await
-                .map_err(|e| {
-                    diagnose(
-                        Op::new(Action::Read, &KIND).on("integration secret key"),
-                        &e,
-                    )
-                })?,
+        let state = IntegrationState::from_obj(state)?;
+        let skey = match &state.secret_key {
+            Some(k) => k.clone(),
+            None => secret_key(duo, &i.integration_key).await?,
         };
-        Ok(Some(
-            respell(to_state(&i), state).with("secret_key", skey).with(
-                "secret_key_rotation",
-                state.get("secret_key_rotation").clone(),
-            ),
-        ))
+        Ok(Some(finish(to_state(&i), &state, Some(skey)).to_obj()))
     }
 
     /// Every integration with its secret key (one `/skey` call each).
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+        let all = duo
+            .list_integrations()
+            .await
+            .map_err(|e| diagnose(Op::all(Action::Read, &KIND), &e))?;
         let mut out = Vec::new();
-        for state in super::listed(&KIND, duo.list_integrations(), to_state).await? {
-            let skey = duo.integration_secret_key(id(&state)).await.map_err(|e| {
-                diagnose(
-                    Op::new(Action::Read, &KIND).on("integration secret key"),
-                    &e,
-                )
-            })?;
-            out.push(state.with("secret_key", skey));
+        for i in &all {
+            let skey = secret_key(duo, &i.integration_key).await?;
+            out.push(finish(to_state(i), &IntegrationState::default(), Some(skey)).to_obj());
         }
         Ok(out)
     }
@@ -413,9 +471,13 @@ impl Resource<duo::Client> for Integration {
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        let rotate = plan.get("secret_key_rotation") != prior.get("secret_key_rotation")
-            && !plan.get("secret_key_rotation").is_null();
-        let mut fields = body(plan, false);
+        let (was, plan) = (
+            IntegrationState::from_obj(prior)?,
+            IntegrationState::from_obj(plan)?,
+        );
+        let rotate = plan.secret_key_rotation != was.secret_key_rotation
+            && plan.secret_key_rotation.is_some();
+        let mut fields = body(&plan, false);
         if rotate {
             fields.insert("reset_secret_key".into(), Json::from("1"));
         }
@@ -423,32 +485,78 @@ impl Resource<duo::Client> for Integration {
             .modify_integration(id(prior), &fields)
             .await
             .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
-        let state = respell(to_state(&updated), plan).with(
-            "secret_key_rotation",
-            plan.get("secret_key_rotation").clone(),
-        );
+        let state = to_state(&updated);
         let skey = if rotate {
-            duo.integration_secret_key(id(prior))
-                .await
-                .map_err(|e| Failed {
-                    diags: diagnose(
-                        Op::new(Action::Read, &KIND).on("integration secret key"),
-                        &e,
-                    )
-                    .into(),
-                    partial: Some(
-                        state
-                            .clone()
-                            .with("secret_key", prior.get("secret_key").clone()),
-                    ),
-                })?
+            secret_key(duo, id(prior)).await.map_err(|d| Failed {
+                diags: d.into(),
+                partial: Some(finish(state.clone(), &plan, was.secret_key.clone()).to_obj()),
+            })?
         } else {
-            prior.str("secret_key").unwrap_or_default().to_owned()
+            was.secret_key.clone().unwrap_or_default()
         };
-        Ok(state.with("secret_key", skey))
+        Ok(finish(state, &plan, Some(skey)).to_obj())
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         deleted(&KIND, duo.delete_integration(id(state))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duos_integration_becomes_state_and_the_state_the_body_duo_is_sent() {
+        let i: duo::Integration = serde_json::from_value(serde_json::json!({
+            "integration_key": "DIA", "name": "Ops API", "type": "adminapi",
+            "notes": "", "user_access": "ALL_USERS", "groups_allowed": [],
+            "networks_for_api_access": "10.0.0.0/8, 192.0.2.1",
+            "adminapi_read_resource": 1, "adminapi_settings": "0", "adminapi_info": true,
+            "self_service_allowed": "0"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let plan = IntegrationState {
+            secret_key_rotation: Some("1".into()),
+            ..IntegrationState::default()
+        };
+        let state = finish(to_state(&i), &plan, Some("skey".into()));
+        assert_eq!(
+            (
+                state.adminapi_read_resource,
+                state.adminapi_settings,
+                state.adminapi_info
+            ),
+            (Some(true), Some(false), Some(true))
+        );
+        assert_eq!(
+            state.networks_for_api_access.as_ref().map(BTreeSet::len),
+            Some(2)
+        );
+        assert_eq!(state.notes.as_deref(), Some(""));
+        assert_eq!(state.username_normalization_policy.as_deref(), Some("None"));
+        assert_eq!(
+            (
+                state.secret_key.as_deref(),
+                state.secret_key_rotation.as_deref()
+            ),
+            (Some("skey"), Some("1"))
+        );
+        let stored = IntegrationState::from_obj(&state.to_obj()).unwrap_or_default();
+        assert_eq!(stored, state);
+        let create = body(&stored, true);
+        assert_eq!(create["type"], "adminapi");
+        assert_eq!(create["adminapi_read_resource"], "1");
+        assert_eq!(create["networks_for_api_access"], "10.0.0.0/8,192.0.2.1");
+        assert!(
+            !body(&stored, false).contains_key("type"),
+            "a type never changes"
+        );
+        // Admin API flags are not sent for other types.
+        let web = IntegrationState {
+            r#type: Some("websdk".into()),
+            ..stored
+        };
+        assert!(!body(&web, true).contains_key("adminapi_read_resource"));
     }
 }
