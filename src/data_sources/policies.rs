@@ -4,10 +4,14 @@ use async_trait::async_trait;
 
 use super::computed_objects;
 use crate::duo;
-use crate::plugin::{DataSource, Diagnostics, Obj, Schema, Type, Value};
+use crate::plugin::{DataSource, Diagnostics, Obj, Schema, State, Value};
+use crate::resources::policy::{PolicyLookupState, lookup_state};
 use crate::resources::{Action, Op, diagnose};
 
 pub struct Policies;
+
+/// The computed list.
+const POLICIES: &str = "policies";
 
 #[async_trait]
 impl DataSource<duo::Client> for Policies {
@@ -16,15 +20,11 @@ impl DataSource<duo::Client> for Policies {
     }
 
     fn schema(&self) -> Schema {
+        let fields = PolicyLookupState::attributes();
         Schema::new("Lists every Duo policy.").attr(computed_objects(
-            "policies",
+            POLICIES,
             "Every policy; `sections` is JSON.",
-            [
-                ("policy_key", Type::String),
-                ("policy_name", Type::String),
-                ("is_global_policy", Type::Bool),
-                ("sections", Type::String),
-            ],
+            fields.iter().map(|a| (a.name.as_str(), a.ty.clone())),
         ))
     }
 
@@ -33,9 +33,7 @@ impl DataSource<duo::Client> for Policies {
             .list_policies()
             .await
             .map_err(|e| diagnose(Op::all(Action::Read, &crate::resources::policy::KIND), &e))?;
-        let rows = all
-            .iter()
-            .map(|p| crate::resources::policy::lookup_state(p).into_value());
-        Ok(config.clone().with("policies", Value::List(rows.collect())))
+        let rows = all.iter().map(|p| lookup_state(p).to_obj().into_value());
+        Ok(config.clone().with(POLICIES, Value::List(rows.collect())))
     }
 }

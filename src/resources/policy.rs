@@ -11,14 +11,13 @@ use async_trait::async_trait;
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    Action, Hint, Op, create_once, diagnose, diagnose_with, id, json_text_within, keep_spelling,
-    matching,
+    Action, Hint, Op, create_once, diagnose, diagnose_with, id, json_text_within, keep, matching,
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Failed, Obj, Resource,
-    Schema, Type, Validator, Value,
+    Schema, State, Type, Validator, Value,
 };
 
 /// What `duo_policy` is, for the registry ([`crate::kinds`]).
@@ -29,10 +28,10 @@ pub const KIND: Kind = Kind {
     read: Grant::Applications,
     write: None,
     data_sources: &["duo_policy", "duo_policies"],
-    natural_key: &["policy_name"],
+    natural_key: &[PolicyState::policy_name],
     import: ImportId::Prefixed("name"),
     export: Some(Naming {
-        from: &["policy_name"],
+        from: &[PolicyState::policy_name],
         prefix: "",
         user_side: false,
     }),
@@ -62,13 +61,13 @@ pub const SECTIONS: &[&str] = &[
 pub const HINTS: &[Hint] = &[
     Hint {
         field: "sections",
-        attr: "sections",
+        attr: PolicyState::sections,
         advice: "Some sections need a higher Duo edition (e.g. trusted_endpoints, duo_desktop, user_location); \
                  remove the section or upgrade the edition.",
     },
     Hint {
         field: "policy_key",
-        attr: "policy_name",
+        attr: PolicyState::policy_name,
         advice: "The policy is still applied to applications or groups: remove its `duo_policy_assignment` \
                  resources (or unassign it in the Admin Panel) first.",
     },
@@ -115,24 +114,46 @@ pub fn sections_validator() -> Validator {
     )
 }
 
+crate::plugin::state! {
+    /// A `duo_policy`'s attributes; its section blocks are declared by [`TYPED`].
+    pub struct PolicyState {
+        id: Option<String> { .computed().use_state_for_unknown().describe("The policy key (`PO…`).") },
+        policy_name: Option<String> {
+            .required().validate(Validator::length_between(1, 255)).describe("The policy's name.")
+        },
+        sections: Option<String> {
+            .default("{}")
+            .normalized(same_sections)
+            .validate(sections_validator())
+            .describe(
+                "The policy's sections as JSON, e.g. `jsonencode({ new_user = { new_user_behavior = \"deny\" } })`. \
+                 Only the keys given are managed: Duo completes each section with its defaults, which never \
+                 show as a change. Removing a section from the JSON removes it from the policy. The well-known sections can also be written as blocks (not both).",
+            )
+        },
+    }
+}
+
+crate::plugin::state! {
+    /// A policy as the `duo_policy` and `duo_policies` data sources show it.
+    pub struct PolicyLookupState {
+        policy_key: Option<String> {
+            .optional_computed().describe("The policy key. Give this, `policy_name` or `global`.")
+        },
+        policy_name: Option<String> { .optional_computed().describe("The exact policy name.") },
+        is_global_policy: Option<bool> {
+            .computed().describe("Whether this is the global policy.")
+        },
+        sections: Option<String> {
+            .computed().describe("Every section as Duo holds it, as JSON.")
+        },
+    }
+}
+
 impl Policy {
     pub fn schema() -> Schema {
-        let mut s = Schema::new(
-            "A custom Duo policy. Apply it with `duo_policy_assignment`.",
-        )
-        .attr(Attribute::string("id").computed().use_state_for_unknown().describe("The policy key (`PO…`)."))
-        .attr(Attribute::string("policy_name").required().validate(Validator::length_between(1, 255)).describe("The policy's name."))
-        .attr(
-            Attribute::string("sections")
-                .default("{}")
-                .normalized(same_sections)
-                .validate(sections_validator())
-                .describe(
-                    "The policy's sections as JSON, e.g. `jsonencode({ new_user = { new_user_behavior = \"deny\" } })`. \
-                     Only the keys given are managed: Duo completes each section with its defaults, which never \
-                     show as a change. Removing a section from the JSON removes it from the policy. The well-known sections can also be written as blocks (not both).",
-                ),
-        );
+        let mut s = Schema::new("A custom Duo policy. Apply it with `duo_policy_assignment`.")
+            .attrs(PolicyState::attributes());
         for (section, description, keys) in TYPED {
             let mut block = Schema::new(description);
             for (key, kind, text) in *keys {
@@ -284,12 +305,13 @@ fn wanted(plan: &Obj) -> Map<String, Json> {
 
 /// A policy as the `duo_policy` and `duo_policies` data sources show it: every section, typed or
 /// not, in one `sections` JSON, since a lookup has no configuration to shape blocks after.
-pub fn lookup_state(p: &duo::Policy) -> Obj {
-    Obj::default()
-        .with("policy_key", p.policy_key.as_str())
-        .with("policy_name", p.policy_name.as_str())
-        .with("is_global_policy", p.is_global_policy)
-        .with("sections", Json::Object(p.sections.clone()).to_string())
+pub fn lookup_state(p: &duo::Policy) -> PolicyLookupState {
+    PolicyLookupState {
+        policy_key: Some(p.policy_key.clone()),
+        policy_name: Some(p.policy_name.clone()),
+        is_global_policy: Some(p.is_global_policy),
+        sections: Some(Json::Object(p.sections.clone()).to_string()),
+    }
 }
 
 /// The only place `duo_policy` values and Duo's policy meet. Sections that `shape` (the plan
@@ -297,16 +319,14 @@ pub fn lookup_state(p: &duo::Policy) -> Obj {
 /// are in the `sections` JSON, in `shape`'s spelling where Duo's answer means the same.
 fn to_state(p: &duo::Policy, shape: &Obj) -> Obj {
     let mut json_sections = p.sections.clone();
-    let mut o = Obj::default()
-        .with("id", p.policy_key.as_str())
-        .with("policy_name", p.policy_name.as_str());
+    let mut blocks = Vec::new();
     for (section, _, keys) in TYPED {
         let Value::Object(configured) = shape.get(section) else {
-            o.set(section, Value::Null);
+            blocks.push((section, Value::Null));
             continue;
         };
         let Some(Json::Object(duo)) = json_sections.remove(*section) else {
-            o.set(section, Value::Null);
+            blocks.push((section, Value::Null));
             continue;
         };
         let block = keys
@@ -321,15 +341,24 @@ fn to_state(p: &duo::Policy, shape: &Obj) -> Obj {
                 ((*k).to_owned(), value)
             })
             .collect();
-        o.set(section, Value::Object(block));
+        blocks.push((section, Value::Object(block)));
     }
-    o.set("sections", Json::Object(json_sections).to_string());
-    keep_spelling(&mut o, shape, "sections", same_sections);
+    let mut state = PolicyState {
+        id: Some(p.policy_key.clone()),
+        policy_name: Some(p.policy_name.clone()),
+        sections: Some(Json::Object(json_sections).to_string()),
+    };
+    let spelled = shape.str(PolicyState::sections).map(str::to_owned);
+    keep(&mut state.sections, &spelled, same_sections);
+    let mut o = state.to_obj();
+    for (section, block) in blocks {
+        o.set(section, block);
+    }
     o
 }
 
 fn sections_of(o: &Obj) -> Map<String, Json> {
-    o.str("sections")
+    o.str(PolicyState::sections)
         .and_then(parse_sections)
         .unwrap_or_default()
 }
@@ -346,10 +375,7 @@ impl Resource<duo::Client> for Policy {
 
     /// A section is written once: as JSON or as a block.
     fn validate(&self, config: &Obj) -> Diagnostics {
-        let json = config
-            .str("sections")
-            .and_then(parse_sections)
-            .unwrap_or_default();
+        let json = sections_of(config);
         let mut diags = Diagnostics::default();
         for (section, _, _) in TYPED {
             if json.contains_key(*section) && !config.get(section).is_null() {
@@ -358,7 +384,7 @@ impl Resource<duo::Client> for Policy {
                         "Section given twice",
                         format!("`{section}` is both a block and a key of `sections`; keep one."),
                     )
-                    .at(AttrPath::root("sections")),
+                    .at(AttrPath::root(PolicyState::sections)),
                 );
             }
         }
@@ -366,8 +392,8 @@ impl Resource<duo::Client> for Policy {
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let body = json!({"policy_name": plan.str("policy_name"), "sections": wanted(plan)});
-        let name = plan.str("policy_name").unwrap_or_default();
+        let name = plan.str(PolicyState::policy_name).unwrap_or_default();
+        let body = json!({"policy_name": name, "sections": wanted(plan)});
         let created = create_once(
             Op::new(Action::Create, &KIND),
             HINTS,
@@ -405,7 +431,11 @@ impl Resource<duo::Client> for Policy {
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let (before, after) = (wanted(prior), wanted(plan));
         let removed: Vec<&String> = before.keys().filter(|k| !after.contains_key(*k)).collect();
-        let body = json!({"policy_name": plan.str("policy_name"), "sections": after, "sections_to_delete": removed});
+        let body = json!({
+            "policy_name": plan.str(PolicyState::policy_name),
+            "sections": after,
+            "sections_to_delete": removed,
+        });
         let updated = duo
             .update_policy(id(prior), &body)
             .await
@@ -437,11 +467,11 @@ mod tests {
             Err(e) => panic!("{e}"),
         };
         let o = lookup_state(&p);
-        assert_eq!(o.str("policy_key"), Some("POK1"));
-        assert_eq!(o.str("policy_name"), Some("Contractors"));
-        assert_eq!(o.bool("is_global_policy"), Some(false));
+        assert_eq!(o.policy_key.as_deref(), Some("POK1"));
+        assert_eq!(o.policy_name.as_deref(), Some("Contractors"));
+        assert_eq!(o.is_global_policy, Some(false));
         let sections: Json =
-            serde_json::from_str(o.str("sections").unwrap_or_default()).unwrap_or_default();
+            serde_json::from_str(o.sections.as_deref().unwrap_or_default()).unwrap_or_default();
         assert_eq!(
             sections["authentication_methods"]["blocked_auth_list"][0],
             "sms"
