@@ -15,8 +15,13 @@ use std::time::Instant;
 
 use crate::duo;
 use crate::kinds::{self, Naming};
-use crate::plugin::{Diagnostics, Obj, Provider, Resource, hcl};
+use crate::plugin::{Diagnostics, ID, Obj, Provider, Resource, hcl};
 use crate::provider::{ADDRESS, DuoProvider};
+use crate::resources::group::GroupState;
+use crate::resources::group_members::{GroupMemberLink, USER_IDS};
+use crate::resources::link::LinkKind;
+use crate::resources::user_hardware_token::UserTokenLink;
+use crate::resources::user_phone::UserPhoneLink;
 
 /// What to export and where.
 #[derive(Debug, Clone, Default)]
@@ -207,9 +212,9 @@ fn scope_to_groups(listed: &mut [(&Kind, Vec<Obj>)], wanted: &[String]) -> Resul
         .filter(|g| {
             wanted
                 .iter()
-                .any(|w| g.str("id") == Some(w) || g.str("name") == Some(w))
+                .any(|w| g.str(ID) == Some(w) || g.str(GroupState::name) == Some(w))
         })
-        .filter_map(|g| g.str("id").map(str::to_owned))
+        .filter_map(|g| g.str(ID).map(str::to_owned))
         .collect();
     if groups.len() < wanted.len() {
         return Err(format!(
@@ -221,28 +226,35 @@ fn scope_to_groups(listed: &mut [(&Kind, Vec<Obj>)], wanted: &[String]) -> Resul
     }
     let members: BTreeSet<String> = all_of(listed, "duo_group_members")
         .iter()
-        .filter(|m| m.str("group_id").is_some_and(|g| groups.contains(g)))
-        .flat_map(|m| m.get("user_ids").strings::<Vec<String>>())
+        .filter(|m| {
+            m.str(GroupMemberLink::OWNER)
+                .is_some_and(|g| groups.contains(g))
+        })
+        .flat_map(|m| m.get(USER_IDS).strings::<Vec<String>>())
         .collect();
     let owned = |t: &str, item: &str| -> BTreeSet<String> {
         all_of(listed, t)
             .iter()
-            .filter(|l| l.str("user_id").is_some_and(|u| members.contains(u)))
+            .filter(|l| {
+                l.str(UserPhoneLink::OWNER)
+                    .is_some_and(|u| members.contains(u))
+            })
             .filter_map(|l| l.str(item).map(str::to_owned))
             .collect()
     };
-    let phones = owned("duo_user_phone", "phone_id");
-    let tokens = owned("duo_user_hardware_token", "token_id");
+    let phones = owned("duo_user_phone", UserPhoneLink::ITEM);
+    let tokens = owned("duo_user_hardware_token", UserTokenLink::ITEM);
     for (k, states) in listed.iter_mut() {
         let (attr, keep): (&str, &BTreeSet<String>) = match k.type_name {
-            "duo_group" => ("id", &groups),
-            "duo_group_members" => ("group_id", &groups),
-            "duo_user" => ("id", &members),
+            "duo_group" => (ID, &groups),
+            "duo_group_members" => (GroupMemberLink::OWNER, &groups),
+            "duo_user" => (ID, &members),
+            // Each belongs to a user, whose ID it holds in `user_id`.
             "duo_user_phone" | "duo_user_hardware_token" | "duo_bypass_codes" => {
-                ("user_id", &members)
+                (UserPhoneLink::OWNER, &members)
             }
-            "duo_phone" => ("id", &phones),
-            "duo_hardware_token" => ("id", &tokens),
+            "duo_phone" => (ID, &phones),
+            "duo_hardware_token" => (ID, &tokens),
             _ => continue,
         };
         states.retain(|s| s.str(attr).is_some_and(|v| keep.contains(v)));
@@ -282,14 +294,14 @@ fn name_all<'k>(listed: &[(&'k Kind, Vec<Obj>)]) -> Vec<(&'k Kind, Vec<Exported>
                     .collect();
                 let mut base = parts.join("_");
                 if base.is_empty() && naming(k).prefix.is_empty() {
-                    base = s.str("id").unwrap_or_default().to_owned();
+                    base = s.str(ID).unwrap_or_default().to_owned();
                 }
                 let base = match (naming(k).prefix, base.is_empty()) {
                     ("", _) => hcl::name(&base),
                     (p, true) => p.to_owned(),
                     (p, false) => hcl::name(&format!("{p}_{base}")),
                 };
-                (base, s.str("id").unwrap_or_default().to_owned(), s.clone())
+                (base, s.str(ID).unwrap_or_default().to_owned(), s.clone())
             })
             .collect();
         based.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
@@ -320,7 +332,7 @@ fn write_dir(
         .iter()
         .flat_map(|(k, objs)| {
             objs.iter().filter_map(|o| {
-                o.state.str("id").map(|id| {
+                o.state.str(ID).map(|id| {
                     (
                         (k.type_name.to_owned(), id.to_owned()),
                         format!("{}.{}.id", k.type_name, o.name),
@@ -364,7 +376,7 @@ fn write_dir(
             }
             imports.push_str(&hcl::import(
                 &format!("{}.{}", k.type_name, o.name),
-                o.state.str("id").unwrap_or_default(),
+                o.state.str(ID).unwrap_or_default(),
             ));
         }
     }

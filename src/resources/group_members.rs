@@ -29,6 +29,9 @@ pub const KIND: Kind = Kind {
 /// A group's members, listed from the group's side.
 pub struct GroupMemberLink;
 
+/// The set of members.
+pub const USER_IDS: &str = "user_ids";
+
 #[async_trait]
 impl LinkKind for GroupMemberLink {
     const OWNER: &'static str = "group_id";
@@ -70,7 +73,7 @@ impl LinkKind for GroupMemberLink {
 
 pub const RESOURCE: Set<GroupMemberLink> = Set::new(
     &KIND,
-    "user_ids",
+    USER_IDS,
     "All the members of one Duo group, authoritatively: members not listed are removed from the \
      group. Do not combine with `duo_group_member` or `duo_user_groups` for the same group. Import with the group ID.",
 );

@@ -14,8 +14,8 @@ use super::{Action, Hint, Op, diagnose, diagnose_with};
 use crate::duo;
 use crate::kinds::Kind;
 use crate::plugin::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Type, Validator,
-    Value,
+    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, Type,
+    Validator, Value,
 };
 
 /// What turns a set of linked IDs into another: the members to remove, then those to add, each
@@ -106,7 +106,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
     fn schema(&self) -> Schema {
         Schema::new(self.description)
             .attr(
-                Attribute::string("id")
+                Attribute::string(ID)
                     .computed()
                     .use_state_for_unknown()
                     .describe(&format!(
@@ -187,7 +187,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
 
 fn single_state<K: LinkKind>(owner: &str, item: &str) -> Obj {
     Obj::default()
-        .with("id", format!("{owner}/{item}"))
+        .with(ID, format!("{owner}/{item}"))
         .with(K::OWNER, owner)
         .with(K::ITEM, item)
 }
@@ -218,7 +218,7 @@ impl<K: LinkKind> Set<K> {
     }
 
     fn state(&self, owner: &str, items: &BTreeSet<String>) -> Obj {
-        Obj::default().with("id", owner).with(K::OWNER, owner).with(
+        Obj::default().with(ID, owner).with(K::OWNER, owner).with(
             self.items,
             Value::Set(items.iter().map(|i| Value::from(i.as_str())).collect()),
         )
@@ -316,7 +316,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
         }
         Schema::new(self.description)
             .attr(
-                Attribute::string("id")
+                Attribute::string(ID)
                     .computed()
                     .use_state_for_unknown()
                     .describe(&format!("The `{}`; also the import ID.", K::OWNER)),
@@ -342,7 +342,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let owner = id_string(state, "id");
+        let owner = id_string(state, ID);
         let links = K::list(duo, &owner)
             .await
             .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
@@ -361,7 +361,7 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
 
     /// Removes the links this resource manages (all of the owner's, as last read).
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        let owner = id_string(state, "id");
+        let owner = id_string(state, ID);
         for item in state.get(self.items).strings::<BTreeSet<String>>() {
             match K::unlink(duo, &owner, &item).await {
                 Err(e) if !e.is_not_found() => {

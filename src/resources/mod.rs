@@ -32,7 +32,7 @@ use std::future::Future;
 
 use crate::duo;
 use crate::kinds::{Grant, Kind};
-use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Failed, IntoObj, Obj, Resource};
+use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Failed, ID, IntoObj, Obj, Resource};
 
 /// Every resource type the provider serves.
 pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
@@ -120,7 +120,7 @@ impl Op {
 
 /// The Duo ID of the object in a state or plan (`id`).
 pub fn id(o: &Obj) -> &str {
-    o.str("id").unwrap_or_default()
+    o.str(ID).unwrap_or_default()
 }
 
 /// A create or update: one Duo call whose answer is the new object.
@@ -308,7 +308,7 @@ pub async fn import_by_key<R: Resource<duo::Client> + ?Sized>(
             format!(
                 "{n} {} objects match {key:?}: {}. Import one of them by ID.",
                 resource.type_name(),
-                found.iter().filter_map(|o| o.str("id")).collect::<Vec<_>>().join(", ")
+                found.iter().filter_map(|o| o.str(ID)).collect::<Vec<_>>().join(", ")
             ),
         )
         .into()),
@@ -368,20 +368,9 @@ pub fn split_import_id<'a>(
         })
 }
 
-/// Keeps the user's spelling of `attr` from `plan` (or the prior state) when Duo's answer means
-/// the same (`same`), so that normalisation never shows as a diff.
-pub fn keep_spelling(new: &mut Obj, plan: &Obj, attr: &str, same: fn(&str, &str) -> bool) {
-    if let (Some(ours), Some(duos)) = (plan.str(attr), new.str(attr))
-        && ours != duos
-        && same(ours, duos)
-    {
-        let ours = ours.to_owned();
-        new.set(attr, ours);
-    }
-}
-
-/// [`keep_spelling`] for a typed state's field: `new` (Duo's answer) takes `ours` (the plan's
-/// or prior state's spelling) when `same` says they mean the same.
+/// Keeps the user's spelling of a field: `new` (Duo's answer) takes `ours` (the plan's or the
+/// prior state's) when `same` says they mean the same, so that normalisation never shows as
+/// a diff.
 pub fn keep(new: &mut Option<String>, ours: &Option<String>, same: fn(&str, &str) -> bool) {
     if let (Some(ours), Some(duos)) = (ours, new.as_deref())
         && ours != duos

@@ -13,7 +13,7 @@ use super::{Action, Op, diagnose};
 use crate::duo;
 use crate::kinds;
 use crate::plugin::{
-    Attribute, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, Validator, Value,
+    Attribute, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, Validator, Value,
 };
 
 /// How a field is typed in Terraform.
@@ -67,7 +67,7 @@ pub struct Singleton {
 
 impl Singleton {
     fn to_state(&self, duo_value: &Map<String, Json>) -> Obj {
-        let mut o = Obj::default().with("id", self.id);
+        let mut o = Obj::default().with(ID, self.id);
         for f in self.fields {
             let v = duo_value.get(f.name);
             let value = match (f.kind, v) {
@@ -147,7 +147,7 @@ impl Resource<duo::Client> for Singleton {
 
     fn schema(&self) -> Schema {
         let mut s = Schema::new(self.description).attr(
-            Attribute::string("id")
+            Attribute::string(ID)
                 .computed()
                 .use_state_for_unknown()
                 .describe(&format!("Always `{}`; also the import ID.", self.id)),

@@ -29,6 +29,9 @@ pub const KIND: Kind = Kind {
 /// A user's membership in a group, listed from the user's side (at most 100 groups).
 pub struct UserGroupLink;
 
+/// The set of groups.
+pub const GROUP_IDS: &str = "group_ids";
+
 #[async_trait]
 impl LinkKind for UserGroupLink {
     const OWNER: &'static str = "user_id";
@@ -71,7 +74,7 @@ impl LinkKind for UserGroupLink {
 
 pub const RESOURCE: Set<UserGroupLink> = Set::new(
     &KIND,
-    "group_ids",
+    GROUP_IDS,
     "All the groups of one Duo user, authoritatively: groups the user is in that are not listed \
      are left. Do not combine with `duo_group_member` or `duo_group_members` for the same user's \
      groups. Import with the user ID.",

@@ -17,6 +17,10 @@ use super::value::Value;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Obj(pub BTreeMap<String, Value>);
 
+/// The attribute every resource has: its ID, which `terraform import` takes and Terraform
+/// 1.0–1.11 require of every resource.
+pub const ID: &str = "id";
+
 static NULL: Value = Value::Null;
 
 impl Obj {

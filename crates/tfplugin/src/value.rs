@@ -198,16 +198,6 @@ impl Value {
         }
     }
 
-    /// A set of strings.
-    pub fn string_set(items: impl IntoIterator<Item = impl Into<String>>) -> Value {
-        Value::Set(items.into_iter().map(|s| Value::String(s.into())).collect())
-    }
-
-    /// The value for a null-or-string Duo field: `None` becomes null.
-    pub fn opt_string(s: Option<impl Into<String>>) -> Value {
-        s.map_or(Value::Null, |s| Value::String(s.into()))
-    }
-
     /// A null value shaped for `ty`: objects get every attribute, each null.
     pub fn null_object(ty: &Type) -> Value {
         match ty {
@@ -457,7 +447,8 @@ mod tests {
     fn strings_come_from_lists_and_sets_and_nothing_else() {
         let list = Value::List(vec!["b".into(), Value::Unknown, "a".into(), "b".into()]);
         assert_eq!(list.strings::<Vec<String>>(), ["b", "a", "b"]);
-        let set: std::collections::BTreeSet<String> = Value::string_set(["b", "a"]).strings();
+        let set: std::collections::BTreeSet<String> =
+            Value::Set(vec!["b".into(), "a".into()]).strings();
         assert_eq!(set.into_iter().collect::<Vec<_>>(), ["a", "b"]);
         assert!(Value::Null.strings::<Vec<String>>().is_empty());
         assert!(Value::Unknown.strings::<Vec<String>>().is_empty());
