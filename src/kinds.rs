@@ -86,6 +86,48 @@ pub struct Kind {
 }
 
 impl Kind {
+    /// An account-wide object with a fixed ID (settings, the global policy): one permission,
+    /// exported once, as `this`.
+    pub const fn account_wide(type_name: &'static str, noun: &'static str, grant: Grant) -> Kind {
+        Kind {
+            type_name,
+            noun,
+            plural: noun,
+            read: grant,
+            write: None,
+            data_sources: &[],
+            natural_key: &[],
+            import: ImportId::Id,
+            export: Some(Naming {
+                from: &[],
+                prefix: "this",
+                user_side: false,
+            }),
+        }
+    }
+
+    /// A link between a user or group and what belongs to it, read and written with the
+    /// resource permissions; `export` is `None` for the single-link types that the
+    /// authoritative ones export instead.
+    pub const fn link(
+        type_name: &'static str,
+        noun: &'static str,
+        plural: &'static str,
+        export: Option<Naming>,
+    ) -> Kind {
+        Kind {
+            type_name,
+            noun,
+            plural,
+            read: Grant::ReadResource,
+            write: Some(Grant::WriteResource),
+            data_sources: &[],
+            natural_key: &[],
+            import: ImportId::Id,
+            export,
+        }
+    }
+
     /// Every permission the type needs, reading first.
     pub fn grants(&self) -> Vec<Grant> {
         std::iter::once(self.read).chain(self.write).collect()

@@ -83,6 +83,9 @@ const TAKES_A_NAME: &[&str] = &[
     "Attribute::list_of(\"",
     "Attribute::nested(\"",
     "AttrPath::root(\"",
+    // The registry's natural keys and export naming name attributes of their type.
+    "natural_key: &[\"",
+    "from: &[\"",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

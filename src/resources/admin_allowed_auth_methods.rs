@@ -3,25 +3,15 @@
 
 use super::singleton::{Field, Kind, Singleton, checked, field};
 use crate::duo;
-use crate::kinds::{self, Grant, ImportId, Naming};
+use crate::kinds::{self, Grant};
 use crate::plugin::Validator;
 
 /// What `duo_admin_allowed_auth_methods` is, for the registry ([`crate::kinds`]).
-pub const KIND: kinds::Kind = kinds::Kind {
-    type_name: "duo_admin_allowed_auth_methods",
-    noun: "administrator authentication methods",
-    plural: "administrator authentication methods",
-    read: Grant::Administrators,
-    write: None,
-    data_sources: &[],
-    natural_key: &[],
-    import: ImportId::Id,
-    export: Some(Naming {
-        from: &[],
-        prefix: "this",
-        user_side: false,
-    }),
-};
+pub const KIND: kinds::Kind = kinds::Kind::account_wide(
+    "duo_admin_allowed_auth_methods",
+    "administrator authentication methods",
+    Grant::Administrators,
+);
 
 const FIELDS: &[Field] = &[
     field("push_enabled", Kind::Flag, "Duo Push."),

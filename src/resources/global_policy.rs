@@ -8,25 +8,12 @@ use serde_json::{Map, Value as Json, json};
 use super::policy::{HINTS, parse_sections, sections_validator, sections_within};
 use super::{Action, Op, diagnose, diagnose_with, keep};
 use crate::duo;
-use crate::kinds::{Grant, ImportId, Kind, Naming};
+use crate::kinds::{Grant, Kind};
 use crate::plugin::{Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State};
 
 /// What `duo_global_policy` is, for the registry ([`crate::kinds`]).
-pub const KIND: Kind = Kind {
-    type_name: "duo_global_policy",
-    noun: "global policy",
-    plural: "global policies",
-    read: Grant::Applications,
-    write: None,
-    data_sources: &[],
-    natural_key: &[],
-    import: ImportId::Id,
-    export: Some(Naming {
-        from: &[],
-        prefix: "this",
-        user_side: false,
-    }),
-};
+pub const KIND: Kind =
+    Kind::account_wide("duo_global_policy", "global policy", Grant::Applications);
 
 pub struct GlobalPolicy;
 

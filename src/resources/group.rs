@@ -20,10 +20,10 @@ pub const KIND: Kind = Kind {
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
     data_sources: &["duo_group", "duo_groups"],
-    natural_key: &["name"],
+    natural_key: &[GroupState::name],
     import: ImportId::Prefixed("name"),
     export: Some(Naming {
-        from: &["name"],
+        from: &[GroupState::name],
         prefix: "",
         user_side: true,
     }),

@@ -4,20 +4,15 @@
 
 use super::link::Single;
 use super::user_groups::UserGroupLink;
-use crate::kinds::{Grant, ImportId, Kind};
+use crate::kinds::Kind;
 
 /// What `duo_group_member` is, for the registry ([`crate::kinds`]).
-pub const KIND: Kind = Kind {
-    type_name: "duo_group_member",
-    noun: "group membership",
-    plural: "group memberships",
-    read: Grant::ReadResource,
-    write: Some(Grant::WriteResource),
-    data_sources: &[],
-    natural_key: &[],
-    import: ImportId::Id,
-    export: None,
-};
+pub const KIND: Kind = Kind::link(
+    "duo_group_member",
+    "group membership",
+    "group memberships",
+    None,
+);
 
 pub const RESOURCE: Single<UserGroupLink> = Single::new(
     &KIND,

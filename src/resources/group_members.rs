@@ -7,24 +7,19 @@ use async_trait::async_trait;
 use super::Hint;
 use super::link::{LinkKind, Set};
 use crate::duo;
-use crate::kinds::{Grant, ImportId, Kind, Naming};
+use crate::kinds::{Kind, Naming};
 
 /// What `duo_group_members` is, for the registry ([`crate::kinds`]).
-pub const KIND: Kind = Kind {
-    type_name: "duo_group_members",
-    noun: "group members",
-    plural: "group members",
-    read: Grant::ReadResource,
-    write: Some(Grant::WriteResource),
-    data_sources: &[],
-    natural_key: &[],
-    import: ImportId::Id,
-    export: Some(Naming {
-        from: &["group_id"],
+pub const KIND: Kind = Kind::link(
+    "duo_group_members",
+    "group members",
+    "group members",
+    Some(Naming {
+        from: &[<GroupMemberLink as LinkKind>::OWNER],
         prefix: "",
         user_side: true,
     }),
-};
+);
 
 /// A group's members, listed from the group's side.
 pub struct GroupMemberLink;

@@ -2,25 +2,12 @@
 
 use super::singleton::{Field, Kind, Singleton, checked, field, zero_or_between};
 use crate::duo;
-use crate::kinds::{self, Grant, ImportId, Naming};
+use crate::kinds::{self, Grant};
 use crate::plugin::Validator;
 
 /// What `duo_settings` is, for the registry ([`crate::kinds`]).
-pub const KIND: kinds::Kind = kinds::Kind {
-    type_name: "duo_settings",
-    noun: "settings",
-    plural: "settings",
-    read: Grant::Settings,
-    write: None,
-    data_sources: &[],
-    natural_key: &[],
-    import: ImportId::Id,
-    export: Some(Naming {
-        from: &[],
-        prefix: "this",
-        user_side: false,
-    }),
-};
+pub const KIND: kinds::Kind =
+    kinds::Kind::account_wide("duo_settings", "settings", Grant::Settings);
 
 const FIELDS: &[Field] = &[
     field(

@@ -11,20 +11,15 @@ use async_trait::async_trait;
 use super::Hint;
 use super::link::{LinkKind, Set};
 use crate::duo;
-use crate::kinds::{Grant, ImportId, Kind};
+use crate::kinds::Kind;
 
 /// What `duo_user_groups` is, for the registry ([`crate::kinds`]).
-pub const KIND: Kind = Kind {
-    type_name: "duo_user_groups",
-    noun: "group membership",
-    plural: "group memberships",
-    read: Grant::ReadResource,
-    write: Some(Grant::WriteResource),
-    data_sources: &[],
-    natural_key: &[],
-    import: ImportId::Id,
-    export: None,
-};
+pub const KIND: Kind = Kind::link(
+    "duo_user_groups",
+    "group membership",
+    "group memberships",
+    None,
+);
 
 /// A user's membership in a group, listed from the user's side (at most 100 groups).
 pub struct UserGroupLink;

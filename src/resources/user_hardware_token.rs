@@ -5,24 +5,22 @@ use async_trait::async_trait;
 use super::Hint;
 use super::link::{LinkKind, Single};
 use crate::duo;
-use crate::kinds::{Grant, ImportId, Kind, Naming};
+use crate::kinds::{Kind, Naming};
 
 /// What `duo_user_hardware_token` is, for the registry ([`crate::kinds`]).
-pub const KIND: Kind = Kind {
-    type_name: "duo_user_hardware_token",
-    noun: "hardware token link",
-    plural: "hardware token links",
-    read: Grant::ReadResource,
-    write: Some(Grant::WriteResource),
-    data_sources: &[],
-    natural_key: &[],
-    import: ImportId::Id,
-    export: Some(Naming {
-        from: &["user_id", "token_id"],
+pub const KIND: Kind = Kind::link(
+    "duo_user_hardware_token",
+    "hardware token link",
+    "hardware token links",
+    Some(Naming {
+        from: &[
+            <UserTokenLink as LinkKind>::OWNER,
+            <UserTokenLink as LinkKind>::ITEM,
+        ],
         prefix: "",
         user_side: true,
     }),
-};
+);
 
 /// A user's hardware token, listed from the user's side.
 pub struct UserTokenLink;
