@@ -68,7 +68,7 @@ async fn rate_limit_waits_and_429s_are_logged_at_info_once_in_a_while() {
     // depending on how long the burst took.
     assert_eq!(text.matches("pacing Duo requests").count(), 1, "{text}");
     assert!(
-        text.contains("INFO terraform_provider_duo::duo::retry: pacing Duo requests: waiting 1.")
+        text.contains("INFO duo_admin::retry: pacing Duo requests: waiting 1.")
             && text.contains(" s to stay under 36 list requests per minute (90% of Duo's limit)"),
         "{text}"
     );

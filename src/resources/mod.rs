@@ -1,11 +1,13 @@
 //! Terraform resources, one file per `duo_*` type, and what they share: turning Duo errors
-//! into diagnostics.
+//! into diagnostics, and the CRUD steps every type takes.
 //!
-//! **Adding a resource:** write `src/resources/<name>.rs` shaped like `group.rs` (schema with
-//! documented attributes, CRUD, the one mapping between Duo's model and Terraform values),
-//! add it to [`all`], add any missing client calls in `crates/duo-admin/` and routes in the emulator,
-//! then `examples/resources/duo_<name>/`, an acceptance test in `acceptance-tests/`, and
-//! regenerate the docs (`cargo run -p xtask -- docs`).
+//! **Adding a resource:** write `src/resources/<name>.rs` shaped like `group.rs`: its `KIND`
+//! (the registry entry: permissions, natural key, import IDs, export naming; add it to
+//! [`crate::kinds::all`]), its typed state with documented attributes (`state!`), CRUD, and the
+//! one mapping between Duo's model and that state. Add it to [`all`], add any missing client
+//! calls in `crates/duo-admin/` and routes in the emulator, then `examples/resources/duo_<name>/`,
+//! an acceptance test in `acceptance-tests/`, and regenerate the docs
+//! (`cargo run -p xtask -- docs`).
 
 pub mod admin;
 pub mod admin_allowed_auth_methods;
