@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use super::{exactly_one_of, single};
 use crate::duo;
 use crate::kinds::Kind;
-use crate::plugin::{Attribute, DataSource, Diagnostics, Obj, Schema};
+use crate::plugin::{Attribute, DataSource, Diagnostic, Diagnostics, Obj, Schema};
 use crate::resources::{Action, Op, diagnose};
 
 /// A search for the objects one key's value names, as the Duo client answers it.
@@ -102,7 +102,13 @@ impl<T: Send + Sync + 'static> DataSource<duo::Client> for Lookup<T> {
             .iter()
             .find_map(|k| Some((k, config.str(k.attr)?)))
         else {
-            return Err(exactly_one_of(config, &self.key_names()));
+            // Validation has asked for exactly one key; one that is not known yet is none.
+            let keys = self.key_names().join("`, `");
+            return Err(Diagnostic::error(
+                "Missing lookup key",
+                format!("Give one of `{keys}`, with a value known at plan time."),
+            )
+            .into());
         };
         let matches = (key.find)(duo, value)
             .await

@@ -121,11 +121,18 @@ pub trait State: Serialize + DeserializeOwned + Default {
         // collections, nested states) always serialize and always match the declared type,
         // so neither step can fail; a failure would be a declaration bug, kept visible as an
         // empty object in the state rather than a panic.
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|j| from_json(&j, &Self::object_type()).ok())
-            .and_then(Obj::from_value)
-            .unwrap_or_default()
+        let converted = serde_json::to_value(self)
+            .map_err(|e| e.to_string())
+            .and_then(|j| from_json(&j, &Self::object_type()).map_err(|e| e.to_string()))
+            .map(Obj::from_value);
+        match converted {
+            Ok(Some(obj)) => obj,
+            Ok(None) => Obj::default(),
+            Err(e) => {
+                tracing::error!("a typed state does not match its declaration: {e}");
+                Obj::default()
+            }
+        }
     }
 }
 
