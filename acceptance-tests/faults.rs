@@ -202,7 +202,9 @@ resource "duo_group" "g" {
         .process_group(0)
         .spawn()
         .unwrap();
-    // Wait until the burst is spent and requests are queueing.
+    // Wait until the burst is spent and requests are queueing: once the 13th group exists,
+    // Terraform needs a moment to send the next creates, which then wait 4.4 s for the pace.
+    // Interrupting before they are sent would leave nothing to stop.
     let started = std::time::Instant::now();
     while h.tenant()["groups"].as_array().map_or(0, Vec::len) < 13 {
         assert!(
@@ -211,6 +213,7 @@ resource "duo_group" "g" {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    std::thread::sleep(std::time::Duration::from_secs(1));
     let interrupted = std::time::Instant::now();
     let kill = std::process::Command::new("kill")
         .args(["-INT", "--", &format!("-{}", apply.id())])
