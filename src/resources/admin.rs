@@ -8,8 +8,8 @@ use async_trait::async_trait;
 
 use super::phone::{number_validator, same_number};
 use super::{
-    Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, id, keep, matching,
-    same_ignoring_case,
+    Action, Hint, Op, create_once, deleted, diagnose_with, found, id, keep, matching,
+    same_ignoring_case, written,
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
@@ -270,9 +270,10 @@ impl Resource<duo::Client> for Admin {
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let prior = AdminState::from_obj(state)?;
-        let read = duo::gone_is_none(duo.get_admin(id(state)).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
-        Ok(read.map(|a| finish(to_state(&a), &prior).to_obj()))
+        found(&KIND, duo.get_admin(id(state)), |a| {
+            finish(to_state(a), &prior)
+        })
+        .await
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
@@ -297,11 +298,13 @@ impl Resource<duo::Client> for Admin {
             password_change_required: plan.password_change_required,
             ..params(&plan)
         };
-        let admin = duo
-            .modify_admin(id(prior), &p)
-            .await
-            .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
-        Ok(finish(to_state(&admin), &plan).to_obj())
+        written(
+            Op::new(Action::Update, &KIND),
+            HINTS,
+            duo.modify_admin(id(prior), &p),
+            |a| finish(to_state(a), &plan),
+        )
+        .await
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::{Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, id, matching};
+use super::{Action, Hint, Op, create_once, deleted, found, id, matching, written};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
@@ -277,9 +277,10 @@ impl Resource<duo::Client> for HardwareToken {
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let prior = TokenState::from_obj(state)?;
-        let read = duo::gone_is_none(duo.get_token(id(state)).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
-        Ok(read.map(|t| carry_secrets(to_state(&t), &prior).to_obj()))
+        found(&KIND, duo.get_token(id(state)), |t| {
+            carry_secrets(to_state(t), &prior)
+        })
+        .await
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
@@ -295,11 +296,13 @@ impl Resource<duo::Client> for HardwareToken {
         let (was, plan) = (TokenState::from_obj(prior)?, TokenState::from_obj(plan)?);
         match plan.totp_step {
             Some(step) if plan.totp_step != was.totp_step => {
-                let token = duo
-                    .set_token_totp_step(id(prior), step)
-                    .await
-                    .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
-                Ok(carry_secrets(to_state(&token), &plan).to_obj())
+                written(
+                    Op::new(Action::Update, &KIND),
+                    HINTS,
+                    duo.set_token_totp_step(id(prior), step),
+                    |t| carry_secrets(to_state(t), &plan),
+                )
+                .await
             }
             _ => Ok(plan.to_obj()),
         }

@@ -130,7 +130,7 @@ pub async fn written<T, S: IntoObj>(
     op: Op,
     hints: &[Hint],
     call: impl Future<Output = Result<T, duo::Error>>,
-    to_state: fn(&T) -> S,
+    to_state: impl FnOnce(&T) -> S,
 ) -> Result<Obj, Failed> {
     call.await
         .map(|t| to_state(&t).into_obj())
@@ -262,7 +262,7 @@ pub fn holds(sent: Option<&str>, got: Option<&str>) -> bool {
 pub async fn found<T, S: IntoObj>(
     kind: &'static Kind,
     call: impl Future<Output = Result<T, duo::Error>>,
-    to_state: fn(&T) -> S,
+    to_state: impl FnOnce(&T) -> S,
 ) -> Result<Option<Obj>, Diagnostics> {
     let found =
         duo::gone_is_none(call.await).map_err(|e| diagnose(Op::new(Action::Read, kind), &e))?;

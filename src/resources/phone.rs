@@ -7,8 +7,8 @@
 use async_trait::async_trait;
 
 use super::{
-    Action, Hint, Op, create_once, deleted, diagnose, diagnose_with, holds, id, keep, matching,
-    same_ignoring_case,
+    Action, Hint, Op, create_once, deleted, found, holds, id, keep, matching, same_ignoring_case,
+    written,
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
@@ -226,9 +226,10 @@ impl Resource<duo::Client> for Phone {
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
         let prior = PhoneState::from_obj(state)?;
-        let read = duo::gone_is_none(duo.get_phone(id(state)).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
-        Ok(read.map(|p| respell(to_state(&p), &prior).to_obj()))
+        found(&KIND, duo.get_phone(id(state)), |p| {
+            respell(to_state(p), &prior)
+        })
+        .await
     }
 
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
@@ -237,11 +238,13 @@ impl Resource<duo::Client> for Phone {
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
         let plan = PhoneState::from_obj(plan)?;
-        let phone = duo
-            .modify_phone(id(prior), &to_params(&plan))
-            .await
-            .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
-        Ok(respell(to_state(&phone), &plan).to_obj())
+        written(
+            Op::new(Action::Update, &KIND),
+            HINTS,
+            duo.modify_phone(id(prior), &to_params(&plan)),
+            |p| respell(to_state(p), &plan),
+        )
+        .await
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {

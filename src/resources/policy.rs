@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    Action, Hint, Op, create_once, diagnose, diagnose_with, id, json_text_within, keep, matching,
+    Action, Hint, Op, create_once, diagnose_with, found, id, json_text_within, keep, matching,
+    written,
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
@@ -408,9 +409,7 @@ impl Resource<duo::Client> for Policy {
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let found = duo::gone_is_none(duo.get_policy(id(state)).await)
-            .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
-        Ok(found.map(|p| to_state(&p, state)))
+        found(&KIND, duo.get_policy(id(state)), |p| to_state(p, state)).await
     }
 
     /// Custom policies; the global one is `duo_global_policy`.
@@ -436,11 +435,13 @@ impl Resource<duo::Client> for Policy {
             "sections": after,
             "sections_to_delete": removed,
         });
-        let updated = duo
-            .update_policy(id(prior), &body)
-            .await
-            .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
-        Ok(to_state(&updated, plan))
+        written(
+            Op::new(Action::Update, &KIND),
+            HINTS,
+            duo.update_policy(id(prior), &body),
+            |p| to_state(p, plan),
+        )
+        .await
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {

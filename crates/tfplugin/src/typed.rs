@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{AttrPath, Attribute, Diagnostic, Nesting, Number, Obj, Type, Value, from_json};
+use crate::{AttrPath, Attribute, Diagnostic, Number, Obj, Type, Value, from_json};
 
 /// A Rust type that is one attribute's Terraform type. `Option` is the attribute that may be
 /// null; everything a provider reads from configuration is.
@@ -64,13 +64,6 @@ impl AttrType for Vec<String> {
     }
 }
 
-/// A list of nested objects (`x = [{ … }]`), each a typed state of its own.
-impl<T: State> AttrType for Vec<T> {
-    fn attribute(name: &str) -> Attribute {
-        Attribute::nested(name, Nesting::List, T::attributes())
-    }
-}
-
 /// A type's Terraform value as a Rust struct, declared with [`state!`].
 pub trait State: Serialize + DeserializeOwned + Default {
     /// The attributes, in declaration order.
@@ -117,8 +110,8 @@ pub trait State: Serialize + DeserializeOwned + Default {
 
     /// The plugin layer's value for this struct.
     fn to_obj(&self) -> Obj {
-        // The field types `AttrType` admits (strings, bools, whole numbers, string
-        // collections, nested states) always serialize and always match the declared type,
+        // The field types `AttrType` admits (strings, bools, numbers, string
+        // collections) always serialize and always match the declared type,
         // so neither step can fail; a failure would be a declaration bug, kept visible as an
         // empty object in the state rather than a panic.
         let converted = serde_json::to_value(self)
@@ -236,13 +229,7 @@ mod tests {
             enabled: Option<bool> { .default(true) },
             count: Option<i64> { .optional() },
             tags: Option<BTreeSet<String>> { .optional() },
-            items: Option<Vec<Item>> { .optional() },
-        }
-    }
-
-    crate::state! {
-        struct Item {
-            name: Option<String> { .required() },
+            names: Option<Vec<String>> { .optional() },
         }
     }
 
@@ -250,12 +237,12 @@ mod tests {
     fn attributes_take_their_names_and_types_from_the_fields() {
         let attrs = Example::attributes();
         let names: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["id", "type", "enabled", "count", "tags", "items"]);
+        assert_eq!(names, ["id", "type", "enabled", "count", "tags", "names"]);
         assert_eq!(Example::r#type, "type");
         assert_eq!(attrs[1].validators.len(), 1);
         assert_eq!(attrs[2].default, Some(Value::Bool(true)));
         assert_eq!(attrs[4].ty, Type::Set(Box::new(Type::String)));
-        assert!(attrs[5].nested.is_some());
+        assert_eq!(attrs[5].ty, Type::List(Box::new(Type::String)));
     }
 
     #[test]
@@ -266,9 +253,7 @@ mod tests {
             enabled: Some(false),
             count: Some(3),
             tags: Some(["t".to_owned()].into()),
-            items: Some(vec![Item {
-                name: Some("n".into()),
-            }]),
+            names: Some(vec!["n".into()]),
         };
         let obj = state.to_obj();
         assert_eq!(obj.str("type"), Some("a"));
