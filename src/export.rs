@@ -15,11 +15,11 @@ use std::time::Instant;
 
 use crate::duo;
 use crate::kinds::{self, Naming};
-use crate::plugin::{Diagnostics, ID, Obj, Provider, Resource, hcl};
+use crate::plugin::{Diagnostics, ID, Obj, Provider, Resource, State, hcl};
 use crate::provider::{ADDRESS, DuoProvider};
 use crate::resources::group::GroupState;
-use crate::resources::group_members::{GroupMemberLink, USER_IDS};
-use crate::resources::link::LinkKind;
+use crate::resources::group_members::GroupMemberLink;
+use crate::resources::link::{LinkKind, LinkSetState};
 use crate::resources::user_hardware_token::UserTokenLink;
 use crate::resources::user_phone::UserPhoneLink;
 
@@ -226,11 +226,9 @@ fn scope_to_groups(listed: &mut [(&Kind, Vec<Obj>)], wanted: &[String]) -> Resul
     }
     let members: BTreeSet<String> = all_of(listed, "duo_group_members")
         .iter()
-        .filter(|m| {
-            m.str(GroupMemberLink::OWNER)
-                .is_some_and(|g| groups.contains(g))
-        })
-        .flat_map(|m| m.get(USER_IDS).strings::<Vec<String>>())
+        .filter_map(|m| LinkSetState::<GroupMemberLink>::from_obj(m).ok())
+        .filter(|m| groups.contains(&m.owner))
+        .flat_map(|m| m.items)
         .collect();
     let owned = |t: &str, item: &str| -> BTreeSet<String> {
         all_of(listed, t)

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use super::Hint;
-use super::link::{LinkKind, Set};
+use super::link::{LinkKind, Set, SetKind};
 use crate::duo;
 use crate::kinds::{Kind, Naming};
 
@@ -24,8 +24,6 @@ pub const KIND: Kind = Kind::link(
 /// A group's members, listed from the group's side.
 pub struct GroupMemberLink;
 
-/// The set of members.
-pub const USER_IDS: &str = "user_ids";
 
 #[async_trait]
 impl LinkKind for GroupMemberLink {
@@ -66,9 +64,12 @@ impl LinkKind for GroupMemberLink {
     }
 }
 
+impl SetKind for GroupMemberLink {
+    const ITEMS: &'static str = "user_ids";
+}
+
 pub const RESOURCE: Set<GroupMemberLink> = Set::new(
     &KIND,
-    USER_IDS,
     "All the members of one Duo group, authoritatively: members not listed are removed from the \
      group. Do not combine with `duo_group_member` or `duo_user_groups` for the same group. Import with the group ID.",
 );

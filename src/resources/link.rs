@@ -2,20 +2,26 @@
 //! every membership-like resource: one link (`duo_group_member`, `duo_user_phone`, …) or the
 //! authoritative set of links of one object (`duo_group_members`, `duo_user_groups`).
 //!
-//! A [`LinkKind`] says how to list, add and remove links in Duo; [`Single`] and [`Set`] turn
-//! any kind into a resource. Drift is read from Duo (every page), so links added or removed
-//! outside Terraform show in the plan.
+//! A [`LinkKind`] says how to list, add and remove links in Duo and what its two ends are
+//! called; [`Single`] and [`Set`] turn any kind into a resource, whose state is a
+//! [`LinkState`] or a [`LinkSetState`]: plain structs whose attribute names come from the
+//! kind, so one declaration serves every link. Drift is read from Duo (every page), so links
+//! added or removed outside Terraform show in the plan.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::marker::PhantomData;
 
 use async_trait::async_trait;
+use serde::de::Deserializer;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 
 use super::{Action, Hint, Op, diagnose, diagnose_with};
 use crate::duo;
 use crate::kinds::Kind;
 use crate::plugin::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, Type,
-    Validator, Value,
+    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, State, Type,
+    Validator,
 };
 
 /// What turns a set of linked IDs into another: the members to remove, then those to add, each
@@ -65,6 +71,12 @@ pub trait LinkKind: Send + Sync {
     async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error>;
 }
 
+/// A link kind that also has an authoritative resource: all of one owner's links.
+pub trait SetKind: LinkKind {
+    /// The set attribute, e.g. `group_ids`.
+    const ITEMS: &'static str;
+}
+
 /// Every link of kind `K`, or one diagnostic.
 async fn all_links<K: LinkKind>(
     duo: &duo::Client,
@@ -75,8 +87,197 @@ async fn all_links<K: LinkKind>(
         .map_err(|e| diagnose(Op::all(Action::Read, kind), &e).into())
 }
 
-fn id_string(state: &Obj, attr: &str) -> String {
-    state.str(attr).unwrap_or_default().to_owned()
+/// The attributes of a link state, as the plugin layer's values decode them: each end is a
+/// string or a set of strings.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum End {
+    One(String),
+    Many(BTreeSet<String>),
+}
+
+/// A link state's attributes by name, nulls left out.
+fn ends<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, End>, D::Error> {
+    let all = BTreeMap::<String, Option<End>>::deserialize(d)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect())
+}
+
+fn one(ends: &mut BTreeMap<String, End>, name: &str) -> Option<String> {
+    match ends.remove(name) {
+        Some(End::One(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// One link's state: `{id, <owner>, <item>}`, where `id` is `<owner>/<item>` and the two
+/// ends are named by the kind (`user_id`, `group_id`). Before a create, both ends come from the
+/// configuration; an import stub has only the `id`, from which they are read.
+#[derive(Debug)]
+pub struct LinkState<K> {
+    pub owner: String,
+    pub item: String,
+    kind: PhantomData<K>,
+}
+
+impl<K> LinkState<K> {
+    pub fn new(owner: &str, item: &str) -> Self {
+        LinkState {
+            owner: owner.to_owned(),
+            item: item.to_owned(),
+            kind: PhantomData,
+        }
+    }
+
+    fn id(&self) -> String {
+        format!("{}/{}", self.owner, self.item)
+    }
+}
+
+impl<K> Default for LinkState<K> {
+    fn default() -> Self {
+        LinkState::new("", "")
+    }
+}
+
+impl<K: LinkKind> Serialize for LinkState<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry(ID, &self.id())?;
+        m.serialize_entry(K::OWNER, &self.owner)?;
+        m.serialize_entry(K::ITEM, &self.item)?;
+        m.end()
+    }
+}
+
+impl<'de, K: LinkKind> Deserialize<'de> for LinkState<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut ends = ends(d)?;
+        let (owner, item) = (one(&mut ends, K::OWNER), one(&mut ends, K::ITEM));
+        let from_id = one(&mut ends, ID).and_then(|id| {
+            let (o, i) = id.split_once('/')?;
+            Some((o.to_owned(), i.to_owned()))
+        });
+        let (id_owner, id_item) = from_id.unwrap_or_default();
+        Ok(LinkState {
+            owner: owner.unwrap_or(id_owner),
+            item: item.unwrap_or(id_item),
+            kind: PhantomData,
+        })
+    }
+}
+
+impl<K: LinkKind> State for LinkState<K> {
+    fn attributes() -> Vec<Attribute> {
+        let end = |name: &'static str, to: &'static str, which: &str| {
+            Attribute::string(name)
+                .required()
+                .force_new()
+                .references(to)
+                .describe(&format!("The `{name}` of {which}."))
+        };
+        vec![
+            Attribute::string(ID)
+                .computed()
+                .use_state_for_unknown()
+                .describe(&format!(
+                    "`<{}>/<{}>`; also the import ID.",
+                    K::OWNER,
+                    K::ITEM
+                )),
+            end(K::OWNER, K::OWNER_TYPE, "one end"),
+            end(K::ITEM, K::ITEM_TYPE, "the other end"),
+        ]
+    }
+}
+
+/// The state of all of one owner's links: `{id, <owner>, <items>}`, where `id` is the
+/// owner's ID. An import stub has only the `id`.
+#[derive(Debug)]
+pub struct LinkSetState<K> {
+    pub owner: String,
+    pub items: BTreeSet<String>,
+    kind: PhantomData<K>,
+}
+
+impl<K> LinkSetState<K> {
+    pub fn new(owner: &str, items: BTreeSet<String>) -> Self {
+        LinkSetState {
+            owner: owner.to_owned(),
+            items,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K> Default for LinkSetState<K> {
+    fn default() -> Self {
+        LinkSetState::new("", BTreeSet::new())
+    }
+}
+
+impl<K: SetKind> Serialize for LinkSetState<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry(ID, &self.owner)?;
+        m.serialize_entry(K::OWNER, &self.owner)?;
+        m.serialize_entry(K::ITEMS, &self.items)?;
+        m.end()
+    }
+}
+
+impl<'de, K: SetKind> Deserialize<'de> for LinkSetState<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut ends = ends(d)?;
+        let owner = one(&mut ends, K::OWNER).or_else(|| one(&mut ends, ID));
+        let items = match ends.remove(K::ITEMS) {
+            Some(End::Many(items)) => items,
+            _ => BTreeSet::new(),
+        };
+        Ok(LinkSetState::new(&owner.unwrap_or_default(), items))
+    }
+}
+
+impl<K: SetKind> State for LinkSetState<K> {
+    fn attributes() -> Vec<Attribute> {
+        let mut items = Attribute::set_of(K::ITEMS, Type::String)
+            .required()
+            .references(K::ITEM_TYPE)
+            .describe(&format!(
+                "Every `{}` linked; others found in Duo are removed.",
+                K::ITEM
+            ));
+        if let Some(max) = K::MAX {
+            items = items.validate(Validator::new(
+                format!("At most {max} items (Duo's limit)."),
+                move |v| {
+                    let n = v.strings::<BTreeSet<String>>().len();
+                    if n > max {
+                        Err(format!(
+                            "has {n} items; Duo allows at most {max} for {}.",
+                            K::ITEMS
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                },
+            ));
+        }
+        vec![
+            Attribute::string(ID)
+                .computed()
+                .use_state_for_unknown()
+                .describe(&format!("The `{}`; also the import ID.", K::OWNER)),
+            Attribute::string(K::OWNER)
+                .required()
+                .force_new()
+                .references(K::OWNER_TYPE)
+                .describe(&format!("The `{}` whose links this manages.", K::OWNER)),
+            items,
+        ]
+    }
 }
 
 /// One link. Its ID is `<owner>/<item>`; both ends force replacement.
@@ -84,7 +285,7 @@ pub struct Single<K> {
     /// Its registry entry: type name, what messages call a link, the permissions.
     kind: &'static Kind,
     description: &'static str,
-    link: std::marker::PhantomData<K>,
+    link: PhantomData<K>,
 }
 
 impl<K: LinkKind> Single<K> {
@@ -92,8 +293,20 @@ impl<K: LinkKind> Single<K> {
         Single {
             kind,
             description,
-            link: std::marker::PhantomData,
+            link: PhantomData,
         }
+    }
+
+    /// The link, if Duo has it.
+    async fn find(
+        &self,
+        duo: &duo::Client,
+        link: LinkState<K>,
+    ) -> Result<Option<LinkState<K>>, Diagnostics> {
+        let links = K::list(duo, &link.owner)
+            .await
+            .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
+        Ok(links.filter(|l| l.contains(&link.item)).map(|_| link))
     }
 }
 
@@ -104,49 +317,20 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(self.description)
-            .attr(
-                Attribute::string(ID)
-                    .computed()
-                    .use_state_for_unknown()
-                    .describe(&format!(
-                        "`<{}>/<{}>`; also the import ID.",
-                        K::OWNER,
-                        K::ITEM
-                    )),
-            )
-            .attr(
-                Attribute::string(K::OWNER)
-                    .required()
-                    .force_new()
-                    .references(K::OWNER_TYPE)
-                    .describe(&format!("The `{}` of one end.", K::OWNER)),
-            )
-            .attr(
-                Attribute::string(K::ITEM)
-                    .required()
-                    .force_new()
-                    .references(K::ITEM_TYPE)
-                    .describe(&format!("The `{}` of the other end.", K::ITEM)),
-            )
+        Schema::new(self.description).attrs(LinkState::<K>::attributes())
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        let (owner, item) = (id_string(plan, K::OWNER), id_string(plan, K::ITEM));
-        K::link(duo, &owner, &item)
+        let link = LinkState::<K>::from_obj(plan)?;
+        K::link(duo, &link.owner, &link.item)
             .await
             .map_err(|e| diagnose_with(Op::new(Action::Create, self.kind), &e, K::HINTS))?;
-        Ok(single_state::<K>(&owner, &item))
+        Ok(link.to_obj())
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let (owner, item) = (id_string(state, K::OWNER), id_string(state, K::ITEM));
-        let links = K::list(duo, &owner)
-            .await
-            .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
-        Ok(links
-            .filter(|l| l.contains(&item))
-            .map(|_| single_state::<K>(&owner, &item)))
+        let link = LinkState::<K>::from_obj(state)?;
+        Ok(self.find(duo, link).await?.map(|l| l.to_obj()))
     }
 
     async fn update(&self, _: &duo::Client, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
@@ -155,8 +339,8 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        let (owner, item) = (id_string(state, K::OWNER), id_string(state, K::ITEM));
-        match K::unlink(duo, &owner, &item).await {
+        let link = LinkState::<K>::from_obj(state)?;
+        match K::unlink(duo, &link.owner, &link.item).await {
             Err(e) if !e.is_not_found() => {
                 Err(diagnose(Op::new(Action::Delete, self.kind), &e).into())
             }
@@ -166,8 +350,8 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
 
     async fn import(&self, duo: &duo::Client, id: &str) -> Result<Obj, Diagnostics> {
         let (owner, item) = super::split_import_id(id, K::OWNER, K::ITEM)?;
-        let stub = single_state::<K>(owner, item);
-        self.read(duo, &stub).await?.ok_or_else(|| {
+        let found = self.find(duo, LinkState::new(owner, item)).await?;
+        found.map(|l| l.to_obj()).ok_or_else(|| {
             Diagnostic::error(
                 "Cannot import a missing link",
                 format!("Duo has no {} {id:?}.", self.kind.noun),
@@ -180,16 +364,9 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
         Ok(all_links::<K>(duo, self.kind)
             .await?
             .iter()
-            .map(|(owner, item)| single_state::<K>(owner, item))
+            .map(|(owner, item)| LinkState::<K>::new(owner, item).to_obj())
             .collect())
     }
-}
-
-fn single_state<K: LinkKind>(owner: &str, item: &str) -> Obj {
-    Obj::default()
-        .with(ID, format!("{owner}/{item}"))
-        .with(K::OWNER, owner)
-        .with(K::ITEM, item)
 }
 
 /// All links of one owner, authoritative: links in Duo that the configuration does not list
@@ -198,41 +375,23 @@ pub struct Set<K> {
     /// Its registry entry: type name, what messages call a link, the permissions.
     kind: &'static Kind,
     description: &'static str,
-    /// The set attribute, e.g. `group_ids`.
-    items: &'static str,
-    link: std::marker::PhantomData<K>,
+    link: PhantomData<K>,
 }
 
-impl<K: LinkKind> Set<K> {
-    pub const fn new(
-        kind: &'static Kind,
-        items: &'static str,
-        description: &'static str,
-    ) -> Set<K> {
+impl<K: SetKind> Set<K> {
+    pub const fn new(kind: &'static Kind, description: &'static str) -> Set<K> {
         Set {
             kind,
             description,
-            items,
-            link: std::marker::PhantomData,
+            link: PhantomData,
         }
-    }
-
-    fn state(&self, owner: &str, items: &BTreeSet<String>) -> Obj {
-        Obj::default().with(ID, owner).with(K::OWNER, owner).with(
-            self.items,
-            Value::Set(items.iter().map(|i| Value::from(i.as_str())).collect()),
-        )
     }
 
     /// Links and unlinks until Duo holds exactly `desired`. On failure, the state is what Duo
     /// holds at that point, so nothing done is lost.
-    async fn converge(
-        &self,
-        duo: &duo::Client,
-        owner: &str,
-        desired: &BTreeSet<String>,
-        action: Action,
-    ) -> Result<Obj, Failed> {
+    async fn converge(&self, duo: &duo::Client, plan: &Obj, action: Action) -> Result<Obj, Failed> {
+        let desired = LinkSetState::<K>::from_obj(plan)?;
+        let owner = desired.owner.as_str();
         let fail = |e: &duo::Error| diagnose_with(Op::new(action, self.kind), e, K::HINTS);
         let current: BTreeSet<String> = match K::list(duo, owner).await {
             Ok(Some(l)) => l.into_iter().collect(),
@@ -254,16 +413,16 @@ impl<K: LinkKind> Set<K> {
             }
             Err(e) => return Err(fail(&e).into()),
         };
-        let mut now = current.clone();
-        let changes = SetChanges::between(&current, desired);
+        let mut now = LinkSetState::<K>::new(owner, current.clone());
+        let changes = SetChanges::between(&current, &desired.items);
         for item in changes.remove {
             if let Err(e) = K::unlink(duo, owner, item).await {
                 return Err(Failed {
                     diags: fail(&e).into(),
-                    partial: Some(self.state(owner, &now)),
+                    partial: Some(now.to_obj()),
                 });
             }
-            now.remove(item);
+            now.items.remove(item);
         }
         for item in changes.add {
             if let Err(e) = K::link(duo, owner, item).await {
@@ -271,99 +430,50 @@ impl<K: LinkKind> Set<K> {
                 if d.path.as_ref().is_some_and(|p| {
                     p.0.first() == Some(&crate::plugin::PathStep::Attr(K::ITEM.to_owned()))
                 }) {
-                    d.path = Some(AttrPath::root(self.items));
+                    d.path = Some(AttrPath::root(K::ITEMS));
                 }
                 return Err(Failed {
                     diags: d.into(),
-                    partial: Some(self.state(owner, &now)),
+                    partial: Some(now.to_obj()),
                 });
             }
-            now.insert(item.clone());
+            now.items.insert(item.clone());
         }
-        Ok(self.state(owner, &now))
+        Ok(now.to_obj())
     }
 }
 
 #[async_trait]
-impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
+impl<K: SetKind + 'static> Resource<duo::Client> for Set<K> {
     fn type_name(&self) -> &'static str {
         self.kind.type_name
     }
 
     fn schema(&self) -> Schema {
-        let mut items = Attribute::set_of(self.items, Type::String)
-            .required()
-            .references(K::ITEM_TYPE)
-            .describe(&format!(
-                "Every `{}` linked; others found in Duo are removed.",
-                K::ITEM
-            ));
-        if let Some(max) = K::MAX {
-            let name = self.items;
-            items = items.validate(Validator::new(
-                format!("At most {max} items (Duo's limit)."),
-                move |v| {
-                    let n = v.strings::<BTreeSet<String>>().len();
-                    if n > max {
-                        Err(format!(
-                            "has {n} items; Duo allows at most {max} for {name}."
-                        ))
-                    } else {
-                        Ok(())
-                    }
-                },
-            ));
-        }
-        Schema::new(self.description)
-            .attr(
-                Attribute::string(ID)
-                    .computed()
-                    .use_state_for_unknown()
-                    .describe(&format!("The `{}`; also the import ID.", K::OWNER)),
-            )
-            .attr(
-                Attribute::string(K::OWNER)
-                    .required()
-                    .force_new()
-                    .references(K::OWNER_TYPE)
-                    .describe(&format!("The `{}` whose links this manages.", K::OWNER)),
-            )
-            .attr(items)
+        Schema::new(self.description).attrs(LinkSetState::<K>::attributes())
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
-        self.converge(
-            duo,
-            &id_string(plan, K::OWNER),
-            &plan.get(self.items).strings(),
-            Action::Create,
-        )
-        .await
+        self.converge(duo, plan, Action::Create).await
     }
 
     async fn read(&self, duo: &duo::Client, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
-        let owner = id_string(state, ID);
+        let owner = LinkSetState::<K>::from_obj(state)?.owner;
         let links = K::list(duo, &owner)
             .await
             .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
-        Ok(links.map(|l| self.state(&owner, &l.into_iter().collect())))
+        Ok(links.map(|l| LinkSetState::<K>::new(&owner, l.into_iter().collect()).to_obj()))
     }
 
     async fn update(&self, duo: &duo::Client, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
-        self.converge(
-            duo,
-            &id_string(plan, K::OWNER),
-            &plan.get(self.items).strings(),
-            Action::Update,
-        )
-        .await
+        self.converge(duo, plan, Action::Update).await
     }
 
     /// Removes the links this resource manages (all of the owner's, as last read).
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
-        let owner = id_string(state, ID);
-        for item in state.get(self.items).strings::<BTreeSet<String>>() {
-            match K::unlink(duo, &owner, &item).await {
+        let links = LinkSetState::<K>::from_obj(state)?;
+        for item in &links.items {
+            match K::unlink(duo, &links.owner, item).await {
                 Err(e) if !e.is_not_found() => {
                     return Err(diagnose(Op::new(Action::Delete, self.kind), &e).into());
                 }
@@ -375,20 +485,22 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Set<K> {
 
     /// One resource per owner that has links.
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        let mut by_owner: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+        let mut by_owner: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (owner, item) in all_links::<K>(duo, self.kind).await? {
             by_owner.entry(owner).or_default().insert(item);
         }
         Ok(by_owner
-            .iter()
-            .map(|(owner, items)| self.state(owner, items))
+            .into_iter()
+            .map(|(owner, items)| LinkSetState::<K>::new(&owner, items).to_obj())
             .collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::SetChanges;
+    use super::super::user_groups::UserGroupLink;
+    use super::{LinkSetState, LinkState, SetChanges};
+    use crate::plugin::{Obj, State, Value};
     use std::collections::BTreeSet;
 
     fn set(items: &[&str]) -> BTreeSet<String> {
@@ -416,5 +528,66 @@ mod tests {
         let none = set(&[]);
         assert_eq!(SetChanges::between(&none, &same).add, ["x", "y"]);
         assert_eq!(SetChanges::between(&same, &none).remove, ["x", "y"]);
+    }
+
+    #[test]
+    fn a_link_state_names_its_ends_after_its_kind_and_its_id_joins_them() {
+        let obj = LinkState::<UserGroupLink>::new("U1", "G1").to_obj();
+        assert_eq!(obj.str("id"), Some("U1/G1"));
+        assert_eq!(obj.str("user_id"), Some("U1"));
+        assert_eq!(obj.str("group_id"), Some("G1"));
+        let back = LinkState::<UserGroupLink>::from_obj(&obj).ok();
+        assert_eq!(
+            back.map(|l| (l.owner, l.item)),
+            Some(("U1".to_owned(), "G1".to_owned()))
+        );
+        // A planned link has unknown `id`; its ends come from the configuration.
+        let planned = Obj::default()
+            .with("id", Value::Unknown)
+            .with("user_id", "U2")
+            .with("group_id", "G2");
+        let link = LinkState::<UserGroupLink>::from_obj(&planned).ok();
+        assert_eq!(link.map(|l| l.id()), Some("U2/G2".to_owned()));
+        // An ID alone gives both ends.
+        let stub = Obj::default().with("id", "U3/G3");
+        let link = LinkState::<UserGroupLink>::from_obj(&stub).ok();
+        assert_eq!(
+            link.map(|l| (l.owner, l.item)),
+            Some(("U3".to_owned(), "G3".to_owned()))
+        );
+        let names: Vec<String> = LinkState::<UserGroupLink>::attributes()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, ["id", "user_id", "group_id"]);
+    }
+
+    #[test]
+    fn a_link_set_state_is_keyed_by_its_owner_and_an_import_stub_gives_it() {
+        let state = LinkSetState::<UserGroupLink>::new("U1", set(&["G2", "G1"]));
+        let obj = state.to_obj();
+        assert_eq!(obj.str("id"), Some("U1"));
+        assert_eq!(obj.str("user_id"), Some("U1"));
+        assert_eq!(
+            obj.get("group_ids").strings::<Vec<String>>(),
+            ["G1", "G2"]
+        );
+        let back = LinkSetState::<UserGroupLink>::from_obj(&obj).ok();
+        assert_eq!(back.map(|s| s.items), Some(set(&["G1", "G2"])));
+        let stub = LinkSetState::<UserGroupLink>::from_obj(&Obj::default().with("id", "U9")).ok();
+        assert_eq!(
+            stub.map(|s| (s.owner, s.items.len())),
+            Some(("U9".to_owned(), 0))
+        );
+        // Duo's cap is checked at validation, before any call.
+        let attrs = LinkSetState::<UserGroupLink>::attributes();
+        let too_many = Value::Set((0..101).map(|i| Value::from(format!("G{i}"))).collect());
+        let check = attrs.iter().find(|a| a.name == "group_ids").map(|a| &a.validators);
+        let failures: Vec<String> = check
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.check(&too_many).err())
+            .collect();
+        assert_eq!(failures.len(), 1, "{failures:?}");
     }
 }

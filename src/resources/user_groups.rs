@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 
 use super::Hint;
-use super::link::{LinkKind, Set};
+use super::link::{LinkKind, Set, SetKind};
 use crate::duo;
 use crate::kinds::Kind;
 
@@ -24,8 +24,6 @@ pub const KIND: Kind = Kind::link(
 /// A user's membership in a group, listed from the user's side (at most 100 groups).
 pub struct UserGroupLink;
 
-/// The set of groups.
-pub const GROUP_IDS: &str = "group_ids";
 
 #[async_trait]
 impl LinkKind for UserGroupLink {
@@ -67,9 +65,12 @@ impl LinkKind for UserGroupLink {
     }
 }
 
+impl SetKind for UserGroupLink {
+    const ITEMS: &'static str = "group_ids";
+}
+
 pub const RESOURCE: Set<UserGroupLink> = Set::new(
     &KIND,
-    GROUP_IDS,
     "All the groups of one Duo user, authoritatively: groups the user is in that are not listed \
      are left. Do not combine with `duo_group_member` or `duo_group_members` for the same user's \
      groups. Import with the user ID.",
