@@ -24,7 +24,6 @@ pub const KIND: Kind = Kind::link(
 /// A group's members, listed from the group's side.
 pub struct GroupMemberLink;
 
-
 #[async_trait]
 impl LinkKind for GroupMemberLink {
     const OWNER: &'static str = "group_id";

@@ -99,10 +99,7 @@ enum End {
 /// A link state's attributes by name, nulls left out.
 fn ends<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, End>, D::Error> {
     let all = BTreeMap::<String, Option<End>>::deserialize(d)?;
-    Ok(all
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, v?)))
-        .collect())
+    Ok(all.into_iter().filter_map(|(k, v)| Some((k, v?))).collect())
 }
 
 fn one(ends: &mut BTreeMap<String, End>, name: &str) -> Option<String> {
@@ -568,10 +565,7 @@ mod tests {
         let obj = state.to_obj();
         assert_eq!(obj.str("id"), Some("U1"));
         assert_eq!(obj.str("user_id"), Some("U1"));
-        assert_eq!(
-            obj.get("group_ids").strings::<Vec<String>>(),
-            ["G1", "G2"]
-        );
+        assert_eq!(obj.get("group_ids").strings::<Vec<String>>(), ["G1", "G2"]);
         let back = LinkSetState::<UserGroupLink>::from_obj(&obj).ok();
         assert_eq!(back.map(|s| s.items), Some(set(&["G1", "G2"])));
         let stub = LinkSetState::<UserGroupLink>::from_obj(&Obj::default().with("id", "U9")).ok();
@@ -582,7 +576,10 @@ mod tests {
         // Duo's cap is checked at validation, before any call.
         let attrs = LinkSetState::<UserGroupLink>::attributes();
         let too_many = Value::Set((0..101).map(|i| Value::from(format!("G{i}"))).collect());
-        let check = attrs.iter().find(|a| a.name == "group_ids").map(|a| &a.validators);
+        let check = attrs
+            .iter()
+            .find(|a| a.name == "group_ids")
+            .map(|a| &a.validators);
         let failures: Vec<String> = check
             .into_iter()
             .flatten()

@@ -1,10 +1,17 @@
 //! Account-wide objects that always exist and have no ID (account settings, the
-//! authentication methods administrators may use): one generic resource, driven by a table
-//! of fields per type.
+//! authentication methods administrators may use): one generic resource over each type's
+//! typed state, whose fields are the settings.
 //!
-//! Such a resource manages only the fields its configuration sets: an omitted field keeps
-//! Duo's value (it is still read, so an import generates every field). Creating it changes the
-//! fields set; destroying it changes nothing in Duo and only stops managing them.
+//! Such a resource manages only the fields its configuration sets: every field is optional and
+//! computed, and an omitted one keeps Duo's value (it is still read, so an import generates
+//! every field). Creating it changes the fields set; destroying it changes nothing in Duo and
+//! only stops managing them.
+//!
+//! Duo answers these endpoints loosely typed (flags as `true`, `1` or `"1"`, counts as numbers
+//! or strings), so each field is coerced to its declared type on the way in, and sent back as
+//! the text form Duo's form parameters take.
+
+use std::marker::PhantomData;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
@@ -13,101 +20,59 @@ use super::{Action, Op, diagnose};
 use crate::duo;
 use crate::kinds;
 use crate::plugin::{
-    Attribute, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, Validator, Value,
+    AttrPath, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, State, Type, Validator,
 };
 
-/// How a field is typed in Terraform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    Flag,
-    Count,
-}
-
-/// One field of a singleton.
-pub struct Field {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub description: &'static str,
-    pub check: Option<fn() -> Validator>,
-}
-
-pub const fn field(name: &'static str, kind: Kind, description: &'static str) -> Field {
-    Field {
-        name,
-        kind,
-        description,
-        check: None,
-    }
-}
-
-pub const fn checked(
-    name: &'static str,
-    kind: Kind,
-    description: &'static str,
-    check: fn() -> Validator,
-) -> Field {
-    Field {
-        name,
-        kind,
-        description,
-        check: Some(check),
-    }
-}
-
-pub struct Singleton {
+pub struct Singleton<S> {
     pub description: &'static str,
     /// The fixed ID, which is also the import ID.
     pub id: &'static str,
     /// Its registry entry: type name, what messages call it, the permission it needs.
     pub kind: &'static kinds::Kind,
     pub which: duo::Singleton,
-    pub fields: &'static [Field],
+    /// The fields, declared by `S`.
+    fields: PhantomData<S>,
 }
 
-impl Singleton {
-    fn to_state(&self, duo_value: &Map<String, Json>) -> Obj {
-        let mut o = Obj::default().with(ID, self.id);
-        for f in self.fields {
-            let v = duo_value.get(f.name);
-            let value = match (f.kind, v) {
-                (Kind::Flag, Some(Json::Bool(b))) => Value::Bool(*b),
-                (Kind::Flag, Some(Json::Number(n))) => Value::Bool(n.as_i64() != Some(0)),
-                (Kind::Flag, Some(Json::String(s))) => {
-                    Value::Bool(matches!(s.as_str(), "1" | "true"))
-                }
-                (Kind::Count, Some(Json::Number(n))) => n.as_i64().map_or(Value::Null, Value::from),
-                (Kind::Count, Some(Json::String(s))) => {
-                    s.trim().parse::<i64>().map_or(Value::Null, Value::from)
-                }
-                (Kind::Text, Some(Json::String(s))) => Value::from(s.as_str()),
-                (Kind::Text, Some(Json::Number(n))) => Value::from(n.to_string()),
-                _ => Value::Null,
-            };
-            o.set(f.name, value);
+impl<S: State> Singleton<S> {
+    pub const fn new(
+        kind: &'static kinds::Kind,
+        id: &'static str,
+        which: duo::Singleton,
+        description: &'static str,
+    ) -> Self {
+        Singleton {
+            description,
+            id,
+            kind,
+            which,
+            fields: PhantomData,
         }
-        o
     }
 
-    /// The planned fields that differ from `prior` (all known ones on create).
-    fn changes(&self, plan: &Obj, prior: Option<&Obj>) -> Vec<(String, String)> {
-        self.fields
-            .iter()
-            .filter(|f| {
-                let v = plan.get(f.name);
-                !v.is_null() && !v.is_unknown() && prior.is_none_or(|p| p.get(f.name) != v)
+    /// Duo's answer as the typed state: each declared field coerced to its type, a field Duo
+    /// leaves out or gives in a form that cannot mean the type is null.
+    fn decode(&self, duo_value: &Map<String, Json>) -> Result<S, Diagnostic> {
+        let fields: Map<String, Json> = S::attributes()
+            .into_iter()
+            .map(|a| {
+                let value = duo_value
+                    .get(&a.name)
+                    .map_or(Json::Null, |v| coerce(&a.ty, v));
+                (a.name, value)
             })
-            .filter_map(|f| {
-                let v = plan.get(f.name);
-                let text = match v {
-                    Value::Bool(b) => b.to_string(),
-                    Value::Number(_) => v.as_i64()?.to_string(),
-                    Value::String(s) => s.clone(),
-                    _ => return None,
-                };
-                Some((f.name.to_owned(), text))
-            })
-            .collect()
+            .collect();
+        serde_json::from_value(Json::Object(fields)).map_err(|e| {
+            Diagnostic::error(
+                format!("Unexpected {} from Duo", self.kind.noun),
+                format!("The answer does not fit the declared fields: {e}."),
+            )
+        })
+    }
+
+    /// The state Terraform keeps: the fields and the fixed ID.
+    fn to_state(&self, fields: &S) -> Obj {
+        fields.to_obj().with(ID, self.id)
     }
 
     async fn apply(
@@ -117,7 +82,9 @@ impl Singleton {
         prior: Option<&Obj>,
         action: Action,
     ) -> Result<Obj, Failed> {
-        let changes = self.changes(plan, prior);
+        let plan = S::from_obj(plan)?;
+        let prior = prior.map(S::from_obj).transpose()?;
+        let changes = changes(&plan, prior.as_ref());
         let answer = if changes.is_empty() {
             duo.get_singleton(self.which).await
         } else {
@@ -129,44 +96,70 @@ impl Singleton {
                 detail: Some(field),
                 ..
             } = &e
-                && self.fields.iter().any(|f| f.name == field)
+                && S::attributes().iter().any(|a| &a.name == field)
             {
-                d = d.at(crate::plugin::AttrPath::root(field));
+                d = d.at(AttrPath::root(field));
             }
             d
         })?;
-        Ok(self.to_state(&answer))
+        Ok(self.to_state(&self.decode(&answer)?))
     }
 }
 
+/// One of Duo's loosely typed values as the JSON form of `ty`.
+fn coerce(ty: &Type, v: &Json) -> Json {
+    match (ty, v) {
+        (Type::Bool, Json::Bool(b)) => Json::Bool(*b),
+        (Type::Bool, Json::Number(n)) => Json::Bool(n.as_i64() != Some(0)),
+        (Type::Bool, Json::String(s)) => Json::Bool(matches!(s.as_str(), "1" | "true")),
+        (Type::Number, Json::Number(n)) => n.as_i64().map_or(Json::Null, Json::from),
+        (Type::Number, Json::String(s)) => s.trim().parse::<i64>().map_or(Json::Null, Json::from),
+        (Type::String, Json::String(s)) => Json::String(s.clone()),
+        (Type::String, Json::Number(n)) => Json::String(n.to_string()),
+        _ => Json::Null,
+    }
+}
+
+/// The planned fields that differ from `prior` (all set ones on create), as the text Duo's
+/// parameters take. Unset fields (null, or unknown in the plan) keep Duo's value.
+fn changes<S: State>(plan: &S, prior: Option<&S>) -> Vec<(String, String)> {
+    let fields = |s: &S| match serde_json::to_value(s) {
+        Ok(Json::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let before = prior.map(fields);
+    fields(plan)
+        .into_iter()
+        .filter(|(name, v)| !v.is_null() && before.as_ref().is_none_or(|p| p.get(name) != Some(v)))
+        .filter_map(|(name, v)| {
+            let text = match v {
+                Json::Bool(b) => b.to_string(),
+                Json::Number(n) => n.as_i64()?.to_string(),
+                Json::String(s) => s,
+                _ => return None,
+            };
+            Some((name, text))
+        })
+        .collect()
+}
+
 #[async_trait]
-impl Resource<duo::Client> for Singleton {
+impl<S: State + Send + Sync + 'static> Resource<duo::Client> for Singleton<S> {
     fn type_name(&self) -> &'static str {
         self.kind.type_name
     }
 
     fn schema(&self) -> Schema {
-        let mut s = Schema::new(self.description).attr(
-            Attribute::string(ID)
-                .computed()
-                .use_state_for_unknown()
-                .describe(&format!("Always `{}`; also the import ID.", self.id)),
-        );
-        for f in self.fields {
-            let mut a = match f.kind {
-                Kind::Text => Attribute::string(f.name),
-                Kind::Flag => Attribute::bool(f.name),
-                Kind::Count => Attribute::number(f.name),
-            }
-            .optional_computed()
+        let id = crate::plugin::Attribute::string(ID)
+            .computed()
             .use_state_for_unknown()
-            .describe(f.description);
-            if let Some(check) = f.check {
-                a = a.validate(check());
-            }
-            s = s.attr(a);
-        }
-        s
+            .describe(&format!("Always `{}`; also the import ID.", self.id));
+        let fields = S::attributes()
+            .into_iter()
+            .map(|a| a.optional_computed().use_state_for_unknown());
+        Schema::new(self.description)
+            .attr(id)
+            .attrs(fields.collect())
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
@@ -178,7 +171,7 @@ impl Resource<duo::Client> for Singleton {
             .get_singleton(self.which)
             .await
             .map_err(|e| diagnose(Op::new(Action::Read, self.kind), &e))?;
-        Ok(Some(self.to_state(&v)))
+        Ok(Some(self.to_state(&self.decode(&v)?)))
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {
@@ -224,22 +217,23 @@ pub fn zero_or_between(min: i64, max: i64) -> Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::Value;
 
-    const FIELDS: &[Field] = &[
-        field("enabled", Kind::Flag, "a flag"),
-        field("minutes", Kind::Count, "a count"),
-        field("name", Kind::Text, "a text"),
-    ];
-
-    fn singleton() -> Singleton {
-        Singleton {
-            kind: &super::super::settings::KIND,
-            description: "",
-            id: "example",
-            which: duo::Singleton::Settings,
-            fields: FIELDS,
+    crate::plugin::state! {
+        /// One field of each type.
+        struct Example {
+            enabled: Option<bool> { .describe("a flag") },
+            minutes: Option<i64> { .describe("a count") },
+            name: Option<String> { .describe("a text") },
         }
     }
+
+    const EXAMPLE: Singleton<Example> = Singleton::new(
+        &super::super::settings::KIND,
+        "example",
+        duo::Singleton::Settings,
+        "",
+    );
 
     fn answer(json: &str) -> Map<String, Json> {
         serde_json::from_str(json).unwrap_or_default()
@@ -247,7 +241,6 @@ mod tests {
 
     #[test]
     fn duos_answers_are_coerced_to_each_fields_type_whatever_json_type_they_come_in() {
-        let s = singleton();
         for (json, enabled, minutes, name) in [
             (
                 r#"{"enabled": true, "minutes": 15, "name": "a"}"#,
@@ -280,38 +273,54 @@ mod tests {
                 None,
             ),
         ] {
-            let o = s.to_state(&answer(json));
+            let fields = EXAMPLE.decode(&answer(json)).unwrap_or_default();
+            assert_eq!(
+                (fields.enabled, fields.minutes, fields.name.as_deref()),
+                (enabled, minutes, name),
+                "{json}"
+            );
+            let o = EXAMPLE.to_state(&fields);
             assert_eq!(o.str("id"), Some("example"), "{json}");
             assert_eq!(o.bool("enabled"), enabled, "{json}");
-            assert_eq!(o.i64("minutes"), minutes, "{json}");
-            assert_eq!(o.str("name"), name, "{json}");
         }
     }
 
     #[test]
     fn only_fields_the_plan_sets_and_changes_are_sent_as_text() {
-        let s = singleton();
         let plan = Obj::default()
             .with("enabled", true)
             .with("minutes", 20_i64)
             .with("name", Value::Null);
-        let sent = |prior: Option<&Obj>| s.changes(&plan, prior);
+        let plan = Example::from_obj(&plan).unwrap_or_default();
         // On create every known field is sent; null ones keep Duo's value.
         assert_eq!(
-            sent(None),
+            changes(&plan, None),
             [
                 ("enabled".to_owned(), "true".to_owned()),
                 ("minutes".to_owned(), "20".to_owned())
             ]
         );
         // On update only what differs from the prior state.
-        let prior = Obj::default().with("enabled", true).with("minutes", 10_i64);
+        let prior = Example {
+            enabled: Some(true),
+            minutes: Some(10),
+            name: None,
+        };
         assert_eq!(
-            sent(Some(&prior)),
+            changes(&plan, Some(&prior)),
             [("minutes".to_owned(), "20".to_owned())]
         );
         // Unknown values are not sent.
         let unknown = Obj::default().with("minutes", Value::Unknown);
-        assert!(s.changes(&unknown, None).is_empty());
+        let unknown = Example::from_obj(&unknown).unwrap_or_default();
+        assert!(changes(&unknown, None).is_empty());
+    }
+
+    #[test]
+    fn every_field_is_optional_and_computed_and_keeps_its_checks() {
+        let schema = EXAMPLE.schema();
+        let names: Vec<&str> = schema.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["id", "enabled", "minutes", "name"]);
+        assert!(schema.attributes[1..].iter().all(|a| a.mode == crate::plugin::Mode::OptionalComputed && a.use_state_for_unknown));
     }
 }

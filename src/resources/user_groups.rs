@@ -24,7 +24,6 @@ pub const KIND: Kind = Kind::link(
 /// A user's membership in a group, listed from the user's side (at most 100 groups).
 pub struct UserGroupLink;
 
-
 #[async_trait]
 impl LinkKind for UserGroupLink {
     const OWNER: &'static str = "user_id";
