@@ -359,3 +359,57 @@ resource "duo_policy" "typed" {{
         "{out}"
     );
 }
+
+#[test]
+fn the_policy_data_source_finds_one_by_key_by_name_or_the_global_one() {
+    let h = Harness::start(&BUILD, "policy_lookup");
+    let hcl = |extra: &str| {
+        format!(
+            r#"
+resource "duo_policy" "p" {{
+  policy_name = "Look me up"
+}}
+resource "duo_policy" "twin" {{
+  count       = 2
+  policy_name = "Twin"
+}}
+data "duo_policy" "by_key" {{ policy_key = duo_policy.p.id }}
+data "duo_policy" "by_name" {{ policy_name = duo_policy.p.policy_name }}
+data "duo_policy" "global" {{ global = true }}
+output "by_key" {{ value = data.duo_policy.by_key.policy_name }}
+output "by_name" {{ value = data.duo_policy.by_name.policy_key }}
+output "global" {{ value = [data.duo_policy.global.is_global_policy, data.duo_policy.by_key.is_global_policy] }}
+{extra}
+"#
+        )
+    };
+    h.apply(&hcl(""));
+    let out = h.outputs();
+    let key = h.attr("duo_policy.p", "id");
+    assert_eq!(out["by_key"]["value"], "Look me up");
+    assert_eq!(out["by_name"]["value"], key);
+    assert_eq!(out["global"]["value"], json!([true, false]));
+
+    let err = h.plan_error(&hcl(
+        r#"data "duo_policy" "none" { policy_name = "No such" }"#,
+    ));
+    assert!(
+        err.contains("Duo has no policy named \"No such\"."),
+        "{err}"
+    );
+    let err = h.plan_error(&hcl(r#"data "duo_policy" "twin" { policy_name = "Twin" }"#));
+    assert!(
+        err.contains("2 matches for policy named \"Twin\"") && err.contains("by ID instead"),
+        "{err}"
+    );
+    let err = h.plan_error(&hcl(r#"data "duo_policy" "flag" { global = false }"#));
+    assert!(
+        err.contains("Give one of `policy_key`, `policy_name`, `global = true`"),
+        "{err}"
+    );
+    let err = h.plan_error(&hcl(r#"data "duo_policy" "both" {
+  global      = true
+  policy_name = "Twin"
+}"#));
+    assert!(err.contains("Conflicting lookup keys"), "{err}");
+}

@@ -1,6 +1,6 @@
 //! `duo_admin` data source: one administrator, by `admin_id` or `email`.
 
-use super::lookup::{Key, Lookup, by_id};
+use super::lookup::{Added, Key, Lookup, by_id};
 use crate::duo;
 use crate::plugin::State;
 use crate::resources::admin::{Admin, AdminState, KIND, to_state};
@@ -18,7 +18,7 @@ pub fn data_source() -> Lookup<duo::Admin> {
         keys: &[
             Key {
                 attr: "admin_id",
-                added: Some("The administrator's Duo ID."),
+                added: Some(Added::Text("The administrator's Duo ID.")),
                 what: |id| format!("administrator with ID {id:?}"),
                 find: |duo, id| Box::pin(by_id(duo.get_admin(id))),
             },

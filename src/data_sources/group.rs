@@ -1,6 +1,6 @@
 //! `duo_group` data source: one group, found by `group_id` or by exact `name`.
 
-use super::lookup::{Key, Lookup, by_id};
+use super::lookup::{Added, Key, Lookup, by_id};
 use crate::duo;
 use crate::plugin::State;
 use crate::resources::group::{Group, GroupState, KIND, to_state};
@@ -15,7 +15,7 @@ pub fn data_source() -> Lookup<duo::Group> {
         keys: &[
             Key {
                 attr: "group_id",
-                added: Some("The group's Duo ID. Give this or `name`."),
+                added: Some(Added::Text("The group's Duo ID. Give this or `name`.")),
                 what: |id| format!("group with ID {id:?}"),
                 find: |duo, id| Box::pin(by_id(duo.get_group(id))),
             },

@@ -1,7 +1,7 @@
 //! The shape every list data source of one Duo type shares (`duo_groups`, `duo_phones`,
-//! `duo_hardware_tokens`, `duo_integrations`, `duo_admins`): one listing of the type, every
-//! object with its resource's attributes less those Duo never returns, optionally narrowed by
-//! one string argument. Each type's file declares a [`Listing`]; the behaviour lives here once.
+//! `duo_hardware_tokens`, `duo_integrations`, `duo_admins`, `duo_policies`): one listing of
+//! the type, every object with its resource's attributes less those Duo never returns,
+//! optionally narrowed by one string argument. Each type's file declares a [`Listing`]; the behaviour lives here once.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,7 +23,7 @@ pub type ListCall<T> =
 /// A list data source.
 pub struct Listing<T: 'static> {
     pub type_name: &'static str,
-    /// What the data source does, ending with the Admin API permission it needs.
+    /// What the data source does (its permission comes from the kind).
     pub description: &'static str,
     /// The computed list attribute, and its description.
     pub attr: &'static str,

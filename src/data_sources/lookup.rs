@@ -1,8 +1,9 @@
 //! The shape every lookup data source of one Duo object shares (`duo_group`, `duo_user`,
-//! `duo_integration`, `duo_admin`): exactly one of a few keys is given, the key finds the
-//! matching objects, exactly one must match, and the answer is that object with its resource's
-//! attributes (less what is never shown) plus the keys. Each type's file declares a [`Lookup`]
-//! table; the behaviour lives here once.
+//! `duo_integration`, `duo_admin`, `duo_policy`): exactly one of a few keys is given, the key
+//! finds the matching objects, exactly one must match, and the answer is that object with its
+//! resource's attributes (less what is never shown) plus the keys. Each type's file declares a [`Lookup`]
+//! table; the behaviour lives here once. A key is a string (an ID, a name) or a flag that
+//! names one well-known object when `true` (`global = true` for the global policy).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +13,7 @@ use async_trait::async_trait;
 use super::{exactly_one_of, single};
 use crate::duo;
 use crate::kinds::Kind;
-use crate::plugin::{Attribute, DataSource, Diagnostic, Diagnostics, Obj, Schema};
+use crate::plugin::{Attribute, DataSource, Diagnostic, Diagnostics, Obj, Schema, Value};
 use crate::resources::{Action, Op, diagnose};
 
 /// A search for the objects one key's value names, as the Duo client answers it.
@@ -26,11 +27,28 @@ pub type FindCall<T> =
 pub struct Key<T> {
     /// The attribute that holds the value.
     pub attr: &'static str,
-    /// For a key the resource does not have, the attribute's description.
-    pub added: Option<&'static str>,
+    /// For a key the resource does not have, its declaration.
+    pub added: Option<Added>,
     /// What a message calls the lookup, given the value: `group named "ops"`.
     pub what: fn(&str) -> String,
     pub find: FindCall<T>,
+}
+
+/// A key declared by the lookup: its type and description.
+pub enum Added {
+    Text(&'static str),
+    /// Given only as `true`; its value is the text `"true"`.
+    Flag(&'static str),
+}
+
+/// A key's value as the text a [`FindCall`] takes, if the key is given: a flag is given only
+/// when `true`.
+fn key_value(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Bool(true) => Some("true"),
+        _ => None,
+    }
 }
 
 /// A lookup data source.
@@ -78,9 +96,12 @@ impl<T: Send + Sync + 'static> DataSource<duo::Client> for Lookup<T> {
             .without(self.omit)
             .as_data_source(self.description, &resource_keys);
         for (i, key) in self.keys.iter().enumerate() {
-            if let Some(description) = key.added {
+            if let Some(added) = &key.added {
+                let (attr, description) = match added {
+                    Added::Text(d) => (Attribute::string(key.attr), d),
+                    Added::Flag(d) => (Attribute::bool(key.attr), d),
+                };
                 // The ID is also an answer; other added keys are only asked.
-                let attr = Attribute::string(key.attr);
                 let attr = if i == 0 {
                     attr.optional_computed()
                 } else {
@@ -100,10 +121,19 @@ impl<T: Send + Sync + 'static> DataSource<duo::Client> for Lookup<T> {
         let Some((key, value)) = self
             .keys
             .iter()
-            .find_map(|k| Some((k, config.str(k.attr)?)))
+            .find_map(|k| Some((k, key_value(config.get(k.attr))?)))
         else {
-            // Validation has asked for exactly one key; one that is not known yet is none.
-            let keys = self.key_names().join("`, `");
+            // Validation has asked for exactly one key; one that is not known yet (or a flag
+            // that is `false`) is none.
+            let keys = self
+                .keys
+                .iter()
+                .map(|k| match k.added {
+                    Some(Added::Flag(_)) => format!("{} = true", k.attr),
+                    _ => k.attr.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("`, `");
             return Err(Diagnostic::error(
                 "Missing lookup key",
                 format!("Give one of `{keys}`, with a value known at plan time."),

@@ -41,8 +41,8 @@ pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
         Box::new(admin::data_source()),
         Box::new(admins::data_source()),
         Box::new(account::Account),
-        Box::new(policy::PolicyLookup),
-        Box::new(policies::Policies),
+        Box::new(policy::data_source()),
+        Box::new(policies::data_source()),
         Box::new(policy_calculation::PolicyCalculation),
     ]
 }

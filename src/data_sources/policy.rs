@@ -1,74 +1,44 @@
 //! `duo_policy` data source: one policy by `policy_key` or exact `policy_name`, or the global
 //! policy with `global = true`.
 
-use async_trait::async_trait;
-
-use super::{exactly_one_of, single};
+use super::lookup::{Added, Key, Lookup, by_id};
 use crate::duo;
-use crate::plugin::{DataSource, Diagnostics, Obj, Schema, State};
-use crate::resources::policy::{PolicyLookupState, lookup_state};
-use crate::resources::{Action, Op, diagnose};
+use crate::plugin::{Schema, State};
+use crate::resources::policy::{KIND, PolicyLookupState, lookup_state};
 
-pub struct PolicyLookup;
-
-crate::plugin::state! {
-    /// The key that asks for the global policy.
-    struct Global {
-        global: Option<bool> { .optional().describe("`true` for the global policy.") },
-    }
-}
-
-const KEYS: &[&str] = &[
-    PolicyLookupState::policy_key,
-    PolicyLookupState::policy_name,
-    Global::global,
-];
-
-#[async_trait]
-impl DataSource<duo::Client> for PolicyLookup {
-    fn type_name(&self) -> &'static str {
-        "duo_policy"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new("Looks up one Duo policy.")
-            .attrs(PolicyLookupState::attributes())
-            .attrs(Global::attributes())
-    }
-
-    fn validate(&self, config: &Obj) -> Diagnostics {
-        exactly_one_of(config, KEYS)
-    }
-
-    async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let fail =
-            |e: duo::Error| diagnose(Op::new(Action::Read, &crate::resources::policy::KIND), &e);
-        let keys = PolicyLookupState::from_obj(config)?;
-        let (matches, what, attr) = if Global::from_obj(config)?.global == Some(true) {
-            (
-                vec![duo.get_policy("global").await.map_err(fail)?],
-                "global policy".to_owned(),
-                Global::global,
-            )
-        } else if let Some(key) = &keys.policy_key {
-            (
-                duo::gone_is_none(duo.get_policy(key).await)
-                    .map_err(fail)?
-                    .into_iter()
-                    .collect(),
-                format!("policy with key {key:?}"),
-                PolicyLookupState::policy_key,
-            )
-        } else {
-            let name = keys.policy_name.clone().unwrap_or_default();
-            let all = duo.list_policies().await.map_err(fail)?;
-            (
-                all.into_iter().filter(|p| p.policy_name == name).collect(),
-                format!("policy named {name:?}"),
-                PolicyLookupState::policy_name,
-            )
-        };
-        let p = single(matches, |p: &duo::Policy| &p.policy_key, &what, attr)?;
-        Ok(config.clone().merged(lookup_state(&p).to_obj()))
+pub fn data_source() -> Lookup<duo::Policy> {
+    Lookup {
+        type_name: KIND.type_name,
+        description: "Looks up one Duo policy.",
+        kind: &KIND,
+        resource: || Schema::new("").attrs(PolicyLookupState::attributes()),
+        omit: &[],
+        keys: &[
+            Key {
+                attr: PolicyLookupState::policy_key,
+                added: None,
+                what: |key| format!("policy with key {key:?}"),
+                find: |duo, key| Box::pin(by_id(duo.get_policy(key))),
+            },
+            Key {
+                attr: PolicyLookupState::policy_name,
+                added: None,
+                what: |name| format!("policy named {name:?}"),
+                find: |duo, name| {
+                    Box::pin(async move {
+                        let all = duo.list_policies().await?;
+                        Ok(all.into_iter().filter(|p| p.policy_name == name).collect())
+                    })
+                },
+            },
+            Key {
+                attr: "global",
+                added: Some(Added::Flag("`true` for the global policy.")),
+                what: |_| "global policy".to_owned(),
+                find: |duo, _| Box::pin(by_id(duo.get_policy("global"))),
+            },
+        ],
+        id_of: |p| &p.policy_key,
+        to_state: |p| lookup_state(p).to_obj(),
     }
 }

@@ -1,6 +1,6 @@
 //! `duo_user` data source: one user, found by `user_id`, `username`, `alias` or `email`.
 
-use super::lookup::{Key, Lookup, by_id};
+use super::lookup::{Added, Key, Lookup, by_id};
 use crate::duo;
 use crate::plugin::State;
 use crate::resources::user::{KIND, User, UserState, to_state};
@@ -20,7 +20,7 @@ pub fn data_source() -> Lookup<duo::User> {
         keys: &[
             Key {
                 attr: "user_id",
-                added: Some("The user's Duo ID."),
+                added: Some(Added::Text("The user's Duo ID.")),
                 what: |id| format!("user with user id {id:?}"),
                 find: |duo, id| Box::pin(by_id(duo.get_user(id))),
             },
@@ -37,9 +37,9 @@ pub fn data_source() -> Lookup<duo::User> {
             },
             Key {
                 attr: "alias",
-                added: Some(
+                added: Some(Added::Text(
                     "Find the user that has this alias (any of `alias1`…`alias4`), ignoring case.",
-                ),
+                )),
                 what: |alias| format!("user with alias {alias:?}"),
                 find: |duo, alias| {
                     Box::pin(async move {
