@@ -310,7 +310,7 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
                  Admin API application in this Duo account (Auth API and other application keys do \
                  not work with the Admin API), and `api_host` must be that account's API hostname."
             ),
-            "ikey",
+            ProviderConfig::ikey,
         ),
         duo::Error::Api { code: 40103, .. } => (
             "Duo rejected the request signature",
@@ -327,7 +327,7 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
             format!(
                 "Duo at {host} answered: {err}. Check `ikey`, `skey` and this machine's clock."
             ),
-            "ikey",
+            ProviderConfig::ikey,
         ),
         duo::Error::Transport { reason, .. } if reason.contains("certificate") => (
             "Cannot verify Duo's TLS certificate",
@@ -335,21 +335,21 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
                 "{err}. If a proxy on your network inspects TLS, give its CA certificate in \
                  `ca_bundle_file` (or DUO_CA_BUNDLE_FILE); certificate checks cannot be turned off."
             ),
-            "api_host",
+            ProviderConfig::api_host,
         ),
         duo::Error::Transport { .. } => (
             "Cannot reach Duo",
             format!(
                 "{err}. Check `api_host` (the API hostname from the Admin API application's page) and the network."
             ),
-            "api_host",
+            ProviderConfig::api_host,
         ),
         duo::Error::Decode { .. } => (
             "This host does not answer like the Duo Admin API",
             format!(
                 "{err}. Check that `api_host` is the API hostname (api-xxxxxxxx.duosecurity.com), not the Admin Panel's address."
             ),
-            "api_host",
+            ProviderConfig::api_host,
         ),
         other => {
             return Diagnostics::from(resources::diagnose(
@@ -364,4 +364,150 @@ fn credential_diagnostic(host: &str, err: &duo::Error) -> Diagnostics {
     } else {
         d.at(AttrPath::root(attr))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::{Number, Value};
+
+    fn paths(diags: &Diagnostics) -> Vec<Option<AttrPath>> {
+        diags.0.iter().map(|d| d.path.clone()).collect()
+    }
+
+    #[test]
+    fn each_bad_setting_is_refused_at_its_attribute_and_good_ones_pass() {
+        let good = Obj::default()
+            .with(ProviderConfig::api_host, "api-1234abcd.duosecurity.com")
+            .with(ProviderConfig::timeout_seconds, 30_i64)
+            .with(ProviderConfig::max_retries, 0_i64)
+            .with(
+                ProviderConfig::max_api_capacity,
+                Value::Number(Number::Float(50.0)),
+            )
+            .with(
+                ProviderConfig::rate_limit_scale,
+                Value::Number(Number::Float(0.0)),
+            );
+        assert!(DuoProvider.validate(&good).0.is_empty());
+        // Unknown values (from other resources) are checked later, at configure time.
+        let unknown = Obj::default().with(ProviderConfig::api_host, Value::Unknown);
+        assert!(DuoProvider.validate(&unknown).0.is_empty());
+
+        let bad = Obj::default()
+            .with(ProviderConfig::api_host, "http://duo.example.com")
+            .with(ProviderConfig::timeout_seconds, 0_i64)
+            .with(ProviderConfig::max_retries, -1_i64)
+            .with(
+                ProviderConfig::max_api_capacity,
+                Value::Number(Number::Float(150.0)),
+            )
+            .with(
+                ProviderConfig::rate_limit_scale,
+                Value::Number(Number::Float(-2.0)),
+            );
+        let diags = DuoProvider.validate(&bad);
+        assert_eq!(
+            paths(&diags),
+            [
+                ProviderConfig::timeout_seconds,
+                ProviderConfig::max_retries,
+                ProviderConfig::max_api_capacity,
+                ProviderConfig::rate_limit_scale,
+                ProviderConfig::api_host,
+            ]
+            .map(|a| Some(AttrPath::root(a))),
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    fn the_client_takes_defaults_for_what_is_not_set_and_clamps_the_rest() {
+        let none = client_config("h", "i", "s", &ProviderConfig::default());
+        assert_eq!(none.timeout, Duration::from_secs(60));
+        assert_eq!(none.max_retries, 6);
+        assert_eq!(
+            (none.rate_scale, none.capacity),
+            (1.0, duo::DEFAULT_CAPACITY)
+        );
+        assert!(none.coalesce);
+        let set = ProviderConfig {
+            timeout_seconds: Some(5),
+            max_retries: Some(99),
+            max_api_capacity: Some(40.0),
+            rate_limit_scale: Some(2.5),
+            batch_requests: Some(false),
+            ..ProviderConfig::default()
+        };
+        let cfg = client_config("h", "i", "s", &set);
+        assert_eq!(cfg.timeout, Duration::from_secs(5));
+        assert_eq!(cfg.max_retries, 10);
+        assert_eq!((cfg.rate_scale, cfg.capacity), (2.5, 0.4));
+        assert!(!cfg.coalesce);
+    }
+
+    #[test]
+    fn a_configured_value_wins_is_trimmed_and_blank_means_unset() {
+        assert_eq!(setting(&Some("  k  ".into()), &[]), Some("k".to_owned()));
+        assert_eq!(setting(&Some("   ".into()), &[]), None);
+        assert_eq!(setting(&None, &[]), None);
+    }
+
+    #[test]
+    fn each_failed_credential_check_says_what_to_fix_and_never_points_at_the_secret() {
+        let api = |status, code| duo::Error::Api {
+            status,
+            code,
+            message: "Invalid".into(),
+            detail: None,
+            route: "GET /admin/v1/info/summary".into(),
+        };
+        let transport = |reason: &str| duo::Error::Transport {
+            host: "h".into(),
+            reason: reason.into(),
+            connected: false,
+        };
+        let decode = duo::Error::Decode {
+            route: "GET /admin/v1/info/summary".into(),
+            reason: "not JSON".into(),
+        };
+        let ikey = Some(AttrPath::root(ProviderConfig::ikey));
+        let host = Some(AttrPath::root(ProviderConfig::api_host));
+        for (err, summary, path) in [
+            (
+                api(401, 40101),
+                "Duo does not accept this integration key",
+                ikey.clone(),
+            ),
+            (api(401, 40103), "Duo rejected the request signature", None),
+            (api(401, 40199), "Duo rejected the credentials", ikey),
+            (
+                transport("invalid peer certificate"),
+                "Cannot verify Duo's TLS certificate",
+                host.clone(),
+            ),
+            (
+                transport("connection refused"),
+                "Cannot reach Duo",
+                host.clone(),
+            ),
+            (
+                decode,
+                "This host does not answer like the Duo Admin API",
+                host,
+            ),
+        ] {
+            let diags = credential_diagnostic("api-x.duosecurity.com", &err);
+            assert_eq!(diags.0.len(), 1, "{err}");
+            assert_eq!(diags.0[0].summary, summary, "{err}");
+            assert_eq!(diags.0[0].path, path, "{err}");
+        }
+        // Anything else is explained as a failed read of the account, with its permission.
+        let forbidden = credential_diagnostic("h", &api(403, 40301));
+        assert!(
+            forbidden.0[0].detail.contains("permission"),
+            "{:?}",
+            forbidden.0[0]
+        );
+    }
 }

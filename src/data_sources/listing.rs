@@ -80,3 +80,27 @@ impl<T: Send + Sync + 'static> DataSource<duo::Client> for Listing<T> {
         Ok(config.clone().with(self.attr, Value::List(rows.collect())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plugin::{DataSource, Mode, Type};
+
+    #[test]
+    fn each_object_has_its_resources_attributes_less_the_omitted_and_the_list_is_computed() {
+        let schema = super::super::integrations::data_source().schema();
+        let list = schema.attribute("integrations");
+        assert_eq!(list.map(|a| a.mode), Some(Mode::Computed));
+        let Some(Type::List(row)) = list.map(|a| a.ty.clone()) else {
+            panic!("integrations is not a list: {list:?}");
+        };
+        let Type::Object(fields) = *row else {
+            panic!("an integration is not an object: {row:?}");
+        };
+        assert!(fields.contains_key("integration_key") && fields.contains_key("name"));
+        assert!(!fields.contains_key("secret_key"), "{fields:?}");
+
+        let phones = super::super::phones::data_source().schema();
+        let filter = phones.attributes.iter().find(|a| a.mode == Mode::Optional);
+        assert_eq!(filter.map(|a| a.ty.clone()), Some(Type::String));
+    }
+}

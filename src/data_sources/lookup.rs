@@ -160,3 +160,46 @@ impl<T: Send + Sync + 'static> DataSource<duo::Client> for Lookup<T> {
         Ok(answer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::{Mode, Type};
+
+    fn attr(schema: &Schema, name: &str) -> Option<(Type, Mode)> {
+        schema.attribute(name).map(|a| (a.ty.clone(), a.mode))
+    }
+
+    #[test]
+    fn keys_are_optional_the_id_is_also_an_answer_and_the_rest_is_computed() {
+        let group = super::super::group::data_source().schema();
+        assert_eq!(
+            attr(&group, "group_id"),
+            Some((Type::String, Mode::OptionalComputed))
+        );
+        assert_eq!(
+            attr(&group, "name"),
+            Some((Type::String, Mode::OptionalComputed))
+        );
+        assert_eq!(attr(&group, "desc"), Some((Type::String, Mode::Computed)));
+
+        let user = super::super::user::data_source().schema();
+        assert_eq!(attr(&user, "alias"), Some((Type::String, Mode::Optional)));
+
+        let policy = super::super::policy::data_source().schema();
+        assert_eq!(attr(&policy, "global"), Some((Type::Bool, Mode::Optional)));
+        assert_eq!(
+            attr(&policy, "is_global_policy"),
+            Some((Type::Bool, Mode::Computed))
+        );
+    }
+
+    #[test]
+    fn a_flag_key_is_given_only_when_true() {
+        assert_eq!(key_value(&Value::from("ops")), Some("ops"));
+        assert_eq!(key_value(&Value::Bool(true)), Some("true"));
+        assert_eq!(key_value(&Value::Bool(false)), None);
+        assert_eq!(key_value(&Value::Null), None);
+        assert_eq!(key_value(&Value::Unknown), None);
+    }
+}
