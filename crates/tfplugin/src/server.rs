@@ -3,10 +3,14 @@
 //!
 //! Every RPC runs in its own task so that a panic becomes one "this is a bug" diagnostic
 //! instead of a dead plugin, and every failure is a diagnostic, never a gRPC status.
+//!
+//! Terraform refreshes every object it imports right after the import, in the same process.
+//! The import has just read the object, so that refresh is answered with the imported state
+//! instead of reading it again: importing a tenant costs one read per object, not two.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tonic::{Request, Response, Status};
 
@@ -27,6 +31,8 @@ struct Inner<P: Provider> {
     resources: HashMap<&'static str, ResourceEntry<P::Client>>,
     data_sources: HashMap<&'static str, DataSourceEntry<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
+    /// States just imported and not yet refreshed, by type and `id`.
+    imported: Mutex<HashMap<(String, String), Value>>,
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -55,6 +61,7 @@ impl<P: Provider> ProviderService<P> {
                 resources,
                 data_sources,
                 client: RwLock::new(None),
+                imported: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -604,6 +611,9 @@ impl<P: Provider> Inner<P> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
         let state = decode_obj(req.current_state.as_ref(), schema)?;
+        if let Some(imported) = self.just_imported(&req.type_name, &state) {
+            return Ok(encode(&imported, &schema.object_type()));
+        }
         let new = r.read(&client, &state).await?;
         let value = new.map_or(Value::Null, Obj::into_value);
         Ok(encode_checked(P::DISPLAY_NAME, &value, schema)?)
@@ -685,11 +695,28 @@ impl<P: Provider> Inner<P> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
         let state = r.import(&client, &req.id).await?;
-        Ok(encode_checked(
-            P::DISPLAY_NAME,
-            &state.into_value(),
-            schema,
-        )?)
+        let id = state.str(framework::ID).map(str::to_owned);
+        let value = state.into_value();
+        let encoded = encode_checked(P::DISPLAY_NAME, &value, schema)?;
+        if let Some(id) = id {
+            self.imported_lock()
+                .insert((req.type_name.clone(), id), value);
+        }
+        Ok(encoded)
+    }
+
+    fn imported_lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Value>> {
+        self.imported.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The state an import of this object just returned, once, if `state` is still exactly
+    /// it (Terraform's refresh right after the import).
+    fn just_imported(&self, type_name: &str, state: &Obj) -> Option<Value> {
+        let id = state.str(framework::ID)?;
+        let mut imported = self.imported_lock();
+        let key = (type_name.to_owned(), id.to_owned());
+        let value = imported.remove(&key)?;
+        (value == state.clone().into_value()).then_some(value)
     }
 
     async fn read_data(
@@ -1089,6 +1116,74 @@ mod tests {
         let resp = create(&svc, "fine").await;
         assert!(resp.diagnostics.is_empty());
         assert_eq!(get(&resp.new_state).get("id"), &Value::from("M0"));
+    }
+
+    async fn refresh(svc: &ProviderService<Fake>, state: Option<pb::DynamicValue>) -> Obj {
+        let req = pb::read_resource::Request {
+            type_name: "test_memo".into(),
+            current_state: state,
+            ..Default::default()
+        };
+        let resp = svc
+            .read_resource(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        get(&resp.new_state)
+    }
+
+    #[tokio::test]
+    async fn the_refresh_right_after_an_import_is_answered_by_the_import() {
+        let svc = configured().await;
+        create(&svc, "hello").await;
+        let req = pb::import_resource_state::Request {
+            type_name: "test_memo".into(),
+            id: "M0".into(),
+            ..Default::default()
+        };
+        let resp = svc
+            .import_resource_state(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        let imported = resp.imported_resources[0].state.clone();
+        assert_eq!(get(&imported).str("text"), Some("hello"));
+        // Changed behind the provider's back after the import: the refresh Terraform sends
+        // right after it is answered by the import, every later one reads the remote.
+        let remote = svc.inner.client().unwrap();
+        remote
+            .0
+            .lock()
+            .unwrap()
+            .insert("M0".into(), "changed".into());
+        assert_eq!(
+            refresh(&svc, imported.clone()).await.str("text"),
+            Some("hello")
+        );
+        assert_eq!(
+            refresh(&svc, imported.clone()).await.str("text"),
+            Some("changed")
+        );
+
+        // A state that is no longer what the import returned is read.
+        let req = pb::import_resource_state::Request {
+            type_name: "test_memo".into(),
+            id: "M0".into(),
+            ..Default::default()
+        };
+        svc.import_resource_state(Request::new(req)).await.unwrap();
+        let other = dv(&[
+            ("id", "M0".into()),
+            ("text", "stale".into()),
+            ("kind", "plain".into()),
+        ]);
+        remote
+            .0
+            .lock()
+            .unwrap()
+            .insert("M0".into(), "newest".into());
+        assert_eq!(refresh(&svc, other).await.str("text"), Some("newest"));
     }
 
     #[tokio::test]
