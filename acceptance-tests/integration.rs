@@ -243,3 +243,55 @@ resource "duo_integration" "app" {{
         "{out}"
     );
 }
+
+#[test]
+fn a_secret_key_rotated_outside_terraform_is_read_again_and_only_then() {
+    let h = Harness::start(&BUILD, "integration_secret_refresh");
+    let hcl = |verify: &str| {
+        format!(
+            r#"
+resource "duo_integration" "a" {{
+  name = "a"
+  type = "authapi"
+  {verify}
+}}
+resource "duo_integration" "b" {{
+  name = "b"
+  type = "authapi"
+}}
+"#
+        )
+    };
+    h.apply(&hcl(""));
+    let skey = |addr: &str| h.attr(addr, "secret_key").as_str().unwrap().to_owned();
+    let (a, b) = (skey("duo_integration.a"), skey("duo_integration.b"));
+    let skey_reads = |h: &Harness| {
+        h.stats()["by_route"]["GET /admin/v1/integrations/{integration_key}/skey"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+
+    // An unchanged key is not read at refresh.
+    h.emu.state.reset_stats();
+    h.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    assert_eq!(skey_reads(&h), 0);
+
+    // Rotated in the Admin Panel: the masked key Duo shows no longer matches, so it is read.
+    h.emu.state.mutate(|t| {
+        for i in t.integrations.values_mut().filter(|i| i.name == "a") {
+            i.secret_key = "f".repeat(40);
+        }
+    });
+    h.emu.state.reset_stats();
+    h.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    assert_eq!(skey_reads(&h), 1);
+    assert_eq!(skey("duo_integration.a"), "f".repeat(40));
+    assert_ne!(a, "f".repeat(40));
+    assert_eq!(skey("duo_integration.b"), b, "the other key is untouched");
+
+    // Asked to verify every time, it is read at every refresh.
+    h.apply(&hcl("verify_secret_key = true"));
+    h.emu.state.reset_stats();
+    h.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    assert_eq!(skey_reads(&h), 1, "only the application that asks");
+}

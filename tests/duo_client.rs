@@ -348,20 +348,30 @@ fn generated(users: usize, groups: usize, memberships: usize) -> Background {
     Background::start(Options::default(), tenant).unwrap()
 }
 
-/// Reads every ID with ten in flight at a time, as Terraform does; answers in ID order.
-async fn read_all_users(client: &Arc<Client>, ids: &[String]) -> Vec<Option<duo::User>> {
+/// Calls `read` for every ID with ten in flight at a time, as Terraform does; answers in ID
+/// order, `None` for what Duo does not have.
+async fn ten_at_a_time<T, F, Fut>(client: &Arc<Client>, ids: &[String], read: F) -> Vec<Option<T>>
+where
+    T: Send + 'static,
+    F: Fn(Arc<Client>, String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, duo::Error>> + Send + 'static,
+{
     let mut out = Vec::new();
     for chunk in ids.chunks(10) {
         let mut reads = tokio::task::JoinSet::new();
         for (i, id) in chunk.iter().enumerate() {
-            let (client, id) = (client.clone(), id.clone());
-            reads.spawn(async move { (i, duo::gone_is_none(client.get_user(&id).await).unwrap()) });
+            let call = read(client.clone(), id.clone());
+            reads.spawn(async move { (i, duo::gone_is_none(call.await).unwrap()) });
         }
         let mut answers = reads.join_all().await;
         answers.sort_by_key(|(i, _)| *i);
         out.extend(answers.into_iter().map(|(_, u)| u));
     }
     out
+}
+
+async fn read_all_users(client: &Arc<Client>, ids: &[String]) -> Vec<Option<duo::User>> {
+    ten_at_a_time(client, ids, |c, id| async move { c.get_user(&id).await }).await
 }
 
 fn route(emu: &Background, r: &str) -> u64 {
@@ -662,5 +672,392 @@ fn fields_and_values_duo_adds_later_are_tolerated() {
     assert_eq!(
         users[0].is_enrolled, None,
         "an unreadable flag is unknown, not an error"
+    );
+}
+
+#[tokio::test]
+async fn phones_tokens_and_each_users_devices_are_read_from_listings_once_they_pay() {
+    let mut tenant = Tenant::default();
+    let spec = Spec {
+        users: 600,
+        phones: 600,
+        tokens: 60,
+        ..Spec::default()
+    };
+    duo_emulator::generate(&mut tenant, &spec).unwrap();
+    let emu = Background::start(Options::default(), tenant).unwrap();
+    let naive = Arc::new(client(&emu, 0.0));
+    let mut phone_ids: Vec<String> = naive
+        .list_phones()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.phone_id)
+        .collect();
+    phone_ids.push("DPNOSUCHPHONE0000001".into());
+    let token_ids: Vec<String> = naive
+        .list_tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.token_id)
+        .collect();
+    let mut user_ids: Vec<String> = naive
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.user_id)
+        .collect();
+    user_ids.push("DUNOSUCHUSER00000001".into());
+
+    // Terraform refreshes each phone, token and link with its own read.
+    async fn refresh(
+        c: &Arc<Client>,
+        phones: &[String],
+        tokens: &[String],
+        users: &[String],
+    ) -> String {
+        let p = ten_at_a_time(c, phones, |c, id| async move { c.get_phone(&id).await }).await;
+        let t = ten_at_a_time(c, tokens, |c, id| async move { c.get_token(&id).await }).await;
+        let up = ten_at_a_time(c, users, |c, id| async move { c.user_phone_ids(&id).await });
+        let ut = ten_at_a_time(c, users, |c, id| async move { c.user_token_ids(&id).await });
+        format!("{p:?}\n{t:?}\n{:?}\n{:?}", up.await, ut.await)
+    }
+    emu.state.reset_stats();
+    let want = refresh(&naive, &phone_ids, &token_ids, &user_ids).await;
+    let naive_calls = emu.state.stats()["total"].as_u64().unwrap();
+    assert!(naive_calls >= 601 + 60 + 2 * 601, "{naive_calls}");
+
+    emu.state.reset_stats();
+    let batching = Arc::new(batching(&emu));
+    let got = refresh(&batching, &phone_ids, &token_ids, &user_ids).await;
+    assert_eq!(
+        got, want,
+        "gathered reads answer exactly what single reads do"
+    );
+    assert!(want.contains("DP") && want.contains("DH") && want.contains("None"));
+    for r in [
+        "GET /admin/v1/users/{user_id}/phones",
+        "GET /admin/v1/users/{user_id}/tokens",
+    ] {
+        assert_eq!(route(&emu, r), 0, "{r}: a user lists its devices");
+    }
+    // 600 phones are two pages of 500: a count, a few single reads while it is asked, the
+    // listing; 60 tokens one page.
+    let phones =
+        route(&emu, "GET /admin/v1/phones/{phone_id}") + route(&emu, "GET /admin/v1/phones");
+    let tokens =
+        route(&emu, "GET /admin/v1/tokens/{token_id}") + route(&emu, "GET /admin/v1/tokens");
+    assert!(phones <= 12, "{phones} calls for 601 phone reads");
+    assert!(tokens <= 8, "{tokens} calls for 60 token reads");
+    let total = emu.state.stats()["total"].as_u64().unwrap();
+    assert!(
+        total * 100 <= naive_calls,
+        "{total} calls batched against {naive_calls} naive"
+    );
+}
+
+#[tokio::test]
+async fn devices_this_run_writes_or_unlinks_are_read_fresh() {
+    let mut tenant = Tenant::default();
+    let spec = Spec {
+        users: 5,
+        phones: 5,
+        tokens: 5,
+        ..Spec::default()
+    };
+    duo_emulator::generate(&mut tenant, &spec).unwrap();
+    let emu = Background::start(Options::default(), tenant).unwrap();
+    let c = batching(&emu);
+    let phones = c.list_phones().await.unwrap();
+    let tokens = c.list_tokens().await.unwrap();
+    let users = c.list_users().await.unwrap();
+    let (user, phone, token) = (&users[0].user_id, &phones[0].phone_id, &tokens[0].token_id);
+    let linked = |ids: Vec<String>, id: &str| ids.iter().any(|i| i == id);
+
+    // Unlinked and relinked: each read after a write sees it.
+    let had_phone = linked(c.user_phone_ids(user).await.unwrap(), phone);
+    if had_phone {
+        c.remove_user_phone(user, phone).await.unwrap();
+    } else {
+        c.add_user_phone(user, phone).await.unwrap();
+    }
+    assert_eq!(
+        linked(c.user_phone_ids(user).await.unwrap(), phone),
+        !had_phone
+    );
+    let had_token = linked(c.user_token_ids(user).await.unwrap(), token);
+    if had_token {
+        c.remove_user_token(user, token).await.unwrap();
+    } else {
+        c.add_user_token(user, token).await.unwrap();
+    }
+    assert_eq!(
+        linked(c.user_token_ids(user).await.unwrap(), token),
+        !had_token
+    );
+
+    // A created phone is found although the listing predates it; a deleted one is gone, and
+    // gone from the users that had it.
+    let made = c
+        .create_phone(&duo::PhoneParams {
+            number: Some("+15555550199".into()),
+            ..duo::PhoneParams::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(c.get_phone(&made.phone_id).await.unwrap(), made);
+    c.add_user_phone(user, &made.phone_id).await.unwrap();
+    assert!(linked(
+        c.user_phone_ids(user).await.unwrap(),
+        &made.phone_id
+    ));
+    c.delete_phone(&made.phone_id).await.unwrap();
+    assert!(
+        c.get_phone(&made.phone_id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(!linked(
+        c.user_phone_ids(user).await.unwrap(),
+        &made.phone_id
+    ));
+
+    // A deleted phone or token is gone from the users that had it, though the users' listing
+    // (taken by another run, which wrote none of them) still shows it.
+    let fresh = batching(&emu);
+    fresh.list_users().await.unwrap();
+    let (phone, token) = (&phones[2], &tokens[2]);
+    let (phone_owner, token_owner) = (&phone.users[0].user_id, &token.users[0].user_id);
+    assert!(linked(
+        fresh.user_phone_ids(phone_owner).await.unwrap(),
+        &phone.phone_id
+    ));
+    assert!(linked(
+        fresh.user_token_ids(token_owner).await.unwrap(),
+        &token.token_id
+    ));
+    fresh.delete_phone(&phone.phone_id).await.unwrap();
+    fresh.delete_token(&token.token_id).await.unwrap();
+    assert!(!linked(
+        fresh.user_phone_ids(phone_owner).await.unwrap(),
+        &phone.phone_id
+    ));
+    assert!(!linked(
+        fresh.user_token_ids(token_owner).await.unwrap(),
+        &token.token_id
+    ));
+    assert!(
+        fresh
+            .get_token(&token.token_id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+
+    // A deleted user is gone from its devices.
+    let owner = phones[1].users[0].user_id.clone();
+    c.delete_user(&owner).await.unwrap();
+    let phone = c.get_phone(&phones[1].phone_id).await.unwrap();
+    assert!(phone.users.iter().all(|u| u.user_id != owner));
+    assert!(c.user_phone_ids(&owner).await.unwrap_err().is_not_found());
+}
+
+#[tokio::test]
+async fn applications_administrators_policies_and_units_are_read_from_one_listing_each() {
+    let mut tenant = Tenant::default();
+    let spec = Spec {
+        groups: 5,
+        integrations: 60,
+        admins: 30,
+        policies: 12,
+        admin_units: 8,
+        ..Spec::default()
+    };
+    duo_emulator::generate(&mut tenant, &spec).unwrap();
+    let emu = Background::start(Options::default(), tenant).unwrap();
+    let naive = Arc::new(client(&emu, 0.0));
+    let ids = |v: Vec<String>| {
+        let mut v = v;
+        v.push("NOSUCHOBJECT00000001".into());
+        v
+    };
+    let ikeys = ids(naive
+        .list_integrations()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.integration_key)
+        .collect());
+    let admins = ids(naive
+        .list_admins()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.admin_id)
+        .collect());
+    let policies: Vec<String> = naive
+        .list_policies()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| !p.is_global_policy)
+        .map(|p| p.policy_key)
+        .collect();
+    let policies = ids(policies);
+    let units = ids(naive
+        .list_admin_units()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.admin_unit_id)
+        .collect());
+    assert_eq!(
+        (ikeys.len(), admins.len(), policies.len(), units.len()),
+        (61, 31, 13, 9)
+    );
+
+    async fn refresh(
+        c: &Arc<Client>,
+        ikeys: &[String],
+        admins: &[String],
+        policies: &[String],
+        units: &[String],
+    ) -> String {
+        let i = ten_at_a_time(
+            c,
+            ikeys,
+            |c, id| async move { c.get_integration(&id).await },
+        )
+        .await;
+        let a = ten_at_a_time(c, admins, |c, id| async move { c.get_admin(&id).await }).await;
+        let p = ten_at_a_time(c, policies, |c, id| async move { c.get_policy(&id).await }).await;
+        let u = ten_at_a_time(c, units, |c, id| async move { c.get_admin_unit(&id).await }).await;
+        format!("{i:?}\n{a:?}\n{p:?}\n{u:?}")
+    }
+    emu.state.reset_stats();
+    let want = refresh(&naive, &ikeys, &admins, &policies, &units).await;
+    let naive_calls = emu.state.stats()["total"].as_u64().unwrap();
+    assert_eq!(naive_calls, 61 + 31 + 13 + 9);
+
+    emu.state.reset_stats();
+    let batching = Arc::new(batching(&emu));
+    let got = refresh(&batching, &ikeys, &admins, &policies, &units).await;
+    assert_eq!(got, want, "listings answer exactly what single GETs do");
+    let total = emu.state.stats()["total"].as_u64().unwrap();
+    // Each type: a couple of single reads, a count, single reads in flight while it is asked,
+    // then one page.
+    assert!(total <= 4 * 6, "{total} calls against {naive_calls} naive");
+    for r in [
+        "GET /admin/v3/integrations",
+        "GET /admin/v1/admins",
+        "GET /admin/v2/policies",
+        "GET /admin/v1/administrative_units",
+    ] {
+        assert!(route(&emu, r) >= 1, "{r} was never listed");
+    }
+
+    // What this run writes is read fresh.
+    let ikey = &ikeys[0];
+    let mut fields = serde_json::Map::new();
+    fields.insert("notes".into(), "changed here".into());
+    batching.modify_integration(ikey, &fields).await.unwrap();
+    let again = batching.get_integration(ikey).await.unwrap();
+    assert_eq!(again.notes.as_deref(), Some("changed here"));
+    let unit = &units[0];
+    batching
+        .admin_unit_member(unit, duo::UnitMember::Admin, &admins[0], true)
+        .await
+        .unwrap();
+    let unit_now = batching.get_admin_unit(unit).await.unwrap();
+    assert!(unit_now.admins.contains(&admins[0]), "{unit_now:?}");
+    batching.delete_integration(&ikeys[1]).await.unwrap();
+    assert!(
+        batching
+            .get_integration(&ikeys[1])
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
+#[tokio::test]
+async fn each_users_bypass_codes_come_from_the_accounts_listing_once_it_pays() {
+    let mut tenant = Tenant::default();
+    let spec = Spec {
+        users: 300,
+        bypass_codes: 250,
+        ..Spec::default()
+    };
+    duo_emulator::generate(&mut tenant, &spec).unwrap();
+    let emu = Background::start(Options::default(), tenant).unwrap();
+    let naive = Arc::new(client(&emu, 0.0));
+    let mut users: Vec<String> = naive
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.user_id)
+        .collect();
+    users.push("DUNOSUCHUSER00000001".into());
+    let codes = |c: Arc<Client>, id: String| async move {
+        let mut codes = c.user_bypass_codes(&id).await?;
+        codes.sort_by(|a, b| a.bypass_code_id.cmp(&b.bypass_code_id));
+        Ok(codes)
+    };
+    emu.state.reset_stats();
+    let want = ten_at_a_time(&naive, &users, codes).await;
+    let naive_calls = emu.state.stats()["total"].as_u64().unwrap();
+    assert_eq!(naive_calls, 301);
+    assert_eq!(
+        want.iter()
+            .filter(|c| c.as_ref().is_some_and(|c| !c.is_empty()))
+            .count(),
+        250
+    );
+    assert!(want.last().unwrap().is_none());
+
+    emu.state.reset_stats();
+    let batching = Arc::new(batching(&emu));
+    let got = ten_at_a_time(&batching, &users, codes).await;
+    assert_eq!(
+        got, want,
+        "the listing answers exactly what each user's list does"
+    );
+    let total = emu.state.stats()["total"].as_u64().unwrap();
+    assert!(
+        total * 8 <= naive_calls,
+        "{total} calls against {naive_calls}"
+    );
+
+    // Codes this run makes or deletes are read fresh.
+    let user = &users[0];
+    let made = batching
+        .create_bypass_codes(
+            user,
+            &duo::BypassParams {
+                count: Some(2),
+                ..duo::BypassParams::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 2);
+    let now = batching.user_bypass_codes(user).await.unwrap();
+    assert_eq!(now.len(), 2, "Duo clears a user's other codes: {now:?}");
+    let with_codes = (1..users.len())
+        .find(|&i| want[i].as_ref().is_some_and(|c| !c.is_empty()))
+        .unwrap();
+    let other = &users[with_codes];
+    let theirs = batching.user_bypass_codes(other).await.unwrap();
+    batching
+        .delete_bypass_code(&theirs[0].bypass_code_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        batching.user_bypass_codes(other).await.unwrap().len(),
+        theirs.len() - 1
     );
 }

@@ -10,6 +10,7 @@ use crate::resources::integration::{Integration, IntegrationState, KIND, to_stat
 pub const SECRET: &[&str] = &[
     IntegrationState::secret_key,
     IntegrationState::secret_key_rotation,
+    IntegrationState::verify_secret_key,
 ];
 
 pub fn data_source() -> Lookup<duo::Integration> {

@@ -6,6 +6,8 @@
 //! user's back: `bypass_code_ids` shrinks instead. Duo clears a user's other codes when it
 //! generates new ones, so keep one `duo_bypass_codes` per user.
 
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
 
 use super::{Action, Hint, Op, deleted, diagnose, diagnose_with, id};
@@ -187,12 +189,11 @@ impl Resource<duo::Client> for BypassCodes {
             return Ok(None);
         };
         let mut state = CodesState::from_obj(state)?;
-        let ours = state.bypass_code_ids.clone().unwrap_or_default();
-        let remaining: Vec<duo::BypassCode> = listed
-            .into_iter()
-            .filter(|c| ours.contains(&c.bypass_code_id))
-            .collect();
-        state.bypass_code_ids = ids(&remaining);
+        // In the state's order: Duo's listings need not keep one.
+        let left: BTreeSet<&str> = listed.iter().map(|c| c.bypass_code_id.as_str()).collect();
+        if let Some(ours) = &mut state.bypass_code_ids {
+            ours.retain(|id| left.contains(id.as_str()));
+        }
         Ok(Some(state.to_obj()))
     }
 

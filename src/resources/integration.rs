@@ -1,7 +1,9 @@
 //! `duo_integration`: one application (integration) on Duo's v3 API.
 //!
-//! The secret key is read from `/skey` once (at create, import or rotation), kept in state as a
+//! The secret key is read from `/skey` at create, import and rotation, kept in state as a
 //! sensitive attribute and never logged; changing `secret_key_rotation` rotates it in place.
+//! A refresh reads it again only when the masked key Duo shows with the application no longer
+//! ends like the one in state (it was rotated elsewhere), or always with `verify_secret_key`.
 //! Attributes Duo does not document a default for are computed when omitted.
 
 use std::collections::BTreeSet;
@@ -192,6 +194,15 @@ crate::plugin::state! {
             .optional()
             .describe("Any value; changing it rotates the secret key in place (the old key stops working at once).")
         },
+        verify_secret_key: Option<bool> {
+            .optional()
+            .describe(
+                "`true` reads the secret key from Duo at every refresh (one more request per \
+                 application). Otherwise it is read at create, import and rotation, and at a \
+                 refresh only when the masked key Duo shows with the application stops matching \
+                 the one in state, which is how a rotation outside Terraform is noticed.",
+            )
+        },
     }
 }
 
@@ -256,6 +267,7 @@ fn finish(
 ) -> IntegrationState {
     keep(&mut o.sso, &plan.sso, json_text_within);
     o.secret_key_rotation = plan.secret_key_rotation.clone();
+    o.verify_secret_key = plan.verify_secret_key;
     o.secret_key = secret_key;
     o
 }
@@ -445,8 +457,10 @@ impl Resource<duo::Client> for Integration {
         let Some(i) = found else { return Ok(None) };
         let state = IntegrationState::from_obj(state)?;
         let skey = match &state.secret_key {
-            Some(k) => k.clone(),
-            None => secret_key(duo, &i.integration_key).await?,
+            Some(k) if state.verify_secret_key != Some(true) && i.may_have_secret_key(k) => {
+                k.clone()
+            }
+            _ => secret_key(duo, &i.integration_key).await?,
         };
         Ok(Some(finish(to_state(&i), &state, Some(skey)).to_obj()))
     }

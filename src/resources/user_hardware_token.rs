@@ -38,8 +38,7 @@ impl LinkKind for UserTokenLink {
     }];
 
     async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error> {
-        let tokens = duo::gone_is_none(duo.user_tokens(owner).await)?;
-        Ok(tokens.map(|t| t.into_iter().map(|t| t.token_id).collect()))
+        duo::gone_is_none(duo.user_token_ids(owner).await)
     }
 
     async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {

@@ -38,8 +38,7 @@ impl LinkKind for UserPhoneLink {
     }];
 
     async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error> {
-        let phones = duo::gone_is_none(duo.user_phones(owner).await)?;
-        Ok(phones.map(|p| p.into_iter().map(|p| p.phone_id).collect()))
+        duo::gone_is_none(duo.user_phone_ids(owner).await)
     }
 
     async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::lenient;
-use super::retry::RateClass;
+use super::reads::Listed;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct AdminUnit {
@@ -60,15 +60,24 @@ fn unit_path(id: &str) -> String {
     format!("/admin/v1/administrative_units/{}", segment(id))
 }
 
+impl Listed for AdminUnit {
+    const LIST: &'static str = "/admin/v1/administrative_units";
+    const PAGE: u32 = 500;
+    fn id(&self) -> &str {
+        &self.admin_unit_id
+    }
+    fn path(id: &str) -> String {
+        unit_path(id)
+    }
+}
+
 impl Client {
     pub async fn list_admin_units(&self) -> Result<Vec<AdminUnit>, Error> {
-        self.list_all("/admin/v1/administrative_units", Params::new(), 500)
-            .await
+        self.list_listed(&self.reads.admin_units).await
     }
 
     pub async fn get_admin_unit(&self, id: &str) -> Result<AdminUnit, Error> {
-        self.get(RateClass::GetObject, &unit_path(id), Params::new())
-            .await
+        self.get_listed(&self.reads.admin_units, id).await
     }
 
     /// Creates a unit without members (add them with [`Client::admin_unit_member`]).
@@ -80,7 +89,9 @@ impl Client {
         by_integrations: bool,
     ) -> Result<AdminUnit, Error> {
         let params = unit_params(name, description, by_groups, by_integrations);
-        self.post("/admin/v1/administrative_units", params).await
+        let made: AdminUnit = self.post(AdminUnit::LIST, params).await?;
+        self.reads.admin_units.written(&made.admin_unit_id);
+        Ok(made)
     }
 
     pub async fn modify_admin_unit(
@@ -92,10 +103,14 @@ impl Client {
         by_integrations: bool,
     ) -> Result<AdminUnit, Error> {
         let params = unit_params(name, description, by_groups, by_integrations);
+        self.reads.admin_units.written(id);
         self.set(&unit_path(id), params).await
     }
 
+    /// Deleting a unit frees its administrators from it.
     pub async fn delete_admin_unit(&self, id: &str) -> Result<(), Error> {
+        self.reads.admin_units.written(id);
+        self.reads.admins.forget_all();
         self.delete(&unit_path(id)).await
     }
 
@@ -108,6 +123,10 @@ impl Client {
         add: bool,
     ) -> Result<(), Error> {
         let path = format!("{}/{}/{}", unit_path(id), kind.segment(), segment(member));
+        self.reads.admin_units.written(id);
+        if kind == UnitMember::Admin {
+            self.reads.admins.written(member);
+        }
         if add {
             self.set::<serde_json::Value>(&path, Params::new())
                 .await

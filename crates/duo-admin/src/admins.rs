@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::lenient;
+use super::reads::Listed;
 use super::retry::RateClass;
 
 /// An administrator as Duo returns it.
@@ -81,6 +82,17 @@ fn admin_path(admin_id: &str) -> String {
     format!("/admin/v1/admins/{}", segment(admin_id))
 }
 
+impl Listed for Admin {
+    const LIST: &'static str = "/admin/v1/admins";
+    const PAGE: u32 = 500;
+    fn id(&self) -> &str {
+        &self.admin_id
+    }
+    fn path(id: &str) -> String {
+        admin_path(id)
+    }
+}
+
 /// An account-wide object with a GET and a POST (settings, admin authentication methods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Singleton {
@@ -99,23 +111,28 @@ impl Singleton {
 
 impl Client {
     pub async fn list_admins(&self) -> Result<Vec<Admin>, Error> {
-        self.list_all("/admin/v1/admins", Params::new(), 500).await
+        self.list_listed(&self.reads.admins).await
     }
 
     pub async fn get_admin(&self, admin_id: &str) -> Result<Admin, Error> {
-        self.get(RateClass::GetObject, &admin_path(admin_id), Params::new())
-            .await
+        self.get_listed(&self.reads.admins, admin_id).await
     }
 
     pub async fn create_admin(&self, params: &AdminParams) -> Result<Admin, Error> {
-        self.post("/admin/v1/admins", params.to_params()).await
+        let made: Admin = self.post(Admin::LIST, params.to_params()).await?;
+        self.reads.admins.written(&made.admin_id);
+        Ok(made)
     }
 
     pub async fn modify_admin(&self, admin_id: &str, params: &AdminParams) -> Result<Admin, Error> {
+        self.reads.admins.written(admin_id);
         self.set(&admin_path(admin_id), params.to_params()).await
     }
 
+    /// Deleting an administrator also takes it out of its administrative units.
     pub async fn delete_admin(&self, admin_id: &str) -> Result<(), Error> {
+        self.reads.admins.written(admin_id);
+        self.reads.admin_units.forget_all();
         self.delete(&admin_path(admin_id)).await
     }
 

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::lenient;
+use super::reads::Listed;
 
 /// A bypass code as Duo lists it: never the code itself.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -43,6 +44,17 @@ impl std::fmt::Debug for BypassParams {
     }
 }
 
+impl Listed for BypassCode {
+    const LIST: &'static str = "/admin/v1/bypass_codes";
+    const PAGE: u32 = 500;
+    fn id(&self) -> &str {
+        &self.bypass_code_id
+    }
+    fn path(id: &str) -> String {
+        format!("{}/{}", Self::LIST, segment(id))
+    }
+}
+
 impl Client {
     /// Generates codes and returns them: the only time Duo shows them.
     pub async fn create_bypass_codes(
@@ -57,6 +69,7 @@ impl Client {
             ("valid_secs", Some(p.valid_secs.to_string())),
             ("preserve_existing", Some(p.preserve_existing.to_string())),
         ]);
+        self.reads.codes_changed(user_id);
         self.post(
             &format!("/admin/v1/users/{}/bypass_codes", segment(user_id)),
             params,
@@ -64,26 +77,26 @@ impl Client {
         .await
     }
 
+    /// A user's codes: with reads gathered from the account's listing once this run's reads
+    /// of users' codes have cost as much (see `reads`), else from the user's list.
     pub async fn user_bypass_codes(&self, user_id: &str) -> Result<Vec<BypassCode>, Error> {
-        self.list_all(
-            &format!("/admin/v1/users/{}/bypass_codes", segment(user_id)),
-            Params::new(),
-            500,
-        )
-        .await
+        let path = format!("/admin/v1/users/{}/bypass_codes", segment(user_id));
+        if self.coalesce {
+            return self
+                .bypass_codes_of(user_id)
+                .await?
+                .ok_or_else(|| Error::not_found("GET", &path));
+        }
+        self.list_all(&path, Params::new(), BypassCode::PAGE).await
     }
 
     /// Every bypass code of the account, each naming its user.
     pub async fn list_bypass_codes(&self) -> Result<Vec<BypassCode>, Error> {
-        self.list_all("/admin/v1/bypass_codes", Params::new(), 500)
-            .await
+        self.list_listed(&self.reads.bypass_codes).await
     }
 
     pub async fn delete_bypass_code(&self, bypass_code_id: &str) -> Result<(), Error> {
-        self.delete(&format!(
-            "/admin/v1/bypass_codes/{}",
-            segment(bypass_code_id)
-        ))
-        .await
+        self.reads.code_deleted(bypass_code_id);
+        self.delete(&BypassCode::path(bypass_code_id)).await
     }
 }

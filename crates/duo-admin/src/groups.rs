@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::lenient;
-use super::reads::Listed;
+use super::reads::{Filtered, Listed};
 use super::retry::RateClass;
 
 /// A Duo group as Duo returns it. `status` is lowercased: Duo answers `Active` in some
@@ -61,10 +61,16 @@ const PAGE: u32 = 500;
 impl Listed for Group {
     const LIST: &'static str = "/admin/v1/groups";
     const PAGE: u32 = PAGE;
-    const FILTER: &'static str = "group_id_list";
     fn id(&self) -> &str {
         &self.group_id
     }
+    fn path(id: &str) -> String {
+        format!("/admin/v2/groups/{}", segment(id))
+    }
+}
+
+impl Filtered for Group {
+    const FILTER: &'static str = "group_id_list";
 }
 
 impl Client {
@@ -77,7 +83,7 @@ impl Client {
     }
 
     pub async fn get_group(&self, group_id: &str) -> Result<Group, Error> {
-        let path = format!("/admin/v2/groups/{}", segment(group_id));
+        let path = <Group as Listed>::path(group_id);
         if self.coalesce {
             let found = self.read(&self.reads.groups, group_id).await?;
             return found.ok_or_else(|| Error::not_found("GET", &path));
@@ -103,9 +109,7 @@ impl Client {
     }
 
     pub async fn delete_group(&self, group_id: &str) -> Result<(), Error> {
-        self.reads.groups.written(group_id);
-        self.reads.users.forget_all();
-        self.reads.members_changed(group_id);
+        self.reads.group_deleted(group_id);
         self.delete(&format!("/admin/v1/groups/{}", segment(group_id)))
             .await
     }

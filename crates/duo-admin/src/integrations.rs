@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::client::{Client, Params, Write, segment};
 use super::error::Error;
 use super::lenient;
+use super::reads::Listed;
 use super::retry::RateClass;
 
 /// An integration as v3 returns it (`secret_key` is obfuscated there; see
@@ -34,6 +35,13 @@ pub struct Integration {
     pub username_normalization_policy: Option<String>,
     #[serde(default, deserialize_with = "lenient::non_empty")]
     pub policy_key: Option<String>,
+    /// The secret key as v3 shows it: masked but for its last characters.
+    #[serde(
+        default,
+        rename = "secret_key",
+        deserialize_with = "lenient::non_empty"
+    )]
+    pub secret_key_masked: Option<String>,
     /// SSO settings of `sso-*` integrations.
     #[serde(default)]
     pub sso: Option<Value>,
@@ -71,6 +79,18 @@ impl Integration {
     }
 }
 
+impl Integration {
+    /// Whether `key` may be this integration's secret key, as far as the masked key Duo shows
+    /// tells: the characters it leaves visible end `key`. Without a masked key nothing tells.
+    pub fn may_have_secret_key(&self, key: &str) -> bool {
+        let Some(masked) = &self.secret_key_masked else {
+            return true;
+        };
+        let visible = masked.trim_start_matches('*');
+        key.ends_with(visible)
+    }
+}
+
 #[derive(Deserialize)]
 struct SecretKey {
     secret_key: String,
@@ -82,15 +102,24 @@ fn v3_path(ikey: &str) -> String {
     format!("/admin/v3/integrations/{}", segment(ikey))
 }
 
+impl Listed for Integration {
+    const LIST: &'static str = "/admin/v3/integrations";
+    const PAGE: u32 = PAGE;
+    fn id(&self) -> &str {
+        &self.integration_key
+    }
+    fn path(id: &str) -> String {
+        v3_path(id)
+    }
+}
+
 impl Client {
     pub async fn list_integrations(&self) -> Result<Vec<Integration>, Error> {
-        self.list_all("/admin/v3/integrations", Params::new(), PAGE)
-            .await
+        self.list_listed(&self.reads.integrations).await
     }
 
     pub async fn get_integration(&self, ikey: &str) -> Result<Integration, Error> {
-        self.get(RateClass::GetObject, &v3_path(ikey), Params::new())
-            .await
+        self.get_listed(&self.reads.integrations, ikey).await
     }
 
     /// `fields` is the JSON body: `name`, `type` and whatever else is set.
@@ -98,13 +127,16 @@ impl Client {
         &self,
         fields: &Map<String, Value>,
     ) -> Result<Integration, Error> {
-        self.send_json(
-            "POST",
-            Write::Create,
-            "/admin/v3/integrations",
-            &Value::Object(fields.clone()),
-        )
-        .await
+        let made: Integration = self
+            .send_json(
+                "POST",
+                Write::Create,
+                Integration::LIST,
+                &Value::Object(fields.clone()),
+            )
+            .await?;
+        self.reads.integrations.written(&made.integration_key);
+        Ok(made)
     }
 
     pub async fn modify_integration(
@@ -112,6 +144,7 @@ impl Client {
         ikey: &str,
         fields: &Map<String, Value>,
     ) -> Result<Integration, Error> {
+        self.reads.integrations.written(ikey);
         self.send_json(
             "POST",
             Write::Set,
@@ -122,6 +155,7 @@ impl Client {
     }
 
     pub async fn delete_integration(&self, ikey: &str) -> Result<(), Error> {
+        self.reads.integration_deleted(ikey);
         self.delete(&v3_path(ikey)).await
     }
 
@@ -130,5 +164,28 @@ impl Client {
         let path = format!("/admin/v1/integrations/{}/skey", segment(ikey));
         let s: SecretKey = self.get(RateClass::GetObject, &path, Params::new()).await?;
         Ok(s.secret_key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(masked: Option<&str>) -> Integration {
+        let mut v = serde_json::json!({"integration_key": "DI1", "name": "a", "type": "authapi"});
+        if let Some(m) = masked {
+            v["secret_key"] = m.into();
+        }
+        serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_masked_key_tells_a_rotated_secret_from_the_same_one() {
+        let i = shown(Some("************************************wxyz"));
+        assert!(i.may_have_secret_key("abcdefwxyz"));
+        assert!(!i.may_have_secret_key("abcdefwxy0"));
+        // Nothing shown, or all masked: nothing tells, so the key in state stands.
+        assert!(shown(None).may_have_secret_key("anything"));
+        assert!(shown(Some("****")).may_have_secret_key("anything"));
     }
 }

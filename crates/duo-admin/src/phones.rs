@@ -1,11 +1,15 @@
 //! Phones (`/admin/v1/phones…`) and the phones of a user (`/admin/v1/users/{id}/phones…`).
+//!
+//! Duo cannot filter phones by ID, so with reads gathered a phone is one GET until this run's
+//! reads have cost a paged listing, then every phone comes from that listing (see `reads`).
+//! A user's phones come from the user object, which lists them.
 
 use serde::Deserialize;
 
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::lenient;
-use super::retry::RateClass;
+use super::reads::Listed;
 
 /// A phone as Duo returns it. Duo answers `type` and `platform` in Title Case (`Mobile`,
 /// `Apple iOS`) though it takes them lowercase; they are lowercased here.
@@ -67,38 +71,65 @@ fn phone_path(phone_id: &str) -> String {
     format!("/admin/v1/phones/{}", segment(phone_id))
 }
 
+impl Listed for Phone {
+    const LIST: &'static str = "/admin/v1/phones";
+    const PAGE: u32 = PAGE;
+    fn id(&self) -> &str {
+        &self.phone_id
+    }
+    fn path(id: &str) -> String {
+        phone_path(id)
+    }
+}
+
 impl Client {
     pub async fn list_phones(&self) -> Result<Vec<Phone>, Error> {
-        self.list_all("/admin/v1/phones", Params::new(), PAGE).await
+        self.list_listed(&self.reads.phones).await
     }
 
     pub async fn get_phone(&self, phone_id: &str) -> Result<Phone, Error> {
-        self.get(RateClass::GetObject, &phone_path(phone_id), Params::new())
-            .await
+        self.get_listed(&self.reads.phones, phone_id).await
     }
 
     pub async fn create_phone(&self, params: &PhoneParams) -> Result<Phone, Error> {
-        self.post("/admin/v1/phones", params.to_params()).await
+        let phone: Phone = self.post(Phone::LIST, params.to_params()).await?;
+        self.reads.phones.written(&phone.phone_id);
+        Ok(phone)
     }
 
     pub async fn modify_phone(&self, phone_id: &str, params: &PhoneParams) -> Result<Phone, Error> {
+        self.reads.phones.written(phone_id);
         self.set(&phone_path(phone_id), params.to_params()).await
     }
 
+    /// Deleting a phone also unlinks it from its users.
     pub async fn delete_phone(&self, phone_id: &str) -> Result<(), Error> {
+        self.reads.phones.written(phone_id);
+        self.reads
+            .users
+            .written_where(|u| u.phones.iter().any(|p| p.phone_id == phone_id));
         self.delete(&phone_path(phone_id)).await
     }
 
-    pub async fn user_phones(&self, user_id: &str) -> Result<Vec<Phone>, Error> {
-        self.list_all(
-            &format!("/admin/v1/users/{}/phones", segment(user_id)),
-            Params::new(),
-            PAGE,
-        )
-        .await
+    /// The IDs of a user's phones: from the user object when reads are gathered, else from
+    /// the user's phone list.
+    pub async fn user_phone_ids(&self, user_id: &str) -> Result<Vec<String>, Error> {
+        if self.coalesce {
+            let user = self.get_user(user_id).await?;
+            return Ok(user.phones.into_iter().map(|p| p.phone_id).collect());
+        }
+        let phones: Vec<Phone> = self
+            .list_all(
+                &format!("/admin/v1/users/{}/phones", segment(user_id)),
+                Params::new(),
+                PAGE,
+            )
+            .await?;
+        Ok(phones.into_iter().map(|p| p.phone_id).collect())
     }
 
     pub async fn add_user_phone(&self, user_id: &str, phone_id: &str) -> Result<(), Error> {
+        self.reads.linked(user_id, &self.reads.phones, phone_id);
         let path = format!("/admin/v1/users/{}/phones", segment(user_id));
         self.set::<serde_json::Value>(&path, vec![("phone_id".into(), phone_id.into())])
             .await
@@ -106,6 +137,7 @@ impl Client {
     }
 
     pub async fn remove_user_phone(&self, user_id: &str, phone_id: &str) -> Result<(), Error> {
+        self.reads.linked(user_id, &self.reads.phones, phone_id);
         self.delete(&format!(
             "/admin/v1/users/{}/phones/{}",
             segment(user_id),

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::client::{Client, Params, Write, segment};
 use super::error::Error;
+use super::reads::Listed;
 use super::retry::RateClass;
 
 /// A policy as Duo returns it: `sections` keyed by section name, each a map of settings.
@@ -24,32 +25,62 @@ fn policy_path(key: &str) -> String {
     format!("/admin/v2/policies/{}", segment(key))
 }
 
+/// The key Duo takes for the global policy, whatever its real key.
+const GLOBAL: &str = "global";
+
+impl Listed for Policy {
+    const LIST: &'static str = "/admin/v2/policies";
+    const PAGE: u32 = 100;
+    fn id(&self) -> &str {
+        &self.policy_key
+    }
+    fn path(id: &str) -> String {
+        policy_path(id)
+    }
+}
+
 impl Client {
     pub async fn list_policies(&self) -> Result<Vec<Policy>, Error> {
-        self.list_all("/admin/v2/policies", Params::new(), 100)
-            .await
+        self.list_listed(&self.reads.policies).await
     }
 
-    /// `key` may be `global` for the global policy.
+    /// `key` may be `global` for the global policy, which is then always one GET: a listing
+    /// knows it only by its real key.
     pub async fn get_policy(&self, key: &str) -> Result<Policy, Error> {
-        self.get(RateClass::GetObject, &policy_path(key), Params::new())
-            .await
+        if key == GLOBAL {
+            return self
+                .get(RateClass::GetObject, &policy_path(key), Params::new())
+                .await;
+        }
+        self.get_listed(&self.reads.policies, key).await
     }
 
     pub async fn create_policy(&self, body: &Value) -> Result<Policy, Error> {
-        self.send_json("POST", Write::Create, "/admin/v2/policies", body)
-            .await
+        let made: Policy = self
+            .send_json("POST", Write::Create, Policy::LIST, body)
+            .await?;
+        self.reads.policies.written(&made.policy_key);
+        Ok(made)
     }
 
     /// A partial update: `policy_name`, `sections` (merged per section), `sections_to_delete`,
     /// `apply_to_apps`, `apply_to_groups_in_apps`.
     pub async fn update_policy(&self, key: &str, body: &Value) -> Result<Policy, Error> {
+        self.policy_written(key);
         self.send_json("PUT", Write::Set, &policy_path(key), body)
             .await
     }
 
     pub async fn delete_policy(&self, key: &str) -> Result<(), Error> {
+        self.policy_written(key);
         self.delete(&policy_path(key)).await
+    }
+
+    fn policy_written(&self, key: &str) {
+        if key == GLOBAL {
+            self.reads.policies.written_where(|p| p.is_global_policy);
+        }
+        self.reads.policies.written(key);
     }
 
     /// The policy in effect for a user signing in to an application.

@@ -8,7 +8,12 @@
 //! asked once, tells how many), the type is listed once and every later read is answered from
 //! that snapshot: rent or buy, so a run never pays much more than the cheaper of the two.
 //! Memberships come from the users snapshot when there is one (a user lists its groups), else
-//! from each group's member list, fetched once per run.
+//! from each group's member list, fetched once per run; a user's phones and tokens come from
+//! the user object, which lists them.
+//!
+//! Types Duo cannot filter by ID (phones, tokens) follow the same rent-or-buy with single
+//! GETs in place of filtered batches ([`Client::read_one`]): each read is one GET until this
+//! run's reads of the type have cost as many calls as its paged listing, then the listing.
 //!
 //! A run is the client's lifetime: Terraform starts a provider process for each plan and each
 //! apply, so a snapshot never outlives the operation that took it. Anything this client writes
@@ -21,11 +26,19 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
+use super::admin_units::AdminUnit;
+use super::admins::Admin;
+use super::bypass::BypassCode;
 use super::client::{Client, Params};
 use super::error::Error;
 use super::gather::{GATHER, Gather};
 use super::groups::Group;
-use super::users::{Member, User};
+use super::integrations::Integration;
+use super::phones::Phone;
+use super::policies::Policy;
+use super::retry::RateClass;
+use super::tokens::Token;
+use super::users::{Member, User, UserRef};
 
 /// Duo's list filters take up to 100 IDs.
 const MAX_IDS: usize = 100;
@@ -34,12 +47,18 @@ const MAX_IDS: usize = 100;
 /// batch shows that reads of that type keep coming.
 const COUNT_AFTER: u64 = 2;
 
-/// A type Duo lists in pages and filters by ID.
+/// A type Duo lists in pages.
 pub(super) trait Listed: Clone + DeserializeOwned + Send + Sync + 'static {
     const LIST: &'static str;
     const PAGE: u32;
-    const FILTER: &'static str;
     fn id(&self) -> &str;
+    /// Where one object is read by ID.
+    fn path(id: &str) -> String;
+}
+
+/// A type whose listing Duo also filters by a list of IDs.
+pub(super) trait Filtered: Listed {
+    const FILTER: &'static str;
 }
 
 type Answer<T> = Result<Option<T>, Error>;
@@ -95,6 +114,20 @@ impl<T: Listed> Kind<T> {
         self.lock().written.insert(id.to_owned());
     }
 
+    /// This run changed what the objects `stale` picks show of another (a deleted phone
+    /// leaves the users it was linked to): read those from Duo from now on.
+    pub(super) fn written_where(&self, stale: impl Fn(&T) -> bool) {
+        let mut k = self.lock();
+        let ids: Vec<String> = k
+            .snapshot
+            .iter()
+            .flat_map(|s| s.values())
+            .filter(|o| stale(o))
+            .map(|o| o.id().to_owned())
+            .collect();
+        k.written.extend(ids);
+    }
+
     /// This run changed something every object may show (a deleted group leaves every user).
     pub(super) fn forget_all(&self) {
         self.lock().snapshot = None;
@@ -112,6 +145,13 @@ impl<T: Listed> Kind<T> {
 
     fn spend(&self, calls: u64) {
         self.lock().spent += calls;
+    }
+
+    /// The snapshot's objects that `keep` picks, if there is a snapshot.
+    fn picked(&self, keep: impl Fn(&T) -> bool) -> Option<Vec<T>> {
+        let k = self.lock();
+        let snapshot = k.snapshot.as_ref()?;
+        Some(snapshot.values().filter(|o| keep(o)).cloned().collect())
     }
 
     /// The snapshot holds every user, and none of them changed in this run.
@@ -133,6 +173,15 @@ fn pages(total: u64, page: u32) -> u64 {
 pub struct Reads {
     pub(super) users: Kind<User>,
     pub(super) groups: Kind<Group>,
+    pub(super) phones: Kind<Phone>,
+    pub(super) tokens: Kind<Token>,
+    pub(super) integrations: Kind<Integration>,
+    pub(super) admins: Kind<Admin>,
+    pub(super) policies: Kind<Policy>,
+    pub(super) admin_units: Kind<AdminUnit>,
+    pub(super) bypass_codes: Kind<BypassCode>,
+    /// Users whose bypass codes this run changed: always listed from Duo.
+    bypass_changed: Mutex<HashSet<String>>,
     /// Each group's members, fetched once per run.
     members: Mutex<HashMap<String, Arc<OnceCell<Vec<Member>>>>>,
 }
@@ -149,6 +198,78 @@ impl Reads {
         m.remove(group_id);
     }
 
+    /// This run links or unlinks a user and one of its phones or tokens: both show it.
+    pub(super) fn linked<T: Listed>(&self, user_id: &str, device: &Kind<T>, id: &str) {
+        self.users.written(user_id);
+        device.written(id);
+    }
+
+    /// A user this run deletes leaves every phone and token it was linked to.
+    pub(super) fn user_deleted(&self, user_id: &str) {
+        self.users.written(user_id);
+        let linked = |users: &[UserRef]| users.iter().any(|u| u.user_id == user_id);
+        self.phones.written_where(|p| linked(&p.users));
+        self.tokens.written_where(|t| linked(&t.users));
+        self.codes_changed(user_id);
+        self.all_members_changed();
+    }
+
+    /// A group this run deletes leaves what lists it: its members, the applications it may
+    /// use, the policies applied to it, the units it is in.
+    pub(super) fn group_deleted(&self, group_id: &str) {
+        self.groups.written(group_id);
+        self.users.forget_all();
+        self.members_changed(group_id);
+        self.integrations.forget_all();
+        self.policies.forget_all();
+        self.admin_units.forget_all();
+    }
+
+    /// An application this run deletes leaves the policies applied to it and its units.
+    pub(super) fn integration_deleted(&self, ikey: &str) {
+        self.integrations.written(ikey);
+        self.policies.forget_all();
+        self.admin_units.forget_all();
+    }
+
+    /// A token this run deletes leaves its users and the administrator who had it.
+    pub(super) fn token_deleted(&self, token_id: &str) {
+        self.tokens.written(token_id);
+        self.users
+            .written_where(|u| u.tokens.iter().any(|t| t.token_id == token_id));
+        self.admins.forget_all();
+    }
+
+    /// This run changed `user_id`'s bypass codes.
+    pub(super) fn codes_changed(&self, user_id: &str) {
+        let mut c = self
+            .bypass_changed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        c.insert(user_id.to_owned());
+    }
+
+    /// This run deleted one bypass code: its user's codes changed.
+    pub(super) fn code_deleted(&self, code_id: &str) {
+        let owner = self
+            .bypass_codes
+            .picked(|c| c.bypass_code_id == code_id)
+            .into_iter()
+            .flatten()
+            .find_map(|c| c.user);
+        if let Some(user) = owner {
+            self.codes_changed(&user.user_id);
+        }
+    }
+
+    fn codes_clean(&self, user_id: &str) -> bool {
+        let c = self
+            .bypass_changed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        !c.contains(user_id)
+    }
+
     /// This run may have changed any group's members.
     pub(super) fn all_members_changed(&self) {
         let mut m = self.members.lock().unwrap_or_else(PoisonError::into_inner);
@@ -159,7 +280,7 @@ impl Reads {
 impl Client {
     /// One object by ID, read together with the other reads of its type in flight; `None`
     /// when Duo has no such object.
-    pub(super) async fn read<T: Listed>(&self, kind: &Kind<T>, id: &str) -> Answer<T> {
+    pub(super) async fn read<T: Filtered>(&self, kind: &Kind<T>, id: &str) -> Answer<T> {
         // A leader that was cancelled releases its batch unanswered; ask again.
         for _ in 0..3 {
             if let Some(found) = kind.cached(id) {
@@ -180,7 +301,40 @@ impl Client {
         })
     }
 
-    async fn fetch<T: Listed>(&self, kind: &Kind<T>, ids: Vec<String>) -> Vec<Answer<T>> {
+    /// One object of a type Duo cannot filter by ID: from the snapshot where it may answer
+    /// (taking one first if this run's single reads have now paid for it), else one GET.
+    /// Concurrent reads need no gathering: each is its own request until the listing.
+    pub(super) async fn read_one<T: Listed>(&self, kind: &Kind<T>, id: &str) -> Answer<T> {
+        self.scan_if_paid(kind).await?;
+        if let Some(found) = kind.cached(id) {
+            return Ok(found);
+        }
+        kind.spend(1);
+        super::gone_is_none(
+            self.get(RateClass::GetObject, &T::path(id), Params::new())
+                .await,
+        )
+    }
+
+    /// One object by ID: with reads gathered the cheapest way ([`Client::read_one`]), else
+    /// one GET.
+    pub(super) async fn get_listed<T: Listed>(&self, kind: &Kind<T>, id: &str) -> Result<T, Error> {
+        let path = T::path(id);
+        if self.coalesce {
+            let found = self.read_one(kind, id).await?;
+            return found.ok_or_else(|| Error::not_found("GET", &path));
+        }
+        self.get(RateClass::GetObject, &path, Params::new()).await
+    }
+
+    /// Every object of the type; the listing also answers this run's later reads of it.
+    pub(super) async fn list_listed<T: Listed>(&self, kind: &Kind<T>) -> Result<Vec<T>, Error> {
+        let all: Vec<T> = self.list_all(T::LIST, Params::new(), T::PAGE).await?;
+        kind.offer(&all);
+        Ok(all)
+    }
+
+    async fn fetch<T: Filtered>(&self, kind: &Kind<T>, ids: Vec<String>) -> Vec<Answer<T>> {
         match self.fetch_map(kind, &ids).await {
             Ok(found) => ids.iter().map(|id| Ok(found.get(id).cloned())).collect(),
             Err(e) => ids.iter().map(|_| Err(e.clone())).collect(),
@@ -189,7 +343,7 @@ impl Client {
 
     /// The objects among `ids` that exist: from the snapshot where it may answer (taking one
     /// first if reads of this type have now paid for it), the rest with one filtered list call.
-    async fn fetch_map<T: Listed>(
+    async fn fetch_map<T: Filtered>(
         &self,
         kind: &Kind<T>,
         ids: &[String],
@@ -263,6 +417,37 @@ impl Client {
         k.total = Some(all.len() as u64);
         k.snapshot = Some(all.into_iter().map(|o| (o.id().to_owned(), o)).collect());
         Ok(true)
+    }
+
+    /// A user's bypass codes, `None` when the user is gone: from the account's listing once
+    /// this run's per-user lists have cost as much as it, else from the user's own list.
+    pub(super) async fn bypass_codes_of(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<Vec<BypassCode>>, Error> {
+        let kind = &self.reads.bypass_codes;
+        if self.reads.codes_clean(user_id) && self.scan_if_paid(kind).await? {
+            let mine = kind.picked(|c| c.user.as_ref().is_some_and(|u| u.user_id == user_id));
+            if let Some(mine) = mine {
+                // The listing names only users that have codes: the user may be gone.
+                if mine.is_empty() && self.read(&self.reads.users, user_id).await?.is_none() {
+                    return Ok(None);
+                }
+                return Ok(Some(mine));
+            }
+        }
+        let path = format!("{}/bypass_codes", <User as Listed>::path(user_id));
+        match self
+            .list_counted(&path, Params::new(), BypassCode::PAGE)
+            .await
+        {
+            Ok((codes, calls)) => {
+                kind.spend(calls);
+                Ok(Some(codes))
+            }
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// A group's members, `None` when the group is gone: from the users snapshot when it is

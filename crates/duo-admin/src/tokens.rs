@@ -1,11 +1,14 @@
 //! Hardware tokens (`/admin/v1/tokens…`) and the tokens of a user.
+//!
+//! Read like phones (see `phones.rs`): one GET each until a listing is cheaper, and a user's
+//! tokens from the user object.
 
 use serde::Deserialize;
 
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
 use super::lenient;
-use super::retry::RateClass;
+use super::reads::Listed;
 
 /// A hardware token as Duo returns it. Duo never returns a token's secrets.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -52,14 +55,24 @@ fn token_path(token_id: &str) -> String {
     format!("/admin/v1/tokens/{}", segment(token_id))
 }
 
+impl Listed for Token {
+    const LIST: &'static str = "/admin/v1/tokens";
+    const PAGE: u32 = PAGE;
+    fn id(&self) -> &str {
+        &self.token_id
+    }
+    fn path(id: &str) -> String {
+        token_path(id)
+    }
+}
+
 impl Client {
     pub async fn list_tokens(&self) -> Result<Vec<Token>, Error> {
-        self.list_all("/admin/v1/tokens", Params::new(), PAGE).await
+        self.list_listed(&self.reads.tokens).await
     }
 
     pub async fn get_token(&self, token_id: &str) -> Result<Token, Error> {
-        self.get(RateClass::GetObject, &token_path(token_id), Params::new())
-            .await
+        self.get_listed(&self.reads.tokens, token_id).await
     }
 
     pub async fn create_token(&self, p: &TokenParams) -> Result<Token, Error> {
@@ -72,7 +85,9 @@ impl Client {
             ("private_id", p.private_id.clone()),
             ("aes_key", p.aes_key.clone()),
         ]);
-        self.post("/admin/v1/tokens", params).await
+        let token: Token = self.post(Token::LIST, params).await?;
+        self.reads.tokens.written(&token.token_id);
+        Ok(token)
     }
 
     /// The only thing Duo lets change on a token: a TOTP token's time step.
@@ -81,6 +96,7 @@ impl Client {
         token_id: &str,
         totp_step: i64,
     ) -> Result<Token, Error> {
+        self.reads.tokens.written(token_id);
         self.set(
             &token_path(token_id),
             vec![("totp_step".into(), totp_step.to_string())],
@@ -88,20 +104,31 @@ impl Client {
         .await
     }
 
+    /// Deleting a token also unlinks it from its users.
     pub async fn delete_token(&self, token_id: &str) -> Result<(), Error> {
+        self.reads.token_deleted(token_id);
         self.delete(&token_path(token_id)).await
     }
 
-    pub async fn user_tokens(&self, user_id: &str) -> Result<Vec<Token>, Error> {
-        self.list_all(
-            &format!("/admin/v1/users/{}/tokens", segment(user_id)),
-            Params::new(),
-            PAGE,
-        )
-        .await
+    /// The IDs of a user's tokens: from the user object when reads are gathered, else from
+    /// the user's token list.
+    pub async fn user_token_ids(&self, user_id: &str) -> Result<Vec<String>, Error> {
+        if self.coalesce {
+            let user = self.get_user(user_id).await?;
+            return Ok(user.tokens.into_iter().map(|t| t.token_id).collect());
+        }
+        let tokens: Vec<Token> = self
+            .list_all(
+                &format!("/admin/v1/users/{}/tokens", segment(user_id)),
+                Params::new(),
+                PAGE,
+            )
+            .await?;
+        Ok(tokens.into_iter().map(|t| t.token_id).collect())
     }
 
     pub async fn add_user_token(&self, user_id: &str, token_id: &str) -> Result<(), Error> {
+        self.reads.linked(user_id, &self.reads.tokens, token_id);
         let path = format!("/admin/v1/users/{}/tokens", segment(user_id));
         self.set::<serde_json::Value>(&path, vec![("token_id".into(), token_id.into())])
             .await
@@ -109,6 +136,7 @@ impl Client {
     }
 
     pub async fn remove_user_token(&self, user_id: &str, token_id: &str) -> Result<(), Error> {
+        self.reads.linked(user_id, &self.reads.tokens, token_id);
         self.delete(&format!(
             "/admin/v1/users/{}/tokens/{}",
             segment(user_id),

@@ -8,7 +8,7 @@ use super::error::Error;
 use super::gather::GATHER;
 use super::groups::Group;
 use super::lenient;
-use super::reads::Listed;
+use super::reads::{Filtered, Listed};
 use super::retry::RateClass;
 
 /// A Duo user as Duo returns it. Unset text fields come back as `null` or `""` depending on
@@ -47,6 +47,23 @@ pub struct User {
     pub last_directory_sync: Option<i64>,
     #[serde(default)]
     pub groups: Vec<Group>,
+    /// The user's phones and tokens (Duo lists them with the user), by ID.
+    #[serde(default)]
+    pub phones: Vec<PhoneRef>,
+    #[serde(default)]
+    pub tokens: Vec<TokenRef>,
+}
+
+/// A phone as a user lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PhoneRef {
+    pub phone_id: String,
+}
+
+/// A hardware token as a user lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TokenRef {
+    pub token_id: String,
 }
 
 /// Fields to set on create or modify; `None` leaves a field as it is, `Some("")` clears it.
@@ -123,10 +140,16 @@ fn user_path(user_id: &str) -> String {
 impl Listed for User {
     const LIST: &'static str = "/admin/v1/users";
     const PAGE: u32 = USERS_PAGE;
-    const FILTER: &'static str = "user_id_list";
     fn id(&self) -> &str {
         &self.user_id
     }
+    fn path(id: &str) -> String {
+        user_path(id)
+    }
+}
+
+impl Filtered for User {
+    const FILTER: &'static str = "user_id_list";
 }
 
 impl Client {
@@ -271,8 +294,7 @@ impl Client {
 
     /// Deleting a user is immediate and permanent; Duo answers OK for a missing user too.
     pub async fn delete_user(&self, user_id: &str) -> Result<(), Error> {
-        self.reads.users.written(user_id);
-        self.reads.all_members_changed();
+        self.reads.user_deleted(user_id);
         self.delete(&user_path(user_id)).await
     }
 
