@@ -9,11 +9,18 @@
 //!   (Terraform's own time for that much state, with no provider and no API);
 //!
 //! and on the largest tenant, an apply creating 1,000 users (without refresh).
-//! Each step reports API calls by Duo rate class, 429s, wall time, the provider's peak
-//! resident memory, and the floor Duo's limits put under the calls made.
 //!
-//! `cargo bench --bench scale` runs it. `BENCH_SIZES=500,1000` and `BENCH_TIME_SCALE=5` (the
-//! default: the emulator's `--rate-scale` and the provider's `rate_limit_scale`, limits 5×
+//! Then whole tenants of every type (`BENCH_WHOLE`, users; a phone each, a token per ten users,
+//! groups = users / 25, a membership per user, an application per 50 users, 20 policies, 50
+//! administrators, 10 administrative units): export of every type, then import and refresh of
+//! all of it, batched and (up to `BENCH_WHOLE_NAIVE` users) naive, each from its own directory.
+//!
+//! Each step reports API calls by Duo rate class and by type, 429s, wall time, the provider's
+//! peak resident memory and CPU, and the floor Duo's limits put under the calls made.
+//!
+//! `cargo bench --bench scale` runs it. `BENCH_SIZES=500,1000` (`none` to skip),
+//! `BENCH_WHOLE=5000,20000` (`none` to skip), `BENCH_WHOLE_NAIVE=5000` and `BENCH_TIME_SCALE=5`
+//! (the default: the emulator's `--rate-scale` and the provider's `rate_limit_scale`, limits 5×
 //! Duo's, so that the naive runs take minutes, not an hour) change it.
 //! Results go to `target/bench/scale.{json,md}`; `benches/chart.py` draws the chart.
 
@@ -46,17 +53,27 @@ const LIMITS: &[(&str, f64)] = &[
     ("bulk", 50.0),
 ];
 
+/// Comma-separated user counts from `var`, `default` when unset; `none` for none.
+fn counts(var: &str, default: &str) -> Vec<usize> {
+    let text = std::env::var(var).unwrap_or_else(|_| default.into());
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != "none")
+        .map(|s| {
+            s.parse()
+                .unwrap_or_else(|_| panic!("{var}: comma-separated user counts, not {s:?}"))
+        })
+        .collect()
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a plain `cargo test` of benches passes nothing useful.
-    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
-        .unwrap_or_else(|_| "500,1000,2000,5000".into())
-        .split(',')
-        .map(|s| {
-            s.trim()
-                .parse()
-                .expect("BENCH_SIZES: comma-separated user counts")
-        })
-        .collect();
+    let sizes = counts("BENCH_SIZES", "500,1000,2000,5000");
+    let whole = counts("BENCH_WHOLE", "5000,20000");
+    let naive_max = counts("BENCH_WHOLE_NAIVE", "5000")
+        .first()
+        .copied()
+        .unwrap_or(0);
     let scale: f64 = std::env::var("BENCH_TIME_SCALE")
         .unwrap_or_else(|_| "5".into())
         .parse()
@@ -65,6 +82,9 @@ fn main() {
     let mut rows = Vec::new();
     for &users in &sizes {
         rows.extend(tenant_of(users, scale, users == largest));
+    }
+    for &users in &whole {
+        rows.extend(whole_tenant_of(users, scale, users <= naive_max));
     }
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
@@ -106,24 +126,7 @@ fn tenant_of(users: usize, scale: f64, create: bool) -> Vec<Value> {
     h.env = h.duo_env.clone();
     let mut rows = Vec::new();
     let step = |h: &Harness, name: &str, mode: &str, run: &dyn Fn() -> std::process::Output| {
-        h.emu.state.reset_stats();
-        let peak = Sampler::start();
-        let start = Instant::now();
-        let out = run();
-        let wall = start.elapsed().as_secs_f64();
-        let (peak_mb, provider_cpu) = peak.stop();
-        harness::assert_ok(&out, &format!("{name} ({mode}) on {users} users"));
-        let stats = h.emu.state.stats();
-        let row = json!({
-            "users": users, "step": name, "mode": mode,
-            "calls": stats["total"], "by_class": stats["by_class"], "throttled": stats["throttled"],
-            "wall_s": round(wall), "floor_s": round(floor(&stats["by_class"], scale)),
-            "floor_at_duo_limits_s": round(floor(&stats["by_class"], 1.0)),
-            "peak_provider_mb": round(peak_mb),
-            "provider_cpu_s": round(provider_cpu),
-        });
-        eprintln!("{row}");
-        row
+        step(h, users, scale, name, mode, run)
     };
 
     let dir = h.dir_path().join("export");
@@ -169,14 +172,7 @@ import {
 "#,
     )
     .unwrap();
-    let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
-    let main = main.replace(
-        "provider \"duo\" {}",
-        &format!(
-            "variable \"batch\" {{\n  default = true\n}}\n\nprovider \"duo\" {{\n  rate_limit_scale = {scale}\n  batch_requests   = var.batch\n}}"
-        ),
-    );
-    std::fs::write(dir.join("main.tf"), main).unwrap();
+    batch_variable(&dir, scale);
 
     let tf = |args: &[&str]| h.run_in(&dir, args);
     rows.push(step(&h, "import", "batched", &|| {
@@ -240,6 +236,142 @@ import {
                 ])
             }));
         }
+    }
+    rows
+}
+
+/// Runs one step with the emulator's stats zeroed and the provider watched: its row.
+fn step(
+    h: &Harness,
+    users: usize,
+    scale: f64,
+    name: &str,
+    mode: &str,
+    run: &dyn Fn() -> std::process::Output,
+) -> Value {
+    h.emu.state.reset_stats();
+    let peak = Sampler::start();
+    let start = Instant::now();
+    let out = run();
+    let wall = start.elapsed().as_secs_f64();
+    let (peak_mb, provider_cpu) = peak.stop();
+    harness::assert_ok(&out, &format!("{name} ({mode}) on {users} users"));
+    let stats = h.emu.state.stats();
+    let row = json!({
+        "users": users, "step": name, "mode": mode,
+        "calls": stats["total"], "by_class": stats["by_class"], "throttled": stats["throttled"],
+        "by_type": by_type(&stats["by_route"]),
+        "wall_s": round(wall), "floor_s": round(floor(&stats["by_class"], scale)),
+        "floor_at_duo_limits_s": round(floor(&stats["by_class"], 1.0)),
+        "peak_provider_mb": round(peak_mb),
+        "provider_cpu_s": round(provider_cpu),
+    });
+    eprintln!("{row}");
+    row
+}
+
+/// Calls by what they touch: a route's path without its version and ID placeholders
+/// (`GET /admin/v1/users/{user_id}/phones` is `users/phones`).
+fn by_type(by_route: &Value) -> Value {
+    let mut types: BTreeMap<String, u64> = BTreeMap::new();
+    for (route, n) in by_route.as_object().into_iter().flatten() {
+        let path = route.split_once(' ').map_or(route.as_str(), |(_, p)| p);
+        let name: Vec<&str> = path
+            .split('/')
+            .filter(|s| !s.is_empty() && *s != "admin" && !s.starts_with('{'))
+            .filter(|s| !(s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit())))
+            .collect();
+        *types.entry(name.join("/")).or_default() += n.as_u64().unwrap_or(0);
+    }
+    json!(types)
+}
+
+/// Makes the export's provider block pace at `scale` and batch as `var.batch` says.
+fn batch_variable(dir: &Path, scale: f64) {
+    let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    let main = main.replace(
+        "provider \"duo\" {}",
+        &format!(
+            "variable \"batch\" {{\n  default = true\n}}\n\nprovider \"duo\" {{\n  rate_limit_scale = {scale}\n  batch_requests   = var.batch\n}}"
+        ),
+    );
+    std::fs::write(dir.join("main.tf"), main).unwrap();
+}
+
+/// A tenant of every type: exported whole, then imported and refreshed from a copy of the
+/// export per mode, so that each import starts from no state.
+fn whole_tenant_of(users: usize, scale: f64, naive: bool) -> Vec<Value> {
+    let spec = Spec {
+        users,
+        phones: users,
+        tokens: users / 10,
+        groups: (users / 25).max(1),
+        memberships: users,
+        integrations: (users / 50).max(1),
+        policies: 20,
+        admins: 50,
+        admin_units: 10,
+        ..Spec::default()
+    };
+    let mut tenant = Tenant::default();
+    duo_emulator::generate(&mut tenant, &spec).unwrap();
+    let options = Options {
+        rate_limits: true,
+        rate_scale: scale,
+        ..Options::default()
+    };
+    let mut h = Harness::start_with(&BUILD, &format!("whole_{users}"), options, tenant);
+    h.env = h.duo_env.clone();
+    let mut rows = Vec::new();
+    let export = h.dir_path().join("export");
+    rows.push(step(
+        &h,
+        users,
+        scale,
+        "whole tenant: export",
+        "list",
+        &|| h.export("export", &[]).1,
+    ));
+    batch_variable(&export, scale);
+    let modes: &[(&str, &str)] = if naive {
+        &[("batched", "true"), ("naive", "false")]
+    } else {
+        &[("batched", "true")]
+    };
+    for (mode, batch) in modes {
+        let dir = h.dir_path().join(format!("whole_{mode}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in std::fs::read_dir(&export).unwrap().flatten() {
+            if f.path().is_file() {
+                std::fs::copy(f.path(), dir.join(f.file_name())).unwrap();
+            }
+        }
+        let var = format!("batch={batch}");
+        let tf = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["-input=false", "-no-color", "-var", &var]);
+            h.run_in(&dir, &all)
+        };
+        rows.push(step(
+            &h,
+            users,
+            scale,
+            "whole tenant: import",
+            mode,
+            &|| tf(&["apply", "-auto-approve"]),
+        ));
+        rows.push(step(
+            &h,
+            users,
+            scale,
+            "whole tenant: refresh",
+            mode,
+            &|| {
+                let out = tf(&["plan", "-detailed-exitcode"]);
+                assert_eq!(out.status.code(), Some(0), "{}", harness::text(&out));
+                out
+            },
+        ));
     }
     rows
 }
@@ -343,22 +475,26 @@ fn providers() -> Vec<(u32, u64, u64)> {
 fn markdown(rows: &[Value], scale: f64) -> String {
     let mut s = format!(
         "Limits ×{scale} (emulator `--rate-scale {scale}`, provider `rate_limit_scale = {scale}`).\n\n\
-         | users | step | mode | API calls | by class | 429s | wall s | floor s | floor at Duo's limits s | provider peak MB | provider CPU s |\n\
-         |---:|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n"
+         | users | step | mode | API calls | by class | by type | 429s | wall s | floor s | floor at Duo's limits s | provider peak MB | provider CPU s |\n\
+         |---:|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|\n"
     );
     for r in rows {
-        let classes: Vec<String> = r["by_class"]
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect())
-            .unwrap_or_default();
+        let counts = |v: &Value| -> String {
+            let m: Vec<String> = v
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect())
+                .unwrap_or_default();
+            m.join(", ")
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r["users"],
             r["step"].as_str().unwrap_or_default(),
             r["mode"].as_str().unwrap_or_default(),
             r["calls"],
-            classes.join(", "),
+            counts(&r["by_class"]),
+            counts(&r["by_type"]),
             r["throttled"],
             r["wall_s"],
             r["floor_s"],

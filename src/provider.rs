@@ -94,8 +94,9 @@ crate::plugin::state! {
             .optional()
             .describe(
                 "Gather requests Terraform makes at the same time: reads of users and groups become \
-                 list calls filtered by up to 100 IDs (and one paged listing once that is cheaper), \
-                 memberships come from those listings, and user creations become `bulk_create` calls \
+                 list calls filtered by up to 100 IDs, reads of every other type single reads only \
+                 until one paged listing of the type is cheaper, memberships and users' phones and \
+                 tokens come from those listings, and user creations become `bulk_create` calls \
                  of up to 100 users. Set `false` for one request per object. Defaults to true.",
             )
         },

@@ -337,15 +337,26 @@ async fn json_requests_are_signed_with_v5_and_accepted() {
 
 /// A generated tenant: users spread over groups, some groups past one page of members.
 fn generated(users: usize, groups: usize, memberships: usize) -> Background {
-    let mut tenant = Tenant::default();
-    let spec = Spec {
+    tenant(Spec {
         users,
         groups,
         memberships,
         ..Spec::default()
-    };
+    })
+}
+
+/// An emulator holding the tenant `spec` generates.
+fn tenant(spec: Spec) -> Background {
+    let mut tenant = Tenant::default();
     duo_emulator::generate(&mut tenant, &spec).unwrap();
     Background::start(Options::default(), tenant).unwrap()
+}
+
+/// The IDs of `all`, and `missing` (an ID Duo does not have) when given.
+fn ids_of<T>(all: Vec<T>, id: fn(T) -> String, missing: Option<&str>) -> Vec<String> {
+    let mut ids: Vec<String> = all.into_iter().map(id).collect();
+    ids.extend(missing.map(str::to_owned));
+    ids
 }
 
 /// Calls `read` for every ID with ten in flight at a time, as Terraform does; answers in ID
@@ -677,39 +688,18 @@ fn fields_and_values_duo_adds_later_are_tolerated() {
 
 #[tokio::test]
 async fn phones_tokens_and_each_users_devices_are_read_from_listings_once_they_pay() {
-    let mut tenant = Tenant::default();
-    let spec = Spec {
+    let emu = tenant(Spec {
         users: 600,
         phones: 600,
         tokens: 60,
         ..Spec::default()
-    };
-    duo_emulator::generate(&mut tenant, &spec).unwrap();
-    let emu = Background::start(Options::default(), tenant).unwrap();
+    });
     let naive = Arc::new(client(&emu, 0.0));
-    let mut phone_ids: Vec<String> = naive
-        .list_phones()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.phone_id)
-        .collect();
-    phone_ids.push("DPNOSUCHPHONE0000001".into());
-    let token_ids: Vec<String> = naive
-        .list_tokens()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.token_id)
-        .collect();
-    let mut user_ids: Vec<String> = naive
-        .list_users()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|u| u.user_id)
-        .collect();
-    user_ids.push("DUNOSUCHUSER00000001".into());
+    let phones = naive.list_phones().await.unwrap();
+    let phone_ids = ids_of(phones, |p| p.phone_id, Some("DPNOSUCHPHONE0000001"));
+    let token_ids = ids_of(naive.list_tokens().await.unwrap(), |t| t.token_id, None);
+    let users = naive.list_users().await.unwrap();
+    let user_ids = ids_of(users, |u| u.user_id, Some("DUNOSUCHUSER00000001"));
 
     // Terraform refreshes each phone, token and link with its own read.
     async fn refresh(
@@ -760,15 +750,12 @@ async fn phones_tokens_and_each_users_devices_are_read_from_listings_once_they_p
 
 #[tokio::test]
 async fn devices_this_run_writes_or_unlinks_are_read_fresh() {
-    let mut tenant = Tenant::default();
-    let spec = Spec {
+    let emu = tenant(Spec {
         users: 5,
         phones: 5,
         tokens: 5,
         ..Spec::default()
-    };
-    duo_emulator::generate(&mut tenant, &spec).unwrap();
-    let emu = Background::start(Options::default(), tenant).unwrap();
+    });
     let c = batching(&emu);
     let phones = c.list_phones().await.unwrap();
     let tokens = c.list_tokens().await.unwrap();
@@ -867,17 +854,14 @@ async fn devices_this_run_writes_or_unlinks_are_read_fresh() {
 
 #[tokio::test]
 async fn applications_administrators_policies_and_units_are_read_from_one_listing_each() {
-    let mut tenant = Tenant::default();
-    let spec = Spec {
+    let emu = tenant(Spec {
         groups: 5,
         integrations: 60,
         admins: 30,
         policies: 12,
         admin_units: 8,
         ..Spec::default()
-    };
-    duo_emulator::generate(&mut tenant, &spec).unwrap();
-    let emu = Background::start(Options::default(), tenant).unwrap();
+    });
     let naive = Arc::new(client(&emu, 0.0));
     let ids = |v: Vec<String>| {
         let mut v = v;
@@ -985,23 +969,14 @@ async fn applications_administrators_policies_and_units_are_read_from_one_listin
 
 #[tokio::test]
 async fn each_users_bypass_codes_come_from_the_accounts_listing_once_it_pays() {
-    let mut tenant = Tenant::default();
-    let spec = Spec {
+    let emu = tenant(Spec {
         users: 300,
         bypass_codes: 250,
         ..Spec::default()
-    };
-    duo_emulator::generate(&mut tenant, &spec).unwrap();
-    let emu = Background::start(Options::default(), tenant).unwrap();
+    });
     let naive = Arc::new(client(&emu, 0.0));
-    let mut users: Vec<String> = naive
-        .list_users()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|u| u.user_id)
-        .collect();
-    users.push("DUNOSUCHUSER00000001".into());
+    let all = naive.list_users().await.unwrap();
+    let users = ids_of(all, |u| u.user_id, Some("DUNOSUCHUSER00000001"));
     let codes = |c: Arc<Client>, id: String| async move {
         let mut codes = c.user_bypass_codes(&id).await?;
         codes.sort_by(|a, b| a.bypass_code_id.cmp(&b.bypass_code_id));
@@ -1060,4 +1035,48 @@ async fn each_users_bypass_codes_come_from_the_accounts_listing_once_it_pays() {
         batching.user_bypass_codes(other).await.unwrap().len(),
         theirs.len() - 1
     );
+}
+
+#[tokio::test]
+async fn policies_this_run_changes_are_read_fresh_the_global_one_by_either_key() {
+    let emu = tenant(Spec {
+        integrations: 2,
+        policies: 8,
+        ..Spec::default()
+    });
+    let c = batching(&emu);
+    let policies = c.list_policies().await.unwrap();
+    let global = policies.iter().find(|p| p.is_global_policy).unwrap();
+    // Custom policies applied to nothing yet, so that one can also be deleted.
+    let free: Vec<&duo::Policy> = policies
+        .iter()
+        .filter(|p| !p.is_global_policy && p.policy_applies_to.is_empty())
+        .collect();
+    let (custom, other) = (free[0], free[1]);
+    let ikey = c.list_integrations().await.unwrap()[0]
+        .integration_key
+        .clone();
+
+    // Changed through its alias, the global policy reads fresh by its real key too.
+    let deny = serde_json::json!({"sections": {"new_user": {"new_user_behavior": "deny"}}});
+    c.update_policy("global", &deny).await.unwrap();
+    let by_key = c.get_policy(&global.policy_key).await.unwrap();
+    assert_eq!(by_key.sections["new_user"]["new_user_behavior"], "deny");
+
+    // An assignment shows in the next read.
+    let assign = serde_json::json!({"apply_to_apps": {"apply_list": [ikey]}});
+    c.update_policy(&custom.policy_key, &assign).await.unwrap();
+    let now = c.get_policy(&custom.policy_key).await.unwrap();
+    assert!(!now.policy_applies_to.is_empty(), "{now:?}");
+
+    // Deleted, one is gone; one created after the listing is found.
+    c.delete_policy(&other.policy_key).await.unwrap();
+    let gone = c.get_policy(&other.policy_key).await.unwrap_err();
+    assert!(gone.is_not_found(), "{gone}");
+    let made = c
+        .create_policy(&serde_json::json!({"policy_name": "made after the listing"}))
+        .await
+        .unwrap();
+    let found = c.get_policy(&made.policy_key).await.unwrap();
+    assert_eq!(found.policy_name, made.policy_name);
 }

@@ -114,18 +114,10 @@ impl Client {
     /// The IDs of a user's phones: from the user object when reads are gathered, else from
     /// the user's phone list.
     pub async fn user_phone_ids(&self, user_id: &str) -> Result<Vec<String>, Error> {
-        if self.coalesce {
-            let user = self.get_user(user_id).await?;
-            return Ok(user.phones.into_iter().map(|p| p.phone_id).collect());
-        }
-        let phones: Vec<Phone> = self
-            .list_all(
-                &format!("/admin/v1/users/{}/phones", segment(user_id)),
-                Params::new(),
-                PAGE,
-            )
-            .await?;
-        Ok(phones.into_iter().map(|p| p.phone_id).collect())
+        self.user_devices::<Phone>(user_id, "phones", |u| {
+            u.phones.into_iter().map(|p| p.phone_id).collect()
+        })
+        .await
     }
 
     pub async fn add_user_phone(&self, user_id: &str, phone_id: &str) -> Result<(), Error> {

@@ -327,6 +327,23 @@ impl Client {
         self.get(RateClass::GetObject, &path, Params::new()).await
     }
 
+    /// The IDs of a user's phones or tokens (`T`, listed under the user as `devices`): from
+    /// the user object when reads are gathered (Duo lists them with the user), else from the
+    /// user's own list.
+    pub(super) async fn user_devices<T: Listed>(
+        &self,
+        user_id: &str,
+        devices: &str,
+        of_user: fn(User) -> Vec<String>,
+    ) -> Result<Vec<String>, Error> {
+        if self.coalesce {
+            return Ok(of_user(self.get_user(user_id).await?));
+        }
+        let path = format!("{}/{devices}", <User as Listed>::path(user_id));
+        let listed: Vec<T> = self.list_all(&path, Params::new(), T::PAGE).await?;
+        Ok(listed.iter().map(|d| d.id().to_owned()).collect())
+    }
+
     /// Every object of the type; the listing also answers this run's later reads of it.
     pub(super) async fn list_listed<T: Listed>(&self, kind: &Kind<T>) -> Result<Vec<T>, Error> {
         let all: Vec<T> = self.list_all(T::LIST, Params::new(), T::PAGE).await?;

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::client::{Client, Params, segment, some_params};
+use super::client::{Client, segment, some_params};
 use super::error::Error;
 use super::lenient;
 use super::reads::Listed;
@@ -113,18 +113,10 @@ impl Client {
     /// The IDs of a user's tokens: from the user object when reads are gathered, else from
     /// the user's token list.
     pub async fn user_token_ids(&self, user_id: &str) -> Result<Vec<String>, Error> {
-        if self.coalesce {
-            let user = self.get_user(user_id).await?;
-            return Ok(user.tokens.into_iter().map(|t| t.token_id).collect());
-        }
-        let tokens: Vec<Token> = self
-            .list_all(
-                &format!("/admin/v1/users/{}/tokens", segment(user_id)),
-                Params::new(),
-                PAGE,
-            )
-            .await?;
-        Ok(tokens.into_iter().map(|t| t.token_id).collect())
+        self.user_devices::<Token>(user_id, "tokens", |u| {
+            u.tokens.into_iter().map(|t| t.token_id).collect()
+        })
+        .await
     }
 
     pub async fn add_user_token(&self, user_id: &str, token_id: &str) -> Result<(), Error> {

@@ -1118,7 +1118,10 @@ mod tests {
         assert_eq!(get(&resp.new_state).get("id"), &Value::from("M0"));
     }
 
-    async fn refresh(svc: &ProviderService<Fake>, state: Option<pb::DynamicValue>) -> Obj {
+    async fn read(
+        svc: &ProviderService<Fake>,
+        state: Option<pb::DynamicValue>,
+    ) -> pb::read_resource::Response {
         let req = pb::read_resource::Request {
             type_name: "test_memo".into(),
             current_state: state,
@@ -1130,16 +1133,17 @@ mod tests {
             .unwrap()
             .into_inner();
         assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
-        get(&resp.new_state)
+        resp
     }
 
-    #[tokio::test]
-    async fn the_refresh_right_after_an_import_is_answered_by_the_import() {
-        let svc = configured().await;
-        create(&svc, "hello").await;
+    async fn refresh(svc: &ProviderService<Fake>, state: Option<pb::DynamicValue>) -> Obj {
+        get(&read(svc, state).await.new_state)
+    }
+
+    async fn import(svc: &ProviderService<Fake>, id: &str) -> Option<pb::DynamicValue> {
         let req = pb::import_resource_state::Request {
             type_name: "test_memo".into(),
-            id: "M0".into(),
+            id: id.into(),
             ..Default::default()
         };
         let resp = svc
@@ -1147,7 +1151,14 @@ mod tests {
             .await
             .unwrap()
             .into_inner();
-        let imported = resp.imported_resources[0].state.clone();
+        resp.imported_resources[0].state.clone()
+    }
+
+    #[tokio::test]
+    async fn the_refresh_right_after_an_import_is_answered_by_the_import() {
+        let svc = configured().await;
+        create(&svc, "hello").await;
+        let imported = import(&svc, "M0").await;
         assert_eq!(get(&imported).str("text"), Some("hello"));
         // Changed behind the provider's back after the import: the refresh Terraform sends
         // right after it is answered by the import, every later one reads the remote.
@@ -1167,12 +1178,7 @@ mod tests {
         );
 
         // A state that is no longer what the import returned is read.
-        let req = pb::import_resource_state::Request {
-            type_name: "test_memo".into(),
-            id: "M0".into(),
-            ..Default::default()
-        };
-        svc.import_resource_state(Request::new(req)).await.unwrap();
+        import(&svc, "M0").await;
         let other = dv(&[
             ("id", "M0".into()),
             ("text", "stale".into()),
@@ -1189,21 +1195,12 @@ mod tests {
     #[tokio::test]
     async fn an_object_gone_from_the_remote_reads_as_null() {
         let svc = configured().await;
-        let req = pb::read_resource::Request {
-            type_name: "test_memo".into(),
-            current_state: dv(&[
-                ("id", "M9".into()),
-                ("text", "x".into()),
-                ("kind", "plain".into()),
-            ]),
-            ..Default::default()
-        };
-        let resp = svc
-            .read_resource(Request::new(req))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(resp.diagnostics.is_empty());
+        let gone = dv(&[
+            ("id", "M9".into()),
+            ("text", "x".into()),
+            ("kind", "plain".into()),
+        ]);
+        let resp = read(&svc, gone).await;
         assert_eq!(resp.new_state.unwrap().msgpack, vec![0xc0]);
     }
 
