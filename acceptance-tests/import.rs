@@ -275,3 +275,27 @@ fn the_for_each_import_example_adopts_every_user_and_group() {
     h.assert_empty_plan_in(&dir);
     assert_eq!(h.tenant(), before);
 }
+
+#[test]
+fn an_import_reads_the_object_once_and_the_refresh_after_it_costs_nothing() {
+    let mut h = Harness::start(&BUILD, "import_reads_once");
+    // One request per object, so that every read shows in the count.
+    h.provider_block = h.provider_block.replace(
+        "provider \"duo\" {",
+        "provider \"duo\" {\n  batch_requests = false",
+    );
+    h.apply(r#"resource "duo_group" "g" { name = "imported once" }"#);
+    let id = h.attr("duo_group.g", "id").as_str().unwrap().to_owned();
+    assert_ok(&h.run(&["state", "rm", "duo_group.g"]), "state rm");
+    h.emu.state.reset_stats();
+    // Terraform imports, then refreshes what it imported, in the same provider process.
+    let out = h.run(&["import", "-input=false", "-no-color", "duo_group.g", &id]);
+    assert_ok(&out, "import");
+    let stats = h.emu.state.stats();
+    assert_eq!(
+        stats["by_route"]["GET /admin/v2/groups/{group_id}"], 1,
+        "{stats}"
+    );
+    assert_eq!(h.attr("duo_group.g", "name"), "imported once");
+    h.assert_empty_plan_in(&h.dir_path());
+}

@@ -223,7 +223,7 @@ mod tests {
         /// One field of each type.
         struct Example {
             enabled: Option<bool> { .describe("a flag") },
-            minutes: Option<i64> { .describe("a count") },
+            minutes: Option<i64> { .describe("a count").validate(zero_or_between(5, 30)) },
             name: Option<String> { .describe("a text") },
         }
     }
@@ -321,6 +321,7 @@ mod tests {
         let schema = EXAMPLE.schema();
         let names: Vec<&str> = schema.attributes.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["id", "enabled", "minutes", "name"]);
+        assert_eq!(schema.attributes[2].validators.len(), 1);
         assert!(schema.attributes[1..].iter().all(|a| a.mode == crate::plugin::Mode::OptionalComputed && a.use_state_for_unknown));
     }
 }

@@ -109,8 +109,7 @@ impl Client {
 
     /// Deleting a unit frees its administrators from it.
     pub async fn delete_admin_unit(&self, id: &str) -> Result<(), Error> {
-        self.reads.admin_units.written(id);
-        self.reads.admins.forget_all();
+        self.reads.unit_deleted(id);
         self.delete(&unit_path(id)).await
     }
 
@@ -123,10 +122,7 @@ impl Client {
         add: bool,
     ) -> Result<(), Error> {
         let path = format!("{}/{}/{}", unit_path(id), kind.segment(), segment(member));
-        self.reads.admin_units.written(id);
-        if kind == UnitMember::Admin {
-            self.reads.admins.written(member);
-        }
+        self.reads.unit_member_changed(id, kind, member);
         if add {
             self.set::<serde_json::Value>(&path, Params::new())
                 .await

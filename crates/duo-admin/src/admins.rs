@@ -131,8 +131,7 @@ impl Client {
 
     /// Deleting an administrator also takes it out of its administrative units.
     pub async fn delete_admin(&self, admin_id: &str) -> Result<(), Error> {
-        self.reads.admins.written(admin_id);
-        self.reads.admin_units.forget_all();
+        self.reads.admin_deleted(admin_id);
         self.delete(&admin_path(admin_id)).await
     }
 

@@ -83,7 +83,7 @@ impl Client {
         let path = format!("/admin/v1/users/{}/bypass_codes", segment(user_id));
         if self.coalesce {
             return self
-                .bypass_codes_of(user_id)
+                .bypass_codes_of(user_id, &path)
                 .await?
                 .ok_or_else(|| Error::not_found("GET", &path));
         }

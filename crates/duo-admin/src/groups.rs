@@ -98,9 +98,7 @@ impl Client {
     }
 
     pub async fn modify_group(&self, group_id: &str, params: &GroupParams) -> Result<Group, Error> {
-        self.reads.groups.written(group_id);
-        // Users list their groups with names: a rename shows in every member.
-        self.reads.users.forget_all();
+        self.reads.group_modified(group_id);
         self.set(
             &format!("/admin/v1/groups/{}", segment(group_id)),
             params.to_params(),

@@ -104,10 +104,7 @@ impl Client {
 
     /// Deleting a phone also unlinks it from its users.
     pub async fn delete_phone(&self, phone_id: &str) -> Result<(), Error> {
-        self.reads.phones.written(phone_id);
-        self.reads
-            .users
-            .written_where(|u| u.phones.iter().any(|p| p.phone_id == phone_id));
+        self.reads.phone_deleted(phone_id);
         self.delete(&phone_path(phone_id)).await
     }
 

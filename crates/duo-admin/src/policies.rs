@@ -26,7 +26,7 @@ fn policy_path(key: &str) -> String {
 }
 
 /// The key Duo takes for the global policy, whatever its real key.
-const GLOBAL: &str = "global";
+pub(super) const GLOBAL: &str = "global";
 
 impl Listed for Policy {
     const LIST: &'static str = "/admin/v2/policies";
@@ -66,21 +66,14 @@ impl Client {
     /// A partial update: `policy_name`, `sections` (merged per section), `sections_to_delete`,
     /// `apply_to_apps`, `apply_to_groups_in_apps`.
     pub async fn update_policy(&self, key: &str, body: &Value) -> Result<Policy, Error> {
-        self.policy_written(key);
+        self.reads.policy_written(key);
         self.send_json("PUT", Write::Set, &policy_path(key), body)
             .await
     }
 
     pub async fn delete_policy(&self, key: &str) -> Result<(), Error> {
-        self.policy_written(key);
+        self.reads.policy_written(key);
         self.delete(&policy_path(key)).await
-    }
-
-    fn policy_written(&self, key: &str) {
-        if key == GLOBAL {
-            self.reads.policies.written_where(|p| p.is_global_policy);
-        }
-        self.reads.policies.written(key);
     }
 
     /// The policy in effect for a user signing in to an application.

@@ -11,9 +11,15 @@
 //! from each group's member list, fetched once per run; a user's phones and tokens come from
 //! the user object, which lists them.
 //!
-//! Types Duo cannot filter by ID (phones, tokens) follow the same rent-or-buy with single
-//! GETs in place of filtered batches ([`Client::read_one`]): each read is one GET until this
-//! run's reads of the type have cost as many calls as its paged listing, then the listing.
+//! Types Duo cannot filter by ID (phones, tokens, applications, administrators, policies,
+//! administrative units) follow the same rent-or-buy with single GETs in place of filtered
+//! batches ([`Client::read_one`]): each read is one GET until this run's reads of the type have
+//! cost as many calls as its paged listing, then the listing. A user's bypass codes do the
+//! same with the user's code list against the account's ([`Client::bypass_codes_of`]).
+//!
+//! A write marks the object it writes. What it changes in other objects (a deleted phone
+//! leaves its users, a deleted group the applications, policies and units that named it) is
+//! declared once, in the `Reads` methods named for the write.
 //!
 //! A run is the client's lifetime: Terraform starts a provider process for each plan and each
 //! apply, so a snapshot never outlives the operation that took it. Anything this client writes
@@ -26,7 +32,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
-use super::admin_units::AdminUnit;
+use super::admin_units::{AdminUnit, UnitMember};
 use super::admins::Admin;
 use super::bypass::BypassCode;
 use super::client::{Client, Params};
@@ -35,7 +41,7 @@ use super::gather::{GATHER, Gather};
 use super::groups::Group;
 use super::integrations::Integration;
 use super::phones::Phone;
-use super::policies::Policy;
+use super::policies::{GLOBAL, Policy};
 use super::retry::RateClass;
 use super::tokens::Token;
 use super::users::{Member, User, UserRef};
@@ -212,6 +218,47 @@ impl Reads {
         self.tokens.written_where(|t| linked(&t.users));
         self.codes_changed(user_id);
         self.all_members_changed();
+    }
+
+    /// A group this run renames shows in every member: users list their groups with names.
+    pub(super) fn group_modified(&self, group_id: &str) {
+        self.groups.written(group_id);
+        self.users.forget_all();
+    }
+
+    /// A phone this run deletes leaves the users it was linked to.
+    pub(super) fn phone_deleted(&self, phone_id: &str) {
+        self.phones.written(phone_id);
+        self.users
+            .written_where(|u| u.phones.iter().any(|p| p.phone_id == phone_id));
+    }
+
+    /// An administrator this run deletes leaves its units.
+    pub(super) fn admin_deleted(&self, admin_id: &str) {
+        self.admins.written(admin_id);
+        self.admin_units.forget_all();
+    }
+
+    /// A unit this run deletes frees its administrators.
+    pub(super) fn unit_deleted(&self, unit_id: &str) {
+        self.admin_units.written(unit_id);
+        self.admins.forget_all();
+    }
+
+    /// This run adds or removes a unit's member: an administrator shows its units too.
+    pub(super) fn unit_member_changed(&self, unit_id: &str, kind: UnitMember, member: &str) {
+        self.admin_units.written(unit_id);
+        if kind == UnitMember::Admin {
+            self.admins.written(member);
+        }
+    }
+
+    /// This run changes a policy, by its key or by the global policy's alias.
+    pub(super) fn policy_written(&self, key: &str) {
+        if key == GLOBAL {
+            self.policies.written_where(|p| p.is_global_policy);
+        }
+        self.policies.written(key);
     }
 
     /// A group this run deletes leaves what lists it: its members, the applications it may
@@ -437,10 +484,12 @@ impl Client {
     }
 
     /// A user's bypass codes, `None` when the user is gone: from the account's listing once
-    /// this run's per-user lists have cost as much as it, else from the user's own list.
+    /// this run's per-user lists have cost as much as it, else from the user's own list at
+    /// `path`.
     pub(super) async fn bypass_codes_of(
         &self,
         user_id: &str,
+        path: &str,
     ) -> Result<Option<Vec<BypassCode>>, Error> {
         let kind = &self.reads.bypass_codes;
         if self.reads.codes_clean(user_id) && self.scan_if_paid(kind).await? {
@@ -453,9 +502,8 @@ impl Client {
                 return Ok(Some(mine));
             }
         }
-        let path = format!("{}/bypass_codes", <User as Listed>::path(user_id));
         match self
-            .list_counted(&path, Params::new(), BypassCode::PAGE)
+            .list_counted(path, Params::new(), BypassCode::PAGE)
             .await
         {
             Ok((codes, calls)) => {
