@@ -253,3 +253,64 @@ fn a_users_groups_are_authoritative_and_the_cap_is_explained() {
         "points at the attribute:\n{err}"
     );
 }
+
+#[test]
+fn a_large_set_of_members_goes_to_duo_in_bulk_and_a_refused_member_fails_alone() {
+    let h = Harness::start(&BUILD, "group_members_bulk");
+    let users: Vec<Value> = (0..120)
+        .map(|i| json!({"username": format!("m{i:03}")}))
+        .collect();
+    h.emu.state.mutate(|t| {
+        let seed: duo_emulator::Seed =
+            serde_json::from_value(json!({"groups": [{"name": "big"}], "users": users})).unwrap();
+        *t = duo_emulator::Tenant::from_seed(seed).unwrap();
+    });
+    let gid = h.tenant()["groups"][0]["group_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ids: Vec<String> = h.tenant()["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| format!("\"{}\"", u["user_id"].as_str().unwrap()))
+        .collect();
+    let set = |ids: &[String]| {
+        format!(
+            "resource \"duo_group_members\" \"big\" {{\n  group_id = \"{gid}\"\n  user_ids = [{}]\n}}\n",
+            ids.join(", ")
+        )
+    };
+    // One member Duo does not have: the other 120 are added, in three bulk calls.
+    ids.push("\"DUNOSUCHUSER00000000\"".to_owned());
+    h.emu.state.reset_stats();
+    let err = h.apply_error(&set(&ids));
+    assert!(
+        err.contains("DUNOSUCHUSER00000000") && err.contains("Duo has no such"),
+        "{err}"
+    );
+    let stats = h.stats();
+    assert_eq!(stats["by_route"]["POST /admin/v1/bulk"], 3, "{stats}");
+    assert_eq!(
+        stats["by_route"]["POST /admin/v1/users/{user_id}/groups"],
+        Value::Null,
+        "none sent alone: {stats}"
+    );
+    assert_eq!(memberships(&h).iter().filter(|(_, n)| *n == 1).count(), 120);
+    assert_eq!(
+        h.attr("duo_group_members.big", "user_ids")
+            .as_array()
+            .unwrap()
+            .len(),
+        120,
+        "the state keeps what was done"
+    );
+    ids.pop();
+    h.apply(&set(&ids));
+    h.assert_empty_plan_in(&h.dir_path());
+    // Removing them all is three bulk calls again.
+    h.emu.state.reset_stats();
+    h.apply("");
+    assert_eq!(h.stats()["by_route"]["POST /admin/v1/bulk"], 3);
+    assert!(memberships(&h).iter().all(|(_, n)| *n == 0));
+}

@@ -148,6 +148,75 @@ resource "duo_user" "many" {{
 }
 
 #[test]
+fn users_modified_or_deleted_together_go_in_bulk_and_a_refused_one_fails_alone() {
+    let h = Harness::start(&BUILD, "user_bulk_modify");
+    let many = |notes: &str, clash: bool| {
+        format!(
+            r#"
+resource "duo_user" "a" {{ username = "{}" }}
+resource "duo_user" "b" {{ username = "bea" }}
+resource "duo_user" "many" {{
+  count    = 40
+  username = "many-${{count.index}}"
+  notes    = "{notes}"
+}}
+"#,
+            if clash { "bea" } else { "sam" }
+        )
+    };
+    h.apply(&many("first", false));
+    // 40 modifications, and one rename to a taken username, at the same time.
+    h.emu.state.reset_stats();
+    let out = h.apply_error(&many("second", true));
+    assert!(
+        out.contains("Another Duo user already has this username or alias"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("Error:").count(),
+        1,
+        "only the rename fails:\n{out}"
+    );
+    let stats = h.stats();
+    eprintln!("modifying 41 users, one refused: {stats}");
+    let count = |route: &str| stats["by_route"][route].as_u64().unwrap_or(0);
+    let (bulk, single) = (
+        count("POST /admin/v1/bulk"),
+        count("POST /admin/v1/users/{user_id}"),
+    );
+    assert!(bulk >= 1, "{stats}");
+    assert!(
+        bulk + single <= 12,
+        "{bulk} bulk and {single} single writes for 41 modifications"
+    );
+    let notes: Vec<Value> = users(&h)
+        .iter()
+        .filter(|u| u["username"].as_str().unwrap().starts_with("many-"))
+        .map(|u| u["notes"].clone())
+        .collect();
+    assert_eq!(notes, vec![json!("second"); 40]);
+    assert_eq!(
+        h.attr("duo_user.a", "username"),
+        "sam",
+        "the state kept Duo's name"
+    );
+    h.apply(&many("second", false));
+    h.assert_empty_plan_in(&h.dir_path());
+    // Destroying them is gathered too.
+    h.emu.state.reset_stats();
+    h.destroy();
+    assert!(users(&h).is_empty());
+    let stats = h.stats();
+    let deletes = stats["by_route"]["DELETE /admin/v1/users/{user_id}"]
+        .as_u64()
+        .unwrap_or(0);
+    let bulk = stats["by_route"]["POST /admin/v1/bulk"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(bulk >= 1 && bulk + deletes <= 12, "{stats}");
+}
+
+#[test]
 fn user_drift_is_detected_and_repaired() {
     let h = Harness::start(&BUILD, "user_drift");
     let hcl = r#"resource "duo_user" "a" {

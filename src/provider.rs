@@ -96,8 +96,10 @@ crate::plugin::state! {
                 "Gather requests Terraform makes at the same time: reads of users and groups become \
                  list calls filtered by up to 100 IDs, reads of every other type single reads only \
                  until one paged listing of the type is cheaper, memberships and users' phones and \
-                 tokens come from those listings, and user creations become `bulk_create` calls \
-                 of up to 100 users. Set `false` for one request per object. Defaults to true.",
+                 tokens come from those listings, user creations become `bulk_create` calls \
+                 of up to 100 users, and user modifications and deletions and membership changes \
+                 become `/admin/v1/bulk` calls of up to 50 operations. Set `false` for one \
+                 request per object. Defaults to true.",
             )
         },
     }

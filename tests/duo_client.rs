@@ -367,16 +367,36 @@ where
     F: Fn(Arc<Client>, String) -> Fut,
     Fut: std::future::Future<Output = Result<T, duo::Error>> + Send + 'static,
 {
+    let answers = ten_at_a_time_results(client, ids, read).await;
+    answers
+        .into_iter()
+        .map(|a| duo::gone_is_none(a).unwrap())
+        .collect()
+}
+
+/// Calls `call` for every item with ten in flight at a time, as Terraform does; Duo's answers
+/// in item order.
+async fn ten_at_a_time_results<I, T, F, Fut>(
+    client: &Arc<Client>,
+    items: &[I],
+    call: F,
+) -> Vec<Result<T, duo::Error>>
+where
+    I: Clone,
+    T: Send + 'static,
+    F: Fn(Arc<Client>, I) -> Fut,
+    Fut: std::future::Future<Output = Result<T, duo::Error>> + Send + 'static,
+{
     let mut out = Vec::new();
-    for chunk in ids.chunks(10) {
-        let mut reads = tokio::task::JoinSet::new();
-        for (i, id) in chunk.iter().enumerate() {
-            let call = read(client.clone(), id.clone());
-            reads.spawn(async move { (i, duo::gone_is_none(call.await).unwrap()) });
+    for chunk in items.chunks(10) {
+        let mut calls = tokio::task::JoinSet::new();
+        for (i, item) in chunk.iter().enumerate() {
+            let call = call(client.clone(), item.clone());
+            calls.spawn(async move { (i, call.await) });
         }
-        let mut answers = reads.join_all().await;
+        let mut answers = calls.join_all().await;
         answers.sort_by_key(|(i, _)| *i);
-        out.extend(answers.into_iter().map(|(_, u)| u));
+        out.extend(answers.into_iter().map(|(_, a)| a));
     }
     out
 }
@@ -1079,4 +1099,266 @@ async fn policies_this_run_changes_are_read_fresh_the_global_one_by_either_key()
         .unwrap();
     let found = c.get_policy(&made.policy_key).await.unwrap();
     assert_eq!(found.policy_name, made.policy_name);
+}
+
+/// One write the tests below make, as a resource of that kind would.
+#[derive(Clone)]
+enum Change {
+    Notes(String, String),
+    Rename(String, String),
+    Join(String, String),
+    Leave(String, String),
+    Delete(String),
+}
+
+async fn change(duo: Arc<Client>, c: Change) -> Result<(), duo::Error> {
+    match c {
+        Change::Notes(user, notes) => {
+            let params = duo::UserParams {
+                notes: Some(notes.clone()),
+                ..duo::UserParams::default()
+            };
+            let user = duo.modify_user(&user, &params).await?;
+            assert_eq!(user.notes, Some(notes), "the answer is the modified user");
+            Ok(())
+        }
+        Change::Rename(user, username) => {
+            let params = duo::UserParams {
+                username: Some(username),
+                ..duo::UserParams::default()
+            };
+            duo.modify_user(&user, &params).await.map(drop)
+        }
+        Change::Join(user, group) => duo.add_user_to_group(&user, &group).await,
+        Change::Leave(user, group) => duo.remove_user_from_group(&user, &group).await,
+        Change::Delete(user) => duo.delete_user(&user).await,
+    }
+}
+
+/// Single-request writes of users and memberships that reached Duo.
+fn single_writes(emu: &Background) -> u64 {
+    [
+        "POST /admin/v1/users/{user_id}",
+        "DELETE /admin/v1/users/{user_id}",
+        "POST /admin/v1/users/{user_id}/groups",
+        "DELETE /admin/v1/users/{user_id}/groups/{group_id}",
+    ]
+    .iter()
+    .map(|r| route(emu, r))
+    .sum()
+}
+
+fn user_ids(emu: &Background) -> Vec<String> {
+    let t = emu.state.snapshot();
+    t["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["user_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn group_ids(emu: &Background) -> Vec<String> {
+    let t = emu.state.snapshot();
+    t["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The groups of each user the emulator holds, by user ID.
+fn memberships(emu: &Background) -> std::collections::BTreeMap<String, Vec<String>> {
+    let t = emu.state.snapshot();
+    t["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let groups = u["groups"].as_array().unwrap();
+            (
+                u["user_id"].as_str().unwrap().to_owned(),
+                groups
+                    .iter()
+                    .map(|g| g["group_id"].as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn modifications_deletions_and_memberships_made_together_go_to_duo_in_bulk() {
+    let emu = generated(70, 2, 0);
+    let (users, groups) = (user_ids(&emu), group_ids(&emu));
+    let batching = Arc::new(batching(&emu));
+    let changes: Vec<Change> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| match i % 7 {
+            0..=2 => Change::Notes(u.clone(), format!("note {i}")),
+            3..=5 => Change::Join(u.clone(), groups[i % 2].clone()),
+            _ => Change::Delete(u.clone()),
+        })
+        .collect();
+    emu.state.reset_stats();
+    let results = ten_at_a_time_results(&batching, &changes, change).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let bulk = route(&emu, "POST /admin/v1/bulk");
+    assert!((1..=12).contains(&bulk), "{bulk} bulk calls for 70 changes");
+    assert_eq!(single_writes(&emu), 0, "{}", emu.state.stats());
+    assert_eq!(stat(&emu, "by_class/bulk"), bulk);
+    // Duo holds every change.
+    let t = emu.state.snapshot();
+    let held = t["users"].as_array().unwrap();
+    assert_eq!(held.len(), 60, "ten deleted");
+    let by_id = |id: &str| held.iter().find(|u| u["user_id"] == id);
+    for (i, u) in users.iter().enumerate() {
+        match i % 7 {
+            0..=2 => assert_eq!(by_id(u).unwrap()["notes"], format!("note {i}")),
+            3..=5 => assert_eq!(by_id(u).unwrap()["groups"][0]["group_id"], groups[i % 2]),
+            _ => assert!(by_id(u).is_none()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_operation_fails_only_itself_whatever_form_duos_answer_takes() {
+    for answers in duo_emulator::BulkAnswers::NAMES {
+        let mut tenant = Tenant::default();
+        duo_emulator::generate(
+            &mut tenant,
+            &Spec {
+                users: 10,
+                groups: 1,
+                ..Spec::default()
+            },
+        )
+        .unwrap();
+        let options = Options {
+            bulk_answers: answers.parse().unwrap(),
+            ..Options::default()
+        };
+        let emu = Background::start(options, tenant).unwrap();
+        let (users, group) = (user_ids(&emu), group_ids(&emu).remove(0));
+        let taken = emu.state.snapshot()["users"][0]["username"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // Eight good changes, a group that does not exist and a username that is taken.
+        let mut changes: Vec<Change> = users[..8]
+            .iter()
+            .map(|u| Change::Join(u.clone(), group.clone()))
+            .collect();
+        changes.insert(
+            3,
+            Change::Join(users[8].clone(), "DGNOSUCHGROUP0000000".into()),
+        );
+        changes.insert(7, Change::Rename(users[9].clone(), taken.clone()));
+        let batching = Arc::new(batching(&emu));
+        let results = ten_at_a_time_results(&batching, &changes, change).await;
+        for (i, result) in results.iter().enumerate() {
+            match (i, result) {
+                (3, Err(e)) => assert_eq!(
+                    (e.code(), e.to_string().contains("group_id")),
+                    (Some(40002), true),
+                    "{answers}: {e}"
+                ),
+                (7, Err(e)) => assert_eq!(
+                    (e.code(), e.to_string().contains("username")),
+                    (Some(40002), true),
+                    "{answers}: {e}"
+                ),
+                (3 | 7, Ok(())) => panic!("{answers}: change {i} was refused by Duo"),
+                (_, r) => assert!(r.is_ok(), "{answers}: change {i}: {r:?}"),
+            }
+        }
+        let joined = memberships(&emu)
+            .values()
+            .filter(|g| g == &&vec![group.clone()])
+            .count();
+        assert_eq!(joined, 8, "{answers}");
+        assert_eq!(route(&emu, "POST /admin/v1/bulk"), 1, "{answers}");
+        // Operations whose outcome the answer did not give were sent on their own.
+        let alone = single_writes(&emu);
+        match answers {
+            "each" => assert_eq!(alone, 0),
+            "until-failure" => assert!((1..=9).contains(&alone), "{alone}"),
+            _ => assert_eq!(alone, 10, "{answers}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_call_whose_answer_is_lost_is_sent_again_and_changes_nothing_twice() {
+    let emu = emulator(faults("", 5), 2);
+    let groups = group_ids(&emu);
+    let batching = Arc::new(batching(&emu));
+    let names: Vec<String> = (0..40).map(|i| format!("lost{i:02}")).collect();
+    let users: Vec<String> = create_users(&batching, &names)
+        .await
+        .into_iter()
+        .map(|u| u.unwrap().user_id)
+        .collect();
+    emu.state.set_faults(Faults::parse("drop=0.3").unwrap());
+    emu.state.reset_stats();
+    let joins: Vec<Change> = users
+        .iter()
+        .flat_map(|u| groups.iter().map(|g| Change::Join(u.clone(), g.clone())))
+        .collect();
+    let results = ten_at_a_time_results(&batching, &joins, change).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let leaves: Vec<Change> = users
+        .iter()
+        .map(|u| Change::Leave(u.clone(), groups[0].clone()))
+        .collect();
+    let results = ten_at_a_time_results(&batching, &leaves, change).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let bulk = route(&emu, "POST /admin/v1/bulk");
+    assert!(
+        bulk > 12,
+        "12 batches, some sent again: {}",
+        emu.state.stats()
+    );
+    emu.state.set_faults(Faults::default());
+    for u in &users {
+        assert_eq!(memberships(&emu)[u], [groups[1].clone()], "{u}");
+    }
+}
+
+#[tokio::test]
+async fn a_set_of_memberships_changes_in_bulk_calls_of_fifty() {
+    let emu = generated(120, 1, 0);
+    let (users, group) = (user_ids(&emu), group_ids(&emu).remove(0));
+    let changes = |add| -> Vec<duo::Membership> {
+        users
+            .iter()
+            .map(|u| duo::Membership {
+                user_id: u.clone(),
+                group_id: group.clone(),
+                add,
+            })
+            .collect()
+    };
+    let batching = batching(&emu);
+    emu.state.reset_stats();
+    let results = batching.change_memberships(&changes(true)).await;
+    assert_eq!(results.len(), 120);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(route(&emu, "POST /admin/v1/bulk"), 3, "50, 50 and 20");
+    assert!(
+        memberships(&emu)
+            .values()
+            .all(|g| g == std::slice::from_ref(&group))
+    );
+    let members = batching.group_members(&group).await.unwrap();
+    assert_eq!(members.len(), 120, "read fresh after the changes");
+    // One by one without batching, the naive baseline.
+    emu.state.reset_stats();
+    let results = client(&emu, 0.0).change_memberships(&changes(false)).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(route(&emu, "POST /admin/v1/bulk"), 0);
+    assert_eq!(single_writes(&emu), 120);
+    assert!(memberships(&emu).values().all(Vec::is_empty));
 }

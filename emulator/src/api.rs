@@ -505,8 +505,8 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             t.users.insert(u.user_id.clone(), u);
             Ok(Reply::of(json))
         }
-        Route::BulkCreateUsers => bulk_create_users(t, p),
-        Route::Bulk => bulk(t, p),
+        // `/admin/v1/bulk` depends on `--bulk-answers`; the server sends it to `bulk` itself.
+        Route::BulkCreateUsers => crate::bulk::create_users(t, p),
         Route::DeleteUser(id) => {
             if t.users.get(id).is_some_and(|u| u.directory_key.is_some()) {
                 return Err(ApiError::new(
@@ -585,79 +585,6 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         | Route::CalculatePolicy => crate::policies::handle(t, route, p),
         _ => crate::devices::handle(t, route, p),
     }
-}
-
-/// Up to 100 users from one `users` parameter (a JSON-encoded array of user objects). All are
-/// checked before any is created, so a bad entry creates nothing.
-fn bulk_create_users(t: &mut Tenant, p: &Params) -> Result<Reply> {
-    let raw = param(p, "users").ok_or_else(|| ApiError::missing("users"))?;
-    let entries: Vec<serde_json::Map<String, Value>> =
-        serde_json::from_str(raw).map_err(|_| ApiError::invalid("users"))?;
-    if entries.is_empty() || entries.len() > 100 {
-        return Err(ApiError::invalid("users"));
-    }
-    let mut staged = Tenant {
-        groups: t.groups.clone(),
-        users: t.users.clone(),
-        ..Tenant::default()
-    };
-    let mut created = Vec::new();
-    for entry in entries {
-        let params: Params = entry
-            .into_iter()
-            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
-            .collect();
-        let reply = handle(&mut staged, &Route::CreateUser, &params)?;
-        created.push(reply.response);
-    }
-    t.users = staged.users;
-    Ok(Reply::of(Value::Array(created)))
-}
-
-/// Up to 50 user and membership operations (`{"method", "path", "body"}`) in one call, each
-/// answered with its own envelope, in order.
-fn bulk(t: &mut Tenant, p: &Params) -> Result<Reply> {
-    let raw = param(p, "operations").ok_or_else(|| ApiError::missing("operations"))?;
-    let ops: Vec<Value> = serde_json::from_str(raw).map_err(|_| ApiError::invalid("operations"))?;
-    if ops.is_empty() || ops.len() > 50 {
-        return Err(ApiError::invalid("operations"));
-    }
-    let mut results = Vec::new();
-    for op in ops {
-        let method = op["method"]
-            .as_str()
-            .unwrap_or_default()
-            .to_ascii_uppercase();
-        let path = op["path"].as_str().unwrap_or_default();
-        let params: Params = op["body"]
-            .as_object()
-            .map(|b| {
-                b.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let outcome = match Route::parse(&method, path) {
-            Some(
-                route @ (Route::CreateUser
-                | Route::ModifyUser(_)
-                | Route::DeleteUser(_)
-                | Route::AddUserGroup(_)
-                | Route::RemoveUserGroup(..)),
-            ) => handle(t, &route, &params),
-            _ => Err(ApiError::invalid("operations")),
-        };
-        results.push(match outcome {
-            Ok(r) => json!({"stat": "OK", "response": r.response}),
-            Err(e) => json!({"stat": "FAIL", "code": e.code, "message": e.message, "message_detail": e.detail}),
-        });
-    }
-    Ok(Reply::of(Value::Array(results)))
 }
 
 /// Sets a user's fields from create or modify parameters, keeping usernames and aliases
@@ -952,53 +879,6 @@ mod tests {
             e.map(|e| (e.code, e.detail)),
             Some((40001, Some("name".to_owned())))
         );
-    }
-
-    #[test]
-    fn bulk_create_makes_all_users_or_none() {
-        let mut t = Tenant::default();
-        let ok = handle(
-            &mut t,
-            &Route::BulkCreateUsers,
-            &p(&[(
-                "users",
-                r#"[{"username": "a"}, {"username": "b", "status": "disabled"}]"#,
-            )]),
-        );
-        assert_eq!(
-            ok.map(|r| r.response.as_array().map(Vec::len))
-                .ok()
-                .flatten(),
-            Some(2)
-        );
-        let dup = handle(
-            &mut t,
-            &Route::BulkCreateUsers,
-            &p(&[("users", r#"[{"username": "c"}, {"username": "A"}]"#)]),
-        );
-        assert_eq!(
-            dup.err().map(|e| e.detail),
-            Some(Some("username".to_owned()))
-        );
-        assert_eq!(t.users.len(), 2, "c was not created");
-    }
-
-    #[test]
-    fn bulk_answers_each_operation_in_order() {
-        let mut t = Tenant::default();
-        let ops = r#"[{"method": "POST", "path": "/admin/v1/users", "body": {"username": "a"}},
-                      {"method": "POST", "path": "/admin/v1/users", "body": {"username": "a"}},
-                      {"method": "GET", "path": "/admin/v1/phones"}]"#;
-        let r = handle(&mut t, &Route::Bulk, &p(&[("operations", ops)]))
-            .ok()
-            .map(|r| r.response);
-        let stats: Vec<Value> = r
-            .and_then(|r| r.as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .map(|x| x["stat"].clone())
-            .collect();
-        assert_eq!(stats, [json!("OK"), json!("FAIL"), json!("FAIL")]);
     }
 
     #[test]

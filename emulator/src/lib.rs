@@ -14,6 +14,7 @@
 //!   administrators' authentication methods, account information, edition).
 //! - `store`: the tenant, the JSON shapes Duo answers with, the seed format and the dump.
 //! - `limits`: rate limits, injected faults, stats.
+//! - `bulk`: `users/bulk_create` and `/bulk`, whose undocumented answer form is a switch.
 //! - `generate`: large realistic tenants made through the API handlers.
 //! - `tls`: HTTPS with a CA made at start (`--tls`), for clients that must verify certificates.
 
@@ -22,6 +23,7 @@ mod admin_units;
 mod admins;
 mod api;
 mod auth;
+mod bulk;
 mod devices;
 mod generate;
 mod integrations;
@@ -42,6 +44,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
+pub use bulk::BulkAnswers;
 pub use generate::{Spec, generate};
 pub use limits::Faults;
 pub use store::{Seed, Tenant};
@@ -67,6 +70,8 @@ pub struct Options {
     /// The Admin API permissions the key pair has (`read_resource`, `write_resource`); a
     /// request needing another is refused with Duo's 403 40301.
     pub grants: Vec<String>,
+    /// How `/admin/v1/bulk` reports its operations (Duo's form is undocumented).
+    pub bulk_answers: BulkAnswers,
 }
 
 /// Every permission the emulated key pair can be granted.
@@ -90,6 +95,7 @@ impl Default for Options {
             fault_seed: None,
             clock_window: 300,
             grants: GRANTS.iter().map(|g| (*g).to_owned()).collect(),
+            bulk_answers: BulkAnswers::default(),
         }
     }
 }
@@ -462,7 +468,10 @@ async fn handle(
         }
     }
     let result = match st.tenant.lock() {
-        Ok(mut tenant) => api::handle(&mut tenant, &route, &params),
+        Ok(mut tenant) => match route {
+            api::Route::Bulk => bulk::operations(&mut tenant, &params, st.options.bulk_answers),
+            _ => api::handle(&mut tenant, &route, &params),
+        },
         Err(_) => return fail(500, 50001, "Internal server error", None),
     };
     if fault == Some(limits::Fault::Drop) {

@@ -4,7 +4,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use duo_emulator::{AppState, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Spec, Tenant, Tls};
+use duo_emulator::{
+    AppState, BulkAnswers, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Spec, Tenant, Tls,
+};
 
 /// A local Duo Admin API for tests and CI. Requests must be signed with the key pair given
 /// (or the printed demo pair), exactly as Duo requires.
@@ -64,6 +66,12 @@ struct Args {
         value_delimiter = ','
     )]
     grants: Vec<String>,
+    /// How `POST /admin/v1/bulk` answers, which Duo does not document: `each` (one envelope per
+    /// operation), `until-failure` (operations stop at the first refused), `all-or-nothing`
+    /// (a refusal fails the request and applies nothing) or `bare` (`""`, or the first
+    /// refusal's error with the other operations applied).
+    #[arg(long, default_value = "each", value_parser = BulkAnswers::NAMES)]
+    bulk_answers: String,
     /// Serve HTTPS with a certificate for 127.0.0.1, ::1 and localhost, issued by a CA made at
     /// start and written to --tls-ca; the start line becomes `listening on https://ADDR`.
     #[arg(long, requires = "tls_ca")]
@@ -122,6 +130,7 @@ async fn run(args: Args) -> Result<(), String> {
         fault_seed: args.fault_seed,
         clock_window: args.clock_window,
         grants: args.grants,
+        bulk_answers: args.bulk_answers.parse()?,
     };
     if options.ikey == DEMO_IKEY {
         eprintln!("duo-emulator: demo key pair: ikey {DEMO_IKEY} skey {DEMO_SKEY}");

@@ -90,7 +90,7 @@ fn active() -> String {
 /// a tenant can be saved and restored exactly (the states of released versions are kept with
 /// the tenant they describe this way; see `acceptance-tests/released_states.rs`). Seed files,
 /// which users write, are `Seed`.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Tenant {
     pub groups: BTreeMap<String, Group>,

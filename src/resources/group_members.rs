@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use super::Hint;
 use super::link::{LinkKind, Set, SetKind};
+use super::user_groups::change_memberships;
 use crate::duo;
 use crate::kinds::{Kind, Naming};
 
@@ -47,6 +48,15 @@ impl LinkKind for GroupMemberLink {
 
     async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error> {
         duo.remove_user_from_group(item, owner).await
+    }
+
+    async fn change_all(
+        duo: &duo::Client,
+        owner: &str,
+        items: &[&String],
+        add: bool,
+    ) -> Vec<Result<(), duo::Error>> {
+        change_memberships(duo, items.iter().map(|u| (u.as_str(), owner)), add).await
     }
 
     async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {

@@ -67,6 +67,24 @@ pub trait LinkKind: Send + Sync {
     async fn list(duo: &duo::Client, owner: &str) -> Result<Option<Vec<String>>, duo::Error>;
     async fn link(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error>;
     async fn unlink(duo: &duo::Client, owner: &str, item: &str) -> Result<(), duo::Error>;
+    /// Links (`add`) or unlinks many items at once, one result per item, in order: one after
+    /// another unless the kind has a cheaper way (memberships go to Duo in bulk).
+    async fn change_all(
+        duo: &duo::Client,
+        owner: &str,
+        items: &[&String],
+        add: bool,
+    ) -> Vec<Result<(), duo::Error>> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(if add {
+                Self::link(duo, owner, item).await
+            } else {
+                Self::unlink(duo, owner, item).await
+            });
+        }
+        out
+    }
     /// Every link in the account as `(owner, item)`, in as few list calls as Duo allows.
     async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error>;
 }
@@ -412,31 +430,41 @@ impl<K: SetKind> Set<K> {
         };
         let mut now = LinkSetState::<K>::new(owner, current.clone());
         let changes = SetChanges::between(&current, &desired.items);
-        for item in changes.remove {
-            if let Err(e) = K::unlink(duo, owner, item).await {
-                return Err(Failed {
-                    diags: fail(&e).into(),
-                    partial: Some(now.to_obj()),
-                });
-            }
-            now.items.remove(item);
-        }
-        for item in changes.add {
-            if let Err(e) = K::link(duo, owner, item).await {
-                let mut d = fail(&e);
-                if d.path.as_ref().is_some_and(|p| {
-                    p.0.first() == Some(&crate::plugin::PathStep::Attr(K::ITEM.to_owned()))
-                }) {
-                    d.path = Some(AttrPath::root(K::ITEMS));
+        // Every removal before any addition, so that a set at one of Duo's caps can swap.
+        for (items, add) in [(changes.remove, false), (changes.add, true)] {
+            let results = K::change_all(duo, owner, &items, add).await;
+            let mut diags = Diagnostics::default();
+            for (item, result) in items.iter().zip(results) {
+                match result {
+                    Ok(()) if add => {
+                        now.items.insert((*item).clone());
+                    }
+                    Ok(()) => {
+                        now.items.remove(*item);
+                    }
+                    Err(e) => diags.push(self.item_failed(action, item, &e)),
                 }
+            }
+            if diags.has_errors() {
                 return Err(Failed {
-                    diags: d.into(),
+                    diags,
                     partial: Some(now.to_obj()),
                 });
             }
-            now.items.insert(item.clone());
         }
         Ok(now.to_obj())
+    }
+
+    /// Duo's refusal of one item, said of the set and naming the item.
+    fn item_failed(&self, action: Action, item: &str, e: &duo::Error) -> Diagnostic {
+        let mut d = diagnose_with(Op::new(action, self.kind), e, K::HINTS);
+        if d.path.as_ref().is_some_and(|p| {
+            p.0.first() == Some(&crate::plugin::PathStep::Attr(K::ITEM.to_owned()))
+        }) {
+            d.path = Some(AttrPath::root(K::ITEMS));
+        }
+        d.detail = format!("{} {item:?}: {}", K::ITEM, d.detail);
+        d
     }
 }
 
@@ -469,13 +497,19 @@ impl<K: SetKind + 'static> Resource<duo::Client> for Set<K> {
     /// Removes the links this resource manages (all of the owner's, as last read).
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
         let links = LinkSetState::<K>::from_obj(state)?;
-        for item in &links.items {
-            match K::unlink(duo, &links.owner, item).await {
+        let items: Vec<&String> = links.items.iter().collect();
+        let results = K::change_all(duo, &links.owner, &items, false).await;
+        let mut diags = Diagnostics::default();
+        for (item, result) in items.iter().zip(results) {
+            match result {
                 Err(e) if !e.is_not_found() => {
-                    return Err(diagnose(Op::new(Action::Delete, self.kind), &e).into());
+                    diags.push(self.item_failed(Action::Delete, item, &e));
                 }
                 _ => {}
             }
+        }
+        if diags.has_errors() {
+            return Err(diags);
         }
         Ok(())
     }

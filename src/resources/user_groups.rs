@@ -51,6 +51,15 @@ impl LinkKind for UserGroupLink {
         duo.remove_user_from_group(owner, item).await
     }
 
+    async fn change_all(
+        duo: &duo::Client,
+        owner: &str,
+        items: &[&String],
+        add: bool,
+    ) -> Vec<Result<(), duo::Error>> {
+        change_memberships(duo, items.iter().map(|g| (owner, g.as_str())), add).await
+    }
+
     async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
         let users = duo.list_users().await?;
         Ok(users
@@ -74,3 +83,20 @@ pub const RESOURCE: Set<UserGroupLink> = Set::new(
      are left. Do not combine with `duo_group_member` or `duo_group_members` for the same user's \
      groups. Import with the user ID.",
 );
+
+/// Many membership changes, as `(user, group)` pairs, sent to Duo together (in bulk when
+/// batching is on): a set of members or of groups changes many at once.
+pub(super) async fn change_memberships<'a>(
+    duo: &duo::Client,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+    add: bool,
+) -> Vec<Result<(), duo::Error>> {
+    let changes: Vec<duo::Membership> = pairs
+        .map(|(user, group)| duo::Membership {
+            user_id: user.to_owned(),
+            group_id: group.to_owned(),
+            add,
+        })
+        .collect();
+    duo.change_memberships(&changes).await
+}

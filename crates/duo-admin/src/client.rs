@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
 use super::error::Error;
-use super::gather::Gather;
+use super::gather::{Batched, Gather};
 use super::reads::Reads;
 use super::redact;
 use super::retry::{self, Attempt, Limiter, Next, RateClass};
@@ -162,7 +162,9 @@ pub struct Client {
     pub(super) coalesce: bool,
     pub(super) reads: Reads,
     /// User creations made at the same time, sent together (see `Client::create_user`).
-    pub(super) user_creates: Gather<super::users::UserParams, super::users::Created>,
+    pub(super) user_creates: Gather<super::users::UserParams, Batched<Result<super::User, Error>>>,
+    /// Modifications, deletions and membership changes made at the same time (see `bulk`).
+    pub(super) bulk_writes: Gather<super::bulk::Op, Batched<Result<serde_json::Value, Error>>>,
     stopping: AtomicBool,
     stop: Notify,
 }
@@ -224,6 +226,7 @@ impl Client {
             coalesce: config.coalesce,
             reads: Reads::default(),
             user_creates: Gather::default(),
+            bulk_writes: Gather::default(),
             stopping: AtomicBool::new(false),
             stop: Notify::new(),
         })
@@ -289,10 +292,23 @@ impl Client {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, Error> {
+        self.send_json_as(RateClass::Modify, method, write, path, body)
+            .await
+    }
+
+    /// [`Client::send_json`] counted against `class`.
+    pub(super) async fn send_json_as<T: DeserializeOwned>(
+        &self,
+        class: RateClass,
+        method: &'static str,
+        write: Write,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, Error> {
         let env = self
             .call(
                 method,
-                RateClass::Modify,
+                class,
                 path,
                 &Body::Json(body.to_string()),
                 write == Write::Set,

@@ -122,6 +122,36 @@ impl<I, O> Gather<I, O> {
     }
 }
 
+/// What a batch gives each of its calls: an answer, or word that the call is not worth
+/// batching (or its batch was refused as a whole) and is to be sent alone.
+pub enum Batched<O> {
+    Done(O),
+    Alone,
+}
+
+impl<I: Clone, O> Gather<I, Batched<O>> {
+    /// [`Gather::submit`], asked again when a cancelled leader left the batch unanswered (at
+    /// most three times; `None` after that).
+    pub async fn submit_batched<F, Fut>(
+        &self,
+        item: I,
+        max: usize,
+        timing: (Duration, Duration),
+        mut run: F,
+    ) -> Option<Batched<O>>
+    where
+        F: FnMut(Vec<I>) -> Fut,
+        Fut: Future<Output = Vec<Batched<O>>>,
+    {
+        for _ in 0..3 {
+            if let Some(answer) = self.submit(item.clone(), max, timing, &mut run).await {
+                return Some(answer);
+            }
+        }
+        None
+    }
+}
+
 /// A patient batch waits at most this many `patience` periods in all.
 pub const MAX_WAIT_GAPS: u32 = 10;
 

@@ -6,6 +6,7 @@
 
 mod admin_units;
 mod admins;
+mod bulk;
 mod bypass;
 mod client;
 mod error;
@@ -24,6 +25,7 @@ mod users;
 
 pub use admin_units::{AdminUnit, UnitMember};
 pub use admins::{Admin, AdminParams, HardToken, Singleton};
+pub use bulk::Membership;
 pub use bypass::{BypassCode, BypassParams};
 pub use client::{Client, Config, ConfigError, Write, parse_response};
 pub use error::{Error, gone_is_none};

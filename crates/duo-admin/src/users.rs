@@ -3,9 +3,10 @@
 
 use serde::Deserialize;
 
+use super::bulk::{MIN_BULK, Membership, Op, PATIENCE};
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
-use super::gather::GATHER;
+use super::gather::{Batched, GATHER};
 use super::groups::Group;
 use super::lenient;
 use super::reads::{Filtered, Listed};
@@ -116,19 +117,6 @@ pub struct Member {
 /// Duo's cap on users per `bulk_create`.
 const MAX_BULK: usize = 100;
 
-/// The smallest batch worth a bulk call: Duo allows 50 bulk calls a minute beside 300 writes.
-const MIN_BULK: usize = 6;
-
-/// How long a batch of creations waits for the next companion (see `Gather::submit`).
-const CREATE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// A gathered creation's outcome.
-pub(super) enum Created {
-    Done(Box<Result<User, Error>>),
-    /// Not worth a bulk call, or Duo refused the batch: the caller creates its user itself.
-    Alone,
-}
-
 /// Duo's largest pages: users 300, a user's groups and a group's members 500.
 const USERS_PAGE: u32 = 300;
 const PAGE: u32 = 500;
@@ -207,26 +195,19 @@ impl Client {
     }
 
     async fn create_gathered(&self, params: &UserParams) -> Result<User, Error> {
-        // A leader that was cancelled releases its batch unanswered; ask again.
-        for _ in 0..3 {
-            let answer = self
-                .user_creates
-                .submit(
-                    params.clone(),
-                    MAX_BULK,
-                    (GATHER, CREATE_PATIENCE),
-                    |batch| self.create_batch(batch),
-                )
-                .await;
-            match answer {
-                Some(Created::Done(result)) => return *result,
-                Some(Created::Alone) => return self.create_one(params).await,
-                None => {}
-            }
+        let answer = self
+            .user_creates
+            .submit_batched(params.clone(), MAX_BULK, (GATHER, PATIENCE), |batch| {
+                self.create_batch(batch)
+            })
+            .await;
+        match answer {
+            Some(Batched::Done(result)) => result,
+            Some(Batched::Alone) => self.create_one(params).await,
+            None => Err(Error::Stopped {
+                route: "POST /admin/v1/users/bulk_create".to_owned(),
+            }),
         }
-        Err(Error::Stopped {
-            route: "POST /admin/v1/users/bulk_create".to_owned(),
-        })
     }
 
     /// One `bulk_create` for the batch, if it is large enough to pay: Duo allows a sixth as
@@ -235,9 +216,9 @@ impl Client {
     /// created on its own, so that one bad user fails only itself, with Duo's own message. A
     /// batch whose outcome is unknown (lost answer, server error) is not resent: each caller
     /// gets the error.
-    async fn create_batch(&self, batch: Vec<UserParams>) -> Vec<Created> {
+    async fn create_batch(&self, batch: Vec<UserParams>) -> Vec<Batched<Result<User, Error>>> {
         if batch.len() < MIN_BULK {
-            return batch.iter().map(|_| Created::Alone).collect();
+            return batch.iter().map(|_| Batched::Alone).collect();
         }
         let entries: Vec<serde_json::Map<String, serde_json::Value>> = batch
             .iter()
@@ -263,7 +244,7 @@ impl Client {
                 .map(|(i, p)| {
                     let name = p.username.as_deref().unwrap_or_default();
                     let same = |u: &&User| u.username.eq_ignore_ascii_case(name);
-                    Created::Done(Box::new(
+                    Batched::Done(
                         created
                             .get(i)
                             .filter(same)
@@ -273,29 +254,43 @@ impl Client {
                                 route: "POST /admin/v1/users/bulk_create".to_owned(),
                                 reason: format!("Duo's answer does not list the user {name:?}"),
                             }),
-                    ))
+                    )
                 })
                 .collect(),
             Err(e @ Error::Api { status, .. }) if (400..500).contains(&status) && status != 429 => {
                 tracing::debug!(error = %e, users = batch.len(), "bulk_create refused; creating one by one");
-                batch.iter().map(|_| Created::Alone).collect()
+                batch.iter().map(|_| Batched::Alone).collect()
             }
             Err(e) => batch
                 .iter()
-                .map(|_| Created::Done(Box::new(Err(e.clone()))))
+                .map(|_| Batched::Done(Err(e.clone())))
                 .collect(),
         }
     }
 
+    /// Modifies a user; with batching on, modifications made at the same time go to Duo
+    /// together (see `bulk`).
     pub async fn modify_user(&self, user_id: &str, params: &UserParams) -> Result<User, Error> {
         self.reads.users.written(user_id);
-        self.set(&user_path(user_id), params.to_params()).await
+        let op = Op::ModifyUser {
+            user_id: user_id.to_owned(),
+            params: params.to_params(),
+        };
+        let answer = self.write(op).await?;
+        match serde_json::from_value(answer) {
+            Ok(user) => Ok(user),
+            // Duo's bulk answer did not carry the user: read it.
+            Err(_) => self.get_user(user_id).await,
+        }
     }
 
     /// Deleting a user is immediate and permanent; Duo answers OK for a missing user too.
     pub async fn delete_user(&self, user_id: &str) -> Result<(), Error> {
         self.reads.user_deleted(user_id);
-        self.delete(&user_path(user_id)).await
+        let op = Op::DeleteUser {
+            user_id: user_id.to_owned(),
+        };
+        self.write(op).await.map(drop)
     }
 
     /// The groups a user is in: from the user object when reads are coalesced (Duo lists a
@@ -313,23 +308,27 @@ impl Client {
     }
 
     pub async fn add_user_to_group(&self, user_id: &str, group_id: &str) -> Result<(), Error> {
-        self.reads.users.written(user_id);
-        self.reads.members_changed(group_id);
-        let path = format!("{}/groups", user_path(user_id));
-        self.set::<serde_json::Value>(&path, vec![("group_id".into(), group_id.into())])
-            .await
-            .map(drop)
+        self.change_membership(user_id, group_id, true).await
     }
 
     pub async fn remove_user_from_group(&self, user_id: &str, group_id: &str) -> Result<(), Error> {
+        self.change_membership(user_id, group_id, false).await
+    }
+
+    async fn change_membership(
+        &self,
+        user_id: &str,
+        group_id: &str,
+        add: bool,
+    ) -> Result<(), Error> {
         self.reads.users.written(user_id);
         self.reads.members_changed(group_id);
-        self.delete(&format!(
-            "{}/groups/{}",
-            user_path(user_id),
-            segment(group_id)
-        ))
-        .await
+        let change = Membership {
+            user_id: user_id.to_owned(),
+            group_id: group_id.to_owned(),
+            add,
+        };
+        self.write(change.op()).await.map(drop)
     }
 
     /// A group's members (by the cheapest means when reads are coalesced, see `reads`).
