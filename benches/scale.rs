@@ -13,7 +13,9 @@
 //! Then whole tenants of every type (`BENCH_WHOLE`, users; a phone each, a token per ten users,
 //! groups = users / 25, a membership per user, an application per 50 users, 20 policies, 50
 //! administrators, 10 administrative units): export of every type, then import and refresh of
-//! all of it, batched and (up to `BENCH_WHOLE_NAIVE` users) naive, each from its own directory.
+//! all of it, batched and (up to `BENCH_WHOLE_NAIVE` users) naive, each from its own directory;
+//! then every group emptied and a fifth of the users edited in the emulator, and the apply that
+//! puts them back (a membership per user added, a fifth of the users modified).
 //!
 //! Each step reports API calls by Duo rate class and by type, 429s, wall time, the provider's
 //! peak resident memory and CPU, and the floor Duo's limits put under the calls made.
@@ -372,6 +374,26 @@ fn whole_tenant_of(users: usize, scale: f64, naive: bool) -> Vec<Value> {
                 out
             },
         ));
+        // Someone empties every group and edits a fifth of the users by hand: the apply
+        // adds every membership back and modifies those users.
+        h.emu.state.mutate(|t| {
+            for (i, u) in t.users.values_mut().enumerate() {
+                u.groups.clear();
+                if i % 5 == 0 {
+                    u.email = format!("edited{i}@example.com");
+                }
+            }
+        });
+        rows.push(step(
+            &h,
+            users,
+            scale,
+            &format!("whole tenant: add {users} memberships, modify {} users", users / 5),
+            mode,
+            &|| tf(&["apply", "-auto-approve"]),
+        ));
+        let out = tf(&["plan", "-detailed-exitcode"]);
+        assert_eq!(out.status.code(), Some(0), "{}", harness::text(&out));
     }
     rows
 }

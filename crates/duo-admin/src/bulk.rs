@@ -123,26 +123,16 @@ impl Client {
     /// when batching is on, else sent on its own. Duo's `response` for it (`Null` when Duo's
     /// answer did not give it).
     pub(super) async fn write(&self, op: Op) -> Result<Value, Error> {
-        if !self.coalesce {
-            return self.write_alone(&op).await;
-        }
-        let answer = self
-            .bulk_writes
-            .submit_batched(op.clone(), MAX_OPERATIONS, (GATHER, PATIENCE), |batch| {
-                self.write_batch(batch)
-            })
-            .await;
-        match answer {
-            Some(Batched::Done(result)) => result,
-            Some(Batched::Alone) => self.write_alone(&op).await,
-            None => Err(Error::Stopped {
+        self.write_all(vec![op]).await.pop().unwrap_or_else(|| {
+            Err(Error::Stopped {
                 route: format!("POST {ROUTE}"),
-            }),
-        }
+            })
+        })
     }
 
-    /// Many operations one resource makes at once, one result each, in order: full batches
-    /// straight to `/bulk`, and a remainder too small for one gathered with other resources'.
+    /// Many operations one resource makes at once (a set of members), one result each, in
+    /// order: gathered with every other resource's into `/bulk` calls of up to 50 when
+    /// batching is on, else sent one after another.
     pub(super) async fn write_all(&self, ops: Vec<Op>) -> Vec<Result<Value, Error>> {
         let mut out = Vec::with_capacity(ops.len());
         if !self.coalesce {
@@ -151,21 +141,22 @@ impl Client {
             }
             return out;
         }
-        for chunk in ops.chunks(MAX_OPERATIONS) {
-            if chunk.len() < MIN_BULK {
-                let gathered = chunk.iter().map(|op| self.write(op.clone()));
-                out.extend(futures_util::future::join_all(gathered).await);
-                continue;
+        let answers = self
+            .bulk_writes
+            .submit_batched(ops.clone(), MAX_OPERATIONS, (GATHER, PATIENCE), |batch| {
+                self.write_batch(batch)
+            })
+            .await;
+        let each = ops.iter().zip(answers).map(|(op, answer)| async move {
+            match answer {
+                Some(Batched::Done(result)) => result,
+                Some(Batched::Alone) => self.write_alone(op).await,
+                None => Err(Error::Stopped {
+                    route: format!("POST {ROUTE}"),
+                }),
             }
-            let answers = self.write_batch(chunk.to_vec()).await;
-            let each = chunk.iter().zip(answers).map(|(op, answer)| async move {
-                match answer {
-                    Batched::Done(result) => result,
-                    Batched::Alone => self.write_alone(op).await,
-                }
-            });
-            out.extend(futures_util::future::join_all(each).await);
-        }
+        });
+        out.extend(futures_util::future::join_all(each).await);
         out
     }
 

@@ -24,10 +24,14 @@ pub struct Gather<I, O> {
 }
 
 struct State<I, O> {
-    pending: Vec<(I, oneshot::Sender<O>)>,
+    /// Items waiting for a batch, each with its caller's number; one call's items are
+    /// pushed together, so they sit side by side.
+    pending: Vec<Pending<I, O>>,
     leading: bool,
-    /// The most calls ever pending at once.
+    /// The most calls ever answered by one batch.
     peak: usize,
+    /// The number the next call gets.
+    next_call: u64,
     /// When the latest call arrived.
     arrived: Option<tokio::time::Instant>,
 }
@@ -39,6 +43,7 @@ impl<I, O> Default for Gather<I, O> {
                 pending: Vec::new(),
                 leading: false,
                 peak: 0,
+                next_call: 0,
                 arrived: None,
             }),
         }
@@ -52,7 +57,7 @@ impl<I, O> Gather<I, O> {
 
     /// Adds `item` to the next batch and waits for its answer. `run` answers a batch of at most
     /// `max` items with one answer per item, in order. A batch waits `window`, then for as many
-    /// calls as were ever pending at once, as long as no gap between arrivals exceeds
+    /// calls as the largest batch so far answered, as long as no gap between arrivals exceeds
     /// `patience` (and at most [`MAX_WAIT_GAPS`] times it). Terraform starts each creation
     /// only after finishing another, so in a large state they trickle in; waiting for them
     /// costs little, since Terraform is busy finishing the previous ones meanwhile. `None` when
@@ -61,17 +66,43 @@ impl<I, O> Gather<I, O> {
         &self,
         item: I,
         max: usize,
-        (window, patience): (Duration, Duration),
-        mut run: F,
+        timing: (Duration, Duration),
+        run: F,
     ) -> Option<O>
     where
         F: FnMut(Vec<I>) -> Fut,
         Fut: Future<Output = Vec<O>>,
     {
-        let (tx, rx) = oneshot::channel();
+        self.submit_all(vec![item], max, timing, run)
+            .await
+            .pop()
+            .flatten()
+    }
+
+    /// [`Gather::submit`] for many items of one call (a resource that makes many changes at
+    /// once): they count as one call when waiting for company, so one resource's many items
+    /// do not make later batches wait for as many calls. One answer per item, in order.
+    pub async fn submit_all<F, Fut>(
+        &self,
+        items: Vec<I>,
+        max: usize,
+        (window, patience): (Duration, Duration),
+        mut run: F,
+    ) -> Vec<Option<O>>
+    where
+        F: FnMut(Vec<I>) -> Fut,
+        Fut: Future<Output = Vec<O>>,
+    {
+        let mut answers = Vec::with_capacity(items.len());
         let lead = {
             let mut s = self.lock();
-            s.pending.push((item, tx));
+            let call = s.next_call;
+            s.next_call += 1;
+            for item in items {
+                let (tx, rx) = oneshot::channel();
+                s.pending.push(Pending { item, call, tx });
+                answers.push(rx);
+            }
             s.arrived = Some(tokio::time::Instant::now());
             !std::mem::replace(&mut s.leading, true)
         };
@@ -82,7 +113,7 @@ impl<I, O> Gather<I, O> {
             };
             loop {
                 self.wait_for_company(max, window, patience).await;
-                let batch: Vec<(I, oneshot::Sender<O>)> = {
+                let batch: Vec<Pending<I, O>> = {
                     let mut s = self.lock();
                     if s.pending.is_empty() {
                         s.leading = false;
@@ -90,36 +121,55 @@ impl<I, O> Gather<I, O> {
                         break;
                     }
                     let n = s.pending.len().min(max.max(1));
-                    s.peak = s.peak.max(n);
-                    s.pending.drain(..n).collect()
+                    let batch: Vec<Pending<I, O>> = s.pending.drain(..n).collect();
+                    s.peak = s.peak.max(calls(&batch));
+                    batch
                 };
-                let (items, senders): (Vec<I>, Vec<_>) = batch.into_iter().unzip();
-                let answers = run(items).await;
-                for (tx, answer) in senders.into_iter().zip(answers) {
+                let (items, senders): (Vec<I>, Vec<_>) =
+                    batch.into_iter().map(|p| (p.item, p.tx)).unzip();
+                let answered = run(items).await;
+                for (tx, answer) in senders.into_iter().zip(answered) {
                     // A caller that went away no longer needs its answer.
                     let _ = tx.send(answer);
                 }
             }
         }
-        rx.await.ok()
+        let mut out = Vec::with_capacity(answers.len());
+        for rx in answers {
+            out.push(rx.await.ok());
+        }
+        out
     }
 
     async fn wait_for_company(&self, max: usize, window: Duration, patience: Duration) {
         tokio::time::sleep(window).await;
         let deadline = tokio::time::Instant::now() + patience * MAX_WAIT_GAPS;
         loop {
-            let (pending, peak, arrived) = {
+            let (items, calls, peak, arrived) = {
                 let s = self.lock();
-                (s.pending.len(), s.peak, s.arrived)
+                (s.pending.len(), calls(&s.pending), s.peak, s.arrived)
             };
             let now = tokio::time::Instant::now();
             let quiet = arrived.is_none_or(|t| now.duration_since(t) >= patience);
-            if pending == 0 || pending >= peak.min(max) || quiet || now >= deadline {
+            if items == 0 || items >= max || calls >= peak || quiet || now >= deadline {
                 return;
             }
             tokio::time::sleep(PATIENCE_STEP).await;
         }
     }
+}
+
+/// One item waiting for its batch.
+struct Pending<I, O> {
+    item: I,
+    call: u64,
+    tx: oneshot::Sender<O>,
+}
+
+/// How many calls the items belong to (one call's items sit side by side).
+fn calls<I, O>(items: &[Pending<I, O>]) -> usize {
+    let changes = items.windows(2).filter(|w| w[0].call != w[1].call).count();
+    changes + usize::from(!items.is_empty())
 }
 
 /// What a batch gives each of its calls: an answer, or word that the call is not worth
@@ -130,25 +180,32 @@ pub enum Batched<O> {
 }
 
 impl<I: Clone, O> Gather<I, Batched<O>> {
-    /// [`Gather::submit`], asked again when a cancelled leader left the batch unanswered (at
-    /// most three times; `None` after that).
+    /// [`Gather::submit_all`], asking again for the items a cancelled leader left unanswered
+    /// (at most three times; `None` for an item still unanswered after that).
     pub async fn submit_batched<F, Fut>(
         &self,
-        item: I,
+        items: Vec<I>,
         max: usize,
         timing: (Duration, Duration),
         mut run: F,
-    ) -> Option<Batched<O>>
+    ) -> Vec<Option<Batched<O>>>
     where
         F: FnMut(Vec<I>) -> Fut,
         Fut: Future<Output = Vec<Batched<O>>>,
     {
+        let mut out: Vec<Option<Batched<O>>> = items.iter().map(|_| None).collect();
         for _ in 0..3 {
-            if let Some(answer) = self.submit(item.clone(), max, timing, &mut run).await {
-                return Some(answer);
+            let open: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_none()).collect();
+            if open.is_empty() {
+                break;
+            }
+            let again = open.iter().map(|&i| items[i].clone()).collect();
+            let answers = self.submit_all(again, max, timing, &mut run).await;
+            for (i, answer) in open.into_iter().zip(answers) {
+                out[i] = answer;
             }
         }
-        None
+        out
     }
 }
 
@@ -251,6 +308,30 @@ mod tests {
             )
             .await;
         assert_eq!(again, Some(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_calls_many_items_count_as_one_call() {
+        let gather: Arc<Gather<u32, usize>> = Arc::default();
+        let patience = (GATHER, Duration::from_secs(1));
+        let run = |items: Vec<u32>| {
+            let n = items.len();
+            async move { vec![n; n] }
+        };
+        // One resource's 70 changes: batches of 50 and 20, each answering one call.
+        let many = gather
+            .submit_all((0..70).collect(), 50, patience, run)
+            .await;
+        assert_eq!(many.iter().filter(|a| **a == Some(50)).count(), 50);
+        assert_eq!(many.iter().filter(|a| **a == Some(20)).count(), 20);
+        // So a single call later does not wait for company it has never had.
+        let start = tokio::time::Instant::now();
+        assert_eq!(gather.submit(1, 50, patience, run).await, Some(1));
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

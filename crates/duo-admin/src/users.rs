@@ -197,10 +197,15 @@ impl Client {
     async fn create_gathered(&self, params: &UserParams) -> Result<User, Error> {
         let answer = self
             .user_creates
-            .submit_batched(params.clone(), MAX_BULK, (GATHER, PATIENCE), |batch| {
-                self.create_batch(batch)
-            })
-            .await;
+            .submit_batched(
+                vec![params.clone()],
+                MAX_BULK,
+                (GATHER, PATIENCE),
+                |batch| self.create_batch(batch),
+            )
+            .await
+            .pop()
+            .flatten();
         match answer {
             Some(Batched::Done(result)) => result,
             Some(Batched::Alone) => self.create_one(params).await,
