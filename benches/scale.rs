@@ -388,7 +388,10 @@ fn whole_tenant_of(users: usize, scale: f64, naive: bool) -> Vec<Value> {
             &h,
             users,
             scale,
-            &format!("whole tenant: add {users} memberships, modify {} users", users / 5),
+            &format!(
+                "whole tenant: add {users} memberships, modify {} users",
+                users / 5
+            ),
             mode,
             &|| tf(&["apply", "-auto-approve"]),
         ));

@@ -951,9 +951,8 @@ async fn applications_administrators_policies_and_units_are_read_from_one_listin
     let got = refresh(&batching, &ikeys, &admins, &policies, &units).await;
     assert_eq!(got, want, "listings answer exactly what single GETs do");
     let total = emu.state.stats()["total"].as_u64().unwrap();
-    // Each type: a couple of single reads, a count, single reads in flight while it is asked,
-    // then one page.
-    assert!(total <= 4 * 6, "{total} calls against {naive_calls} naive");
+    // Each type: two single reads, then a first page, which holds the whole type.
+    assert_eq!(total, 4 * 3, "{total} calls against {naive_calls} naive");
     for r in [
         "GET /admin/v3/integrations",
         "GET /admin/v1/admins",

@@ -125,6 +125,14 @@ fn is_loopback(host_port: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// What the first page of a list says.
+pub(super) struct FirstPage<T> {
+    /// How many objects the list holds.
+    pub total: u64,
+    /// Every object, when they all fit on the first page.
+    pub whole: Option<Vec<T>>,
+}
+
 /// Request parameters: the query for GET/DELETE, the form body for POST.
 pub type Params = Vec<(String, String)>;
 
@@ -341,9 +349,18 @@ impl Client {
             .map(|(all, _)| all)
     }
 
-    /// How many objects a list holds (Duo's `total_objects`), for one page read of one object.
-    pub(super) async fn count(&self, path: &str) -> Result<u64, Error> {
-        let params = vec![("limit".into(), "1".into()), ("offset".into(), "0".into())];
+    /// The first page of a list (`page_size` objects) and how many objects the list holds
+    /// (Duo's `total_objects`), for one page read; the page is the whole list when Duo says
+    /// there is no next page.
+    pub(super) async fn first_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        page_size: u32,
+    ) -> Result<FirstPage<T>, Error> {
+        let params = vec![
+            ("limit".into(), page_size.to_string()),
+            ("offset".into(), "0".into()),
+        ];
         let env = self
             .call(
                 "GET",
@@ -353,11 +370,14 @@ impl Client {
                 true,
             )
             .await?;
-        let listed = env.response.as_array().map_or(0, Vec::len) as u64;
-        Ok(env
-            .metadata
-            .and_then(|m| next_offset(&m.total_objects))
-            .unwrap_or(listed))
+        let page: Vec<T> = decode(path, env.response)?;
+        let metadata = env.metadata.unwrap_or_default();
+        let more = next_offset(&metadata.next_offset).is_some();
+        let total = next_offset(&metadata.total_objects).unwrap_or(page.len() as u64);
+        Ok(FirstPage {
+            total,
+            whole: (!more).then_some(page),
+        })
     }
 
     /// Like [`Client::list_all`], also saying how many page reads it took.

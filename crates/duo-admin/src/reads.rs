@@ -5,7 +5,8 @@
 //! Here reads of one type that arrive together are answered by one list call filtered by ID
 //! (`user_id_list`, `group_id_list`: up to 100 IDs). Once the reads of a type in this run have
 //! cost as many list calls as one paged scan of the whole type would (Duo's `total_objects`,
-//! asked once, tells how many), the type is listed once and every later read is answered from
+//! asked once with a first page, tells how many; a type that fits on that page is listed by
+//! it), the type is listed once and every later read is answered from
 //! that snapshot: rent or buy, so a run never pays much more than the cheaper of the two.
 //! Memberships come from the users snapshot when there is one (a user lists its groups), else
 //! from each group's member list, fetched once per run; a user's phones and tokens come from
@@ -49,8 +50,9 @@ use super::users::{Member, User, UserRef};
 /// Duo's list filters take up to 100 IDs.
 const MAX_IDS: usize = 100;
 
-/// Asking Duo how many objects a type has costs a call, so it is asked only when a second
-/// batch shows that reads of that type keep coming.
+/// Asking Duo how many objects a type has costs a call (a first page, which is the whole
+/// listing for a type that fits on one), so it is asked only when a second batch shows that
+/// reads of that type keep coming.
 const COUNT_AFTER: u64 = 2;
 
 /// A type Duo lists in pages.
@@ -456,11 +458,17 @@ impl Client {
         let total = match total {
             Some(n) => n,
             None if spent >= COUNT_AFTER => {
-                let n = self.count(T::LIST).await?;
+                // A first page as large as a listing's: for a type that fits on one page, it
+                // is the listing.
+                let first = self.first_page::<T>(T::LIST, T::PAGE).await?;
                 let mut k = kind.lock();
                 k.spent += 1;
-                k.total = Some(n);
-                n
+                k.total = Some(first.total);
+                if let Some(all) = first.whole {
+                    k.snapshot = Some(all.into_iter().map(|o| (o.id().to_owned(), o)).collect());
+                    return Ok(true);
+                }
+                first.total
             }
             None => return Ok(false),
         };
