@@ -1361,3 +1361,77 @@ async fn a_set_of_memberships_changes_in_bulk_calls_of_fifty() {
     assert_eq!(single_writes(&emu), 120);
     assert!(memberships(&emu).values().all(Vec::is_empty));
 }
+
+#[tokio::test]
+async fn secret_keys_come_from_the_v1_listing_once_it_pays_the_rest_one_by_one() {
+    let emu = tenant(Spec {
+        integrations: 30,
+        ..Spec::default()
+    });
+    let naive = Arc::new(client(&emu, 0.0));
+    let mut sso = serde_json::Map::new();
+    sso.insert("name".into(), "Single sign-on".into());
+    sso.insert("type".into(), "sso-generic".into());
+    let sso = naive
+        .create_integration(&sso)
+        .await
+        .unwrap()
+        .integration_key;
+    let ikeys = ids_of(
+        naive.list_integrations().await.unwrap(),
+        |i| i.integration_key,
+        None,
+    );
+    assert_eq!(ikeys.len(), 31);
+    let key = |c: Arc<Client>, ikey: String| async move { c.integration_secret_key(&ikey).await };
+    emu.state.reset_stats();
+    let want = ten_at_a_time(&naive, &ikeys, key).await;
+    assert_eq!(stat(&emu, "total"), 31);
+    assert!(
+        want.iter()
+            .all(|k| k.as_ref().is_some_and(|k| k.len() == 40))
+    );
+
+    emu.state.reset_stats();
+    let batching = Arc::new(batching(&emu));
+    let got = ten_at_a_time(&batching, &ikeys, key).await;
+    assert_eq!(got, want, "the listing shows the keys /skey answers");
+    assert_eq!(
+        route(&emu, "GET /admin/v1/integrations"),
+        1,
+        "{}",
+        emu.state.stats()
+    );
+    // Two single reads before the listing paid, and one for each SSO application, which the
+    // listing leaves out.
+    let sso_apps = naive
+        .list_integrations()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|i| i.kind.starts_with("sso-"))
+        .count() as u64;
+    assert!(sso_apps >= 1);
+    assert_eq!(
+        route(&emu, "GET /admin/v1/integrations/{integration_key}/skey"),
+        2 + sso_apps,
+        "{}",
+        emu.state.stats()
+    );
+    let sso_at = ikeys.iter().position(|k| *k == sso).unwrap();
+    assert_eq!(got[sso_at], want[sso_at]);
+
+    // A rotated key is read fresh.
+    let mut rotate = serde_json::Map::new();
+    rotate.insert("reset_secret_key".into(), "1".into());
+    batching
+        .modify_integration(&ikeys[0], &rotate)
+        .await
+        .unwrap();
+    let rotated = batching.integration_secret_key(&ikeys[0]).await.unwrap();
+    assert_ne!(Some(rotated.clone()), want[0]);
+    assert_eq!(
+        rotated,
+        naive.integration_secret_key(&ikeys[0]).await.unwrap()
+    );
+}

@@ -96,6 +96,7 @@ pub enum Route {
     BulkCreateUsers,
     Bulk,
     ListIntegrations,
+    ListIntegrationsV1,
     CreateIntegration,
     GetIntegration(String),
     ModifyIntegration(String),
@@ -250,6 +251,7 @@ static ENDPOINTS: &[Endpoint] = &[
     e("GET /admin/v3/integrations/{integration_key}", OBJECT, APPS, true, Make::One(Route::GetIntegration)),
     e("POST /admin/v3/integrations/{integration_key}", MODIFY, APPS, true, Make::One(Route::ModifyIntegration)),
     e("DELETE /admin/v3/integrations/{integration_key}", MODIFY, APPS, true, Make::One(Route::DeleteIntegration)),
+    e("GET /admin/v1/integrations", LIST, APPS, false, Make::Zero(Route::ListIntegrationsV1)),
     e("GET /admin/v1/integrations/{integration_key}/skey", OBJECT, APPS, false, Make::One(Route::IntegrationSecretKey)),
     e("POST /admin/v1/users/{user_id}/bypass_codes", MODIFY, WRITE, false, Make::One(Route::CreateBypassCodes)),
     e("GET /admin/v1/users/{user_id}/bypass_codes", LIST, READ, false, Make::One(Route::UserBypassCodes)),
@@ -553,6 +555,7 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             Ok(Reply::of(json!("")))
         }
         Route::ListIntegrations
+        | Route::ListIntegrationsV1
         | Route::CreateIntegration
         | Route::GetIntegration(_)
         | Route::ModifyIntegration(_)

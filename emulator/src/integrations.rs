@@ -1,6 +1,7 @@
 //! Applications (integrations v3, v5-signed): Duo's defaults for new integrations, types that
 //! cannot be created through the API, the 100 groups-per-integration cap, secret keys answered
-//! only by `/skey` and rotated by `reset_secret_key`.
+//! only by `/skey` (and in the clear by the legacy v1 listing, which leaves out Duo SSO
+//! applications) and rotated by `reset_secret_key`.
 
 use rand::Rng;
 use serde_json::{Value, json};
@@ -28,6 +29,19 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
     match route {
         Route::ListIntegrations => {
             let rows = t.integrations.values().map(integration_json).collect();
+            page(rows, p, 100, 300)
+        }
+        Route::ListIntegrationsV1 => {
+            let rows = t
+                .integrations
+                .values()
+                .filter(|i| !i.kind.starts_with("sso-"))
+                .map(|i| {
+                    let mut v = integration_json(i);
+                    v["secret_key"] = json!(i.secret_key);
+                    v
+                })
+                .collect();
             page(rows, p, 100, 300)
         }
         Route::CreateIntegration => {

@@ -1,6 +1,7 @@
 //! `duo_integration`: one application (integration) on Duo's v3 API.
 //!
-//! The secret key is read from `/skey` at create, import and rotation, kept in state as a
+//! The secret key is read from Duo (`/skey`, or the v1 listing when many are read) at create,
+//! import and rotation, kept in state as a
 //! sensitive attribute and never logged; changing `secret_key_rotation` rotates it in place.
 //! A refresh reads it again only when the masked key Duo shows with the application no longer
 //! ends like the one in state (it was rotated elsewhere), or always with `verify_secret_key`.
@@ -198,7 +199,8 @@ crate::plugin::state! {
             .optional()
             .describe(
                 "`true` reads the secret key from Duo at every refresh (one more request per \
-                 application). Otherwise it is read at create, import and rotation, and at a \
+                 application, or one listing of every application's key once that is cheaper). \
+                 Otherwise it is read at create, import and rotation, and at a \
                  refresh only when the masked key Duo shows with the application stops matching \
                  the one in state, which is how a rotation outside Terraform is noticed.",
             )
@@ -333,7 +335,7 @@ fn body(plan: &IntegrationState, create: bool) -> Map<String, Json> {
     m
 }
 
-/// An integration's secret key, read from `/skey`.
+/// An integration's secret key, read from Duo.
 async fn secret_key(duo: &duo::Client, integration_key: &str) -> Result<String, Diagnostic> {
     duo.integration_secret_key(integration_key)
         .await
@@ -465,7 +467,7 @@ impl Resource<duo::Client> for Integration {
         Ok(Some(finish(to_state(&i), &state, Some(skey)).to_obj()))
     }
 
-    /// Every integration with its secret key (one `/skey` call each).
+    /// Every integration with its secret key (from the v1 listing, as the client decides).
     async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
         let all = duo
             .list_integrations()

@@ -12,8 +12,8 @@
 //! from each group's member list, fetched once per run; a user's phones and tokens come from
 //! the user object, which lists them.
 //!
-//! Types Duo cannot filter by ID (phones, tokens, applications, administrators, policies,
-//! administrative units) follow the same rent-or-buy with single GETs in place of filtered
+//! Types Duo cannot filter by ID (phones, tokens, applications and their secret keys,
+//! administrators, policies, administrative units) follow the same rent-or-buy with single GETs in place of filtered
 //! batches ([`Client::read_one`]): each read is one GET until this run's reads of the type have
 //! cost as many calls as its paged listing, then the listing. A user's bypass codes do the
 //! same with the user's code list against the account's ([`Client::bypass_codes_of`]).
@@ -40,7 +40,7 @@ use super::client::{Client, Params};
 use super::error::Error;
 use super::gather::{GATHER, Gather};
 use super::groups::Group;
-use super::integrations::Integration;
+use super::integrations::{Integration, SecretKey};
 use super::phones::Phone;
 use super::policies::{GLOBAL, Policy};
 use super::retry::RateClass;
@@ -111,7 +111,7 @@ impl<T: Listed> Kind<T> {
     }
 
     /// What the snapshot says of `id` (`Some(None)`: Duo has no such object), if it may say.
-    fn cached(&self, id: &str) -> Option<Option<T>> {
+    pub(super) fn cached(&self, id: &str) -> Option<Option<T>> {
         let k = self.lock();
         let snapshot = k.snapshot.as_ref()?;
         (!k.written.contains(id)).then(|| snapshot.get(id).cloned())
@@ -151,7 +151,7 @@ impl<T: Listed> Kind<T> {
         }
     }
 
-    fn spend(&self, calls: u64) {
+    pub(super) fn spend(&self, calls: u64) {
         self.lock().spent += calls;
     }
 
@@ -184,6 +184,7 @@ pub struct Reads {
     pub(super) phones: Kind<Phone>,
     pub(super) tokens: Kind<Token>,
     pub(super) integrations: Kind<Integration>,
+    pub(super) secret_keys: Kind<SecretKey>,
     pub(super) admins: Kind<Admin>,
     pub(super) policies: Kind<Policy>,
     pub(super) admin_units: Kind<AdminUnit>,
@@ -272,6 +273,12 @@ impl Reads {
         self.integrations.forget_all();
         self.policies.forget_all();
         self.admin_units.forget_all();
+    }
+
+    /// This run modifies an application, which may rotate its secret key.
+    pub(super) fn integration_written(&self, ikey: &str) {
+        self.integrations.written(ikey);
+        self.secret_keys.written(ikey);
     }
 
     /// An application this run deletes leaves the policies applied to it and its units.
@@ -446,7 +453,7 @@ impl Client {
 
     /// Lists the whole type once the reads of this run have cost as much as that listing
     /// will; true when a snapshot exists afterwards.
-    async fn scan_if_paid<T: Listed>(&self, kind: &Kind<T>) -> Result<bool, Error> {
+    pub(super) async fn scan_if_paid<T: Listed>(&self, kind: &Kind<T>) -> Result<bool, Error> {
         let _one = kind.scanning.lock().await;
         let (spent, total, listed) = {
             let k = kind.lock();
