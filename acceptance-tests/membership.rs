@@ -21,6 +21,29 @@ fn memberships(h: &Harness) -> Vec<(String, usize)> {
     m
 }
 
+/// Replaces the tenant with one group and `n` users (`members`: all in the group): the
+/// group's ID and the users' IDs, quoted for HCL.
+fn one_group_and_users(h: &Harness, n: usize, members: bool) -> (String, Vec<String>) {
+    let groups: &[&str] = if members { &["big"] } else { &[] };
+    let users: Vec<Value> = (0..n)
+        .map(|i| json!({"username": format!("u{i:03}"), "groups": groups}))
+        .collect();
+    h.emu.state.mutate(|t| {
+        let seed: duo_emulator::Seed =
+            serde_json::from_value(json!({"groups": [{"name": "big"}], "users": users})).unwrap();
+        *t = duo_emulator::Tenant::from_seed(seed).unwrap();
+    });
+    let tenant = h.tenant();
+    let gid = tenant["groups"][0]["group_id"].as_str().unwrap().to_owned();
+    let ids = tenant["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| format!("\"{}\"", u["user_id"].as_str().unwrap()))
+        .collect();
+    (gid, ids)
+}
+
 const PEOPLE: &str = r#"
 resource "duo_group" "eng" { name = "eng" }
 resource "duo_group" "ops" { name = "ops" }
@@ -139,24 +162,7 @@ fn a_groups_members_are_authoritative_and_drift_is_seen() {
 #[test]
 fn members_past_the_first_page_are_read() {
     let h = Harness::start(&BUILD, "group_members_paged");
-    let users: Vec<Value> = (0..620)
-        .map(|i| json!({"username": format!("u{i:03}"), "groups": ["big"]}))
-        .collect();
-    h.emu.state.mutate(|t| {
-        let seed: duo_emulator::Seed =
-            serde_json::from_value(json!({"groups": [{"name": "big"}], "users": users})).unwrap();
-        *t = duo_emulator::Tenant::from_seed(seed).unwrap();
-    });
-    let gid = h.tenant()["groups"][0]["group_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let ids: Vec<String> = h.tenant()["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| format!("\"{}\"", u["user_id"].as_str().unwrap()))
-        .collect();
+    let (gid, ids) = one_group_and_users(&h, 620, true);
     h.write_config(&format!("resource \"duo_group_members\" \"big\" {{\n  group_id = \"{gid}\"\n  user_ids = [{}]\n}}\n", ids.join(", ")));
     let out = h.run(&[
         "import",
@@ -257,24 +263,7 @@ fn a_users_groups_are_authoritative_and_the_cap_is_explained() {
 #[test]
 fn a_large_set_of_members_goes_to_duo_in_bulk_and_a_refused_member_fails_alone() {
     let h = Harness::start(&BUILD, "group_members_bulk");
-    let users: Vec<Value> = (0..120)
-        .map(|i| json!({"username": format!("m{i:03}")}))
-        .collect();
-    h.emu.state.mutate(|t| {
-        let seed: duo_emulator::Seed =
-            serde_json::from_value(json!({"groups": [{"name": "big"}], "users": users})).unwrap();
-        *t = duo_emulator::Tenant::from_seed(seed).unwrap();
-    });
-    let gid = h.tenant()["groups"][0]["group_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let mut ids: Vec<String> = h.tenant()["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| format!("\"{}\"", u["user_id"].as_str().unwrap()))
-        .collect();
+    let (gid, mut ids) = one_group_and_users(&h, 120, false);
     let set = |ids: &[String]| {
         format!(
             "resource \"duo_group_members\" \"big\" {{\n  group_id = \"{gid}\"\n  user_ids = [{}]\n}}\n",

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::client::{Client, Params, segment};
 use super::error::Error;
-use super::gather::{Batched, GATHER};
+use super::gather::{Batched, Batching, GATHER};
 use super::retry::RateClass;
 
 /// Duo's cap on operations per `/bulk`.
@@ -30,8 +30,19 @@ const MAX_OPERATIONS: usize = 50;
 pub(super) const MIN_BULK: usize = 6;
 
 /// How long a batch waits for the next companion (see `Gather::submit`): Terraform starts a
-/// resource's change only when another finishes, so in a large apply they trickle in.
-pub(super) const PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+/// resource's change only when another finishes, and with a large state (16,000 resources)
+/// about one a second, so in a large apply they trickle in.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How writes are gathered, at most `max` to a bulk call.
+pub(super) const fn gathered(max: usize) -> Batching {
+    Batching {
+        max,
+        min: MIN_BULK,
+        window: GATHER,
+        patience: PATIENCE,
+    }
+}
 
 const ROUTE: &str = "/admin/v1/bulk";
 
@@ -143,7 +154,7 @@ impl Client {
         }
         let answers = self
             .bulk_writes
-            .submit_batched(ops.clone(), MAX_OPERATIONS, (GATHER, PATIENCE), |batch| {
+            .submit_batched(ops.clone(), gathered(MAX_OPERATIONS), |batch| {
                 self.write_batch(batch)
             })
             .await;

@@ -18,6 +18,20 @@ use tokio::sync::oneshot;
 /// How long a leader waits for the calls Terraform sends together.
 pub const GATHER: Duration = Duration::from_millis(5);
 
+/// How a [`Gather`] forms batches.
+#[derive(Debug, Clone, Copy)]
+pub struct Batching {
+    /// The most items one batch takes.
+    pub max: usize,
+    /// Fewer items are not worth a batch: they wait for company as long as calls keep coming
+    /// (Terraform with a large state starts its changes one by one, a second or so apart).
+    pub min: usize,
+    /// How long a leader waits for the calls Terraform sends together.
+    pub window: Duration,
+    /// The longest gap between arrivals a batch waits through.
+    pub patience: Duration,
+}
+
 /// A place where concurrent calls with items `I` meet and get answers `O`.
 pub struct Gather<I, O> {
     state: Mutex<State<I, O>>,
@@ -57,23 +71,17 @@ impl<I, O> Gather<I, O> {
 
     /// Adds `item` to the next batch and waits for its answer. `run` answers a batch of at most
     /// `max` items with one answer per item, in order. A batch waits `window`, then for as many
-    /// calls as the largest batch so far answered, as long as no gap between arrivals exceeds
-    /// `patience` (and at most [`MAX_WAIT_GAPS`] times it). Terraform starts each creation
+    /// calls as the largest batch so far answered and at least `min` items, as long as no gap
+    /// between arrivals exceeds `patience` (and at most [`MAX_WAIT_GAPS`] times it). Terraform starts each creation
     /// only after finishing another, so in a large state they trickle in; waiting for them
     /// costs little, since Terraform is busy finishing the previous ones meanwhile. `None` when
     /// the leader was cancelled before answering; the caller may simply ask again.
-    pub async fn submit<F, Fut>(
-        &self,
-        item: I,
-        max: usize,
-        timing: (Duration, Duration),
-        run: F,
-    ) -> Option<O>
+    pub async fn submit<F, Fut>(&self, item: I, batching: Batching, run: F) -> Option<O>
     where
         F: FnMut(Vec<I>) -> Fut,
         Fut: Future<Output = Vec<O>>,
     {
-        self.submit_all(vec![item], max, timing, run)
+        self.submit_all(vec![item], batching, run)
             .await
             .pop()
             .flatten()
@@ -85,8 +93,7 @@ impl<I, O> Gather<I, O> {
     pub async fn submit_all<F, Fut>(
         &self,
         items: Vec<I>,
-        max: usize,
-        (window, patience): (Duration, Duration),
+        batching: Batching,
         mut run: F,
     ) -> Vec<Option<O>>
     where
@@ -112,7 +119,7 @@ impl<I, O> Gather<I, O> {
                 done: false,
             };
             loop {
-                self.wait_for_company(max, window, patience).await;
+                self.wait_for_company(batching).await;
                 let batch: Vec<Pending<I, O>> = {
                     let mut s = self.lock();
                     if s.pending.is_empty() {
@@ -120,7 +127,7 @@ impl<I, O> Gather<I, O> {
                         guard.done = true;
                         break;
                     }
-                    let n = s.pending.len().min(max.max(1));
+                    let n = s.pending.len().min(batching.max.max(1));
                     let batch: Vec<Pending<I, O>> = s.pending.drain(..n).collect();
                     s.peak = s.peak.max(calls(&batch));
                     batch
@@ -141,17 +148,18 @@ impl<I, O> Gather<I, O> {
         out
     }
 
-    async fn wait_for_company(&self, max: usize, window: Duration, patience: Duration) {
-        tokio::time::sleep(window).await;
-        let deadline = tokio::time::Instant::now() + patience * MAX_WAIT_GAPS;
+    async fn wait_for_company(&self, b: Batching) {
+        tokio::time::sleep(b.window).await;
+        let deadline = tokio::time::Instant::now() + b.patience * MAX_WAIT_GAPS;
         loop {
             let (items, calls, peak, arrived) = {
                 let s = self.lock();
                 (s.pending.len(), calls(&s.pending), s.peak, s.arrived)
             };
             let now = tokio::time::Instant::now();
-            let quiet = arrived.is_none_or(|t| now.duration_since(t) >= patience);
-            if items == 0 || items >= max || calls >= peak || quiet || now >= deadline {
+            let quiet = arrived.is_none_or(|t| now.duration_since(t) >= b.patience);
+            let company = calls >= peak && items >= b.min;
+            if items == 0 || items >= b.max || company || quiet || now >= deadline {
                 return;
             }
             tokio::time::sleep(PATIENCE_STEP).await;
@@ -185,8 +193,7 @@ impl<I: Clone, O> Gather<I, Batched<O>> {
     pub async fn submit_batched<F, Fut>(
         &self,
         items: Vec<I>,
-        max: usize,
-        timing: (Duration, Duration),
+        batching: Batching,
         mut run: F,
     ) -> Vec<Option<Batched<O>>>
     where
@@ -200,7 +207,7 @@ impl<I: Clone, O> Gather<I, Batched<O>> {
                 break;
             }
             let again = open.iter().map(|&i| items[i].clone()).collect();
-            let answers = self.submit_all(again, max, timing, &mut run).await;
+            let answers = self.submit_all(again, batching, &mut run).await;
             for (i, answer) in open.into_iter().zip(answers) {
                 out[i] = answer;
             }
@@ -238,6 +245,26 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// Batches of at most `max`, sent as soon as the calls sent together are in.
+    fn eager(max: usize) -> Batching {
+        Batching {
+            max,
+            min: 1,
+            window: GATHER,
+            patience: Duration::ZERO,
+        }
+    }
+
+    /// Batches of at most `max` that wait through gaps of up to a second.
+    fn patient(max: usize, min: usize) -> Batching {
+        Batching {
+            max,
+            min,
+            window: GATHER,
+            patience: Duration::from_secs(1),
+        }
+    }
+
     #[tokio::test]
     async fn concurrent_calls_share_batches_and_get_their_own_answers() {
         let gather: Arc<Gather<u32, u32>> = Arc::default();
@@ -246,7 +273,7 @@ mod tests {
             let (gather, batches) = (gather.clone(), batches.clone());
             tokio::spawn(async move {
                 gather
-                    .submit(i, 10, (GATHER, Duration::ZERO), |items| {
+                    .submit(i, eager(10), |items| {
                         batches.fetch_add(1, Ordering::SeqCst);
                         async move { items.iter().map(|i| i * 2).collect() }
                     })
@@ -274,9 +301,7 @@ mod tests {
             let gather = gather.clone();
             tokio::spawn(async move {
                 gather
-                    .submit(1, 10, (GATHER, Duration::ZERO), |_| {
-                        std::future::pending::<Vec<u32>>()
-                    })
+                    .submit(1, eager(10), |_| std::future::pending::<Vec<u32>>())
                     .await
             })
         };
@@ -285,12 +310,7 @@ mod tests {
             let gather = gather.clone();
             tokio::spawn(async move {
                 gather
-                    .submit(
-                        2,
-                        10,
-                        (Duration::ZERO, Duration::ZERO),
-                        |items| async move { items },
-                    )
+                    .submit(2, eager(10), |items| async move { items })
                     .await
             })
         };
@@ -300,12 +320,7 @@ mod tests {
         assert!(matches!(released, Ok(Ok(None))), "{released:?}");
         // The next caller leads again.
         let again = gather
-            .submit(
-                3,
-                10,
-                (Duration::ZERO, Duration::ZERO),
-                |items| async move { items },
-            )
+            .submit(3, eager(10), |items| async move { items })
             .await;
         assert_eq!(again, Some(3));
     }
@@ -313,20 +328,18 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_calls_many_items_count_as_one_call() {
         let gather: Arc<Gather<u32, usize>> = Arc::default();
-        let patience = (GATHER, Duration::from_secs(1));
+        let patience = patient(50, 1);
         let run = |items: Vec<u32>| {
             let n = items.len();
             async move { vec![n; n] }
         };
         // One resource's 70 changes: batches of 50 and 20, each answering one call.
-        let many = gather
-            .submit_all((0..70).collect(), 50, patience, run)
-            .await;
+        let many = gather.submit_all((0..70).collect(), patience, run).await;
         assert_eq!(many.iter().filter(|a| **a == Some(50)).count(), 50);
         assert_eq!(many.iter().filter(|a| **a == Some(20)).count(), 20);
         // So a single call later does not wait for company it has never had.
         let start = tokio::time::Instant::now();
-        assert_eq!(gather.submit(1, 50, patience, run).await, Some(1));
+        assert_eq!(gather.submit(1, patience, run).await, Some(1));
         assert!(
             start.elapsed() < Duration::from_secs(1),
             "{:?}",
@@ -338,13 +351,13 @@ mod tests {
     async fn a_patient_batch_waits_for_as_many_calls_as_it_has_seen() {
         let gather: Arc<Gather<u32, usize>> = Arc::default();
         let sizes = Arc::new(Mutex::new(Vec::new()));
-        let patience = (GATHER, Duration::from_secs(1));
+        let patience = patient(100, 1);
         let call = |i: u32, delay_ms: u64| {
             let (gather, sizes) = (gather.clone(), sizes.clone());
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(delay_ms)).await;
                 gather
-                    .submit(i, 100, patience, |items| {
+                    .submit(i, patience, |items| {
                         sizes
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
@@ -376,5 +389,31 @@ mod tests {
             *sizes.lock().unwrap_or_else(PoisonError::into_inner),
             vec![4, 4, 2]
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_below_its_minimum_waits_for_calls_that_trickle_in() {
+        let gather: Arc<Gather<u32, usize>> = Arc::default();
+        // Calls 900 ms apart, as Terraform with a large state starts its changes.
+        let calls: Vec<_> = (0..8u32)
+            .map(|i| {
+                let gather = gather.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(900 * u64::from(i))).await;
+                    gather
+                        .submit(i, patient(50, 6), |items| {
+                            let n = items.len();
+                            async move { vec![n; n] }
+                        })
+                        .await
+                })
+            })
+            .collect();
+        let mut sizes = Vec::new();
+        for c in calls {
+            sizes.push(c.await.ok().flatten());
+        }
+        // Six make a batch; the last two wait until no call has come for a second.
+        assert_eq!(sizes, [6, 6, 6, 6, 6, 6, 2, 2].map(Some));
     }
 }

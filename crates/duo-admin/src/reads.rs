@@ -38,7 +38,7 @@ use super::admins::Admin;
 use super::bypass::BypassCode;
 use super::client::{Client, Params};
 use super::error::Error;
-use super::gather::{GATHER, Gather};
+use super::gather::{Batching, GATHER, Gather};
 use super::groups::Group;
 use super::integrations::{Integration, SecretKey};
 use super::phones::Phone;
@@ -49,6 +49,14 @@ use super::users::{Member, User, UserRef};
 
 /// Duo's list filters take up to 100 IDs.
 const MAX_IDS: usize = 100;
+
+/// Reads sent together are answered together; none waits for more.
+const GATHERED_READS: Batching = Batching {
+    max: MAX_IDS,
+    min: 1,
+    window: GATHER,
+    patience: Duration::ZERO,
+};
 
 /// Asking Duo how many objects a type has costs a call (a first page, which is the whole
 /// listing for a type that fits on one), so it is asked only when a second batch shows that
@@ -344,9 +352,7 @@ impl Client {
             }
             let answer = kind
                 .gather
-                .submit(id.to_owned(), MAX_IDS, (GATHER, Duration::ZERO), |ids| {
-                    self.fetch(kind, ids)
-                })
+                .submit(id.to_owned(), GATHERED_READS, |ids| self.fetch(kind, ids))
                 .await;
             if let Some(answer) = answer {
                 return answer;

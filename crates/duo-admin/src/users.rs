@@ -3,10 +3,10 @@
 
 use serde::Deserialize;
 
-use super::bulk::{MIN_BULK, Membership, Op, PATIENCE};
+use super::bulk::{MIN_BULK, Membership, Op, gathered};
 use super::client::{Client, Params, segment, some_params};
 use super::error::Error;
-use super::gather::{Batched, GATHER};
+use super::gather::Batched;
 use super::groups::Group;
 use super::lenient;
 use super::reads::{Filtered, Listed};
@@ -197,12 +197,9 @@ impl Client {
     async fn create_gathered(&self, params: &UserParams) -> Result<User, Error> {
         let answer = self
             .user_creates
-            .submit_batched(
-                vec![params.clone()],
-                MAX_BULK,
-                (GATHER, PATIENCE),
-                |batch| self.create_batch(batch),
-            )
+            .submit_batched(vec![params.clone()], gathered(MAX_BULK), |batch| {
+                self.create_batch(batch)
+            })
             .await
             .pop()
             .flatten();
