@@ -1147,24 +1147,23 @@ fn single_writes(emu: &Background) -> u64 {
     .sum()
 }
 
-fn user_ids(emu: &Background) -> Vec<String> {
+/// The IDs (`id`) of every object of `kind` (`users`, `groups`) the emulator holds.
+fn held(emu: &Background, kind: &str, id: &str) -> Vec<String> {
     let t = emu.state.snapshot();
-    t["users"]
+    t[kind]
         .as_array()
         .unwrap()
         .iter()
-        .map(|u| u["user_id"].as_str().unwrap().to_owned())
+        .map(|o| o[id].as_str().unwrap().to_owned())
         .collect()
 }
 
+fn user_ids(emu: &Background) -> Vec<String> {
+    held(emu, "users", "user_id")
+}
+
 fn group_ids(emu: &Background) -> Vec<String> {
-    let t = emu.state.snapshot();
-    t["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["group_id"].as_str().unwrap().to_owned())
-        .collect()
+    held(emu, "groups", "group_id")
 }
 
 /// The groups of each user the emulator holds, by user ID.

@@ -201,7 +201,7 @@ impl Client {
                 .iter()
                 .map(|_| Batched::Done(Ok(Value::Null)))
                 .collect(),
-            Err(e @ Error::Api { status, .. }) if (400..500).contains(&status) && status != 429 => {
+            Err(e) if e.is_refusal() => {
                 tracing::debug!(error = %e, operations = batch.len(), "bulk refused; sending each operation on its own");
                 batch.iter().map(|_| Batched::Alone).collect()
             }

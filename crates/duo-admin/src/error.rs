@@ -68,6 +68,13 @@ impl Error {
         }
     }
 
+    /// Duo refused the request itself (a 4xx other than 429): sending it again unchanged
+    /// gets the same answer, while its parts sent on their own may each get their own.
+    pub fn is_refusal(&self) -> bool {
+        self.status()
+            .is_some_and(|s| (400..500).contains(&s) && s != 429)
+    }
+
     /// Duo says the object does not exist.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)

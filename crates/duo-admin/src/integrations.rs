@@ -218,10 +218,7 @@ impl Client {
         match self.scan_if_paid(kind).await {
             Ok(_) => {}
             // A legacy endpoint Duo may retire: without it, every key is read on its own.
-            Err(e)
-                if e.status()
-                    .is_some_and(|s| (400..500).contains(&s) && s != 429) =>
-            {
+            Err(e) if e.is_refusal() => {
                 tracing::debug!(error = %e, "no v1 integration listing; reading secret keys one by one");
                 kind.offer(&[]);
             }

@@ -259,7 +259,7 @@ impl Client {
                     )
                 })
                 .collect(),
-            Err(e @ Error::Api { status, .. }) if (400..500).contains(&status) && status != 429 => {
+            Err(e) if e.is_refusal() => {
                 tracing::debug!(error = %e, users = batch.len(), "bulk_create refused; creating one by one");
                 batch.iter().map(|_| Batched::Alone).collect()
             }
