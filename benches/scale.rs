@@ -17,6 +17,11 @@
 //! then every group emptied and a fifth of the users edited in the emulator, and the apply that
 //! puts them back (a membership per user added, a fifth of the users modified).
 //!
+//! Every whole tenant is also imported and refreshed over the plugin protocol directly
+//! (`tfplugin::client`, as Terraform drives the provider, without Terraform's graph work); the
+//! Terraform runs of whole tenants stop at `BENCH_WHOLE_TERRAFORM` users (5,000), as Terraform
+//! takes hours for the 66,000 resources of 20,000 users.
+//!
 //! Each step reports API calls by Duo rate class and by type, 429s, wall time, the provider's
 //! peak resident memory and CPU, and the floor Duo's limits put under the calls made.
 //!
@@ -36,6 +41,7 @@ use duo_test_support::acceptance as harness;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::future::Future;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,6 +49,7 @@ use std::time::{Duration, Instant};
 
 use duo_emulator::{Options, Spec, Tenant};
 use harness::Harness;
+use tfplugin::client::{Object, Plugin};
 
 static BUILD: duo_test_support::Build = duo_test_support::build!();
 use serde_json::{Value, json};
@@ -76,6 +83,10 @@ fn main() {
         .first()
         .copied()
         .unwrap_or(0);
+    let terraform_max = counts("BENCH_WHOLE_TERRAFORM", "5000")
+        .first()
+        .copied()
+        .unwrap_or(0);
     let scale: f64 = std::env::var("BENCH_TIME_SCALE")
         .unwrap_or_else(|_| "5".into())
         .parse()
@@ -86,7 +97,12 @@ fn main() {
         rows.extend(tenant_of(users, scale, users == largest));
     }
     for &users in &whole {
-        rows.extend(whole_tenant_of(users, scale, users <= naive_max));
+        rows.extend(whole_tenant_of(
+            users,
+            scale,
+            users <= terraform_max,
+            users <= naive_max,
+        ));
     }
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
@@ -128,7 +144,7 @@ fn tenant_of(users: usize, scale: f64, create: bool) -> Vec<Value> {
     h.env = h.duo_env.clone();
     let mut rows = Vec::new();
     let step = |h: &Harness, name: &str, mode: &str, run: &dyn Fn() -> std::process::Output| {
-        step(h, users, scale, name, mode, run)
+        step(h, users, scale, name, mode, &|| ok(&run()))
     };
 
     let dir = h.dir_path().join("export");
@@ -249,15 +265,17 @@ fn step(
     scale: f64,
     name: &str,
     mode: &str,
-    run: &dyn Fn() -> std::process::Output,
+    run: &dyn Fn() -> Result<(), String>,
 ) -> Value {
     h.emu.state.reset_stats();
     let peak = Sampler::start();
     let start = Instant::now();
-    let out = run();
+    let result = run();
     let wall = start.elapsed().as_secs_f64();
     let (peak_mb, provider_cpu) = peak.stop();
-    harness::assert_ok(&out, &format!("{name} ({mode}) on {users} users"));
+    if let Err(err) = result {
+        panic!("{name} ({mode}) on {users} users failed:\n{err}");
+    }
     let stats = h.emu.state.stats();
     let row = json!({
         "users": users, "step": name, "mode": mode,
@@ -270,6 +288,15 @@ fn step(
     });
     eprintln!("{row}");
     row
+}
+
+/// A command's outcome as a step's: its output when it failed.
+fn ok(out: &std::process::Output) -> Result<(), String> {
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(harness::text(out))
+    }
 }
 
 /// Calls by what they touch: a route's path without its version and ID placeholders
@@ -300,9 +327,10 @@ fn batch_variable(dir: &Path, scale: f64) {
     std::fs::write(dir.join("main.tf"), main).unwrap();
 }
 
-/// A tenant of every type: exported whole, then imported and refreshed from a copy of the
-/// export per mode, so that each import starts from no state.
-fn whole_tenant_of(users: usize, scale: f64, naive: bool) -> Vec<Value> {
+/// A tenant of every type: exported whole, imported and refreshed over the plugin protocol
+/// directly, then (up to `BENCH_WHOLE_TERRAFORM` users) imported and refreshed by Terraform
+/// from a copy of the export per mode, so that each import starts from no state.
+fn whole_tenant_of(users: usize, scale: f64, terraform: bool, naive: bool) -> Vec<Value> {
     let spec = Spec {
         users,
         phones: users,
@@ -332,8 +360,12 @@ fn whole_tenant_of(users: usize, scale: f64, naive: bool) -> Vec<Value> {
         scale,
         "whole tenant: export",
         "list",
-        &|| h.export("export", &[]).1,
+        &|| ok(&h.export("export", &[]).1),
     ));
+    rows.extend(protocol_steps(&h, users, scale, &export));
+    if !terraform {
+        return rows;
+    }
     batch_variable(&export, scale);
     let modes: &[(&str, &str)] = if naive {
         &[("batched", "true"), ("naive", "false")]
@@ -360,7 +392,7 @@ fn whole_tenant_of(users: usize, scale: f64, naive: bool) -> Vec<Value> {
             scale,
             "whole tenant: import",
             mode,
-            &|| tf(&["apply", "-auto-approve"]),
+            &|| ok(&tf(&["apply", "-auto-approve"])),
         ));
         rows.push(step(
             &h,
@@ -371,7 +403,7 @@ fn whole_tenant_of(users: usize, scale: f64, naive: bool) -> Vec<Value> {
             &|| {
                 let out = tf(&["plan", "-detailed-exitcode"]);
                 assert_eq!(out.status.code(), Some(0), "{}", harness::text(&out));
-                out
+                ok(&out)
             },
         ));
         // Someone empties every group and edits a fifth of the users by hand: the apply
@@ -393,12 +425,152 @@ fn whole_tenant_of(users: usize, scale: f64, naive: bool) -> Vec<Value> {
                 users / 5
             ),
             mode,
-            &|| tf(&["apply", "-auto-approve"]),
+            &|| ok(&tf(&["apply", "-auto-approve"])),
         ));
         let out = tf(&["plan", "-detailed-exitcode"]);
         assert_eq!(out.status.code(), Some(0), "{}", harness::text(&out));
     }
     rows
+}
+
+/// Terraform's default `-parallelism`: how many resource operations it runs at once.
+const PARALLELISM: usize = 10;
+
+/// The export imported and then refreshed over the plugin protocol as Terraform drives it (each
+/// object imported, then read; then, by a new provider process as for a new command, every
+/// object read again; `PARALLELISM` at a time) without Terraform's own graph work, which grows
+/// faster than the state (about 2.4 times as long for 2.5 times the resources, see the
+/// `terraform_data` baseline) and takes hours at 20,000 users. Against the Terraform runs of the
+/// same tenant this shows how much of their wall time is Terraform's.
+fn protocol_steps(h: &Harness, users: usize, scale: f64, export: &Path) -> Vec<Value> {
+    let ids = import_ids(export);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let imported = Mutex::new(Vec::new());
+    let mut rows = vec![step(
+        h,
+        users,
+        scale,
+        "whole tenant: import",
+        "protocol",
+        &|| {
+            let objects =
+                runtime.block_on(each(h, scale, ids.clone(), |p, (ty, id)| async move {
+                    let mut read = Vec::new();
+                    for o in p
+                        .import(&ty, &id)
+                        .await
+                        .map_err(|e| format!("import {ty} {id}: {e}"))?
+                    {
+                        read.extend(
+                            p.read(&o)
+                                .await
+                                .map_err(|e| format!("read {ty} {id}: {e}"))?,
+                        );
+                    }
+                    Ok(read)
+                }))?;
+            *imported.lock().unwrap() = objects;
+            Ok(())
+        },
+    )];
+    let objects = imported.into_inner().unwrap();
+    assert!(
+        objects.len() >= ids.len(),
+        "{} imports, {} objects",
+        ids.len(),
+        objects.len()
+    );
+    rows.push(step(
+        h,
+        users,
+        scale,
+        "whole tenant: refresh",
+        "protocol",
+        &|| {
+            let read = runtime.block_on(each(h, scale, objects.clone(), |p, o| async move {
+                let read = p
+                    .read(&o)
+                    .await
+                    .map_err(|e| format!("read {}: {e}", o.type_name))?;
+                Ok(read.into_iter().collect())
+            }))?;
+            match read.len() == objects.len() {
+                true => Ok(()),
+                false => Err(format!(
+                    "{} of {} objects read back",
+                    read.len(),
+                    objects.len()
+                )),
+            }
+        },
+    ));
+    rows
+}
+
+/// Starts and configures a provider process (batched, paced at `scale`), runs `f` on every item,
+/// `PARALLELISM` at a time, and shuts the provider down: the objects `f` returned.
+async fn each<T, F, Fut>(
+    h: &Harness,
+    scale: f64,
+    items: Vec<T>,
+    f: F,
+) -> Result<Vec<Object>, String>
+where
+    T: Send + 'static,
+    F: Fn(Arc<Plugin>, T) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<Vec<Object>, String>> + Send,
+{
+    let mut command = std::process::Command::new(BUILD.provider);
+    command
+        .envs(h.duo_env.clone())
+        .stderr(std::process::Stdio::null());
+    let plugin = Plugin::start(command).await.map_err(|e| e.to_string())?;
+    let mut config = tfplugin::Value::null_object(plugin.provider_type());
+    if let tfplugin::Value::Object(attrs) = &mut config {
+        attrs.insert(
+            "rate_limit_scale".into(),
+            tfplugin::Value::Number(tfplugin::Number::Float(scale)),
+        );
+    }
+    plugin
+        .configure("1.11.4", &config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let plugin = Arc::new(plugin);
+    let permits = Arc::new(tokio::sync::Semaphore::new(PARALLELISM));
+    let mut tasks = tokio::task::JoinSet::new();
+    for item in items {
+        let (plugin, permits, f) = (plugin.clone(), permits.clone(), f.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.map_err(|e| e.to_string())?;
+            f(plugin, item).await
+        });
+    }
+    let mut objects = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        objects.extend(done.map_err(|e| e.to_string())??);
+    }
+    match Arc::try_unwrap(plugin) {
+        Ok(plugin) => plugin.shutdown().await.map_err(|e| e.to_string())?,
+        Err(_) => return Err("the provider is still in use after every task ended".into()),
+    }
+    Ok(objects)
+}
+
+/// The `(type, import ID)` of every `import` block the export wrote.
+fn import_ids(export: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(export.join("imports.tf")).unwrap();
+    let mut ids = Vec::new();
+    let mut to = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(address) = line.strip_prefix("to = ") {
+            to = address.split('.').next().map(str::to_owned);
+        } else if let Some(id) = line.strip_prefix("id = ") {
+            let id: String = serde_json::from_str(id).unwrap();
+            ids.push((to.take().unwrap(), id));
+        }
+    }
+    ids
 }
 
 /// The least time Duo's limits (times `scale`) allow for these calls: each class spends its

@@ -6,6 +6,8 @@
 //! over its own client type, and names itself ([`Provider::DISPLAY_NAME`]) in what users read.
 //! Generated protocol types never leave this crate.
 
+#[cfg(feature = "client")]
+pub mod client;
 mod diag;
 mod framework;
 pub mod hcl;

@@ -30,10 +30,11 @@ use super::proto::tfplugin6::provider_server::ProviderServer;
 use super::server::ProviderService;
 
 /// go-plugin's magic cookie for Terraform providers; documented as never changing.
-const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub(crate) const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+pub(crate) const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// Terraform's own limit (`grpcMaxMessageSize`); tonic's 4 MiB default breaks large states.
-const MAX_MESSAGE: usize = 256 << 20;
+pub(crate) const MAX_MESSAGE: usize = 256 << 20;
 
 /// Why the plugin could not start.
 #[derive(Debug, thiserror::Error)]
