@@ -133,7 +133,7 @@ pub async fn run(options: &Options) -> Result<Summary, String> {
     if !options.groups.is_empty() {
         scope_to_groups(&mut listed, &options.groups)?;
     }
-    let named = name_all(&listed);
+    let named = name_all(listed);
     write_dir(&options.dir, &named, &resources)?;
     Ok(Summary {
         counts: named
@@ -260,8 +260,9 @@ fn scope_to_groups(listed: &mut [(&Kind, Vec<Obj>)], wanted: &[String]) -> Resul
     Ok(())
 }
 
-/// Gives every object a unique, stable Terraform name.
-fn name_all<'k>(listed: &[(&'k Kind, Vec<Obj>)]) -> Vec<(&'k Kind, Vec<Exported>)> {
+/// Gives every object a unique, stable Terraform name. Takes the states rather than copying
+/// them: a 20,000-user tenant's states are most of an export's memory.
+fn name_all(listed: Vec<(&Kind, Vec<Obj>)>) -> Vec<(&Kind, Vec<Exported>)> {
     // (type, id) → name, for naming objects after those they refer to.
     let mut names: BTreeMap<(String, String), String> = BTreeMap::new();
     let targets = crate::resources::all();
@@ -273,7 +274,7 @@ fn name_all<'k>(listed: &[(&'k Kind, Vec<Obj>)]) -> Vec<(&'k Kind, Vec<Exported>
             .map(|r| r.schema())
             .unwrap_or_default();
         let mut based: Vec<(String, String, Obj)> = states
-            .iter()
+            .into_iter()
             .map(|s| {
                 let parts: Vec<String> = naming(k)
                     .from
@@ -299,7 +300,8 @@ fn name_all<'k>(listed: &[(&'k Kind, Vec<Obj>)]) -> Vec<(&'k Kind, Vec<Exported>
                     (p, true) => p.to_owned(),
                     (p, false) => hcl::name(&format!("{p}_{base}")),
                 };
-                (base, s.str(ID).unwrap_or_default().to_owned(), s.clone())
+                let id = s.str(ID).unwrap_or_default().to_owned();
+                (base, id, s)
             })
             .collect();
         based.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
@@ -316,7 +318,7 @@ fn name_all<'k>(listed: &[(&'k Kind, Vec<Obj>)]) -> Vec<(&'k Kind, Vec<Exported>
             names.insert((k.type_name.to_owned(), id), name.clone());
             exported.push(Exported { name, state });
         }
-        out.push((*k, exported));
+        out.push((k, exported));
     }
     out
 }
@@ -432,7 +434,7 @@ mod tests {
         ];
         let codes = vec![Obj::default().with("id", "U2").with("user_id", "U2")];
         let listed = vec![(exported()[1], users), (exported()[7], codes)];
-        let named = name_all(&listed);
+        let named = name_all(listed);
         let users: Vec<(&str, Option<&str>)> = named[0]
             .1
             .iter()

@@ -358,6 +358,19 @@ fn status_param(p: &Params) -> Result<Option<String>> {
 /// One page of `items` per `limit`/`offset`, with Duo's metadata (`next_offset` only when
 /// more remain, `prev_offset` only past the first page). Limits above `max` are clamped.
 pub fn page(items: Vec<Value>, p: &Params, default: usize, max: usize) -> Result<Reply> {
+    page_of(items, p, default, max, |v| v)
+}
+
+/// [`page`] for items turned into JSON only once they are on the page: a user's JSON carries
+/// its groups, phones and tokens, and making it for all 20,000 users to answer 300 made each
+/// page of a large tenant take most of a second.
+pub fn page_of<T>(
+    items: Vec<T>,
+    p: &Params,
+    default: usize,
+    max: usize,
+    json: impl Fn(T) -> Value,
+) -> Result<Reply> {
     let number = |key: &str, fallback: usize| -> Result<usize> {
         param(p, key).map_or(Ok(fallback), |v| {
             v.parse::<usize>().map_err(|_| ApiError::invalid(key))
@@ -366,9 +379,14 @@ pub fn page(items: Vec<Value>, p: &Params, default: usize, max: usize) -> Result
     let limit = number("limit", default)?.clamp(1, max);
     let offset = number("offset", 0)?;
     let total = items.len();
-    let rows: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    let rows: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(json)
+        .collect();
     let mut metadata = json!({ "total_objects": total });
-    if offset + limit < total {
+    if offset.saturating_add(limit) < total {
         metadata["next_offset"] = json!(offset + limit);
     }
     if offset > 0 {
@@ -476,8 +494,7 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
                     });
                 }
             }
-            let rows = users.into_iter().map(|u| t.user_json(u)).collect();
-            page(rows, p, 100, 300)
+            page_of(users, p, 100, 300, |u| t.user_json(u))
         }
         Route::CreateUser => {
             let username = param(p, "username")

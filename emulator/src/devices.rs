@@ -5,7 +5,7 @@
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::api::{ApiError, Params, Reply, Result, Route, now, page, param};
+use crate::api::{ApiError, Params, Reply, Result, Route, now, page, page_of, param};
 use crate::store::{self, BypassCode, Phone, Tenant, Token};
 
 /// Duo keeps at most this many bypass codes per user, and generates at most 10 per call.
@@ -95,8 +95,7 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
                 (None, _) => return Err(ApiError::missing("type")),
                 (_, None) => return Err(ApiError::missing("serial")),
             }
-            let rows = tokens.into_iter().map(|k| t.token_json(k, true)).collect();
-            page(rows, p, 100, 500)
+            page_of(tokens, p, 100, 500, |k| t.token_json(k, true))
         }
         Route::CreateToken => create_token(t, p),
         Route::GetToken(id) => t
@@ -189,11 +188,7 @@ fn list_phones(t: &Tenant, p: &Params) -> Result<Reply> {
     if let Some(ext) = param(p, "extension") {
         phones.retain(|ph| ph.extension == ext);
     }
-    let rows = phones
-        .into_iter()
-        .map(|ph| t.phone_json(ph, true))
-        .collect();
-    page(rows, p, 100, 500)
+    page_of(phones, p, 100, 500, |ph| t.phone_json(ph, true))
 }
 
 /// Duo's reading of a phone number: dashes, spaces, dots and parentheses ignored, `+1`

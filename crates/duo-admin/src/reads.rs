@@ -170,13 +170,15 @@ impl<T: Listed> Kind<T> {
         Some(snapshot.values().filter(|o| keep(o)).cloned().collect())
     }
 
-    /// The snapshot holds every user, and none of them changed in this run.
-    fn whole_and_clean(&self) -> Option<Vec<T>> {
+    /// What `pick` takes from every object, when the snapshot holds every object and none of
+    /// them changed in this run. Picked under the lock: copying 20,000 users to find one
+    /// group's members, once per group, was most of a large refresh's CPU.
+    fn whole_and_clean<R>(&self, pick: impl FnMut(&T) -> Option<R>) -> Option<Vec<R>> {
         let k = self.lock();
         let snapshot = k.snapshot.as_ref()?;
         k.written
             .is_empty()
-            .then(|| snapshot.values().cloned().collect())
+            .then(|| snapshot.values().filter_map(pick).collect())
     }
 }
 
@@ -543,15 +545,16 @@ impl Client {
             return Ok(None);
         }
         self.scan_if_paid(&self.reads.users).await?;
-        if let Some(users) = self.reads.users.whole_and_clean() {
-            let mut members: Vec<Member> = users
-                .into_iter()
-                .filter(|u| u.groups.iter().any(|g| g.group_id == group_id))
-                .map(|u| Member {
-                    user_id: u.user_id,
-                    username: u.username,
+        let member = |u: &User| {
+            u.groups
+                .iter()
+                .any(|g| g.group_id == group_id)
+                .then(|| Member {
+                    user_id: u.user_id.clone(),
+                    username: u.username.clone(),
                 })
-                .collect();
+        };
+        if let Some(mut members) = self.reads.users.whole_and_clean(member) {
             members.sort_by(|a, b| a.username.cmp(&b.username));
             return Ok(Some(members));
         }

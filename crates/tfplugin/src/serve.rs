@@ -7,9 +7,13 @@
 //! verifier here pins the DER instead of building a chain (see
 //! `terraform-plugin-protocol.md` §5).
 
+use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use base64::Engine;
 use rustls::client::danger::HandshakeSignatureValid;
@@ -18,16 +22,19 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::UnixListener;
 use tokio::sync::Notify;
+use tokio_stream::StreamExt;
 use tokio_stream::wrappers::{ReceiverStream, UnixListenerStream};
 use tonic::transport::Server;
+use tonic::transport::server::Connected;
 use tonic::{Request, Response, Status};
 
 use super::framework::Provider;
 use super::proto::goplugin;
 use super::proto::tfplugin6::provider_server::ProviderServer;
-use super::server::ProviderService;
+use super::server::{ProviderService, Stopper};
 
 /// go-plugin's magic cookie for Terraform providers; documented as never changing.
 pub(crate) const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -74,7 +81,10 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
     let listener = UnixListener::bind(&socket)?;
 
     let shutdown = Arc::new(Notify::new());
-    let router = routes(provider, shutdown.clone());
+    let service = ProviderService::new(provider);
+    let stopper = service.stopper();
+    let presence = Presence::default();
+    let router = routes(service, shutdown.clone(), presence.clone());
     let stopped = {
         let shutdown = shutdown.clone();
         async move { shutdown.notified().await }
@@ -90,13 +100,14 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
             )?;
             let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
             let (tx, rx) = tokio::sync::mpsc::channel(16);
+            let tracked = presence.clone();
             tokio::spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
-                    let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                    let (acceptor, tx, tracked) = (acceptor.clone(), tx.clone(), tracked.clone());
                     tokio::spawn(async move {
                         match acceptor.accept(stream).await {
                             Ok(tls) => {
-                                let _ = tx.send(Ok::<_, std::io::Error>(tls)).await;
+                                let _ = tx.send(Ok::<_, std::io::Error>(tracked.track(tls))).await;
                             }
                             Err(err) => {
                                 tracing::warn!(error = %err, "TLS handshake with Terraform failed")
@@ -105,15 +116,25 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
                     });
                 }
             });
-            router
-                .serve_with_incoming_shutdown(ReceiverStream::new(rx), stopped)
-                .await
+            let incoming = ReceiverStream::new(rx);
+            until_terraform_is_gone(
+                router.serve_with_incoming_shutdown(incoming, stopped),
+                &presence,
+                &stopper,
+            )
+            .await
         }
         None => {
             handshake(&socket, "")?;
-            router
-                .serve_with_incoming_shutdown(UnixListenerStream::new(listener), stopped)
-                .await
+            let tracked = presence.clone();
+            let incoming =
+                UnixListenerStream::new(listener).map(move |s| s.map(|s| tracked.track(s)));
+            until_terraform_is_gone(
+                router.serve_with_incoming_shutdown(incoming, stopped),
+                &presence,
+                &stopper,
+            )
+            .await
         }
     };
     let _ = std::fs::remove_dir_all(&dir);
@@ -127,7 +148,12 @@ pub async fn serve_debug<P: Provider>(provider: P, address: &str) -> Result<(), 
     let socket = dir.join("plugin.sock");
     let listener = UnixListener::bind(&socket)?;
     let shutdown = Arc::new(Notify::new());
-    let router = routes(provider, shutdown.clone());
+    // A debugger's Terraform attaches and detaches at will: nothing here watches for it.
+    let router = routes(
+        ProviderService::new(provider),
+        shutdown.clone(),
+        Presence::default(),
+    );
     let reattach = serde_json::json!({
         address: {
             "Protocol": "grpc",
@@ -152,7 +178,151 @@ pub async fn serve_debug<P: Provider>(provider: P, address: &str) -> Result<(), 
     result.map_err(ServeError::from)
 }
 
-fn routes<P: Provider>(provider: P, shutdown: Arc<Notify>) -> tonic::transport::server::Router {
+/// How often the plugin checks that Terraform is still there.
+const WATCH_EVERY: Duration = Duration::from_millis(200);
+/// How long requests already sent may take to finish once Terraform is gone.
+const GRACE: Duration = Duration::from_secs(3);
+
+/// Serves until `serving` ends (Terraform called Shutdown) or Terraform is gone without it:
+/// its process exited (ours has a new parent) or its last connection closed. A CI runner's
+/// SIGKILL of `terraform` does that mid-apply; left alone, the plugin would keep running with
+/// no one to answer, still sending the requests it was told to. Once Terraform is gone, nothing
+/// new is sent and what is running gets [`GRACE`] to finish and be logged.
+async fn until_terraform_is_gone<P: Provider>(
+    serving: impl Future<Output = Result<(), tonic::transport::Error>>,
+    presence: &Presence,
+    stopper: &Stopper<P>,
+) -> Result<(), tonic::transport::Error> {
+    let parent = std::os::unix::process::parent_id();
+    let gone = async {
+        loop {
+            tokio::time::sleep(WATCH_EVERY).await;
+            if std::os::unix::process::parent_id() != parent {
+                return "its process exited";
+            }
+            if presence.abandoned() {
+                return "its connection closed";
+            }
+        }
+    };
+    tokio::select! {
+        served = serving => served,
+        why = gone => {
+            tracing::warn!(
+                running = stopper.running(),
+                "Terraform is gone without stopping the provider ({why}): sending nothing new, \
+                 letting what was sent finish, then exiting"
+            );
+            stopper.stop();
+            if tokio::time::timeout(GRACE, stopper.idle()).await.is_err() {
+                tracing::warn!(
+                    running = stopper.running(),
+                    "requests still running after {GRACE:?}; exiting without their answers"
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// What the plugin knows of Terraform's presence: the connections it opened and closed, and
+/// whether it asked us to shut down. go-plugin keeps a stdio stream open on its connection for
+/// as long as it uses the plugin, so the connection never goes idle; one that closes without
+/// Shutdown means Terraform is gone.
+#[derive(Clone, Default)]
+struct Presence(Arc<std::sync::Mutex<Seen>>);
+
+#[derive(Default)]
+struct Seen {
+    opened: u64,
+    closed: u64,
+    shutdown_asked: bool,
+}
+
+impl Presence {
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn track<S>(&self, stream: S) -> Tracked<S> {
+        self.seen().opened += 1;
+        Tracked {
+            stream,
+            presence: self.clone(),
+        }
+    }
+
+    fn shutdown_asked(&self) {
+        self.seen().shutdown_asked = true;
+    }
+
+    /// Terraform connected, then closed every connection without asking us to shut down.
+    fn abandoned(&self) -> bool {
+        let seen = self.seen();
+        seen.opened > 0 && seen.opened == seen.closed && !seen.shutdown_asked
+    }
+}
+
+/// A connection, counted as closed when the server drops it.
+struct Tracked<S> {
+    stream: S,
+    presence: Presence,
+}
+
+impl<S> Drop for Tracked<S> {
+    fn drop(&mut self) {
+        self.presence.seen().closed += 1;
+    }
+}
+
+impl<S: Connected> Connected for Tracked<S> {
+    type ConnectInfo = S::ConnectInfo;
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.stream.connect_info()
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+}
+
+fn routes<P: Provider>(
+    provider: ProviderService<P>,
+    shutdown: Arc<Notify>,
+    presence: Presence,
+) -> tonic::transport::server::Router {
     let (health_reporter, health) = tonic_health::server::health_reporter();
     // go-plugin's client pings service "plugin".
     tokio::spawn(async move {
@@ -160,13 +330,13 @@ fn routes<P: Provider>(provider: P, shutdown: Arc<Notify>) -> tonic::transport::
             .set_service_status("plugin", tonic_health::ServingStatus::Serving)
             .await;
     });
-    let provider = ProviderServer::new(ProviderService::new(provider))
+    let provider = ProviderServer::new(provider)
         .max_decoding_message_size(MAX_MESSAGE)
         .max_encoding_message_size(MAX_MESSAGE);
     Server::builder()
         .add_service(provider)
         .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(
-            Controller { shutdown },
+            Controller { shutdown, presence },
         ))
         .add_service(goplugin::grpc_stdio_server::GrpcStdioServer::new(Stdio))
         .add_service(health)
@@ -289,6 +459,7 @@ impl ClientCertVerifier for PinnedClientCert {
 /// costs Terraform a 2 s wait before it kills us.
 struct Controller {
     shutdown: Arc<Notify>,
+    presence: Presence,
 }
 
 #[tonic::async_trait]
@@ -297,6 +468,7 @@ impl goplugin::grpc_controller_server::GrpcController for Controller {
         &self,
         _: Request<goplugin::Empty>,
     ) -> Result<Response<goplugin::Empty>, Status> {
+        self.presence.shutdown_asked();
         self.shutdown.notify_one();
         Ok(Response::new(goplugin::Empty {}))
     }

@@ -33,6 +33,75 @@ struct Inner<P: Provider> {
     client: RwLock<Option<Arc<P::Client>>>,
     /// States just imported and not yet refreshed, by type and `id`.
     imported: Mutex<HashMap<(String, String), Value>>,
+    /// RPC handlers still running, even if the RPC that started one was abandoned.
+    in_flight: Arc<InFlight>,
+}
+
+/// Counts running RPC handlers, so that a plugin whose Terraform is gone can let the requests
+/// it already sent finish (and be logged) before it exits.
+#[derive(Default)]
+struct InFlight {
+    running: Mutex<usize>,
+    idle: tokio::sync::Notify,
+}
+
+/// Held by a running handler; the count goes down when the handler ends, however it ends.
+struct Running(Arc<InFlight>);
+
+impl InFlight {
+    fn start(self: &Arc<Self>) -> Running {
+        *self.running.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        Running(self.clone())
+    }
+
+    fn count(&self) -> usize {
+        *self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut running = self
+            .0
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *running = running.saturating_sub(1);
+        if *running == 0 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// What the plugin's server needs when Terraform goes away without stopping it: the way to
+/// stop the provider's work and to wait for what is already running.
+pub(crate) struct Stopper<P: Provider> {
+    inner: Arc<Inner<P>>,
+}
+
+impl<P: Provider> Stopper<P> {
+    /// As `StopProvider`: nothing new is sent to the remote API.
+    pub(crate) fn stop(&self) {
+        if let Some(client) = self.inner.client() {
+            self.inner.provider.stop(&client);
+        }
+    }
+
+    /// How many RPC handlers are still running.
+    pub(crate) fn running(&self) -> usize {
+        self.inner.in_flight.count()
+    }
+
+    /// Waits until no RPC handler runs.
+    pub(crate) async fn idle(&self) {
+        loop {
+            let idle = self.inner.in_flight.idle.notified();
+            if self.running() == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -62,8 +131,28 @@ impl<P: Provider> ProviderService<P> {
                 data_sources,
                 client: RwLock::new(None),
                 imported: Mutex::new(HashMap::new()),
+                in_flight: Arc::default(),
             }),
         }
+    }
+
+    pub(crate) fn stopper(&self) -> Stopper<P> {
+        Stopper {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Runs an RPC body in its own task, counted while it runs; a panic becomes a diagnostic.
+    async fn guarded<R: WithDiagnostics>(
+        &self,
+        body: impl Future<Output = R> + Send + 'static,
+    ) -> Result<Response<R>, Status> {
+        let running = self.inner.in_flight.start();
+        guarded(P::DISPLAY_NAME, async move {
+            let _running = running;
+            body.await
+        })
+        .await
     }
 
     /// Every schema, sorted by type name, for documentation generators and tests.
@@ -143,7 +232,8 @@ with_diagnostics!(
     pb::read_data_source::Response,
 );
 
-/// Runs an RPC body in its own task; a panic becomes a diagnostic.
+/// Runs an RPC body in its own task, which runs to its end even when Terraform abandons the
+/// RPC; a panic becomes a diagnostic.
 async fn guarded<R: WithDiagnostics>(
     provider: &'static str,
     body: impl Future<Output = R> + Send + 'static,
@@ -222,7 +312,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _: Request<pb::get_metadata::Request>,
     ) -> Result<Response<pb::get_metadata::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             pb::get_metadata::Response {
                 server_capabilities: Some(server_capabilities()),
                 resources: inner
@@ -282,7 +372,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             pb::get_provider_schema::Response {
                 provider: Some(schema_to_proto(&inner.provider_schema)),
                 resource_schemas: inner
@@ -307,7 +397,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let mut resp = pb::validate_provider_config::Response::default();
             let schema = &inner.provider_schema;
             let diags = validate_config(schema, req.get_ref().config.as_ref(), |c| {
@@ -324,7 +414,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let mut resp = pb::configure_provider::Response::default();
             let req = req.into_inner();
             let config = match decode_obj(req.config.as_ref(), &inner.provider_schema) {
@@ -356,7 +446,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::validate_resource_config::Response::default();
             let diags = match inner.resource(&req.type_name) {
@@ -374,7 +464,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::validate_data_resource_config::Response::default();
             let diags = match inner.data_source(&req.type_name) {
@@ -394,7 +484,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::upgrade_resource_state::Response::default();
             match inner.upgrade(&req) {
@@ -411,7 +501,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::read_resource::Response {
                 private: req.private.clone(),
@@ -434,7 +524,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::plan_resource_change::Response::default();
             match inner.plan(&req) {
@@ -455,7 +545,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::apply_resource_change::Response::default();
             let (state, diags) = inner.apply(&req).await;
@@ -471,7 +561,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::import_resource_state::Response::default();
             match inner.import(&req).await {
@@ -495,7 +585,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let inner = self.inner.clone();
-        guarded(P::DISPLAY_NAME, async move {
+        self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::read_data_source::Response::default();
             match inner.read_data(&req).await {
@@ -511,9 +601,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
-        if let Some(client) = self.inner.client() {
-            self.inner.provider.stop(&client);
-        }
+        self.stopper().stop();
         Ok(Response::new(pb::stop_provider::Response::default()))
     }
 }
