@@ -362,3 +362,112 @@ resource "duo_admin_unit" "emea" {
     );
     assert_ne!(units[0]["admin_unit_id"], state["id"]);
 }
+
+/// The `terraform-provider-duo` processes whose parent is `pid`.
+fn providers_of(pid: u32) -> Vec<u32> {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    procs
+        .flatten()
+        .filter_map(|p| {
+            let child: u32 = p.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(p.path().join("stat")).ok()?;
+            let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+            // After the name: state, then the parent's PID.
+            let parent: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
+            ("terraform-provider-duo".starts_with(name) && parent == pid).then_some(child)
+        })
+        .collect()
+}
+
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+    })
+}
+
+/// Waits up to `limit` for every process in `pids` to end; how long it took.
+fn gone_within(pids: &[u32], limit: std::time::Duration) -> Option<std::time::Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if !pids.iter().any(|&p| running(p)) {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn a_provider_whose_terraform_is_killed_exits_within_seconds() {
+    let mut h = Harness::start(&BUILD, "killed_terraform");
+    // Slow enough that the apply is mid-way when Terraform is killed (13 writes a minute).
+    h.provider_block = h
+        .provider_block
+        .replace('}', "  rate_limit_scale = 0.05\n}");
+    h.write_config(
+        r#"
+resource "duo_group" "g" {
+  count = 30
+  name  = "g${count.index}"
+}
+"#,
+    );
+    let mut apply = h
+        .command_in(
+            &h.dir_path(),
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while h.tenant()["groups"].as_array().map_or(0, Vec::len) < 13 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the apply made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let providers = providers_of(apply.id());
+    assert!(!providers.is_empty(), "no provider process under terraform");
+    // As a CI runner at its time limit does: SIGKILL, to terraform alone.
+    apply.kill().unwrap();
+    apply.wait().unwrap();
+    let took = gone_within(&providers, std::time::Duration::from_secs(5));
+    assert!(
+        took.is_some(),
+        "provider processes {providers:?} still running 5 s after terraform was killed"
+    );
+    eprintln!("the provider exited {took:?} after terraform was killed");
+}
+
+#[test]
+fn a_provider_whose_connection_closes_without_shutdown_exits() {
+    let h = Harness::start(&BUILD, "abandoned_connection");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut command = std::process::Command::new(BUILD.provider);
+    command.envs(h.duo_env.clone());
+    let plugin = runtime
+        .block_on(tfplugin::client::Plugin::start(command))
+        .unwrap();
+    let mut child = runtime.block_on(plugin.disconnect()).unwrap();
+    let started = std::time::Instant::now();
+    let exited = loop {
+        if child.try_wait().unwrap().is_some() || started.elapsed().as_secs() >= 5 {
+            break child.try_wait().unwrap().is_some();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        exited,
+        "the provider still ran 5 s after its only connection closed without Shutdown"
+    );
+    eprintln!("the provider exited {took:?} after its connection closed");
+}

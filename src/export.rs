@@ -116,30 +116,48 @@ pub async fn run(options: &Options) -> Result<Summary, String> {
         on: std::io::stderr().is_terminal(),
     };
     let resources = provider.resources();
-    let mut listed: Vec<(&Kind, Vec<Obj>)> = Vec::new();
-    for (i, k) in kinds.iter().enumerate() {
+    let list = async |i: usize, k: &'static Kind| {
         progress.step(i, kinds.len(), k.type_name);
         let resource = resources
             .iter()
             .find(|r| r.type_name() == k.type_name)
             .ok_or_else(|| format!("{} is not a resource of this provider", k.type_name))?;
-        let states = resource
+        resource
             .list(&client)
             .await
-            .map_err(|d| format!("reading {}: {}", k.type_name, diagnostics_text(&d)))?;
-        listed.push((k, states));
+            .map_err(|d| format!("reading {}: {}", k.type_name, diagnostics_text(&d)))
+    };
+    let mut writer = Writer::new(&options.dir, &resources);
+    let written = async {
+        if options.groups.is_empty() {
+            // One type at a time: its states are dropped once its file is written.
+            for (i, k) in kinds.iter().enumerate() {
+                writer.add(k, list(i, k).await?)?;
+            }
+        } else {
+            // Scoping to groups needs every type's states first.
+            let mut listed = Vec::new();
+            for (i, k) in kinds.iter().enumerate() {
+                listed.push((*k, list(i, k).await?));
+            }
+            scope_to_groups(&mut listed, &options.groups)?;
+            for (k, states) in listed {
+                writer.add(k, states)?;
+            }
+        }
+        Ok::<_, String>(())
     }
+    .await;
     progress.done();
-    if !options.groups.is_empty() {
-        scope_to_groups(&mut listed, &options.groups)?;
-    }
-    let named = name_all(listed);
-    write_dir(&options.dir, &named, &resources)?;
+    let counts = match written {
+        Ok(()) => writer.finish()?,
+        Err(e) => {
+            writer.abandon();
+            return Err(e);
+        }
+    };
     Ok(Summary {
-        counts: named
-            .iter()
-            .map(|(k, objs)| (k.type_name, objs.len()))
-            .collect(),
+        counts,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -260,127 +278,164 @@ fn scope_to_groups(listed: &mut [(&Kind, Vec<Obj>)], wanted: &[String]) -> Resul
     Ok(())
 }
 
-/// Gives every object a unique, stable Terraform name. Takes the states rather than copying
-/// them: a 20,000-user tenant's states are most of an export's memory.
-fn name_all(listed: Vec<(&Kind, Vec<Obj>)>) -> Vec<(&Kind, Vec<Exported>)> {
-    // (type, id) → name, for naming objects after those they refer to.
-    let mut names: BTreeMap<(String, String), String> = BTreeMap::new();
-    let targets = crate::resources::all();
-    let mut out = Vec::new();
-    for (k, states) in listed {
-        let schema = targets
+/// (type, ID) → Terraform name of every object named so far.
+type Names = BTreeMap<(String, String), String>;
+
+/// Gives every object of a type a unique, stable Terraform name, after the names of the
+/// objects it refers to (named before it, in the registry's order). Takes the states rather
+/// than copying them.
+fn name_kind(names: &mut Names, k: &Kind, states: Vec<Obj>) -> Vec<Exported> {
+    let schema = crate::resources::all()
+        .iter()
+        .find(|r| r.type_name() == k.type_name)
+        .map(|r| r.schema())
+        .unwrap_or_default();
+    let mut based: Vec<(String, String, Obj)> = states
+        .into_iter()
+        .map(|s| {
+            let parts: Vec<String> = naming(k)
+                .from
+                .iter()
+                .map(|attr| {
+                    let value = s.str(attr).unwrap_or_default();
+                    schema
+                        .attributes
+                        .iter()
+                        .find(|a| a.name == *attr)
+                        .and_then(|a| a.references)
+                        .and_then(|t| names.get(&(t.to_owned(), value.to_owned())).cloned())
+                        .unwrap_or_else(|| value.to_owned())
+                })
+                .filter(|p| !p.is_empty())
+                .collect();
+            let mut base = parts.join("_");
+            if base.is_empty() && naming(k).prefix.is_empty() {
+                base = s.str(ID).unwrap_or_default().to_owned();
+            }
+            let base = match (naming(k).prefix, base.is_empty()) {
+                ("", _) => hcl::name(&base),
+                (p, true) => p.to_owned(),
+                (p, false) => hcl::name(&format!("{p}_{base}")),
+            };
+            let id = s.str(ID).unwrap_or_default().to_owned();
+            (base, id, s)
+        })
+        .collect();
+    based.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut exported = Vec::new();
+    for (base, id, state) in based {
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        taken.insert(name.clone());
+        names.insert((k.type_name.to_owned(), id), name.clone());
+        exported.push(Exported { name, state });
+    }
+    exported
+}
+
+/// Writes the directory one type at a time, so an export holds one type's states at once:
+/// a 20,000-user tenant's states, all held together, were most of an export's memory. Files
+/// go to a staging directory inside it and are moved into place when every type is written,
+/// so a failed export leaves what was there before (`--force`) as it was.
+struct Writer<'a> {
+    dir: &'a Path,
+    staging: PathBuf,
+    resources: &'a [Box<dyn Resource<duo::Client>>],
+    names: Names,
+    imports: String,
+    counts: Vec<(&'static str, usize)>,
+    files: Vec<String>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(dir: &'a Path, resources: &'a [Box<dyn Resource<duo::Client>>]) -> Writer<'a> {
+        Writer {
+            dir,
+            staging: dir.join(".export-in-progress"),
+            resources,
+            names: Names::new(),
+            imports: String::new(),
+            counts: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+
+    fn write(&mut self, file: &str, text: &str) -> Result<(), String> {
+        std::fs::create_dir_all(&self.staging)
+            .and_then(|()| std::fs::write(self.staging.join(file), text))
+            .map_err(|e| format!("writing {file}: {e}"))?;
+        self.files.push(file.to_owned());
+        Ok(())
+    }
+
+    /// Names one type's objects and writes their resource blocks and import blocks.
+    fn add(&mut self, k: &'static Kind, states: Vec<Obj>) -> Result<(), String> {
+        let objs = name_kind(&mut self.names, k, states);
+        self.counts.push((k.type_name, objs.len()));
+        if objs.is_empty() {
+            return Ok(());
+        }
+        let schema = self
+            .resources
             .iter()
             .find(|r| r.type_name() == k.type_name)
             .map(|r| r.schema())
             .unwrap_or_default();
-        let mut based: Vec<(String, String, Obj)> = states
-            .into_iter()
-            .map(|s| {
-                let parts: Vec<String> = naming(k)
-                    .from
-                    .iter()
-                    .map(|attr| {
-                        let value = s.str(attr).unwrap_or_default();
-                        schema
-                            .attributes
-                            .iter()
-                            .find(|a| a.name == *attr)
-                            .and_then(|a| a.references)
-                            .and_then(|t| names.get(&(t.to_owned(), value.to_owned())).cloned())
-                            .unwrap_or_else(|| value.to_owned())
-                    })
-                    .filter(|p| !p.is_empty())
-                    .collect();
-                let mut base = parts.join("_");
-                if base.is_empty() && naming(k).prefix.is_empty() {
-                    base = s.str(ID).unwrap_or_default().to_owned();
-                }
-                let base = match (naming(k).prefix, base.is_empty()) {
-                    ("", _) => hcl::name(&base),
-                    (p, true) => p.to_owned(),
-                    (p, false) => hcl::name(&format!("{p}_{base}")),
-                };
-                let id = s.str(ID).unwrap_or_default().to_owned();
-                (base, id, s)
-            })
+        let names = &self.names;
+        let resolve = |t: &str, id: &str| {
+            names
+                .get(&(t.to_owned(), id.to_owned()))
+                .map(|name| format!("{t}.{name}.id"))
+        };
+        let blocks: Vec<String> = objs
+            .iter()
+            .map(|o| hcl::resource(k.type_name, &o.name, &schema, &o.state, &resolve))
             .collect();
-        based.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-        let mut taken: BTreeSet<String> = BTreeSet::new();
-        let mut exported = Vec::new();
-        for (base, id, state) in based {
-            let mut name = base.clone();
-            let mut n = 2;
-            while taken.contains(&name) {
-                name = format!("{base}_{n}");
-                n += 1;
+        for o in &objs {
+            if !self.imports.is_empty() {
+                self.imports.push('\n');
             }
-            taken.insert(name.clone());
-            names.insert((k.type_name.to_owned(), id), name.clone());
-            exported.push(Exported { name, state });
+            self.imports.push_str(&hcl::import(
+                &format!("{}.{}", k.type_name, o.name),
+                o.state.str(ID).unwrap_or_default(),
+            ));
         }
-        out.push((k, exported));
+        self.write(&format!("{}.tf", k.type_name), &blocks.join("\n"))
     }
-    out
-}
 
-fn write_dir(
-    dir: &Path,
-    named: &[(&Kind, Vec<Exported>)],
-    resources: &[Box<dyn Resource<duo::Client>>],
-) -> Result<(), String> {
-    let refs: BTreeMap<(String, String), String> = named
-        .iter()
-        .flat_map(|(k, objs)| {
-            objs.iter().filter_map(|o| {
-                o.state.str(ID).map(|id| {
-                    (
-                        (k.type_name.to_owned(), id.to_owned()),
-                        format!("{}.{}.id", k.type_name, o.name),
-                    )
-                })
-            })
-        })
-        .collect();
-    let resolve = |t: &str, id: &str| refs.get(&(t.to_owned(), id.to_owned())).cloned();
-    let write = |file: &str, text: &str| {
-        std::fs::write(dir.join(file), text).map_err(|e| format!("writing {file}: {e}"))
-    };
-    write(
-        "main.tf",
-        &format!(
+    /// Writes `main.tf` and `imports.tf`: how many objects of each type were written.
+    fn finish(mut self) -> Result<Vec<(&'static str, usize)>, String> {
+        let main = format!(
             "# Written by `terraform-provider-duo export`. Import blocks need Terraform 1.5 or later.\n\
              terraform {{\n  required_version = \">= 1.5.0\"\n  required_providers {{\n    duo = {{\n      source = \"{}\"\n    }}\n  }}\n}}\n\n\
              # Credentials come from DUO_API_HOST, DUO_IKEY and DUO_SKEY, as they did for the export.\n\
              provider \"duo\" {{}}\n",
             ADDRESS.trim_start_matches("registry.terraform.io/")
-        ),
-    )?;
-    let mut imports = String::new();
-    for (k, objs) in named {
-        if objs.is_empty() {
-            continue;
-        }
-        let schema = resources
-            .iter()
-            .find(|r| r.type_name() == k.type_name)
-            .map(|r| r.schema())
-            .unwrap_or_default();
-        let blocks: Vec<String> = objs
-            .iter()
-            .map(|o| hcl::resource(k.type_name, &o.name, &schema, &o.state, &resolve))
-            .collect();
-        write(&format!("{}.tf", k.type_name), &blocks.join("\n"))?;
-        for o in objs {
-            if !imports.is_empty() {
-                imports.push('\n');
-            }
-            imports.push_str(&hcl::import(
-                &format!("{}.{}", k.type_name, o.name),
-                o.state.str(ID).unwrap_or_default(),
-            ));
-        }
+        );
+        let imports = std::mem::take(&mut self.imports);
+        let result = self
+            .write("main.tf", &main)
+            .and_then(|()| self.write("imports.tf", &imports))
+            .and_then(|()| {
+                self.files.iter().try_for_each(|f| {
+                    std::fs::rename(self.staging.join(f), self.dir.join(f))
+                        .map_err(|e| format!("moving {f} into {}: {e}", self.dir.display()))
+                })
+            });
+        let counts = std::mem::take(&mut self.counts);
+        self.abandon();
+        result.map(|()| counts)
     }
-    write("imports.tf", &imports)
+
+    /// Removes the staging directory: what was not moved into place is dropped.
+    fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
 }
 
 #[cfg(test)]
@@ -427,20 +482,61 @@ mod tests {
     }
 
     #[test]
+    fn files_replace_what_was_there_only_once_every_type_is_written() {
+        let dir = std::env::temp_dir().join(format!("duo-export-writer-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("duo_group.tf"), "# before").unwrap();
+        let resources = DuoProvider.resources();
+        let group = || vec![Obj::default().with("id", "DG1").with("name", "eng")];
+        let kind = exported()[0];
+        assert_eq!(kind.type_name, "duo_group");
+
+        // A failure after a type was written: the directory is as it was.
+        let mut writer = Writer::new(&dir, &resources);
+        writer.add(kind, group()).unwrap();
+        writer.abandon();
+        let left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["duo_group.tf"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("duo_group.tf")).unwrap(),
+            "# before"
+        );
+
+        let mut writer = Writer::new(&dir, &resources);
+        writer.add(kind, group()).unwrap();
+        let counts = writer.finish().unwrap();
+        assert_eq!(counts, [("duo_group", 1)]);
+        let written = std::fs::read_to_string(dir.join("duo_group.tf")).unwrap();
+        assert!(
+            written.contains("resource \"duo_group\" \"eng\""),
+            "{written}"
+        );
+        let imports = std::fs::read_to_string(dir.join("imports.tf")).unwrap();
+        assert!(imports.contains("to = duo_group.eng"), "{imports}");
+        assert!(dir.join("main.tf").exists() && !dir.join(".export-in-progress").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn names_are_unique_stable_and_follow_references() {
         let users = vec![
             Obj::default().with("id", "U2").with("username", "ann-lee"),
             Obj::default().with("id", "U1").with("username", "ann.lee"),
         ];
         let codes = vec![Obj::default().with("id", "U2").with("user_id", "U2")];
-        let listed = vec![(exported()[1], users), (exported()[7], codes)];
-        let named = name_all(listed);
-        let users: Vec<(&str, Option<&str>)> = named[0]
-            .1
+        let mut names = Names::new();
+        let named_users = name_kind(&mut names, exported()[1], users);
+        let named_codes = name_kind(&mut names, exported()[7], codes);
+        let users: Vec<(&str, Option<&str>)> = named_users
             .iter()
             .map(|e| (e.name.as_str(), e.state.str("id")))
             .collect();
         assert_eq!(users, [("ann_lee", Some("U1")), ("ann_lee_2", Some("U2"))]);
-        assert_eq!(named[1].1[0].name, "ann_lee_2");
+        assert_eq!(named_codes[0].name, "ann_lee_2");
     }
 }

@@ -54,7 +54,8 @@ pub struct Object {
 
 /// A running provider plugin, connected.
 pub struct Plugin {
-    child: Child,
+    /// Taken only by [`Plugin::disconnect`].
+    child: Option<Child>,
     channel: Channel,
     provider: Type,
     resources: HashMap<String, Type>,
@@ -92,7 +93,7 @@ impl Plugin {
             }))
             .await?;
         let mut plugin = Plugin {
-            child,
+            child: Some(child),
             channel,
             provider: Type::Dynamic,
             resources: HashMap::new(),
@@ -203,16 +204,28 @@ impl Plugin {
         let _ = goplugin::grpc_controller_client::GrpcControllerClient::new(self.channel.clone())
             .shutdown(goplugin::Empty {})
             .await;
-        self.child.wait()?;
+        if let Some(mut child) = self.child.take() {
+            child.wait()?;
+        }
         Ok(())
+    }
+
+    /// Closes the connection without `StopProvider` or `Shutdown`, as a Terraform that dies
+    /// does: the plugin's process, still running.
+    pub async fn disconnect(mut self) -> Option<Child> {
+        let child = self.child.take();
+        drop(self);
+        child
     }
 }
 
 impl Drop for Plugin {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+        if let Some(child) = &mut self.child
+            && let Ok(None) = child.try_wait()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
