@@ -70,10 +70,8 @@ resource "duo_group" "eng" {
     h.import_verify("duo_group.eng", &id);
     if supports_import_blocks("a_group_is_created_updated_in_place_imported_and_destroyed") {
         let generated = h.import_generate("duo_group", &id);
-        assert!(
-            generated.contains("name               = \"engineering-team\""),
-            "{generated}"
-        );
+        let words = generated.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("name = \"engineering-team\""), "{generated}");
     }
 
     h.destroy();
@@ -174,7 +172,8 @@ resource "duo_group" "a" {
   desc = "first"
 }
 resource "duo_group" "b" {
-  name = "ops"
+  name                 = "ops"
+  allow_duplicate_name = true
 }
 data "duo_group" "ambiguous" {
   name       = "ops"

@@ -13,6 +13,7 @@ mod examples;
 mod export;
 mod faults;
 mod group;
+mod guards;
 mod harness;
 mod import;
 mod integration;

@@ -270,9 +270,11 @@ fn step(
     h.emu.state.reset_stats();
     let peak = Sampler::start();
     let start = Instant::now();
+    let harness_before = own_cpu_s();
     let result = run();
     let wall = start.elapsed().as_secs_f64();
-    let (peak_mb, provider_cpu) = peak.stop();
+    let (peak_mb, provider_cpu, sampling_cpu) = peak.stop();
+    let harness_cpu = own_cpu_s() - harness_before - sampling_cpu;
     if let Err(err) = result {
         panic!("{name} ({mode}) on {users} users failed:\n{err}");
     }
@@ -285,6 +287,7 @@ fn step(
         "floor_at_duo_limits_s": round(floor(&stats["by_class"], 1.0)),
         "peak_provider_mb": round(peak_mb),
         "provider_cpu_s": round(provider_cpu),
+        "emulator_cpu_s": round(harness_cpu),
     });
     eprintln!("{row}");
     row
@@ -597,7 +600,8 @@ struct Sampler {
     stop: Arc<AtomicBool>,
     peak_kb: Arc<AtomicU64>,
     cpu_ticks: Arc<Mutex<HashMap<u32, u64>>>,
-    thread: std::thread::JoinHandle<()>,
+    /// Ends with the sampling thread's own CPU seconds, which the step's harness CPU excludes.
+    thread: std::thread::JoinHandle<f64>,
 }
 
 impl Sampler {
@@ -615,6 +619,7 @@ impl Sampler {
                     }
                     std::thread::sleep(Duration::from_millis(10));
                 }
+                cpu_s("/proc/thread-self/stat")
             })
         };
         Sampler {
@@ -625,16 +630,40 @@ impl Sampler {
         }
     }
 
-    /// Peak MB and CPU seconds (at Linux's usual 100 ticks a second).
-    fn stop(self) -> (f64, f64) {
+    /// Peak MB and CPU seconds (at Linux's usual 100 ticks a second) of the providers, and the
+    /// sampling's own CPU seconds.
+    fn stop(self) -> (f64, f64, f64) {
         self.stop.store(true, Ordering::SeqCst);
-        let _ = self.thread.join();
+        let sampling = self.thread.join().unwrap_or(0.0);
         let ticks: u64 = self.cpu_ticks.lock().unwrap().values().sum();
         (
             self.peak_kb.load(Ordering::SeqCst) as f64 / 1024.0,
             ticks as f64 / 100.0,
+            sampling,
         )
     }
+}
+
+/// This process's user + system CPU seconds: the emulator's (and, in the protocol steps, the
+/// driver's, which is small beside it), so a step's wall time can be split between Terraform,
+/// the provider and the emulator standing in for Duo.
+fn own_cpu_s() -> f64 {
+    cpu_s("/proc/self/stat")
+}
+
+/// User + system CPU seconds from a `stat` file of `/proc`.
+fn cpu_s(stat: &str) -> f64 {
+    let stat = std::fs::read_to_string(stat).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
 }
 
 /// `(pid, peak kB, user + system CPU ticks)` of each provider process.
@@ -672,8 +701,8 @@ fn providers() -> Vec<(u32, u64, u64)> {
 fn markdown(rows: &[Value], scale: f64) -> String {
     let mut s = format!(
         "Limits ×{scale} (emulator `--rate-scale {scale}`, provider `rate_limit_scale = {scale}`).\n\n\
-         | users | step | mode | API calls | by class | by type | 429s | wall s | floor s | floor at Duo's limits s | provider peak MB | provider CPU s |\n\
-         |---:|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|\n"
+         | users | step | mode | API calls | by class | by type | 429s | wall s | floor s | floor at Duo's limits s | provider peak MB | provider CPU s | emulator CPU s |\n\
+         |---:|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
     );
     for r in rows {
         let counts = |v: &Value| -> String {
@@ -685,7 +714,7 @@ fn markdown(rows: &[Value], scale: f64) -> String {
         };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r["users"],
             r["step"].as_str().unwrap_or_default(),
             r["mode"].as_str().unwrap_or_default(),
@@ -697,7 +726,8 @@ fn markdown(rows: &[Value], scale: f64) -> String {
             r["floor_s"],
             r["floor_at_duo_limits_s"],
             r["peak_provider_mb"],
-            r["provider_cpu_s"]
+            r["provider_cpu_s"],
+            r["emulator_cpu_s"]
         );
     }
     s

@@ -9,7 +9,7 @@ use super::link::SetChanges;
 use super::{Action, Op, create_once, deleted, diagnose, found, id, matching};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Diagnostics, Failed, Obj, Resource, Schema, State, Validator, Value};
+use crate::plugin::{Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator, Value};
 
 /// What `duo_admin_unit` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -63,6 +63,9 @@ crate::plugin::state! {
             .references(crate::resources::integration::KIND.type_name)
             .describe("The integration keys of the applications in the unit.")
         },
+        allow_duplicate_name: Option<bool> {
+            .optional().local().describe(&super::allow_duplicate_text("administrative unit", "name"))
+        },
     }
 }
 
@@ -104,6 +107,7 @@ pub fn to_state(u: &duo::AdminUnit) -> AdminUnitState {
         admins: set(&u.admins),
         groups: set(&u.groups),
         integrations: set(&u.integrations),
+        allow_duplicate_name: None,
     }
 }
 
@@ -163,6 +167,28 @@ impl Resource<duo::Client> for AdminUnit {
 
     fn schema(&self) -> Schema {
         AdminUnit::schema()
+    }
+
+    /// Duo does not keep unit names unique.
+    async fn check_create(
+        &self,
+        duo: &duo::Client,
+        planned: &Obj,
+        managed: Managed<'_>,
+    ) -> Diagnostics {
+        let Some(name) = planned.str(AdminUnitState::name) else {
+            return Diagnostics::default();
+        };
+        super::unique(
+            &KIND,
+            planned,
+            managed,
+            AdminUnitState::allow_duplicate_name,
+            &KIND.key_text(&[name]),
+            duo.existing_admin_units(|u| u.name.eq_ignore_ascii_case(name)),
+            |u| &u.admin_unit_id,
+        )
+        .await
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::{Action, Op, create_once, deleted, found, holds, id, matching, written};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Diagnostics, Failed, Obj, Resource, Schema, State, Validator};
+use crate::plugin::{Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator};
 
 /// What `duo_group` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -76,6 +76,9 @@ crate::plugin::state! {
         mobile_otp_enabled: Option<bool> {
             .optional_computed().use_state_for_unknown().describe(&switch("Duo Mobile passcodes"))
         },
+        allow_duplicate_name: Option<bool> {
+            .optional().local().describe(&super::allow_duplicate_text("group", "name"))
+        },
     }
 }
 
@@ -97,6 +100,7 @@ pub fn to_state(g: &duo::Group) -> GroupState {
         sms_enabled: g.sms_enabled,
         voice_enabled: g.voice_enabled,
         mobile_otp_enabled: g.mobile_otp_enabled,
+        allow_duplicate_name: None,
     }
 }
 
@@ -120,6 +124,28 @@ impl Resource<duo::Client> for Group {
 
     fn schema(&self) -> Schema {
         Group::schema()
+    }
+
+    /// Duo does not keep group names unique.
+    async fn check_create(
+        &self,
+        duo: &duo::Client,
+        planned: &Obj,
+        managed: Managed<'_>,
+    ) -> Diagnostics {
+        let Some(name) = planned.str(GroupState::name) else {
+            return Diagnostics::default();
+        };
+        super::unique(
+            &KIND,
+            planned,
+            managed,
+            GroupState::allow_duplicate_name,
+            &KIND.key_text(&[name]),
+            duo.existing_groups(|g| g.name.eq_ignore_ascii_case(name)),
+            |g| &g.group_id,
+        )
+        .await
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

@@ -19,7 +19,8 @@ use super::{
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator, Value,
+    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator,
+    Value,
 };
 
 /// What `duo_integration` is, for the registry ([`crate::kinds`]).
@@ -204,6 +205,9 @@ crate::plugin::state! {
                  refresh only when the masked key Duo shows with the application stops matching \
                  the one in state, which is how a rotation outside Terraform is noticed.",
             )
+        },
+        allow_duplicate_name: Option<bool> {
+            .optional().local().describe(&super::allow_duplicate_text("application", "name and type"))
         },
     }
 }
@@ -423,6 +427,31 @@ impl Resource<duo::Client> for Integration {
             planned.set(IntegrationState::secret_key, Value::Unknown);
         }
         Diagnostics::default()
+    }
+
+    /// Duo does not keep application names unique, even within a type.
+    async fn check_create(
+        &self,
+        duo: &duo::Client,
+        planned: &Obj,
+        managed: Managed<'_>,
+    ) -> Diagnostics {
+        let (Some(name), Some(kind)) = (
+            planned.str(IntegrationState::name),
+            planned.str(IntegrationState::r#type),
+        ) else {
+            return Diagnostics::default();
+        };
+        super::unique(
+            &KIND,
+            planned,
+            managed,
+            IntegrationState::allow_duplicate_name,
+            &format!("name {name:?} and type {kind:?}"),
+            duo.existing_integrations(|i| i.kind == kind && i.name.eq_ignore_ascii_case(name)),
+            |i| &i.integration_key,
+        )
+        .await
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

@@ -34,7 +34,9 @@ use std::future::Future;
 
 use crate::duo;
 use crate::kinds::{Grant, Kind};
-use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Failed, ID, IntoObj, Obj, Resource};
+use crate::plugin::{
+    AttrPath, Diagnostic, Diagnostics, Failed, ID, IntoObj, Managed, Obj, Resource,
+};
 
 /// Every resource type the provider serves.
 pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
@@ -239,6 +241,82 @@ where
         ),
     )
     .into())
+}
+
+/// A creation guard, for an object whose natural key Duo does not keep unique (group and
+/// unit names, …): nothing when no object outside Terraform's state (`managed`) holds `key`
+/// yet (what `found` lists, from one listing per run) or when the planned object sets
+/// `opt_out`; otherwise the error that names
+/// the objects found and gives the import block that adopts one. Without it, the objects an
+/// apply made but could not record (Terraform killed mid-apply) are made again, silently.
+pub async fn unique<T>(
+    kind: &'static Kind,
+    planned: &Obj,
+    managed: Managed<'_>,
+    opt_out: &str,
+    key: &str,
+    found: impl Future<Output = Result<Vec<T>, duo::Error>>,
+    id_of: impl Fn(&T) -> &str,
+) -> Diagnostics {
+    if planned.bool(opt_out) == Some(true) {
+        return Diagnostics::default();
+    }
+    match found.await {
+        Ok(found) => {
+            let ids: Vec<&str> = found
+                .iter()
+                .map(id_of)
+                .filter(|id| !managed.contains(id))
+                .collect();
+            if ids.is_empty() {
+                return Diagnostics::default();
+            }
+            duplicate(kind, key, &ids, opt_out).into()
+        }
+        Err(e) => diagnose(Op::all(Action::Read, kind), &e).into(),
+    }
+}
+
+/// The description of a creation guard's opt-out attribute: `what` the key is ("name").
+pub fn allow_duplicate_text(noun: &str, what: &str) -> String {
+    format!(
+        "`true` creates this {noun} even when Duo already has one with the same {what}. By \
+         default the create fails instead, naming the existing {noun} and giving the `import` \
+         block that adopts it: after an apply that was killed before Terraform recorded what it \
+         made, that keeps the next apply from making a duplicate. Set it only where the {what} \
+         is meant to repeat. Kept in state only; never sent to Duo."
+    )
+}
+
+/// What a creation guard says when `ids` already hold `key`. The import block and the
+/// command are indented so that Terraform prints them unwrapped, ready to paste.
+pub fn duplicate(kind: &Kind, key: &str, ids: &[&str], opt_out: &str) -> Diagnostic {
+    let first = ids.first().copied().unwrap_or_default();
+    let (noun, plural, ty) = (kind.noun, kind.plural, kind.type_name);
+    let a = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "An"
+    } else {
+        "A"
+    };
+    let held = match ids {
+        [one] => format!("{} {noun} with {key} ({one})", a.to_lowercase()),
+        many => format!("{} {plural} with {key} ({})", many.len(), many.join(", ")),
+    };
+    Diagnostic::error(
+        format!("{a} {noun} with {key} already exists"),
+        format!(
+            "Duo already has {held}. Duo does not keep {plural} unique by this, so creating \
+             this one would make a duplicate; the existing one may have been made by an apply \
+             that was stopped before Terraform could record it.\n\n\
+             To manage the existing {noun} with this resource, add this import block \
+             (Terraform 1.5 or later), with `to` set to this resource's address shown above:\n\n\
+             \x20 import {{\n    to = {ty}.NAME\n    id = \"{first}\"\n  }}\n\n\
+             With an older Terraform, run:\n\n\
+             \x20 terraform import '{ty}.NAME' {first}\n\n\
+             If a second {noun} with {key} is what you want, set this on the resource:\n\n\
+             \x20 {opt_out} = true"
+        ),
+    )
 }
 
 /// The listed objects `keep` holds for: how [`create_once`] finds objects by natural key.
@@ -587,6 +665,118 @@ mod tests {
             reason: "connection reset".into(),
             connected: true,
         }
+    }
+
+    #[test]
+    fn a_guard_names_what_exists_and_gives_the_import_block_that_adopts_it() {
+        let d = duplicate(
+            &admin_unit::KIND,
+            "name \"ops\"",
+            &["DU1"],
+            "allow_duplicate_name",
+        );
+        assert_eq!(
+            d.summary,
+            "An administrative unit with name \"ops\" already exists"
+        );
+        for line in [
+            "Duo already has an administrative unit with name \"ops\" (DU1).",
+            "\n  import {\n    to = duo_admin_unit.NAME\n    id = \"DU1\"\n  }\n",
+            "\n  terraform import 'duo_admin_unit.NAME' DU1\n",
+            "\n  allow_duplicate_name = true",
+        ] {
+            assert!(d.detail.contains(line), "{line:?} in {}", d.detail);
+        }
+        let many = duplicate(
+            &group::KIND,
+            "name \"eng\"",
+            &["DG1", "DG2"],
+            "allow_duplicate_name",
+        );
+        assert!(many.summary.starts_with("A group"), "{}", many.summary);
+        assert!(
+            many.detail
+                .contains("2 groups with name \"eng\" (DG1, DG2)"),
+            "{}",
+            many.detail
+        );
+        assert!(many.detail.contains("id = \"DG1\""), "{}", many.detail);
+    }
+
+    #[tokio::test]
+    async fn a_guard_passes_when_nothing_holds_the_key_or_the_resource_opts_out() {
+        let planned = Obj::default().with("name", "eng");
+        let none = unique(
+            &group::KIND,
+            &planned,
+            Managed(&|_| false),
+            "allow_duplicate_name",
+            "name \"eng\"",
+            async { Ok(Vec::<String>::new()) },
+            |s| s.as_str(),
+        )
+        .await;
+        assert!(!none.has_errors());
+        let found = || async { Ok(vec!["DG1".to_owned()]) };
+        let refused = unique(
+            &group::KIND,
+            &planned,
+            Managed(&|_| false),
+            "allow_duplicate_name",
+            "k",
+            found(),
+            |s| s.as_str(),
+        )
+        .await;
+        assert!(refused.has_errors());
+        let managed = unique(
+            &group::KIND,
+            &planned,
+            Managed(&|id| id == "DG1"),
+            "allow_duplicate_name",
+            "k",
+            found(),
+            |s| s.as_str(),
+        )
+        .await;
+        assert!(
+            !managed.has_errors(),
+            "an object Terraform manages is not a duplicate"
+        );
+        let opted_out = planned.clone().with("allow_duplicate_name", true);
+        let allowed = unique(
+            &group::KIND,
+            &opted_out,
+            Managed(&|_| false),
+            "allow_duplicate_name",
+            "k",
+            found(),
+            |s| s.as_str(),
+        )
+        .await;
+        assert!(!allowed.has_errors());
+        let failed = unique(
+            &group::KIND,
+            &planned,
+            Managed(&|_| false),
+            "allow_duplicate_name",
+            "k",
+            async {
+                Err::<Vec<String>, _>(duo::Error::Api {
+                    status: 403,
+                    code: 40301,
+                    message: "Access forbidden".into(),
+                    detail: None,
+                    route: "GET /admin/v1/groups".into(),
+                })
+            },
+            |s| s.as_str(),
+        )
+        .await;
+        assert!(
+            failed.has_errors(),
+            "a guard that cannot look does not let the create through"
+        );
     }
 
     #[tokio::test]

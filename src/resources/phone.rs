@@ -12,7 +12,7 @@ use super::{
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Diagnostics, Failed, Obj, Resource, Schema, State, Validator};
+use crate::plugin::{Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator};
 
 /// What `duo_phone` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -109,6 +109,9 @@ crate::plugin::state! {
         capabilities: Option<Vec<String>> {
             .computed().describe("What the phone can do (`push`, `sms`, `phone`, `mobile_otp`, …).")
         },
+        allow_duplicate_number: Option<bool> {
+            .optional().local().describe(&super::allow_duplicate_text("phone", "number and extension"))
+        },
     }
 }
 
@@ -172,6 +175,7 @@ pub fn to_state(p: &duo::Phone) -> PhoneState {
         postdelay: p.postdelay,
         activated: p.activated,
         capabilities: Some(p.capabilities.clone()),
+        allow_duplicate_number: None,
     }
 }
 
@@ -195,6 +199,41 @@ impl Resource<duo::Client> for Phone {
 
     fn schema(&self) -> Schema {
         Phone::schema()
+    }
+
+    /// Duo does not keep phone numbers unique; a phone without a number (a tablet) is not
+    /// checked.
+    async fn check_create(
+        &self,
+        duo: &duo::Client,
+        planned: &Obj,
+        managed: Managed<'_>,
+    ) -> Diagnostics {
+        let (Some(number), Some(extension)) = (
+            planned.str(PhoneState::number).filter(|n| !n.is_empty()),
+            planned.str(PhoneState::extension),
+        ) else {
+            return Diagnostics::default();
+        };
+        let key = if extension.is_empty() {
+            format!("number {number:?}")
+        } else {
+            format!("number {number:?} and extension {extension:?}")
+        };
+        super::unique(
+            &KIND,
+            planned,
+            managed,
+            PhoneState::allow_duplicate_number,
+            &key,
+            duo.existing_phones(|p| {
+                let theirs = p.number.as_deref().unwrap_or_default();
+                (theirs == number || same_number(number, theirs))
+                    && p.extension.as_deref().unwrap_or_default() == extension
+            }),
+            |p| &p.phone_id,
+        )
+        .await
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

@@ -17,8 +17,8 @@ use super::{
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Failed, Obj, Resource,
-    Schema, State, Type, Validator, Value,
+    AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Failed, Managed, Obj,
+    Resource, Schema, State, Type, Validator, Value,
 };
 
 /// What `duo_policy` is, for the registry ([`crate::kinds`]).
@@ -131,6 +131,9 @@ crate::plugin::state! {
                  Only the keys given are managed: Duo completes each section with its defaults, which never \
                  show as a change. Removing a section from the JSON removes it from the policy. The well-known sections can also be written as blocks (not both).",
             )
+        },
+        allow_duplicate_name: Option<bool> {
+            .optional().local().describe(&super::allow_duplicate_text("policy", "name"))
         },
     }
 }
@@ -348,6 +351,7 @@ fn to_state(p: &duo::Policy, shape: &Obj) -> Obj {
         id: Some(p.policy_key.clone()),
         policy_name: Some(p.policy_name.clone()),
         sections: Some(Json::Object(json_sections).to_string()),
+        allow_duplicate_name: None,
     };
     let spelled = shape.str(PolicyState::sections).map(str::to_owned);
     keep(&mut state.sections, &spelled, same_sections);
@@ -390,6 +394,30 @@ impl Resource<duo::Client> for Policy {
             }
         }
         diags
+    }
+
+    /// Duo does not keep policy names unique.
+    async fn check_create(
+        &self,
+        duo: &duo::Client,
+        planned: &Obj,
+        managed: Managed<'_>,
+    ) -> Diagnostics {
+        let Some(name) = planned.str(PolicyState::policy_name) else {
+            return Diagnostics::default();
+        };
+        super::unique(
+            &KIND,
+            planned,
+            managed,
+            PolicyState::allow_duplicate_name,
+            &KIND.key_text(&[name]),
+            duo.existing_policies(|p| {
+                !p.is_global_policy && p.policy_name.eq_ignore_ascii_case(name)
+            }),
+            |p| &p.policy_key,
+        )
+        .await
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

@@ -74,6 +74,15 @@ impl Filtered for Group {
 }
 
 impl Client {
+    /// The groups `keep` picks, from this run's one listing of them, with those this run
+    /// created: what a creation guard looks for an existing group in.
+    pub async fn existing_groups(
+        &self,
+        keep: impl Fn(&Group) -> bool,
+    ) -> Result<Vec<Group>, Error> {
+        self.existing(&self.reads.groups, keep).await
+    }
+
     pub async fn list_groups(&self) -> Result<Vec<Group>, Error> {
         let groups = self
             .list_all("/admin/v1/groups", Params::new(), PAGE)
@@ -93,7 +102,7 @@ impl Client {
 
     pub async fn create_group(&self, params: &GroupParams) -> Result<Group, Error> {
         let group: Group = self.post("/admin/v1/groups", params.to_params()).await?;
-        self.reads.groups.written(&group.group_id);
+        self.reads.groups.created(&group);
         Ok(group)
     }
 

@@ -142,6 +142,15 @@ impl Listed for Integration {
 }
 
 impl Client {
+    /// The integrations `keep` picks, from this run's one listing of them, with those this run
+    /// created: what a creation guard looks for an existing integration in.
+    pub async fn existing_integrations(
+        &self,
+        keep: impl Fn(&Integration) -> bool,
+    ) -> Result<Vec<Integration>, Error> {
+        self.existing(&self.reads.integrations, keep).await
+    }
+
     pub async fn list_integrations(&self) -> Result<Vec<Integration>, Error> {
         self.list_listed(&self.reads.integrations).await
     }
@@ -163,7 +172,7 @@ impl Client {
                 &Value::Object(fields.clone()),
             )
             .await?;
-        self.reads.integrations.written(&made.integration_key);
+        self.reads.integrations.created(&made);
         Ok(made)
     }
 

@@ -40,6 +40,15 @@ impl Listed for Policy {
 }
 
 impl Client {
+    /// The policies `keep` picks, from this run's one listing of them, with those this run
+    /// created: what a creation guard looks for an existing policy in.
+    pub async fn existing_policies(
+        &self,
+        keep: impl Fn(&Policy) -> bool,
+    ) -> Result<Vec<Policy>, Error> {
+        self.existing(&self.reads.policies, keep).await
+    }
+
     pub async fn list_policies(&self) -> Result<Vec<Policy>, Error> {
         self.list_listed(&self.reads.policies).await
     }
@@ -59,7 +68,7 @@ impl Client {
         let made: Policy = self
             .send_json("POST", Write::Create, Policy::LIST, body)
             .await?;
-        self.reads.policies.written(&made.policy_key);
+        self.reads.policies.created(&made);
         Ok(made)
     }
 

@@ -130,6 +130,16 @@ impl<T: Listed> Kind<T> {
         self.lock().written.insert(id.to_owned());
     }
 
+    /// This run made `object`: read it from Duo, and let a creation guard that compares with
+    /// this run's listing see it.
+    pub(super) fn created(&self, object: &T) {
+        let mut k = self.lock();
+        k.written.insert(object.id().to_owned());
+        if let Some(snapshot) = k.snapshot.as_mut() {
+            snapshot.insert(object.id().to_owned(), object.clone());
+        }
+    }
+
     /// This run changed what the objects `stale` picks show of another (a deleted phone
     /// leaves the users it was linked to): read those from Duo from now on.
     pub(super) fn written_where(&self, stale: impl Fn(&T) -> bool) {
@@ -406,6 +416,25 @@ impl Client {
         let path = format!("{}/{devices}", <User as Listed>::path(user_id));
         let listed: Vec<T> = self.list_all(&path, Params::new(), T::PAGE).await?;
         Ok(listed.iter().map(|d| d.id().to_owned()).collect())
+    }
+
+    /// The objects of a type that `keep` picks, from this run's listing of it (taken now when
+    /// the run has none, so one listing serves every creation guard of the run), with what
+    /// this run created in it: what a creation guard compares a new object's natural key with.
+    pub(super) async fn existing<T: Listed>(
+        &self,
+        kind: &Kind<T>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<Vec<T>, Error> {
+        if let Some(found) = kind.picked(&keep) {
+            return Ok(found);
+        }
+        let _one_scan = kind.scanning.lock().await;
+        if let Some(found) = kind.picked(&keep) {
+            return Ok(found);
+        }
+        let all = self.list_listed(kind).await?;
+        Ok(all.into_iter().filter(|o| keep(o)).collect())
     }
 
     /// Every object of the type; the listing also answers this run's later reads of it.

@@ -124,6 +124,19 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
         Diagnostics::default()
     }
 
+    /// Checks a planned create against what only the remote can tell, such as an object that
+    /// already holds what should be unique. Called when a create is planned, once the provider
+    /// is configured; errors stop the plan. `managed` says whether an ID is one Terraform
+    /// refreshed in this run (a tainted object being replaced is planned as a create too).
+    async fn check_create(
+        &self,
+        _client: &C,
+        _planned: &Obj,
+        _managed: Managed<'_>,
+    ) -> Diagnostics {
+        Diagnostics::default()
+    }
+
     async fn create(&self, client: &C, plan: &Obj) -> Result<Obj, Failed>;
     /// The object as it is now, or `None` when it is gone.
     async fn read(&self, client: &C, state: &Obj) -> Result<Option<Obj>, Diagnostics>;
@@ -144,6 +157,16 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
             format!("{} objects cannot be listed for export.", self.type_name()),
         )
         .into())
+    }
+}
+
+/// Which object IDs Terraform's state manages, as [`Resource::check_create`] is told.
+#[derive(Clone, Copy)]
+pub struct Managed<'m>(pub &'m (dyn Fn(&str) -> bool + Sync));
+
+impl Managed<'_> {
+    pub fn contains(&self, id: &str) -> bool {
+        (self.0)(id)
     }
 }
 

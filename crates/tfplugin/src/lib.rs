@@ -20,7 +20,9 @@ mod typed;
 mod value;
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
-pub use framework::{DataSource, Failed, ID, Obj, Plan, Provider, Resource, import_by_id, plan};
+pub use framework::{
+    DataSource, Failed, ID, Managed, Obj, Plan, Provider, Resource, import_by_id, plan,
+};
 pub use schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema, Validator};
 pub use serve::{ServeError, serve, serve_debug};
 pub use server::{ProviderService, Schemas};

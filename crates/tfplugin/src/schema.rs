@@ -208,6 +208,10 @@ pub struct Attribute {
     /// The resource type whose `id` this attribute holds (or whose IDs a list or set holds):
     /// generated configuration refers to that resource instead of writing the raw ID.
     pub references: Option<&'static str>,
+    /// Kept in state as configured, never sent to or read from the remote: a setting of the
+    /// provider's own behaviour. A read keeps the prior value, a create or update the planned
+    /// one, without each resource carrying it.
+    pub local: bool,
 }
 
 impl Attribute {
@@ -225,6 +229,7 @@ impl Attribute {
             nested: None,
             same: None,
             references: None,
+            local: false,
         }
     }
 
@@ -304,6 +309,11 @@ impl Attribute {
     }
     pub fn use_state_for_unknown(mut self) -> Attribute {
         self.use_state_for_unknown = true;
+        self
+    }
+    /// Declares the attribute the provider's own (see [`Attribute::local`]).
+    pub fn local(mut self) -> Attribute {
+        self.local = true;
         self
     }
     /// Declares which spellings mean the same value (see [`Attribute::same`]).

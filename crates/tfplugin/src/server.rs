@@ -8,14 +8,14 @@
 //! The import has just read the object, so that refresh is answered with the imported state
 //! instead of reading it again: importing a tenant costs one read per object, not two.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tonic::{Request, Response, Status};
 
 use super::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
-use super::framework::{self, DataSource, Obj, Provider, Resource};
+use super::framework::{self, DataSource, Managed, Obj, Provider, Resource};
 use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema};
 use super::value::{self, Type, Value};
@@ -33,6 +33,8 @@ struct Inner<P: Provider> {
     client: RwLock<Option<Arc<P::Client>>>,
     /// States just imported and not yet refreshed, by type and `id`.
     imported: Mutex<HashMap<(String, String), Value>>,
+    /// Objects Terraform refreshed in this run, by type and `id`: what its state manages.
+    refreshed: Mutex<HashSet<(String, String)>>,
     /// RPC handlers still running, even if the RPC that started one was abandoned.
     in_flight: Arc<InFlight>,
 }
@@ -131,6 +133,7 @@ impl<P: Provider> ProviderService<P> {
                 data_sources,
                 client: RwLock::new(None),
                 imported: Mutex::new(HashMap::new()),
+                refreshed: Mutex::default(),
                 in_flight: Arc::default(),
             }),
         }
@@ -231,6 +234,14 @@ with_diagnostics!(
     pb::import_resource_state::Response,
     pb::read_data_source::Response,
 );
+
+/// `new` with the schema's local attributes as `from` holds them ([`Attribute::local`]).
+fn keep_local(schema: &Schema, mut new: Obj, from: &Obj) -> Obj {
+    for a in schema.attributes.iter().filter(|a| a.local) {
+        new.set(&a.name, from.get(&a.name).clone());
+    }
+    new
+}
 
 /// Runs an RPC body in its own task, which runs to its end even when Terraform abandons the
 /// RPC; a panic becomes a diagnostic.
@@ -527,7 +538,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::plan_resource_change::Response::default();
-            match inner.plan(&req) {
+            match inner.plan(&req).await {
                 Ok((planned, replace)) => {
                     resp.planned_state = Some(planned);
                     resp.requires_replace = replace.iter().map(path_to_proto).collect();
@@ -699,15 +710,19 @@ impl<P: Provider> Inner<P> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
         let state = decode_obj(req.current_state.as_ref(), schema)?;
+        if let Some(id) = state.str(framework::ID) {
+            self.refreshed_lock()
+                .insert((req.type_name.clone(), id.to_owned()));
+        }
         if let Some(imported) = self.just_imported(&req.type_name, &state) {
             return Ok(encode(&imported, &schema.object_type()));
         }
         let new = r.read(&client, &state).await?;
-        let value = new.map_or(Value::Null, Obj::into_value);
+        let value = new.map_or(Value::Null, |n| keep_local(schema, n, &state).into_value());
         Ok(encode_checked(P::DISPLAY_NAME, &value, schema)?)
     }
 
-    fn plan(
+    async fn plan(
         &self,
         req: &pb::plan_resource_change::Request,
     ) -> Result<(pb::DynamicValue, Vec<AttrPath>), Diagnostics> {
@@ -722,7 +737,17 @@ impl<P: Provider> Inner<P> {
         let config = Obj::from_value(config).unwrap_or_default();
         let prior = Obj::from_value(prior);
         let mut p = framework::plan(schema, prior.as_ref(), proposed, &config);
-        let diags = r.modify_plan(prior.as_ref(), &mut p.planned);
+        let mut diags = r.modify_plan(prior.as_ref(), &mut p.planned);
+        if prior.is_none()
+            && !diags.has_errors()
+            && let Some(client) = self.client()
+        {
+            let managed = |id: &str| {
+                self.refreshed_lock()
+                    .contains(&(req.type_name.clone(), id.to_owned()))
+            };
+            diags.extend(r.check_create(&client, &p.planned, Managed(&managed)).await);
+        }
         if diags.has_errors() {
             return Err(diags);
         }
@@ -761,14 +786,21 @@ impl<P: Provider> Inner<P> {
             (Some(prior), Some(plan)) => r.update(&client, prior, plan).await,
             (None, None) => return (Some(encode(&Value::Null, &ty)), Diagnostics::default()),
         };
+        let planned = planned.unwrap_or_default();
         match outcome {
-            Ok(state) => match encode_checked(P::DISPLAY_NAME, &state.into_value(), schema) {
-                Ok(dv) => (Some(dv), Diagnostics::default()),
-                Err(d) => (prior_dv, d.into()),
-            },
+            Ok(state) => {
+                let state = keep_local(schema, state, &planned);
+                match encode_checked(P::DISPLAY_NAME, &state.into_value(), schema) {
+                    Ok(dv) => (Some(dv), Diagnostics::default()),
+                    Err(d) => (prior_dv, d.into()),
+                }
+            }
             Err(failed) => {
                 let state = match failed.partial {
-                    Some(p) => encode_checked(P::DISPLAY_NAME, &p.into_value(), schema).ok(),
+                    Some(p) => {
+                        let p = keep_local(schema, p, &planned);
+                        encode_checked(P::DISPLAY_NAME, &p.into_value(), schema).ok()
+                    }
                     None => prior_dv,
                 };
                 (state, failed.diags)
@@ -791,6 +823,12 @@ impl<P: Provider> Inner<P> {
                 .insert((req.type_name.clone(), id), value);
         }
         Ok(encoded)
+    }
+
+    fn refreshed_lock(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
+        self.refreshed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn imported_lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Value>> {
@@ -1012,7 +1050,24 @@ mod tests {
                 .attr(Attribute::string("id").computed().use_state_for_unknown())
                 .attr(Attribute::string("text").required())
                 .attr(Attribute::string("kind").default("plain").force_new())
+                .attr(Attribute::string("note").optional().local())
         }
+        /// A text the remote already holds is refused, as a creation guard refuses a name.
+        async fn check_create(
+            &self,
+            remote: &Remote,
+            planned: &Obj,
+            managed: Managed<'_>,
+        ) -> Diagnostics {
+            let text = planned.str("text").unwrap_or_default();
+            let m = remote.0.lock().unwrap();
+            match m.iter().any(|(id, t)| t == text && !managed.contains(id)) {
+                true => Diagnostic::error("Taken", format!("{text:?} exists")).into(),
+                false => Diagnostics::default(),
+            }
+        }
+        // Like a real resource, create and read make state from the remote alone: the local
+        // `note` is the service's to keep.
         async fn create(&self, remote: &Remote, plan: &Obj) -> Result<Obj, Failed> {
             let text = plan.str("text").unwrap_or_default().to_owned();
             if text == "panic" {
@@ -1021,12 +1076,16 @@ mod tests {
             let mut m = remote.0.lock().unwrap();
             let id = format!("M{}", m.len());
             m.insert(id.clone(), text);
-            Ok(plan.clone().with("id", id))
+            Ok(plan.clone().with("id", id).with("note", Value::Null))
         }
         async fn read(&self, remote: &Remote, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
             let m = remote.0.lock().unwrap();
-            Ok(m.get(state.str("id").unwrap_or_default())
-                .map(|t| state.clone().with("text", t.as_str())))
+            Ok(m.get(state.str("id").unwrap_or_default()).map(|t| {
+                state
+                    .clone()
+                    .with("text", t.as_str())
+                    .with("note", Value::Null)
+            }))
         }
         async fn update(&self, _: &Remote, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
             Ok(plan.clone())
@@ -1240,6 +1299,91 @@ mod tests {
             .unwrap()
             .into_inner();
         resp.imported_resources[0].state.clone()
+    }
+
+    #[tokio::test]
+    async fn a_local_attribute_is_kept_from_the_plan_on_create_and_from_state_on_read() {
+        let svc = configured().await;
+        let planned = dv(&[
+            ("text", "hi".into()),
+            ("kind", "plain".into()),
+            ("note", "mine".into()),
+            ("id", Value::Unknown),
+        ]);
+        let req = pb::apply_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: Some(encode(&Value::Null, &ty())),
+            planned_state: planned,
+            ..Default::default()
+        };
+        let resp = svc
+            .apply_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let created = get(&resp.new_state);
+        assert_eq!(created.str("note"), Some("mine"));
+        let state = Some(encode(&created.into_value(), &ty()));
+        assert_eq!(refresh(&svc, state).await.str("note"), Some("mine"));
+    }
+
+    #[tokio::test]
+    async fn a_create_the_resource_refuses_fails_at_plan_unless_terraform_manages_the_object() {
+        let svc = configured().await;
+        create(&svc, "taken").await;
+        let config = dv(&[("text", "taken".into())]);
+        let req = pb::plan_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: Some(encode(&Value::Null, &ty())),
+            proposed_new_state: config.clone(),
+            config,
+            ..Default::default()
+        };
+        let plan = svc
+            .plan_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(plan.diagnostics.len(), 1, "{:?}", plan.diagnostics);
+        assert_eq!(plan.diagnostics[0].summary, "Taken");
+        // An update is not a create: no check.
+        let prior = dv(&[
+            ("id", "M0".into()),
+            ("text", "taken".into()),
+            ("kind", "plain".into()),
+        ]);
+        let config = dv(&[("text", "taken".into())]);
+        let req = pb::plan_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: prior,
+            proposed_new_state: config.clone(),
+            config,
+            ..Default::default()
+        };
+        let update = svc
+            .plan_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(update.diagnostics.is_empty(), "{:?}", update.diagnostics);
+        // Once Terraform has refreshed the object, it is one its state manages (a tainted
+        // object is replaced by a planned create): not a duplicate.
+        refresh(&svc, dv(&[("id", "M0".into()), ("text", "taken".into())])).await;
+        let config = dv(&[("text", "taken".into())]);
+        let req = pb::plan_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: Some(encode(&Value::Null, &ty())),
+            proposed_new_state: config.clone(),
+            config,
+            ..Default::default()
+        };
+        let replace = svc
+            .plan_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(replace.diagnostics.is_empty(), "{:?}", replace.diagnostics);
     }
 
     #[tokio::test]

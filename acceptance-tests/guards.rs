@@ -1,0 +1,151 @@
+//! Creation guards: an object whose natural key Duo does not keep unique (group, unit and
+//! policy names, application name and type, phone number) is not created a second time when
+//! Duo already has one, as it would be after an apply killed before Terraform recorded what it
+//! made. The plan fails on each such resource with the import block that adopts the object;
+//! pasted in as a user would, the apply converges.
+
+use std::collections::BTreeMap;
+
+use crate::harness::{BUILD, Harness, supports_import_blocks, text};
+
+const OBJECTS: &str = r#"
+resource "duo_group" "eng" {
+  name = "eng"
+}
+
+resource "duo_admin_unit" "ops" {
+  name        = "ops"
+  description = "Operations"
+}
+
+resource "duo_policy" "strict" {
+  policy_name = "strict"
+}
+
+resource "duo_integration" "app" {
+  name = "app"
+  type = "authapi"
+}
+
+resource "duo_phone" "desk" {
+  number = "+15555550100"
+  type   = "landline"
+}
+"#;
+
+/// The address and ID of each guard's error, read from Terraform's output as a user reads
+/// them: the resource named under "with", the ID in the import block.
+fn import_hints(output: &str) -> BTreeMap<String, String> {
+    let mut hints = BTreeMap::new();
+    for error in output.split("Error: ").skip(1) {
+        if !error.contains("already exists") {
+            continue;
+        }
+        let address = error
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("with "))
+            .map(|a| a.trim_end_matches(',').to_owned());
+        let id = error
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("id = \""))
+            .map(|i| i.trim_end_matches('"').to_owned());
+        if let (Some(address), Some(id)) = (address, id) {
+            hints.insert(address, id);
+        }
+    }
+    hints
+}
+
+fn counts(h: &Harness) -> BTreeMap<&'static str, usize> {
+    let t = h.tenant();
+    [
+        "groups",
+        "admin_units",
+        "policies",
+        "integrations",
+        "phones",
+    ]
+    .into_iter()
+    .map(|k| (k, t[k].as_array().map_or(0, Vec::len)))
+    .collect()
+}
+
+#[test]
+fn creating_what_duo_already_has_fails_with_the_import_block_that_adopts_it() {
+    if !supports_import_blocks("creation_guards") {
+        return;
+    }
+    let h = Harness::start(&BUILD, "creation_guards");
+    h.apply(OBJECTS);
+    let made = counts(&h);
+    // Terraform loses what it made, as when it is killed before recording it.
+    for address in [
+        "duo_group.eng",
+        "duo_admin_unit.ops",
+        "duo_policy.strict",
+        "duo_integration.app",
+        "duo_phone.desk",
+    ] {
+        let out = h.run(&["state", "rm", address]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+
+    h.emu.state.reset_stats();
+    let out = h.run(&["plan", "-input=false", "-no-color"]);
+    let said =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{said}");
+    let hints = import_hints(&said);
+    assert_eq!(
+        hints.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "duo_admin_unit.ops",
+            "duo_group.eng",
+            "duo_integration.app",
+            "duo_phone.desk",
+            "duo_policy.strict",
+        ],
+        "{said}"
+    );
+    for (address, id) in &hints {
+        assert!(
+            said.contains(&format!(
+                "terraform import '{}.NAME' {id}",
+                address.split('.').next().unwrap_or_default()
+            )),
+            "the command for Terraform before 1.5 is given: {said}"
+        );
+    }
+    assert!(said.contains("allow_duplicate_name = true"), "{said}");
+    assert!(said.contains("allow_duplicate_number = true"), "{said}");
+    // One listing of each type answers its guard; the provider's credential check at
+    // configure is the one other call.
+    let stats = h.stats();
+    assert_eq!(stats["total"], 6, "{stats}");
+    for route in [
+        "GET /admin/v1/administrative_units",
+        "GET /admin/v1/phones",
+        "GET /admin/v2/policies",
+        "GET /admin/v3/integrations",
+    ] {
+        assert_eq!(stats["by_route"][route], 1, "{route}: {stats}");
+    }
+    assert_eq!(counts(&h), made, "a failed plan creates nothing");
+
+    // Pasted in as a user would: the apply adopts every object and makes none.
+    let imports: String = hints
+        .iter()
+        .map(|(to, id)| format!("import {{\n  to = {to}\n  id = \"{id}\"\n}}\n"))
+        .collect();
+    h.apply(&format!("{OBJECTS}\n{imports}"));
+    assert_eq!(counts(&h), made);
+    h.assert_empty_plan_in(&h.dir_path());
+
+    // Opting out makes a second group of the same name, and keeps planning clean.
+    h.apply(&format!(
+        "{OBJECTS}\n{imports}\nresource \"duo_group\" \"eng_again\" {{\n  name                 = \"eng\"\n  allow_duplicate_name = true\n}}\n"
+    ));
+    assert_eq!(counts(&h)["groups"], made["groups"] + 1);
+    assert_eq!(h.attr("duo_group.eng_again", "allow_duplicate_name"), true);
+    h.assert_empty_plan_in(&h.dir_path());
+}
