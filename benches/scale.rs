@@ -447,6 +447,10 @@ const PARALLELISM: usize = 10;
 /// same tenant this shows how much of their wall time is Terraform's.
 fn protocol_steps(h: &Harness, users: usize, scale: f64, export: &Path) -> Vec<Value> {
     let ids = import_ids(export);
+    eprintln!(
+        "whole tenant of {users} users: {} objects exported",
+        ids.len()
+    );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let imported = Mutex::new(Vec::new());
     let mut rows = vec![step(

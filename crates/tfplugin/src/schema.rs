@@ -455,6 +455,7 @@ impl Schema {
         let attributes = self
             .attributes
             .iter()
+            .filter(|a| !a.local)
             .map(|a| {
                 let lookup = lookup_keys.contains(&a.name.as_str());
                 Attribute {

@@ -924,7 +924,33 @@ fn encode_checked(
             "The provider produced a state with unknown values. Please report this bug.",
         ));
     }
-    Ok(encode(v, &schema.object_type()))
+    let ty = schema.object_type();
+    Ok(encode(&conformed(v.clone(), &ty), &ty))
+}
+
+/// `v` without object attributes `ty` does not have, at any depth: a data source shows a
+/// resource's state without the resource's [`Attribute::local`] settings.
+fn conformed(v: Value, ty: &Type) -> Value {
+    match (v, ty) {
+        (Value::Object(m), Type::Object(attrs)) => Value::Object(
+            m.into_iter()
+                .filter_map(|(k, v)| {
+                    let t = attrs.get(&k)?;
+                    Some((k, conformed(v, t)))
+                })
+                .collect(),
+        ),
+        (Value::List(items), Type::List(t)) => {
+            Value::List(items.into_iter().map(|i| conformed(i, t)).collect())
+        }
+        (Value::Set(items), Type::Set(t)) => {
+            Value::Set(items.into_iter().map(|i| conformed(i, t)).collect())
+        }
+        (Value::Map(m), Type::Map(t)) => {
+            Value::Map(m.into_iter().map(|(k, v)| (k, conformed(v, t))).collect())
+        }
+        (v, _) => v,
+    }
 }
 
 pub(crate) fn diag_to_proto(d: &Diagnostic) -> pb::Diagnostic {
