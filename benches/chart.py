@@ -11,6 +11,7 @@
 
 Needs matplotlib (python3 -m pip install matplotlib).
 Usage: benches/chart.py [IN.json ...] [--out DIR]
+(docs/benchmarks-whole.json holds the rows docs/benchmarks-whole.png was drawn from.)
 """
 
 import json
@@ -94,8 +95,11 @@ def whole_chart(rows):
             batched.append(b["calls"])
             naive.append(n["calls"] if n else 0)
     x = range(len(labels))
-    calls_ax.bar([i - 0.2 for i in x], batched, 0.4, color="#2471a3", label="batched")
-    calls_ax.bar([i + 0.2 for i in x], naive, 0.4, color="#c0392b", label="naive (where measured)")
+    if any(naive):
+        calls_ax.bar([i - 0.2 for i in x], batched, 0.4, color="#2471a3", label="batched")
+        calls_ax.bar([i + 0.2 for i in x], naive, 0.4, color="#c0392b", label="naive (where measured)")
+    else:
+        calls_ax.bar(list(x), batched, 0.5, color="#2471a3", label="batched")
     calls_ax.set_xticks(list(x), labels, fontsize=7)
     calls_ax.set_yscale("log")
     calls_ax.set_ylim(bottom=10)
