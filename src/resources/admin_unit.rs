@@ -176,17 +176,14 @@ impl Resource<duo::Client> for AdminUnit {
         planned: &Obj,
         managed: Managed<'_>,
     ) -> Diagnostics {
-        let Some(name) = planned.str(AdminUnitState::name) else {
-            return Diagnostics::default();
-        };
-        super::unique(
+        super::unique_name(
             &KIND,
             planned,
             managed,
+            AdminUnitState::name,
             AdminUnitState::allow_duplicate_name,
-            &KIND.key_text(&[name]),
-            duo.existing_admin_units(|u| u.name.eq_ignore_ascii_case(name)),
-            |u| &u.admin_unit_id,
+            |name| duo.existing_admin_units(move |g| g.name.eq_ignore_ascii_case(&name)),
+            |g| &g.admin_unit_id,
         )
         .await
     }

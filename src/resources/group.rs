@@ -133,16 +133,13 @@ impl Resource<duo::Client> for Group {
         planned: &Obj,
         managed: Managed<'_>,
     ) -> Diagnostics {
-        let Some(name) = planned.str(GroupState::name) else {
-            return Diagnostics::default();
-        };
-        super::unique(
+        super::unique_name(
             &KIND,
             planned,
             managed,
+            GroupState::name,
             GroupState::allow_duplicate_name,
-            &KIND.key_text(&[name]),
-            duo.existing_groups(|g| g.name.eq_ignore_ascii_case(name)),
+            |name| duo.existing_groups(move |g| g.name.eq_ignore_ascii_case(&name)),
             |g| &g.group_id,
         )
         .await

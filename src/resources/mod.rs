@@ -277,6 +277,37 @@ pub async fn unique<T>(
     }
 }
 
+/// [`unique`] for a type whose key is one name (`name_attr`, compared ignoring case, as Duo
+/// compares names): `find` lists the objects holding a name. Nothing to check while the name
+/// is unknown.
+pub async fn unique_name<T, F>(
+    kind: &'static Kind,
+    planned: &Obj,
+    managed: Managed<'_>,
+    name_attr: &str,
+    opt_out: &str,
+    find: impl FnOnce(String) -> F,
+    id_of: impl Fn(&T) -> &str,
+) -> Diagnostics
+where
+    F: Future<Output = Result<Vec<T>, duo::Error>>,
+{
+    let Some(name) = planned.str(name_attr) else {
+        return Diagnostics::default();
+    };
+    let key = kind.key_text(&[name]);
+    unique(
+        kind,
+        planned,
+        managed,
+        opt_out,
+        &key,
+        find(name.to_owned()),
+        id_of,
+    )
+    .await
+}
+
 /// The description of a creation guard's opt-out attribute: `what` the key is ("name").
 pub fn allow_duplicate_text(noun: &str, what: &str) -> String {
     format!(
@@ -703,78 +734,48 @@ mod tests {
         assert!(many.detail.contains("id = \"DG1\""), "{}", many.detail);
     }
 
+    /// Whether the guard refuses `planned` when Duo's listing answers `found`.
+    async fn refuses(
+        planned: &Obj,
+        managed: &(dyn Fn(&str) -> bool + Sync),
+        found: Result<Vec<String>, duo::Error>,
+    ) -> bool {
+        let found = async { found };
+        unique(
+            &group::KIND,
+            planned,
+            Managed(managed),
+            "allow_duplicate_name",
+            "name \"eng\"",
+            found,
+            |s| s.as_str(),
+        )
+        .await
+        .has_errors()
+    }
+
     #[tokio::test]
     async fn a_guard_passes_when_nothing_holds_the_key_or_the_resource_opts_out() {
         let planned = Obj::default().with("name", "eng");
-        let none = unique(
-            &group::KIND,
-            &planned,
-            Managed(&|_| false),
-            "allow_duplicate_name",
-            "name \"eng\"",
-            async { Ok(Vec::<String>::new()) },
-            |s| s.as_str(),
-        )
-        .await;
-        assert!(!none.has_errors());
-        let found = || async { Ok(vec!["DG1".to_owned()]) };
-        let refused = unique(
-            &group::KIND,
-            &planned,
-            Managed(&|_| false),
-            "allow_duplicate_name",
-            "k",
-            found(),
-            |s| s.as_str(),
-        )
-        .await;
-        assert!(refused.has_errors());
-        let managed = unique(
-            &group::KIND,
-            &planned,
-            Managed(&|id| id == "DG1"),
-            "allow_duplicate_name",
-            "k",
-            found(),
-            |s| s.as_str(),
-        )
-        .await;
+        let nobody = |_: &str| false;
+        let dg1 = || Ok(vec!["DG1".to_owned()]);
+        assert!(!refuses(&planned, &nobody, Ok(Vec::new())).await);
+        assert!(refuses(&planned, &nobody, dg1()).await);
         assert!(
-            !managed.has_errors(),
+            !refuses(&planned, &|id| id == "DG1", dg1()).await,
             "an object Terraform manages is not a duplicate"
         );
         let opted_out = planned.clone().with("allow_duplicate_name", true);
-        let allowed = unique(
-            &group::KIND,
-            &opted_out,
-            Managed(&|_| false),
-            "allow_duplicate_name",
-            "k",
-            found(),
-            |s| s.as_str(),
-        )
-        .await;
-        assert!(!allowed.has_errors());
-        let failed = unique(
-            &group::KIND,
-            &planned,
-            Managed(&|_| false),
-            "allow_duplicate_name",
-            "k",
-            async {
-                Err::<Vec<String>, _>(duo::Error::Api {
-                    status: 403,
-                    code: 40301,
-                    message: "Access forbidden".into(),
-                    detail: None,
-                    route: "GET /admin/v1/groups".into(),
-                })
-            },
-            |s| s.as_str(),
-        )
-        .await;
+        assert!(!refuses(&opted_out, &nobody, dg1()).await);
+        let forbidden = duo::Error::Api {
+            status: 403,
+            code: 40301,
+            message: "Access forbidden".into(),
+            detail: None,
+            route: "GET /admin/v1/groups".into(),
+        };
         assert!(
-            failed.has_errors(),
+            refuses(&planned, &nobody, Err(forbidden)).await,
             "a guard that cannot look does not let the create through"
         );
     }

@@ -403,19 +403,18 @@ impl Resource<duo::Client> for Policy {
         planned: &Obj,
         managed: Managed<'_>,
     ) -> Diagnostics {
-        let Some(name) = planned.str(PolicyState::policy_name) else {
-            return Diagnostics::default();
-        };
-        super::unique(
+        super::unique_name(
             &KIND,
             planned,
             managed,
+            PolicyState::policy_name,
             PolicyState::allow_duplicate_name,
-            &KIND.key_text(&[name]),
-            duo.existing_policies(|p| {
-                !p.is_global_policy && p.policy_name.eq_ignore_ascii_case(name)
-            }),
-            |p| &p.policy_key,
+            |name| {
+                duo.existing_policies(move |g| {
+                    !g.is_global_policy && g.policy_name.eq_ignore_ascii_case(&name)
+                })
+            },
+            |g| &g.policy_key,
         )
         .await
     }

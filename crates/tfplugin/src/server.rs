@@ -1185,18 +1185,7 @@ mod tests {
     async fn a_create_plan_with_unknown_config_keeps_it_unknown() {
         let svc = configured().await;
         let config = dv(&[("text", Value::Unknown)]);
-        let req = pb::plan_resource_change::Request {
-            type_name: "test_memo".into(),
-            prior_state: Some(encode(&Value::Null, &ty())),
-            proposed_new_state: config.clone(),
-            config,
-            ..Default::default()
-        };
-        let resp = svc
-            .plan_resource_change(Request::new(req))
-            .await
-            .unwrap()
-            .into_inner();
+        let resp = plan_of(&svc, Some(encode(&Value::Null, &ty())), config).await;
         assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
         let planned = get(&resp.planned_state);
         assert_eq!(planned.get("text"), &Value::Unknown);
@@ -1253,6 +1242,25 @@ mod tests {
             resp.requires_replace,
             vec![path_to_proto(&AttrPath::root("kind"))]
         );
+    }
+
+    /// `PlanResourceChange` of `config` from `prior`, as Terraform sends it.
+    async fn plan_of(
+        svc: &ProviderService<Fake>,
+        prior: Option<pb::DynamicValue>,
+        config: Option<pb::DynamicValue>,
+    ) -> pb::plan_resource_change::Response {
+        let req = pb::plan_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: prior,
+            proposed_new_state: config.clone(),
+            config,
+            ..Default::default()
+        };
+        svc.plan_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner()
     }
 
     async fn create(
@@ -1359,18 +1367,7 @@ mod tests {
         let svc = configured().await;
         create(&svc, "taken").await;
         let config = dv(&[("text", "taken".into())]);
-        let req = pb::plan_resource_change::Request {
-            type_name: "test_memo".into(),
-            prior_state: Some(encode(&Value::Null, &ty())),
-            proposed_new_state: config.clone(),
-            config,
-            ..Default::default()
-        };
-        let plan = svc
-            .plan_resource_change(Request::new(req))
-            .await
-            .unwrap()
-            .into_inner();
+        let plan = plan_of(&svc, Some(encode(&Value::Null, &ty())), config).await;
         assert_eq!(plan.diagnostics.len(), 1, "{:?}", plan.diagnostics);
         assert_eq!(plan.diagnostics[0].summary, "Taken");
         // An update is not a create: no check.
@@ -1380,35 +1377,13 @@ mod tests {
             ("kind", "plain".into()),
         ]);
         let config = dv(&[("text", "taken".into())]);
-        let req = pb::plan_resource_change::Request {
-            type_name: "test_memo".into(),
-            prior_state: prior,
-            proposed_new_state: config.clone(),
-            config,
-            ..Default::default()
-        };
-        let update = svc
-            .plan_resource_change(Request::new(req))
-            .await
-            .unwrap()
-            .into_inner();
+        let update = plan_of(&svc, prior, config).await;
         assert!(update.diagnostics.is_empty(), "{:?}", update.diagnostics);
         // Once Terraform has refreshed the object, it is one its state manages (a tainted
         // object is replaced by a planned create): not a duplicate.
         refresh(&svc, dv(&[("id", "M0".into()), ("text", "taken".into())])).await;
         let config = dv(&[("text", "taken".into())]);
-        let req = pb::plan_resource_change::Request {
-            type_name: "test_memo".into(),
-            prior_state: Some(encode(&Value::Null, &ty())),
-            proposed_new_state: config.clone(),
-            config,
-            ..Default::default()
-        };
-        let replace = svc
-            .plan_resource_change(Request::new(req))
-            .await
-            .unwrap()
-            .into_inner();
+        let replace = plan_of(&svc, Some(encode(&Value::Null, &ty())), config).await;
         assert!(replace.diagnostics.is_empty(), "{:?}", replace.diagnostics);
     }
 
