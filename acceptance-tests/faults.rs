@@ -363,22 +363,49 @@ resource "duo_admin_unit" "emea" {
     assert_ne!(units[0]["admin_unit_id"], state["id"]);
 }
 
-/// The `terraform-provider-duo` processes whose parent is `pid`.
-fn providers_of(pid: u32) -> Vec<u32> {
+/// Every process's parent and name, by PID.
+fn processes() -> BTreeMap<u32, (u32, String)> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+        return BTreeMap::new();
     };
     procs
         .flatten()
         .filter_map(|p| {
-            let child: u32 = p.file_name().to_str()?.parse().ok()?;
+            let pid: u32 = p.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(p.path().join("stat")).ok()?;
             let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
             // After the name: state, then the parent's PID.
             let parent: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
-            ("terraform-provider-duo".starts_with(name) && parent == pid).then_some(child)
+            Some((pid, (parent, name.to_owned())))
         })
         .collect()
+}
+
+/// The `terraform-provider-duo` processes below `pid` (Terraform itself, or the wrapper that
+/// PyPI's Terraform 1.0.3 runs it under), and the processes that started them: Terraform.
+fn providers_below(pid: u32) -> (Vec<u32>, Vec<u32>) {
+    let all = processes();
+    let below = |mut p: u32| {
+        while let Some((parent, _)) = all.get(&p) {
+            if *parent == pid {
+                return true;
+            }
+            p = *parent;
+        }
+        false
+    };
+    let providers: Vec<u32> = all
+        .iter()
+        .filter(|(p, (_, name))| "terraform-provider-duo".starts_with(name.as_str()) && below(**p))
+        .map(|(p, _)| *p)
+        .collect();
+    let mut parents: Vec<u32> = providers
+        .iter()
+        .filter_map(|p| all.get(p).map(|(pp, _)| *pp))
+        .collect();
+    parents.sort_unstable();
+    parents.dedup();
+    (providers, parents)
 }
 
 fn running(pid: u32) -> bool {
@@ -432,10 +459,18 @@ resource "duo_group" "g" {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let providers = providers_of(apply.id());
+    let (providers, terraform) = providers_below(apply.id());
     assert!(!providers.is_empty(), "no provider process under terraform");
-    // As a CI runner at its time limit does: SIGKILL, to terraform alone.
-    apply.kill().unwrap();
+    // As a CI runner at its time limit does: SIGKILL, to terraform alone (and to the wrapper
+    // it may run under).
+    for pid in &terraform {
+        let kill = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    }
+    let _ = apply.kill();
     apply.wait().unwrap();
     let took = gone_within(&providers, std::time::Duration::from_secs(5));
     assert!(

@@ -214,6 +214,12 @@ async fn until_terraform_is_gone<P: Provider>(
                  letting what was sent finish, then exiting"
             );
             stopper.stop();
+            // Whatever still holds the process after the grace (a blocking task the runtime
+            // would wait for on its way out) does not keep it alive past a second more.
+            std::thread::spawn(|| {
+                std::thread::sleep(GRACE + Duration::from_secs(1));
+                std::process::exit(0);
+            });
             if tokio::time::timeout(GRACE, stopper.idle()).await.is_err() {
                 tracing::warn!(
                     running = stopper.running(),
