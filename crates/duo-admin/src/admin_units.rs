@@ -72,8 +72,8 @@ impl Listed for AdminUnit {
 }
 
 impl Client {
-    /// The admin units `keep` picks, from this run's one listing of them, with those this run
-    /// created: what a creation guard looks for an existing administrative unit in.
+    /// The admin units `keep` picks, from this run's one listing of them: what a
+    /// creation guard looks for an existing administrative unit in.
     pub async fn existing_admin_units(
         &self,
         keep: impl Fn(&AdminUnit) -> bool,
@@ -99,7 +99,7 @@ impl Client {
     ) -> Result<AdminUnit, Error> {
         let params = unit_params(name, description, by_groups, by_integrations);
         let made: AdminUnit = self.post(AdminUnit::LIST, params).await?;
-        self.reads.admin_units.created(&made);
+        self.reads.admin_units.written(&made.admin_unit_id);
         Ok(made)
     }
 

@@ -74,8 +74,8 @@ impl Filtered for Group {
 }
 
 impl Client {
-    /// The groups `keep` picks, from this run's one listing of them, with those this run
-    /// created: what a creation guard looks for an existing group in.
+    /// The groups `keep` picks, from this run's one listing of them: what a
+    /// creation guard looks for an existing group in.
     pub async fn existing_groups(
         &self,
         keep: impl Fn(&Group) -> bool,
@@ -102,7 +102,7 @@ impl Client {
 
     pub async fn create_group(&self, params: &GroupParams) -> Result<Group, Error> {
         let group: Group = self.post("/admin/v1/groups", params.to_params()).await?;
-        self.reads.groups.created(&group);
+        self.reads.groups.written(&group.group_id);
         Ok(group)
     }
 

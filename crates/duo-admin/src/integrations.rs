@@ -142,8 +142,8 @@ impl Listed for Integration {
 }
 
 impl Client {
-    /// The integrations `keep` picks, from this run's one listing of them, with those this run
-    /// created: what a creation guard looks for an existing integration in.
+    /// The integrations `keep` picks, from this run's one listing of them: what a
+    /// creation guard looks for an existing integration in.
     pub async fn existing_integrations(
         &self,
         keep: impl Fn(&Integration) -> bool,
@@ -172,7 +172,7 @@ impl Client {
                 &Value::Object(fields.clone()),
             )
             .await?;
-        self.reads.integrations.created(&made);
+        self.reads.integrations.written(&made.integration_key);
         Ok(made)
     }
 

@@ -83,8 +83,8 @@ impl Listed for Phone {
 }
 
 impl Client {
-    /// The phones `keep` picks, from this run's one listing of them, with those this run
-    /// created: what a creation guard looks for an existing phone in.
+    /// The phones `keep` picks, from this run's one listing of them: what a
+    /// creation guard looks for an existing phone in.
     pub async fn existing_phones(
         &self,
         keep: impl Fn(&Phone) -> bool,
@@ -102,7 +102,7 @@ impl Client {
 
     pub async fn create_phone(&self, params: &PhoneParams) -> Result<Phone, Error> {
         let phone: Phone = self.post(Phone::LIST, params.to_params()).await?;
-        self.reads.phones.created(&phone);
+        self.reads.phones.written(&phone.phone_id);
         Ok(phone)
     }
 

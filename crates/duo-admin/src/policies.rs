@@ -40,8 +40,8 @@ impl Listed for Policy {
 }
 
 impl Client {
-    /// The policies `keep` picks, from this run's one listing of them, with those this run
-    /// created: what a creation guard looks for an existing policy in.
+    /// The policies `keep` picks, from this run's one listing of them: what a
+    /// creation guard looks for an existing policy in.
     pub async fn existing_policies(
         &self,
         keep: impl Fn(&Policy) -> bool,
@@ -68,7 +68,7 @@ impl Client {
         let made: Policy = self
             .send_json("POST", Write::Create, Policy::LIST, body)
             .await?;
-        self.reads.policies.created(&made);
+        self.reads.policies.written(&made.policy_key);
         Ok(made)
     }
 

@@ -130,16 +130,6 @@ impl<T: Listed> Kind<T> {
         self.lock().written.insert(id.to_owned());
     }
 
-    /// This run made `object`: read it from Duo, and let a creation guard that compares with
-    /// this run's listing see it.
-    pub(super) fn created(&self, object: &T) {
-        let mut k = self.lock();
-        k.written.insert(object.id().to_owned());
-        if let Some(snapshot) = k.snapshot.as_mut() {
-            snapshot.insert(object.id().to_owned(), object.clone());
-        }
-    }
-
     /// This run changed what the objects `stale` picks show of another (a deleted phone
     /// leaves the users it was linked to): read those from Duo from now on.
     pub(super) fn written_where(&self, stale: impl Fn(&T) -> bool) {
@@ -419,8 +409,8 @@ impl Client {
     }
 
     /// The objects of a type that `keep` picks, from this run's listing of it (taken now when
-    /// the run has none, so one listing serves every creation guard of the run), with what
-    /// this run created in it: what a creation guard compares a new object's natural key with.
+    /// the run has none, so one listing serves every creation guard of the run): what a
+    /// creation guard, which runs at plan time, compares a new object's natural key with.
     pub(super) async fn existing<T: Listed>(
         &self,
         kind: &Kind<T>,
