@@ -29,9 +29,10 @@ const MAX_OPERATIONS: usize = 50;
 /// writes (50 a minute beside 300), so smaller batches are sent one by one, side by side.
 pub(super) const MIN_BULK: usize = 6;
 
-/// How long a batch waits for the next companion (see `Gather::submit`): Terraform starts a
-/// resource's change only when another finishes, and with a large state (16,000 resources)
-/// about one a second, so in a large apply they trickle in.
+/// How long a batch waits for the next companion, at least (see `Gather::submit`, which
+/// waits longer when calls have been coming further apart): Terraform starts a resource's
+/// change only when another finishes, and with a large state (16,000 resources) one every two
+/// seconds or so, so in a large apply they trickle in.
 const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How writes are gathered, at most `max` to a bulk call.

@@ -3,7 +3,8 @@
 //!
 //! The first caller to find no batch in the making leads: it waits [`GATHER`] for companions
 //! (and, when the caller allows some patience, until as many are pending as were ever seen at
-//! once, Terraform's parallelism learned, for as long as calls keep arriving), then runs
+//! once, Terraform's parallelism learned, for as long as calls keep arriving: a gap between
+//! arrivals ends the wait once it is well past the gaps seen so far), then runs
 //! batches of what is pending until nothing is, answering each caller through its own channel.
 //! Calls that arrive while a batch is in flight form the next batch, so batches grow by
 //! themselves when Duo is slow. If the leader is cancelled (its caller went away), the others
@@ -48,6 +49,8 @@ struct State<I, O> {
     next_call: u64,
     /// When the latest call arrived.
     arrived: Option<tokio::time::Instant>,
+    /// The typical gap between arrivals (a moving average).
+    gap: Option<Duration>,
 }
 
 impl<I, O> Default for Gather<I, O> {
@@ -59,6 +62,7 @@ impl<I, O> Default for Gather<I, O> {
                 peak: 0,
                 next_call: 0,
                 arrived: None,
+                gap: None,
             }),
         }
     }
@@ -72,9 +76,12 @@ impl<I, O> Gather<I, O> {
     /// Adds `item` to the next batch and waits for its answer. `run` answers a batch of at most
     /// `max` items with one answer per item, in order. A batch waits `window`, then for as many
     /// calls as the largest batch so far answered and at least `min` items, as long as no gap
-    /// between arrivals exceeds `patience` (and at most [`MAX_WAIT_GAPS`] times it). Terraform starts each creation
-    /// only after finishing another, so in a large state they trickle in; waiting for them
-    /// costs little, since Terraform is busy finishing the previous ones meanwhile. `None` when
+    /// between arrivals exceeds its patience ([`quiet_after`]: `patience`, or longer when calls
+    /// have been coming further apart) and at most [`MAX_WAIT_GAPS`] times `patience` in all.
+    /// Terraform starts each change only after finishing another, so in a large state they
+    /// trickle in (with 16,000 resources, one every two seconds or so: Terraform writes its
+    /// whole state after each change); waiting for them costs little, since Terraform is busy
+    /// finishing the previous ones meanwhile. `None` when
     /// the leader was cancelled before answering; the caller may simply ask again.
     pub async fn submit<F, Fut>(&self, item: I, batching: Batching, run: F) -> Option<O>
     where
@@ -110,7 +117,11 @@ impl<I, O> Gather<I, O> {
                 s.pending.push(Pending { item, call, tx });
                 answers.push(rx);
             }
-            s.arrived = Some(tokio::time::Instant::now());
+            let now = tokio::time::Instant::now();
+            if let Some(before) = s.arrived {
+                s.gap = Some(typical_gap(s.gap, now.duration_since(before), batching));
+            }
+            s.arrived = Some(now);
             !std::mem::replace(&mut s.leading, true)
         };
         if lead {
@@ -152,12 +163,12 @@ impl<I, O> Gather<I, O> {
         tokio::time::sleep(b.window).await;
         let deadline = tokio::time::Instant::now() + b.patience * MAX_WAIT_GAPS;
         loop {
-            let (items, calls, peak, arrived) = {
+            let (items, calls, peak, arrived, gap) = {
                 let s = self.lock();
-                (s.pending.len(), calls(&s.pending), s.peak, s.arrived)
+                (s.pending.len(), calls(&s.pending), s.peak, s.arrived, s.gap)
             };
             let now = tokio::time::Instant::now();
-            let quiet = arrived.is_none_or(|t| now.duration_since(t) >= b.patience);
+            let quiet = arrived.is_none_or(|t| now.duration_since(t) >= quiet_after(b, gap));
             let company = calls >= peak && items >= b.min;
             if items == 0 || items >= b.max || company || quiet || now >= deadline {
                 return;
@@ -218,6 +229,25 @@ impl<I: Clone, O> Gather<I, Batched<O>> {
 
 /// A patient batch waits at most this many `patience` periods in all.
 pub const MAX_WAIT_GAPS: u32 = 10;
+
+/// How long a batch waits through a gap between arrivals: three typical gaps, at least
+/// `patience` and at most four times it. At a fixed patience, a large apply whose changes came
+/// about as far apart as the patience sent a third of them alone.
+fn quiet_after(b: Batching, gap: Option<Duration>) -> Duration {
+    let learned = gap.unwrap_or_default() * 3;
+    learned.clamp(b.patience, b.patience * 4)
+}
+
+/// The moving average of gaps between arrivals, with `latest` counted as at most two
+/// patience periods: the long pause before a new phase of an apply, or while every call
+/// Terraform runs at once is waiting in a batch, says nothing of how far apart calls come.
+fn typical_gap(gap: Option<Duration>, latest: Duration, b: Batching) -> Duration {
+    let latest = latest.min(b.patience * 2);
+    match gap {
+        None => latest,
+        Some(g) => (g * 3 + latest) / 4,
+    }
+}
 
 /// How often a patient leader looks for companions.
 const PATIENCE_STEP: Duration = Duration::from_millis(10);
@@ -413,7 +443,62 @@ mod tests {
         for c in calls {
             sizes.push(c.await.ok().flatten());
         }
-        // Six make a batch; the last two wait until no call has come for a second.
+        // Six make a batch; the last two wait until no call has come for three gaps.
         assert_eq!(sizes, [6, 6, 6, 6, 6, 6, 2, 2].map(Some));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_further_apart_than_the_patience_still_meet() {
+        let gather: Arc<Gather<u32, usize>> = Arc::default();
+        // 2.5 s apart against a patience of 2 s: Terraform with 16,000 resources in state.
+        let calls: Vec<_> = (0..12u32)
+            .map(|i| {
+                let gather = gather.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(2500 * u64::from(i))).await;
+                    let patience = Batching {
+                        patience: Duration::from_secs(2),
+                        ..patient(50, 6)
+                    };
+                    gather
+                        .submit(i, patience, |items| {
+                            let n = items.len();
+                            async move { vec![n; n] }
+                        })
+                        .await
+                })
+            })
+            .collect();
+        let mut sizes = Vec::new();
+        for c in calls {
+            sizes.push(c.await.ok().flatten());
+        }
+        // The first, with no gap seen yet, goes after the patience; the rest wait for company.
+        assert_eq!(sizes, [1, 6, 6, 6, 6, 6, 6, 5, 5, 5, 5, 5].map(Some));
+    }
+
+    #[test]
+    fn the_patience_follows_the_gaps_within_bounds() {
+        let b = patient(50, 6);
+        assert_eq!(quiet_after(b, None), Duration::from_secs(1));
+        assert_eq!(
+            quiet_after(b, Some(Duration::from_millis(10))),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            quiet_after(b, Some(Duration::from_millis(900))),
+            Duration::from_millis(2700)
+        );
+        assert_eq!(
+            quiet_after(b, Some(Duration::from_secs(60))),
+            Duration::from_secs(4)
+        );
+        // A long pause counts as two patience periods.
+        let after_pause = typical_gap(Some(Duration::ZERO), Duration::from_secs(60), b);
+        assert_eq!(after_pause, Duration::from_millis(500));
+        assert_eq!(
+            quiet_after(eager(10), Some(Duration::from_secs(5))),
+            Duration::ZERO
+        );
     }
 }
