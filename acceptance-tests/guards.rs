@@ -2,7 +2,8 @@
 //! policy names, application name and type, phone number) is not created a second time when
 //! Duo already has one, as it would be after an apply killed before Terraform recorded what it
 //! made. The plan fails on each such resource with the import block that adopts the object;
-//! pasted in as a user would, the apply converges.
+//! pasted in as a user would, the apply converges. Where Duo keeps the key unique (usernames,
+//! administrator emails, token types and serials), Duo's refusal gives the same import block.
 
 use std::collections::BTreeMap;
 
@@ -64,6 +65,9 @@ fn counts(h: &Harness) -> BTreeMap<&'static str, usize> {
         "policies",
         "integrations",
         "phones",
+        "users",
+        "admins",
+        "tokens",
     ]
     .into_iter()
     .map(|k| (k, t[k].as_array().map_or(0, Vec::len)))
@@ -91,9 +95,7 @@ fn creating_what_duo_already_has_fails_with_the_import_block_that_adopts_it() {
     }
 
     h.emu.state.reset_stats();
-    let out = h.run(&["plan", "-input=false", "-no-color"]);
-    let said =
-        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let (out, said) = said(h.run(&["plan", "-input=false", "-no-color"]));
     assert!(!out.status.success(), "{said}");
     let hints = import_hints(&said);
     assert_eq!(
@@ -133,10 +135,7 @@ fn creating_what_duo_already_has_fails_with_the_import_block_that_adopts_it() {
     assert_eq!(counts(&h), made, "a failed plan creates nothing");
 
     // Pasted in as a user would: the apply adopts every object and makes none.
-    let imports: String = hints
-        .iter()
-        .map(|(to, id)| format!("import {{\n  to = {to}\n  id = \"{id}\"\n}}\n"))
-        .collect();
+    let imports = import_blocks(&hints);
     h.apply(&format!("{OBJECTS}\n{imports}"));
     assert_eq!(counts(&h), made);
     h.assert_empty_plan_in(&h.dir_path());
@@ -147,5 +146,76 @@ fn creating_what_duo_already_has_fails_with_the_import_block_that_adopts_it() {
     ));
     assert_eq!(counts(&h)["groups"], made["groups"] + 1);
     assert_eq!(h.attr("duo_group.eng_again", "allow_duplicate_name"), true);
+    h.assert_empty_plan_in(&h.dir_path());
+}
+
+fn said(out: std::process::Output) -> (std::process::Output, String) {
+    let said =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    (out, said)
+}
+
+fn import_blocks(hints: &BTreeMap<String, String>) -> String {
+    hints
+        .iter()
+        .map(|(to, id)| format!("import {{\n  to = {to}\n  id = \"{id}\"\n}}\n"))
+        .collect()
+}
+
+/// Objects whose key Duo keeps unique: nothing to guard at plan time, as Duo refuses.
+const UNIQUE_IN_DUO: &str = r#"
+resource "duo_user" "ann" {
+  username = "ann"
+  email    = "ann@example.com"
+}
+
+resource "duo_admin" "help" {
+  email                 = "help@example.com"
+  name                  = "Help Desk"
+  send_activation_email = false
+}
+
+resource "duo_hardware_token" "fob" {
+  type   = "h6"
+  serial = "100200"
+  secret = "3132333435363738393031323334353637383930"
+}
+"#;
+
+#[test]
+fn a_create_duo_refuses_for_a_taken_key_gives_the_import_block_that_adopts_the_holder() {
+    if !supports_import_blocks("taken_keys") {
+        return;
+    }
+    let h = Harness::start(&BUILD, "taken_keys");
+    h.apply(UNIQUE_IN_DUO);
+    let made = counts(&h);
+    for address in ["duo_user.ann", "duo_admin.help", "duo_hardware_token.fob"] {
+        let out = h.run(&["state", "rm", address]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let (out, said) = said(h.run(&["apply", "-auto-approve", "-input=false", "-no-color"]));
+    assert!(!out.status.success(), "{said}");
+    let hints = import_hints(&said);
+    assert_eq!(
+        hints.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["duo_admin.help", "duo_hardware_token.fob", "duo_user.ann"],
+        "{said}"
+    );
+    for line in [
+        "A user with username \"ann\" already exists",
+        "allows one user per username",
+        "allows one administrator per email",
+        "allows one hardware token per type and serial",
+        "terraform import 'duo_user.NAME'",
+    ] {
+        // Terraform wraps the detail's lines.
+        let flat = said.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(line), "{line:?} in {said}");
+    }
+    assert_eq!(counts(&h), made, "Duo refused every create");
+
+    h.apply(&format!("{UNIQUE_IN_DUO}\n{}", import_blocks(&hints)));
+    assert_eq!(counts(&h), made);
     h.assert_empty_plan_in(&h.dir_path());
 }

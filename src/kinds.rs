@@ -80,6 +80,10 @@ pub struct Kind {
     /// after a lost create is by, and what a [`ImportId::Prefixed`] or [`ImportId::Pair`]
     /// import matches.
     pub natural_key: &'static [&'static str],
+    /// Duo refuses a second object with the same natural key (usernames, administrator
+    /// emails, token types and serials): a refused create looks for the holder and gives the
+    /// import block that adopts it. Where Duo does not, a creation guard checks at plan time.
+    pub unique_in_duo: bool,
     pub import: ImportId,
     /// `None` when `export` does not write it.
     pub export: Option<Naming>,
@@ -97,6 +101,7 @@ impl Kind {
             write: None,
             data_sources: &[],
             natural_key: &[],
+            unique_in_duo: false,
             import: ImportId::Id,
             export: Some(Naming {
                 from: &[],
@@ -123,6 +128,7 @@ impl Kind {
             write: Some(Grant::WriteResource),
             data_sources: &[],
             natural_key: &[],
+            unique_in_duo: false,
             import: ImportId::Id,
             export,
         }
@@ -252,6 +258,11 @@ mod tests {
                     k.type_name
                 );
             }
+            assert!(
+                !k.unique_in_duo || !k.natural_key.is_empty(),
+                "{}: a key Duo keeps unique is declared",
+                k.type_name
+            );
             match k.import {
                 ImportId::Prefixed(_) => assert_eq!(k.natural_key.len(), 1, "{}", k.type_name),
                 ImportId::Pair => assert_eq!(k.natural_key.len(), 2, "{}", k.type_name),

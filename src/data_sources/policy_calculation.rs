@@ -19,6 +19,7 @@ pub const KIND: Kind = Kind {
     write: None,
     data_sources: &[],
     natural_key: &[],
+    unique_in_duo: false,
     import: ImportId::Id,
     export: None,
 };

@@ -26,6 +26,7 @@ pub const KIND: Kind = Kind {
     write: None,
     data_sources: &["duo_admin", "duo_admins"],
     natural_key: &[AdminState::email],
+    unique_in_duo: true,
     import: ImportId::Prefixed("email"),
     export: Some(Naming {
         from: &[AdminState::email],

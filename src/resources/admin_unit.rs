@@ -20,6 +20,7 @@ pub const KIND: Kind = Kind {
     write: None,
     data_sources: &[],
     natural_key: &[AdminUnitState::name],
+    unique_in_duo: false,
     import: ImportId::Id,
     export: Some(Naming {
         from: &[AdminUnitState::name],

@@ -26,6 +26,7 @@ pub const KIND: Kind = Kind {
     write: Some(Grant::WriteResource),
     data_sources: &[],
     natural_key: &[],
+    unique_in_duo: false,
     import: ImportId::Id,
     export: Some(Naming {
         from: &[CodesState::user_id],

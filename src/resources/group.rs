@@ -21,6 +21,7 @@ pub const KIND: Kind = Kind {
     write: Some(Grant::WriteResource),
     data_sources: &["duo_group", "duo_groups"],
     natural_key: &[GroupState::name],
+    unique_in_duo: false,
     import: ImportId::Prefixed("name"),
     export: Some(Naming {
         from: &[GroupState::name],

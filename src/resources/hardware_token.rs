@@ -22,6 +22,7 @@ pub const KIND: Kind = Kind {
     write: Some(Grant::WriteResource),
     data_sources: &["duo_hardware_tokens"],
     natural_key: &[TokenState::r#type, TokenState::serial],
+    unique_in_duo: true,
     import: ImportId::Pair,
     export: Some(Naming {
         from: &[TokenState::r#type, TokenState::serial],
@@ -267,8 +268,12 @@ impl Resource<duo::Client> for HardwareToken {
             HINTS,
             &KIND.key_text(&[&params.kind, &params.serial]),
             || duo.create_token(&params),
-            || matching(duo.list_tokens(), |t| t.serial == params.serial),
-            |t: &duo::Token| t.kind.as_deref() == Some(params.kind.as_str()),
+            || {
+                matching(duo.list_tokens(), |t| {
+                    t.serial == params.serial && t.kind.as_deref() == Some(params.kind.as_str())
+                })
+            },
+            |_: &duo::Token| true,
             |t| &t.token_id,
         )
         .await?;

@@ -32,6 +32,7 @@ pub const KIND: Kind = Kind {
     write: None,
     data_sources: &["duo_integration", "duo_integrations"],
     natural_key: &[IntegrationState::name],
+    unique_in_duo: false,
     import: ImportId::Prefixed("name"),
     export: Some(Naming {
         from: &[IntegrationState::name],

@@ -171,6 +171,9 @@ where
     while lost.len() < CREATE_ATTEMPTS {
         let err = match create().await {
             Err(e) if e.outcome_unknown() => e,
+            Err(e) if e.is_refusal() && op.kind.unique_in_duo => {
+                return Err(refused(op, hints, key, &e, find().await, &id_of).into());
+            }
             other => return other.map_err(|e| diagnose_with(op, &e, hints).into()),
         };
         tracing::warn!(error = %err, "the answer to a create was lost; looking for the {} with {key}", op.what);
@@ -241,6 +244,26 @@ where
         ),
     )
     .into())
+}
+
+/// A create of a type whose key Duo keeps unique, refused: when an object holds the key
+/// (`found`), the error names it and gives the import block that adopts it; otherwise Duo's
+/// refusal is about something else, and says so.
+fn refused<T>(
+    op: Op,
+    hints: &[Hint],
+    key: &str,
+    refusal: &duo::Error,
+    found: Result<Vec<T>, duo::Error>,
+    id_of: impl Fn(&T) -> &str,
+) -> Diagnostic {
+    match found {
+        Ok(found) if !found.is_empty() => {
+            let ids: Vec<&str> = found.iter().map(id_of).collect();
+            taken(op.kind, key, &ids, refusal)
+        }
+        _ => diagnose_with(op, refusal, hints),
+    }
 }
 
 /// A creation guard, for an object whose natural key Duo does not keep unique (group and
@@ -322,31 +345,87 @@ pub fn allow_duplicate_text(noun: &str, what: &str) -> String {
 /// What a creation guard says when `ids` already hold `key`. The import block and the
 /// command are indented so that Terraform prints them unwrapped, ready to paste.
 pub fn duplicate(kind: &Kind, key: &str, ids: &[&str], opt_out: &str) -> Diagnostic {
-    let first = ids.first().copied().unwrap_or_default();
-    let (noun, plural, ty) = (kind.noun, kind.plural, kind.type_name);
-    let a = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+    let (noun, plural) = (kind.noun, kind.plural);
+    Diagnostic::error(
+        already_exists(kind, key),
+        format!(
+            "Duo already has {}. Duo does not keep {plural} unique by this, so creating \
+             this one would make a duplicate; the existing one may have been made by an apply \
+             that was stopped before Terraform could record it.\n\n{}\n\n\
+             If a second {noun} with {key} is what you want, set this on the resource:\n\n\
+             \x20 {opt_out} = true",
+            held(kind, key, ids),
+            adopting(kind, ids),
+        ),
+    )
+}
+
+/// What a refused create says when Duo, which keeps `key` unique ([`Kind::unique_in_duo`]),
+/// already has `ids` holding it: which object, and the import block that adopts it.
+pub fn taken(kind: &Kind, key: &str, ids: &[&str], refusal: &duo::Error) -> Diagnostic {
+    let unique_by = kind.natural_key.join(" and ").replace('_', " ");
+    let at = kind.natural_key.first().copied().map(AttrPath::root);
+    let diag = Diagnostic::error(
+        already_exists(kind, key),
+        format!(
+            "Duo refused to create this {noun} ({refusal}): it already has {} and allows one \
+             {noun} per {unique_by}. It may have been made by an apply that was stopped before \
+             Terraform could record it.\n\n{}\n\n\
+             If it is another {noun}, give this one another {unique_by}.",
+            held(kind, key, ids),
+            adopting(kind, ids),
+            noun = kind.noun,
+        ),
+    );
+    match at {
+        Some(at) => diag.at(at),
+        None => diag,
+    }
+}
+
+/// "A group with name "eng" already exists": the summary of a guard's or a refusal's error.
+fn already_exists(kind: &Kind, key: &str) -> String {
+    format!(
+        "{} {} with {key} already exists",
+        article(kind.noun),
+        kind.noun
+    )
+}
+
+/// "A" or "An" before `noun` (the nouns here that start with a "u" say "you": "a user").
+fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o']) {
         "An"
     } else {
         "A"
-    };
-    let held = match ids {
-        [one] => format!("{} {noun} with {key} ({one})", a.to_lowercase()),
-        many => format!("{} {plural} with {key} ({})", many.len(), many.join(", ")),
-    };
-    Diagnostic::error(
-        format!("{a} {noun} with {key} already exists"),
-        format!(
-            "Duo already has {held}. Duo does not keep {plural} unique by this, so creating \
-             this one would make a duplicate; the existing one may have been made by an apply \
-             that was stopped before Terraform could record it.\n\n\
-             To manage the existing {noun} with this resource, add this import block \
-             (Terraform 1.5 or later), with `to` set to this resource's address shown above:\n\n\
-             \x20 import {{\n    to = {ty}.NAME\n    id = \"{first}\"\n  }}\n\n\
-             With an older Terraform, run:\n\n\
-             \x20 terraform import '{ty}.NAME' {first}\n\n\
-             If a second {noun} with {key} is what you want, set this on the resource:\n\n\
-             \x20 {opt_out} = true"
+    }
+}
+
+/// "a group with name "eng" (DG1)", or "2 groups with name "eng" (DG1, DG2)".
+fn held(kind: &Kind, key: &str, ids: &[&str]) -> String {
+    let noun = kind.noun;
+    match ids {
+        [one] => format!("{} {noun} with {key} ({one})", article(noun).to_lowercase()),
+        many => format!(
+            "{} {} with {key} ({})",
+            many.len(),
+            kind.plural,
+            many.join(", ")
         ),
+    }
+}
+
+/// How to bring the first of `ids` under this resource: the import block (Terraform 1.5 and
+/// later) and the command (before), indented so that Terraform prints them unwrapped.
+fn adopting(kind: &Kind, ids: &[&str]) -> String {
+    let first = ids.first().copied().unwrap_or_default();
+    let (noun, ty) = (kind.noun, kind.type_name);
+    format!(
+        "To manage the existing {noun} with this resource, add this import block \
+         (Terraform 1.5 or later), with `to` set to this resource's address shown above:\n\n\
+         \x20 import {{\n    to = {ty}.NAME\n    id = \"{first}\"\n  }}\n\n\
+         With an older Terraform, run:\n\n\
+         \x20 terraform import '{ty}.NAME' {first}"
     )
 }
 
@@ -620,7 +699,7 @@ mod tests {
         first: Result<&'static str, duo::Error>,
         found: Result<Vec<&'static str>, duo::Error>,
     ) -> (usize, Result<String, String>) {
-        run_create_once(first, Ok("resent"), found).await
+        run_create_once(&group::KIND, first, Ok("resent"), found).await
     }
 
     /// Every create answers `every`.
@@ -628,17 +707,18 @@ mod tests {
         every: Result<&'static str, duo::Error>,
         found: Result<Vec<&'static str>, duo::Error>,
     ) -> (usize, Result<String, String>) {
-        run_create_once(every.clone(), every, found).await
+        run_create_once(&group::KIND, every.clone(), every, found).await
     }
 
     async fn run_create_once(
+        kind: &'static Kind,
         first: Result<&'static str, duo::Error>,
         later: Result<&'static str, duo::Error>,
         found: Result<Vec<&'static str>, duo::Error>,
     ) -> (usize, Result<String, String>) {
         let sent = std::sync::atomic::AtomicUsize::new(0);
         let outcome = create_once(
-            Op::new(Action::Create, &crate::resources::group::KIND),
+            Op::new(Action::Create, kind),
             &[],
             "name \"eng\"",
             || {
@@ -820,6 +900,56 @@ mod tests {
         let (sent, got) = create_once_with(Err(api(400, 40002, None)), Err(dropped())).await;
         assert_eq!(sent, 1);
         assert!(got.unwrap_err().contains("Invalid request parameters"));
+    }
+
+    #[tokio::test]
+    async fn a_create_refused_for_a_key_duo_keeps_unique_gives_the_import_block() {
+        let refusal = || Err(api(400, 40002, Some("username")));
+        let (sent, got) = run_create_once(&user::KIND, refusal(), Ok("x"), Ok(vec!["DU1"])).await;
+        let detail = got.unwrap_err();
+        assert_eq!(sent, 1, "a refused create is not sent again");
+        for part in [
+            "Duo refused to create this user (Invalid request parameters (Duo error 40002, HTTP \
+             400, username)): it already has a user with name \"eng\" (DU1) and allows one user \
+             per username.",
+            "\n  import {\n    to = duo_user.NAME\n    id = \"DU1\"\n  }\n",
+            "\n  terraform import 'duo_user.NAME' DU1",
+            "give this one another username.",
+        ] {
+            assert!(detail.contains(part), "{part:?} in {detail}");
+        }
+        assert!(!detail.contains("= true"), "no opt-out: {detail}");
+        // Nobody holds the key: the refusal was about something else, reported as usual.
+        let (_, got) = run_create_once(&user::KIND, refusal(), Ok("x"), Ok(vec![])).await;
+        assert!(got.unwrap_err().starts_with("Duo rejected `username`"));
+        let (_, got) = run_create_once(&user::KIND, refusal(), Ok("x"), Err(dropped())).await;
+        assert!(got.unwrap_err().starts_with("Duo rejected `username`"));
+        // A type whose key Duo does not keep unique is not looked up: its guard ran at plan.
+        let (_, got) = run_create_once(&group::KIND, refusal(), Ok("x"), Ok(vec!["DG1"])).await;
+        assert!(!got.unwrap_err().contains("DG1"));
+    }
+
+    #[test]
+    fn a_refusal_points_at_the_first_key_attribute() {
+        let d = taken(
+            &hardware_token::KIND,
+            "type \"h6\" and serial \"1\"",
+            &["DH1", "DH2"],
+            &api(400, 40002, Some("serial")),
+        );
+        assert_eq!(d.path, Some(AttrPath::root("type")));
+        assert_eq!(
+            d.summary,
+            "A hardware token with type \"h6\" and serial \"1\" already exists"
+        );
+        assert!(
+            d.detail
+                .contains("2 hardware tokens with type \"h6\" and serial \"1\" (DH1, DH2)")
+                && d.detail.contains("one hardware token per type and serial")
+                && d.detail.contains("id = \"DH1\""),
+            "{}",
+            d.detail
+        );
     }
 
     fn api(status: u16, code: u32, detail: Option<&str>) -> duo::Error {

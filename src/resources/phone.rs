@@ -23,6 +23,7 @@ pub const KIND: Kind = Kind {
     write: Some(Grant::WriteResource),
     data_sources: &["duo_phones"],
     natural_key: &[PhoneState::number, PhoneState::name],
+    unique_in_duo: false,
     import: ImportId::Id,
     export: Some(Naming {
         from: &[PhoneState::number],

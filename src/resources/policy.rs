@@ -30,6 +30,7 @@ pub const KIND: Kind = Kind {
     write: None,
     data_sources: &["duo_policy", "duo_policies"],
     natural_key: &[PolicyState::policy_name],
+    unique_in_duo: false,
     import: ImportId::Prefixed("name"),
     export: Some(Naming {
         from: &[PolicyState::policy_name],

@@ -22,6 +22,7 @@ pub const KIND: Kind = Kind {
     write: None,
     data_sources: &[],
     natural_key: &[],
+    unique_in_duo: false,
     import: ImportId::Id,
     export: Some(Naming {
         from: &[

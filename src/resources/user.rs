@@ -23,6 +23,7 @@ pub const KIND: Kind = Kind {
     write: Some(Grant::WriteResource),
     data_sources: &["duo_user", "duo_users"],
     natural_key: &[UserState::username],
+    unique_in_duo: true,
     import: ImportId::Prefixed("username"),
     export: Some(Naming {
         from: &[UserState::username],
