@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::harness::{BUILD, Harness, text};
 
 /// 205 resources of seven types, linked to each other.
-const MIXED: &str = r#"
+pub(crate) const MIXED: &str = r#"
 resource "duo_group" "team" {
   count = 20
   name  = "team-${count.index}"
@@ -67,10 +67,10 @@ resource "duo_integration" "app" {
 /// Faults at rates no real service has for long: most applies fail somewhere.
 const HEAVY: &str = "429=0.05,500=0.05,502=0.05,503=0.05,drop=0.1,latency=5";
 /// A bad day at Duo.
-const LIGHT: &str = "429=0.04,500=0.02,502=0.02,503=0.02,drop=0.03,latency=2";
+pub(crate) const LIGHT: &str = "429=0.04,500=0.02,502=0.02,503=0.02,drop=0.03,latency=2";
 
 /// How many objects of each kind the tenant holds, by name (a duplicate counts twice).
-fn census(tenant: &Value) -> BTreeMap<String, usize> {
+pub(crate) fn census(tenant: &Value) -> BTreeMap<String, usize> {
     let mut seen = BTreeMap::new();
     for (kind, key) in [
         ("groups", "name"),
@@ -383,7 +383,7 @@ fn processes() -> BTreeMap<u32, (u32, String)> {
 
 /// The `terraform-provider-duo` processes below `pid` (Terraform itself, or the wrapper that
 /// PyPI's Terraform 1.0.3 runs it under), and the processes that started them: Terraform.
-fn providers_below(pid: u32) -> (Vec<u32>, Vec<u32>) {
+pub(crate) fn providers_below(pid: u32) -> (Vec<u32>, Vec<u32>) {
     let all = processes();
     let below = |mut p: u32| {
         while let Some((parent, _)) = all.get(&p) {
@@ -416,7 +416,7 @@ fn running(pid: u32) -> bool {
 }
 
 /// Waits up to `limit` for every process in `pids` to end; how long it took.
-fn gone_within(pids: &[u32], limit: std::time::Duration) -> Option<std::time::Duration> {
+pub(crate) fn gone_within(pids: &[u32], limit: std::time::Duration) -> Option<std::time::Duration> {
     let started = std::time::Instant::now();
     while started.elapsed() < limit {
         if !pids.iter().any(|&p| running(p)) {

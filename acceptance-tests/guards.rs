@@ -36,7 +36,7 @@ resource "duo_phone" "desk" {
 
 /// The address and ID of each guard's error, read from Terraform's output as a user reads
 /// them: the resource named under "with", the ID in the import block.
-fn import_hints(output: &str) -> BTreeMap<String, String> {
+pub(crate) fn import_hints(output: &str) -> BTreeMap<String, String> {
     let mut hints = BTreeMap::new();
     for error in output.split("Error: ").skip(1) {
         if !error.contains("already exists") {
@@ -149,13 +149,14 @@ fn creating_what_duo_already_has_fails_with_the_import_block_that_adopts_it() {
     h.assert_empty_plan_in(&h.dir_path());
 }
 
-fn said(out: std::process::Output) -> (std::process::Output, String) {
+/// The output and its text as Terraform printed it (stderr first), lines kept.
+pub(crate) fn said(out: std::process::Output) -> (std::process::Output, String) {
     let said =
         String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     (out, said)
 }
 
-fn import_blocks(hints: &BTreeMap<String, String>) -> String {
+pub(crate) fn import_blocks(hints: &BTreeMap<String, String>) -> String {
     hints
         .iter()
         .map(|(to, id)| format!("import {{\n  to = {to}\n  id = \"{id}\"\n}}\n"))

@@ -1,7 +1,9 @@
 //! The shared acceptance harness (`duo_test_support::acceptance`), bound to this test binary:
 //! [`BUILD`] is where Cargo put the provider binary for this run.
 
-pub use duo_test_support::acceptance::{Harness, assert_ok, terraform_path, text};
+pub use duo_test_support::acceptance::{
+    Harness, assert_ok, terraform_path, terraform_version, text,
+};
 use duo_test_support::{Build, build};
 
 pub static BUILD: Build = build!();

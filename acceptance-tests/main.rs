@@ -20,6 +20,7 @@ mod integration;
 mod membership;
 mod policy;
 mod provider;
+mod recovery;
 mod release;
 mod released_states;
 mod scenarios;
