@@ -150,6 +150,7 @@ fn paste(
             imported,
             "terraform import {address} {id} failed four times"
         );
+        hints.insert(address, id);
     }
 }
 
