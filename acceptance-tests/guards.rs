@@ -95,7 +95,7 @@ fn creating_what_duo_already_has_fails_with_the_import_block_that_adopts_it() {
     }
 
     h.emu.state.reset_stats();
-    let (out, said) = said(h.run(&["plan", "-input=false", "-no-color"]));
+    let (out, said) = output_of(h.run(&["plan", "-input=false", "-no-color"]));
     assert!(!out.status.success(), "{said}");
     let hints = import_hints(&said);
     assert_eq!(
@@ -150,7 +150,7 @@ fn creating_what_duo_already_has_fails_with_the_import_block_that_adopts_it() {
 }
 
 /// The output and its text as Terraform printed it (stderr first), lines kept.
-pub(crate) fn said(out: std::process::Output) -> (std::process::Output, String) {
+pub(crate) fn output_of(out: std::process::Output) -> (std::process::Output, String) {
     let said =
         String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     (out, said)
@@ -184,7 +184,7 @@ resource "duo_hardware_token" "fob" {
 "#;
 
 #[test]
-fn a_create_duo_refuses_for_a_taken_key_gives_the_import_block_that_adopts_the_holder() {
+fn a_key_duo_keeps_unique_found_taken_gives_the_import_block_at_plan_and_at_apply() {
     if !supports_import_blocks("taken_keys") {
         return;
     }
@@ -195,7 +195,9 @@ fn a_create_duo_refuses_for_a_taken_key_gives_the_import_block_that_adopts_the_h
         let out = h.run(&["state", "rm", address]);
         assert!(out.status.success(), "{}", text(&out));
     }
-    let (out, said) = said(h.run(&["apply", "-auto-approve", "-input=false", "-no-color"]));
+    // The plan names every one at once, rather than the apply one refusal at a time.
+    h.emu.state.reset_stats();
+    let (out, said) = output_of(h.run(&["plan", "-input=false", "-no-color"]));
     assert!(!out.status.success(), "{said}");
     let hints = import_hints(&said);
     assert_eq!(
@@ -205,7 +207,7 @@ fn a_create_duo_refuses_for_a_taken_key_gives_the_import_block_that_adopts_the_h
     );
     for line in [
         "A user with username \"ann\" already exists",
-        "allows one user per username",
+        "allows one user per username, so it would refuse to create this one",
         "allows one administrator per email",
         "allows one hardware token per type and serial",
         "terraform import 'duo_user.NAME'",
@@ -214,9 +216,65 @@ fn a_create_duo_refuses_for_a_taken_key_gives_the_import_block_that_adopts_the_h
         let flat = said.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(flat.contains(line), "{line:?} in {said}");
     }
-    assert_eq!(counts(&h), made, "Duo refused every create");
-
-    h.apply(&format!("{UNIQUE_IN_DUO}\n{}", import_blocks(&hints)));
+    assert!(!said.contains("allow_duplicate"), "no opt-out: {said}");
+    // A username lookup, the administrators' listing, the tokens' listing, and the
+    // credential check at configure.
+    let stats = h.stats();
+    assert_eq!(stats["total"], 4, "{stats}");
+    assert_eq!(stats["by_route"]["GET /admin/v1/users"], 1, "{stats}");
     assert_eq!(counts(&h), made);
-    h.assert_empty_plan_in(&h.dir_path());
+
+    let adopted = format!("{UNIQUE_IN_DUO}\n{}", import_blocks(&hints));
+    h.apply(&adopted);
+    assert_eq!(counts(&h), made);
+
+    // Replacing tokens (a new secret) deletes each and creates its successor, same type and
+    // serial: not a duplicate, however the apply orders them.
+    let tokens = |secret: &str| {
+        (1..=2)
+            .map(|i| {
+                format!(
+                    "resource \"duo_hardware_token\" \"t{i}\" {{\n  type   = \"h6\"\n  serial = \"r{i}\"\n  secret = \"{secret}\"\n}}\n"
+                )
+            })
+            .collect::<String>()
+    };
+    h.apply(&format!(
+        "{adopted}\n{}",
+        tokens("3132333435363738393031323334353637383930")
+    ));
+    h.apply(&format!(
+        "{adopted}\n{}",
+        tokens("3132333435363738393031323334353637383931")
+    ));
+    assert_eq!(counts(&h)["tokens"], made["tokens"] + 2);
+
+    // Made by someone else between plan and apply: the apply plans each change again, and
+    // finds it.
+    h.write_config(&format!(
+        "{adopted}\nresource \"duo_user\" \"bob\" {{\n  username = \"bob\"\n}}\n"
+    ));
+    let out = h.run(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let elsewhere = h.dir_path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    h.write_config_in(
+        &elsewhere,
+        "resource \"duo_user\" \"bob\" {\n  username = \"bob\"\n}\n",
+    );
+    let out = h.run_in(
+        &elsewhere,
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (out, refused) = output_of(h.run(&["apply", "-input=false", "-no-color", "tfplan"]));
+    assert!(!out.status.success(), "{refused}");
+    let flat = refused.split_whitespace().collect::<Vec<_>>().join(" ");
+    let bob = h.state_in(&elsewhere, "duo_user.bob")["id"].clone();
+    for line in [
+        "A user with username \"bob\" already exists".to_owned(),
+        format!("id = {bob}"),
+    ] {
+        assert!(flat.contains(&line), "{line:?} in {refused}");
+    }
 }

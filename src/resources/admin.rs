@@ -14,7 +14,7 @@ use super::{
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator,
+    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator,
 };
 
 /// What `duo_admin` is, for the registry ([`crate::kinds`]).
@@ -224,6 +224,25 @@ impl Resource<duo::Client> for Admin {
             .into(),
             _ => Diagnostics::default(),
         }
+    }
+
+    /// Duo refuses a taken email; the plan says so first, with the import block.
+    async fn check_create(
+        &self,
+        duo: &duo::Client,
+        planned: &Obj,
+        managed: Managed<'_>,
+    ) -> Diagnostics {
+        super::unique_name(
+            &KIND,
+            planned,
+            managed,
+            AdminState::email,
+            None,
+            |email| duo.existing_admins(move |a| a.email.eq_ignore_ascii_case(&email)),
+            |a| &a.admin_id,
+        )
+        .await
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

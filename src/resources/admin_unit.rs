@@ -182,7 +182,7 @@ impl Resource<duo::Client> for AdminUnit {
             planned,
             managed,
             AdminUnitState::name,
-            AdminUnitState::allow_duplicate_name,
+            Some(AdminUnitState::allow_duplicate_name),
             |name| duo.existing_admin_units(move |g| g.name.eq_ignore_ascii_case(&name)),
             |g| &g.admin_unit_id,
         )

@@ -139,7 +139,7 @@ impl Resource<duo::Client> for Group {
             planned,
             managed,
             GroupState::name,
-            GroupState::allow_duplicate_name,
+            Some(GroupState::allow_duplicate_name),
             |name| duo.existing_groups(move |g| g.name.eq_ignore_ascii_case(&name)),
             |g| &g.group_id,
         )

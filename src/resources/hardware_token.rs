@@ -10,7 +10,7 @@ use super::{Action, Hint, Op, create_once, deleted, found, id, matching, written
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator,
+    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator,
 };
 
 /// What `duo_hardware_token` is, for the registry ([`crate::kinds`]).
@@ -258,6 +258,31 @@ impl Resource<duo::Client> for HardwareToken {
             }
         }
         diags
+    }
+
+    /// Duo refuses a taken type and serial; the plan says so first, with the import block.
+    async fn check_create(
+        &self,
+        duo: &duo::Client,
+        planned: &Obj,
+        managed: Managed<'_>,
+    ) -> Diagnostics {
+        let (Some(kind), Some(serial)) = (
+            planned.str(TokenState::r#type),
+            planned.str(TokenState::serial),
+        ) else {
+            return Diagnostics::default();
+        };
+        super::unique(
+            &KIND,
+            planned,
+            managed,
+            None,
+            &KIND.key_text(&[kind, serial]),
+            duo.existing_tokens(|t| t.serial == serial && t.kind.as_deref() == Some(kind)),
+            |t| &t.token_id,
+        )
+        .await
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

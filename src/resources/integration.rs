@@ -447,7 +447,7 @@ impl Resource<duo::Client> for Integration {
             &KIND,
             planned,
             managed,
-            IntegrationState::allow_duplicate_name,
+            Some(IntegrationState::allow_duplicate_name),
             &format!("name {name:?} and type {kind:?}"),
             duo.existing_integrations(|i| i.kind == kind && i.name.eq_ignore_ascii_case(name)),
             |i| &i.integration_key,

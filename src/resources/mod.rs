@@ -260,28 +260,29 @@ fn refused<T>(
     match found {
         Ok(found) if !found.is_empty() => {
             let ids: Vec<&str> = found.iter().map(id_of).collect();
-            taken(op.kind, key, &ids, refusal)
+            taken(op.kind, key, &ids, Some(refusal))
         }
         _ => diagnose_with(op, refusal, hints),
     }
 }
 
-/// A creation guard, for an object whose natural key Duo does not keep unique (group and
-/// unit names, …): nothing when no object outside Terraform's state (`managed`) holds `key`
-/// yet (what `found` lists, from one listing per run) or when the planned object sets
-/// `opt_out`; otherwise the error that names
-/// the objects found and gives the import block that adopts one. Without it, the objects an
-/// apply made but could not record (Terraform killed mid-apply) are made again, silently.
+/// A creation guard: nothing when no object outside Terraform's state (`managed`) holds `key`
+/// yet (what `found` lists, from one listing per run or gathered lookups) or when the planned
+/// object sets `opt_out`; otherwise the error that names the objects found and gives the
+/// import block that adopts one. Without it, the objects an apply made but could not record
+/// (Terraform killed mid-apply) are made again, silently, where Duo does not keep the key
+/// unique (group and unit names, …; these have an `opt_out`); where Duo does (usernames, …;
+/// no `opt_out`), the plan says at once what the apply would only find one refusal at a time.
 pub async fn unique<T>(
     kind: &'static Kind,
     planned: &Obj,
     managed: Managed<'_>,
-    opt_out: &str,
+    opt_out: Option<&str>,
     key: &str,
     found: impl Future<Output = Result<Vec<T>, duo::Error>>,
     id_of: impl Fn(&T) -> &str,
 ) -> Diagnostics {
-    if planned.bool(opt_out) == Some(true) {
+    if opt_out.is_some_and(|o| planned.bool(o) == Some(true)) {
         return Diagnostics::default();
     }
     match found.await {
@@ -294,7 +295,11 @@ pub async fn unique<T>(
             if ids.is_empty() {
                 return Diagnostics::default();
             }
-            duplicate(kind, key, &ids, opt_out).into()
+            match opt_out {
+                Some(opt_out) => duplicate(kind, key, &ids, opt_out),
+                None => taken(kind, key, &ids, None),
+            }
+            .into()
         }
         Err(e) => diagnose(Op::all(Action::Read, kind), &e).into(),
     }
@@ -308,7 +313,7 @@ pub async fn unique_name<T, F>(
     planned: &Obj,
     managed: Managed<'_>,
     name_attr: &str,
-    opt_out: &str,
+    opt_out: Option<&str>,
     find: impl FnOnce(String) -> F,
     id_of: impl Fn(&T) -> &str,
 ) -> Diagnostics
@@ -360,21 +365,31 @@ pub fn duplicate(kind: &Kind, key: &str, ids: &[&str], opt_out: &str) -> Diagnos
     )
 }
 
-/// What a refused create says when Duo, which keeps `key` unique ([`Kind::unique_in_duo`]),
-/// already has `ids` holding it: which object, and the import block that adopts it.
-pub fn taken(kind: &Kind, key: &str, ids: &[&str], refusal: &duo::Error) -> Diagnostic {
+/// What a plan (or a create Duo `refused`) says when Duo, which keeps `key` unique
+/// ([`Kind::unique_in_duo`]), already has `ids` holding it: which object, and the import
+/// block that adopts it.
+pub fn taken(kind: &Kind, key: &str, ids: &[&str], refused: Option<&duo::Error>) -> Diagnostic {
+    let noun = kind.noun;
     let unique_by = kind.natural_key.join(" and ").replace('_', " ");
     let at = kind.natural_key.first().copied().map(AttrPath::root);
+    let held = held(kind, key, ids);
+    let said = match refused {
+        Some(refusal) => format!(
+            "Duo refused to create this {noun} ({refusal}): it already has {held} and allows \
+             one {noun} per {unique_by}."
+        ),
+        None => format!(
+            "Duo already has {held} and allows one {noun} per {unique_by}, so it would refuse \
+             to create this one."
+        ),
+    };
     let diag = Diagnostic::error(
         already_exists(kind, key),
         format!(
-            "Duo refused to create this {noun} ({refusal}): it already has {} and allows one \
-             {noun} per {unique_by}. It may have been made by an apply that was stopped before \
-             Terraform could record it.\n\n{}\n\n\
+            "{said} It may have been made by an apply that was stopped before Terraform could \
+             record it.\n\n{}\n\n\
              If it is another {noun}, give this one another {unique_by}.",
-            held(kind, key, ids),
             adopting(kind, ids),
-            noun = kind.noun,
         ),
     );
     match at {
@@ -825,7 +840,7 @@ mod tests {
             &group::KIND,
             planned,
             Managed(managed),
-            "allow_duplicate_name",
+            Some("allow_duplicate_name"),
             "name \"eng\"",
             found,
             |s| s.as_str(),
@@ -935,7 +950,7 @@ mod tests {
             &hardware_token::KIND,
             "type \"h6\" and serial \"1\"",
             &["DH1", "DH2"],
-            &api(400, 40002, Some("serial")),
+            Some(&api(400, 40002, Some("serial"))),
         );
         assert_eq!(d.path, Some(AttrPath::root("type")));
         assert_eq!(

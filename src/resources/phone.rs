@@ -225,7 +225,7 @@ impl Resource<duo::Client> for Phone {
             &KIND,
             planned,
             managed,
-            PhoneState::allow_duplicate_number,
+            Some(PhoneState::allow_duplicate_number),
             &key,
             duo.existing_phones(|p| {
                 let theirs = p.number.as_deref().unwrap_or_default();

@@ -409,7 +409,7 @@ impl Resource<duo::Client> for Policy {
             planned,
             managed,
             PolicyState::policy_name,
-            PolicyState::allow_duplicate_name,
+            Some(PolicyState::allow_duplicate_name),
             |name| {
                 duo.existing_policies(move |g| {
                     !g.is_global_policy && g.policy_name.eq_ignore_ascii_case(&name)

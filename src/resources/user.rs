@@ -11,7 +11,7 @@ use super::{Action, Hint, Op, create_once, deleted, diagnose, found, holds, id, 
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator, import_by_id,
+    Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator, import_by_id,
 };
 
 /// What `duo_user` is, for the registry ([`crate::kinds`]).
@@ -181,6 +181,26 @@ impl Resource<duo::Client> for User {
 
     fn schema(&self) -> Schema {
         User::schema()
+    }
+
+    /// Duo refuses a taken username; the plan says so first, with the import block, for
+    /// every such user at once.
+    async fn check_create(
+        &self,
+        duo: &duo::Client,
+        planned: &Obj,
+        managed: Managed<'_>,
+    ) -> Diagnostics {
+        super::unique_name(
+            &KIND,
+            planned,
+            managed,
+            UserState::username,
+            None,
+            |name| async move { duo.existing_users_named(&name).await },
+            |u| &u.user_id,
+        )
+        .await
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

@@ -110,6 +110,15 @@ impl Singleton {
 }
 
 impl Client {
+    /// The administrators `keep` picks, from this run's one listing of them: what a creation
+    /// guard compares a new administrator's email with.
+    pub async fn existing_admins(
+        &self,
+        keep: impl Fn(&Admin) -> bool,
+    ) -> Result<Vec<Admin>, Error> {
+        self.existing(&self.reads.admins, keep).await
+    }
+
     pub async fn list_admins(&self) -> Result<Vec<Admin>, Error> {
         self.list_listed(&self.reads.admins).await
     }

@@ -51,7 +51,7 @@ use super::users::{Member, User, UserRef};
 const MAX_IDS: usize = 100;
 
 /// Reads sent together are answered together; none waits for more.
-const GATHERED_READS: Batching = Batching {
+pub(super) const GATHERED_READS: Batching = Batching {
     max: MAX_IDS,
     min: 1,
     window: GATHER,
@@ -164,7 +164,7 @@ impl<T: Listed> Kind<T> {
     }
 
     /// The snapshot's objects that `keep` picks, if there is a snapshot.
-    fn picked(&self, keep: impl Fn(&T) -> bool) -> Option<Vec<T>> {
+    pub(super) fn picked(&self, keep: impl Fn(&T) -> bool) -> Option<Vec<T>> {
         let k = self.lock();
         let snapshot = k.snapshot.as_ref()?;
         Some(snapshot.values().filter(|o| keep(o)).cloned().collect())
@@ -203,6 +203,8 @@ pub struct Reads {
     bypass_changed: Mutex<HashSet<String>>,
     /// Each group's members, fetched once per run.
     members: Mutex<HashMap<String, Arc<OnceCell<Vec<Member>>>>>,
+    /// Creation guards' lookups of users by name, gathered into `username_list` calls.
+    pub(super) named: Gather<String, Result<Vec<User>, Error>>,
 }
 
 impl Reads {

@@ -67,6 +67,15 @@ impl Listed for Token {
 }
 
 impl Client {
+    /// The tokens `keep` picks, from this run's one listing of them: what a creation guard
+    /// compares a new token's type and serial with.
+    pub async fn existing_tokens(
+        &self,
+        keep: impl Fn(&Token) -> bool,
+    ) -> Result<Vec<Token>, Error> {
+        self.existing(&self.reads.tokens, keep).await
+    }
+
     pub async fn list_tokens(&self) -> Result<Vec<Token>, Error> {
         self.list_listed(&self.reads.tokens).await
     }

@@ -9,7 +9,7 @@ use super::error::Error;
 use super::gather::Batched;
 use super::groups::Group;
 use super::lenient;
-use super::reads::{Filtered, Listed};
+use super::reads::{Filtered, GATHERED_READS, Listed};
 use super::retry::RateClass;
 
 /// A Duo user as Duo returns it. Unset text fields come back as `null` or `""` depending on
@@ -53,6 +53,16 @@ pub struct User {
     pub phones: Vec<PhoneRef>,
     #[serde(default)]
     pub tokens: Vec<TokenRef>,
+}
+
+impl User {
+    /// Whether the user has `name` as username or alias, ignoring case, as Duo compares them.
+    pub fn answers_to(&self, name: &str) -> bool {
+        std::iter::once(Some(&self.username))
+            .chain([&self.alias1, &self.alias2, &self.alias3, &self.alias4].map(Option::as_ref))
+            .flatten()
+            .any(|n| n.eq_ignore_ascii_case(name))
+    }
 }
 
 /// A phone as a user lists it.
@@ -157,6 +167,50 @@ impl Client {
             vec![("username".into(), name.into())],
         )
         .await
+    }
+
+    /// The users that answer to `name` (as username or alias, ignoring case, as Duo matches
+    /// them, and refuses a new user's name): what a creation guard compares a new user with.
+    /// From this run's users listing when there is one, else gathered with the other guards'
+    /// names into `username_list` calls of up to 100, which count towards a listing.
+    pub async fn existing_users_named(&self, name: &str) -> Result<Vec<User>, Error> {
+        if let Some(found) = self.reads.users.picked(|u| u.answers_to(name)) {
+            return Ok(found);
+        }
+        // A leader that was cancelled releases its batch unanswered; ask again.
+        for _ in 0..3 {
+            let answer = self
+                .reads
+                .named
+                .submit(name.to_owned(), GATHERED_READS, |names| {
+                    self.users_named(names)
+                })
+                .await;
+            if let Some(answer) = answer {
+                return answer;
+            }
+        }
+        Err(Error::Stopped {
+            route: format!("GET {}", User::LIST),
+        })
+    }
+
+    async fn users_named(&self, names: Vec<String>) -> Vec<Result<Vec<User>, Error>> {
+        let filter = serde_json::to_string(&names).unwrap_or_default();
+        let params = vec![("username_list".to_owned(), filter)];
+        match self
+            .list_counted::<User>(User::LIST, params, User::PAGE)
+            .await
+        {
+            Ok((users, calls)) => {
+                self.reads.users.spend(calls);
+                names
+                    .iter()
+                    .map(|n| Ok(users.iter().filter(|u| u.answers_to(n)).cloned().collect()))
+                    .collect()
+            }
+            Err(e) => names.iter().map(|_| Err(e.clone())).collect(),
+        }
     }
 
     /// Users whose email is `email`.

@@ -33,8 +33,11 @@ struct Inner<P: Provider> {
     client: RwLock<Option<Arc<P::Client>>>,
     /// States just imported and not yet refreshed, by type and `id`.
     imported: Mutex<HashMap<(String, String), Value>>,
-    /// Objects Terraform refreshed in this run, by type and `id`: what its state manages.
-    refreshed: Mutex<HashSet<(String, String)>>,
+    /// Objects Terraform's state holds, as far as this run has seen, by type and `id`: each
+    /// object it refreshed, or planned or applied a change to (a replacement is planned as an
+    /// update, then as a create, and destroyed by an apply). A creation guard does not count
+    /// them as duplicates.
+    managed: Mutex<HashSet<(String, String)>>,
     /// RPC handlers still running, even if the RPC that started one was abandoned.
     in_flight: Arc<InFlight>,
 }
@@ -133,7 +136,7 @@ impl<P: Provider> ProviderService<P> {
                 data_sources,
                 client: RwLock::new(None),
                 imported: Mutex::new(HashMap::new()),
-                refreshed: Mutex::default(),
+                managed: Mutex::default(),
                 in_flight: Arc::default(),
             }),
         }
@@ -710,10 +713,7 @@ impl<P: Provider> Inner<P> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
         let state = decode_obj(req.current_state.as_ref(), schema)?;
-        if let Some(id) = state.str(framework::ID) {
-            self.refreshed_lock()
-                .insert((req.type_name.clone(), id.to_owned()));
-        }
+        self.note_managed(&req.type_name, Some(&state));
         if let Some(imported) = self.just_imported(&req.type_name, &state) {
             return Ok(encode(&imported, &schema.object_type()));
         }
@@ -736,6 +736,7 @@ impl<P: Provider> Inner<P> {
         };
         let config = Obj::from_value(config).unwrap_or_default();
         let prior = Obj::from_value(prior);
+        self.note_managed(&req.type_name, prior.as_ref());
         let mut p = framework::plan(schema, prior.as_ref(), proposed, &config);
         let mut diags = r.modify_plan(prior.as_ref(), &mut p.planned);
         if prior.is_none()
@@ -743,7 +744,7 @@ impl<P: Provider> Inner<P> {
             && let Some(client) = self.client()
         {
             let managed = |id: &str| {
-                self.refreshed_lock()
+                self.managed_lock()
                     .contains(&(req.type_name.clone(), id.to_owned()))
             };
             diags.extend(r.check_create(&client, &p.planned, Managed(&managed)).await);
@@ -775,6 +776,7 @@ impl<P: Provider> Inner<P> {
             Ok((p, n)) => (Obj::from_value(p), Obj::from_value(n)),
             Err(d) => return (prior_dv, d.into()),
         };
+        self.note_managed(&req.type_name, prior.as_ref());
         let outcome = match (&prior, &planned) {
             (Some(prior), None) => {
                 return match r.delete(&client, prior).await {
@@ -825,10 +827,16 @@ impl<P: Provider> Inner<P> {
         Ok(encoded)
     }
 
-    fn refreshed_lock(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
-        self.refreshed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Terraform's state holds `state` (see `managed`).
+    fn note_managed(&self, type_name: &str, state: Option<&Obj>) {
+        if let Some(id) = state.and_then(|s| s.str(framework::ID)) {
+            self.managed_lock()
+                .insert((type_name.to_owned(), id.to_owned()));
+        }
+    }
+
+    fn managed_lock(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
+        self.managed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn imported_lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Value>> {
@@ -1379,12 +1387,37 @@ mod tests {
         let config = dv(&[("text", "taken".into())]);
         let update = plan_of(&svc, prior, config).await;
         assert!(update.diagnostics.is_empty(), "{:?}", update.diagnostics);
-        // Once Terraform has refreshed the object, it is one its state manages (a tainted
-        // object is replaced by a planned create): not a duplicate.
-        refresh(&svc, dv(&[("id", "M0".into()), ("text", "taken".into())])).await;
+        // Planned with the object as prior state (as Terraform plans a replacement before the
+        // create that replaces it), the object is one its state manages: not a duplicate.
         let config = dv(&[("text", "taken".into())]);
-        let replace = plan_of(&svc, Some(encode(&Value::Null, &ty())), config).await;
+        let replace = plan_of(&svc, Some(encode(&Value::Null, &ty())), config.clone()).await;
         assert!(replace.diagnostics.is_empty(), "{:?}", replace.diagnostics);
+        // So is an object Terraform refreshed (a tainted object is replaced by a planned
+        // create, with `-refresh=false` too) or applied a change to (the apply that destroys
+        // a replaced object before creating its successor).
+        for seen in ["refreshed", "applied"] {
+            let svc = configured().await;
+            create(&svc, "taken").await;
+            let state = dv(&[("id", "M0".into()), ("text", "taken".into())]);
+            if seen == "refreshed" {
+                refresh(&svc, state).await;
+            } else {
+                let req = pb::apply_resource_change::Request {
+                    type_name: "test_memo".into(),
+                    prior_state: state.clone(),
+                    planned_state: state,
+                    ..Default::default()
+                };
+                let resp = svc.apply_resource_change(Request::new(req)).await.unwrap();
+                assert!(resp.into_inner().diagnostics.is_empty());
+            }
+            let replace = plan_of(&svc, Some(encode(&Value::Null, &ty())), config.clone()).await;
+            assert!(
+                replace.diagnostics.is_empty(),
+                "{seen}: {:?}",
+                replace.diagnostics
+            );
+        }
     }
 
     #[tokio::test]
