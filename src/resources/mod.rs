@@ -386,8 +386,9 @@ pub fn taken(kind: &Kind, key: &str, ids: &[&str], refused: Option<&duo::Error>)
     let diag = Diagnostic::error(
         already_exists(kind, key),
         format!(
-            "{said} It may have been made by an apply that was stopped before Terraform could \
-             record it.\n\n{}\n\n\
+            "{said} If no resource of this configuration manages it (it may have been made by \
+             an apply that was stopped before Terraform could record it), adopt it here.\n\n\
+             {}\n\n\
              If it is another {noun}, give this one another {unique_by}.",
             adopting(kind, ids),
         ),

@@ -172,8 +172,11 @@ impl Client {
     /// The users that answer to `name` (as username or alias, ignoring case, as Duo matches
     /// them, and refuses a new user's name): what a creation guard compares a new user with.
     /// From this run's users listing when there is one, else gathered with the other guards'
-    /// names into `username_list` calls of up to 100, which count towards a listing.
+    /// names into `username_list` calls of up to 100, which count towards a listing: once they
+    /// have cost as much as one, the users are listed, so a plan creating many users (ten at
+    /// a time, as Terraform plans them) costs at most about two listings.
     pub async fn existing_users_named(&self, name: &str) -> Result<Vec<User>, Error> {
+        self.scan_if_paid(&self.reads.users).await?;
         if let Some(found) = self.reads.users.picked(|u| u.answers_to(name)) {
             return Ok(found);
         }
