@@ -383,7 +383,7 @@ fn processes() -> BTreeMap<u32, (u32, String)> {
 
 /// The `terraform-provider-duo` processes below `pid` (Terraform itself, or the wrapper that
 /// PyPI's Terraform 1.0.3 runs it under), and the processes that started them: Terraform.
-pub(crate) fn providers_below(pid: u32) -> (Vec<u32>, Vec<u32>) {
+fn providers_below(pid: u32) -> (Vec<u32>, Vec<u32>) {
     let all = processes();
     let below = |mut p: u32| {
         while let Some((parent, _)) = all.get(&p) {
@@ -416,7 +416,7 @@ fn running(pid: u32) -> bool {
 }
 
 /// Waits up to `limit` for every process in `pids` to end; how long it took.
-pub(crate) fn gone_within(pids: &[u32], limit: std::time::Duration) -> Option<std::time::Duration> {
+fn gone_within(pids: &[u32], limit: std::time::Duration) -> Option<std::time::Duration> {
     let started = std::time::Instant::now();
     while started.elapsed() < limit {
         if !pids.iter().any(|&p| running(p)) {
@@ -425,6 +425,38 @@ pub(crate) fn gone_within(pids: &[u32], limit: std::time::Duration) -> Option<st
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     None
+}
+
+/// `terraform apply` of the harness's configuration, started in the background, quietly.
+pub(crate) fn spawn_apply(h: &Harness) -> std::process::Child {
+    h.command_in(
+        &h.dir_path(),
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap()
+}
+
+/// As a CI runner at its time limit does: SIGKILL to terraform alone (and to the wrapper it
+/// may run under), never to the providers it started. Then every one of them must be gone
+/// within 5 s: how long they took.
+pub(crate) fn kill_terraform(apply: &mut std::process::Child) -> std::time::Duration {
+    let (providers, terraform) = providers_below(apply.id());
+    assert!(!providers.is_empty(), "no provider process under terraform");
+    for pid in &terraform {
+        // One that has just ended by itself needs no kill.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    let _ = apply.kill();
+    apply.wait().unwrap();
+    let took = gone_within(&providers, std::time::Duration::from_secs(5));
+    took.unwrap_or_else(|| {
+        panic!("provider processes {providers:?} still running 5 s after terraform was killed")
+    })
 }
 
 #[test]
@@ -442,15 +474,7 @@ resource "duo_group" "g" {
 }
 "#,
     );
-    let mut apply = h
-        .command_in(
-            &h.dir_path(),
-            &["apply", "-auto-approve", "-input=false", "-no-color"],
-        )
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut apply = spawn_apply(&h);
     let started = std::time::Instant::now();
     while h.tenant()["groups"].as_array().map_or(0, Vec::len) < 13 {
         assert!(
@@ -459,24 +483,7 @@ resource "duo_group" "g" {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let (providers, terraform) = providers_below(apply.id());
-    assert!(!providers.is_empty(), "no provider process under terraform");
-    // As a CI runner at its time limit does: SIGKILL, to terraform alone (and to the wrapper
-    // it may run under).
-    for pid in &terraform {
-        let kill = std::process::Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-    }
-    let _ = apply.kill();
-    apply.wait().unwrap();
-    let took = gone_within(&providers, std::time::Duration::from_secs(5));
-    assert!(
-        took.is_some(),
-        "provider processes {providers:?} still running 5 s after terraform was killed"
-    );
+    let took = kill_terraform(&mut apply);
     eprintln!("the provider exited {took:?} after terraform was killed");
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::faults::{LIGHT, MIXED, census, gone_within, providers_below};
+use crate::faults::{LIGHT, MIXED, census, kill_terraform, spawn_apply};
 use crate::guards::{import_blocks, import_hints, output_of};
 use crate::harness::{BUILD, Harness, terraform_version, text};
 
@@ -85,18 +85,10 @@ fn mend_state(dir: &Path) {
 }
 
 /// Starts an apply and SIGKILLs Terraform once `more` objects have appeared in Duo (or
-/// the apply has ended by itself); then checks that every provider it started is gone
-/// within 5 s. False when the apply ended before the kill.
+/// the apply has ended by itself); every provider it started must be gone within 5 s.
+/// False when the apply ended before the kill.
 fn killed_apply(h: &Harness, more: usize) -> bool {
-    let mut apply = h
-        .command_in(
-            &h.dir_path(),
-            &["apply", "-auto-approve", "-input=false", "-no-color"],
-        )
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut apply = spawn_apply(h);
     let start = objects(&h.tenant());
     let started = Instant::now();
     while objects(&h.tenant()) < start + more {
@@ -109,19 +101,7 @@ fn killed_apply(h: &Harness, more: usize) -> bool {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let (providers, terraform) = providers_below(apply.id());
-    for pid in &terraform {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
-    }
-    let _ = apply.kill();
-    apply.wait().unwrap();
-    let took = gone_within(&providers, Duration::from_secs(5));
-    assert!(
-        took.is_some(),
-        "provider processes {providers:?} still running 5 s after terraform was killed"
-    );
+    let took = kill_terraform(&mut apply);
     eprintln!("killed after {more} more objects; providers gone in {took:?}");
     mend_state(&h.dir_path());
     true
@@ -154,9 +134,31 @@ fn paste(
     }
 }
 
+/// The IDs of objects an `import` block named that no longer exist (a token the provider
+/// replaced on import, to give it its configured secret, in an apply killed before Terraform
+/// recorded the new one): the user removes those blocks, as the error says.
+fn deleted_since(said: &str) -> Vec<String> {
+    said.split(" with ID \"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (id, after) = rest.split_once('"')?;
+            after
+                .trim_start()
+                .starts_with("exists.")
+                .then(|| id.to_owned())
+        })
+        .collect()
+}
+
 /// Runs `args` (a plan or an apply, let finish): whether it succeeded, and the import hints
-/// its errors give. Errors of another kind are the injected faults'.
-fn run_for_hints(h: &Harness, args: &[&str]) -> (bool, BTreeMap<String, String>) {
+/// its errors give; blocks naming objects deleted since are removed. Errors of another kind
+/// are the injected faults'.
+fn run_for_hints(
+    h: &Harness,
+    blocks: bool,
+    hints: &mut BTreeMap<String, String>,
+    args: &[&str],
+) -> (bool, BTreeMap<String, String>) {
     let (out, said) = output_of(h.run(args));
     assert!(
         !said.contains("panic") && !said.contains("plugin crashed"),
@@ -165,16 +167,26 @@ fn run_for_hints(h: &Harness, args: &[&str]) -> (bool, BTreeMap<String, String>)
     if out.status.success() {
         return (true, BTreeMap::new());
     }
-    let hints = import_hints(&said);
+    let gone = deleted_since(&said);
+    if !gone.is_empty() {
+        assert!(
+            blocks,
+            "only an import block names an object for later: {said}"
+        );
+        eprintln!("removing the import blocks of {gone:?}, deleted since");
+        hints.retain(|_, id| !gone.contains(id));
+        h.write_config(&format!("{MIXED}\n{}", import_blocks(hints)));
+    }
+    let new = import_hints(&said);
     eprintln!(
         "terraform {} failed, giving {} import hints",
         args[0],
-        hints.len()
+        new.len()
     );
     for e in said.split("Error: ").skip(1).take(2) {
         eprintln!("  Error: {}", e.chars().take(200).collect::<String>());
     }
-    (false, hints)
+    (false, new)
 }
 
 #[test]
@@ -223,7 +235,12 @@ fn applies_killed_again_and_again_converge_once_the_import_hints_are_pasted() {
         // The next plan names everything to import at once (a plan may also fail on an
         // injected fault: then it is run again).
         for _ in 0..4 {
-            let (ok, new) = run_for_hints(&h, &["plan", "-input=false", "-no-color"]);
+            let (ok, new) = run_for_hints(
+                &h,
+                blocks,
+                &mut hints,
+                &["plan", "-input=false", "-no-color"],
+            );
             let found = !new.is_empty();
             paste(&h, blocks, &mut hints, new);
             if ok || found {
@@ -235,7 +252,12 @@ fn applies_killed_again_and_again_converge_once_the_import_hints_are_pasted() {
     // Once those are pasted, applies converge without asking for more (one may fail on an
     // injected fault, and the next finish the work).
     let converged = (0..8).any(|_| {
-        let (ok, new) = run_for_hints(&h, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let (ok, new) = run_for_hints(
+            &h,
+            blocks,
+            &mut hints,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        );
         assert!(
             new.is_empty(),
             "hints the plans after the kills did not give: {new:?}"

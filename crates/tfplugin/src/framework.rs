@@ -192,7 +192,13 @@ pub async fn import_by_id<C: Send + Sync, R: Resource<C> + ?Sized>(
         Some(found) => Ok(found),
         None => Err(Diagnostic::error(
             "Cannot import a missing object",
-            format!("No {} with ID {id:?} exists. Check the ID and that the credentials see that object.", resource.type_name()),
+            format!(
+                "No {} with ID {id:?} exists. Check the ID and that the credentials see that \
+                 object. If an `import` block names it and it was there before, it has been \
+                 deleted since (an apply that replaced it was stopped before Terraform recorded \
+                 the new one): remove the block.",
+                resource.type_name()
+            ),
         )
         .into()),
     }
