@@ -968,6 +968,150 @@ mod tests {
         );
     }
 
+    /// Each guard against a real listing (the emulator's): silent while Duo holds nothing
+    /// with the key, then refusing with the import block of the object made, unless the
+    /// object is one Terraform manages or the resource opts out.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_guard_finds_what_duo_holds_and_lets_managed_or_opted_out_ones_pass() {
+        let emulator = duo_emulator::Background::start(
+            duo_emulator::Options::default(),
+            duo_emulator::Tenant::default(),
+        )
+        .expect("the emulator starts");
+        let options = duo_emulator::Options::default();
+        let client = || {
+            duo::Client::new(&duo::Config {
+                api_host: format!("http://{}", emulator.addr),
+                ikey: options.ikey.clone(),
+                skey: options.skey.clone(),
+                timeout: std::time::Duration::from_secs(10),
+                max_retries: 2,
+                retry_base: std::time::Duration::from_millis(10),
+                rate_scale: 0.0,
+                capacity: 1.0,
+                coalesce: true,
+                user_agent: "guard-test".into(),
+                extra_roots_pem: None,
+            })
+            .expect("a client")
+        };
+        let secret = "3132333435363738393031323334353637383930";
+        let cases: Vec<(Box<dyn Resource<duo::Client>>, Obj, Option<&str>)> = vec![
+            (
+                Box::new(group::Group),
+                Obj::default().with("name", "eng"),
+                Some("allow_duplicate_name"),
+            ),
+            (
+                Box::new(admin_unit::AdminUnit),
+                Obj::default()
+                    .with("name", "ops")
+                    .with("description", "Ops"),
+                Some("allow_duplicate_name"),
+            ),
+            (
+                Box::new(policy::Policy),
+                Obj::default().with("policy_name", "strict"),
+                Some("allow_duplicate_name"),
+            ),
+            (
+                Box::new(integration::Integration),
+                Obj::default().with("name", "app").with("type", "authapi"),
+                Some("allow_duplicate_name"),
+            ),
+            (
+                Box::new(phone::Phone),
+                Obj::default()
+                    .with("number", "+15555550100")
+                    .with("type", "landline"),
+                Some("allow_duplicate_number"),
+            ),
+            (
+                Box::new(user::User),
+                Obj::default().with("username", "ann"),
+                None,
+            ),
+            (
+                Box::new(admin::Admin),
+                Obj::default()
+                    .with("email", "help@example.com")
+                    .with("name", "Help")
+                    .with("send_activation_email", false),
+                None,
+            ),
+            (
+                Box::new(hardware_token::HardwareToken),
+                Obj::default()
+                    .with("type", "h6")
+                    .with("serial", "100200")
+                    .with("secret", secret),
+                None,
+            ),
+        ];
+        let nobody = |_: &str| false;
+        for (r, config, opt_out) in cases {
+            let ty = r.type_name();
+            let schema = r.schema();
+            let mut proposed = Obj::null_for(&schema);
+            for a in &schema.attributes {
+                let v = config.get(&a.name);
+                if !v.is_null() {
+                    proposed.set(&a.name, v.clone());
+                }
+            }
+            let planned = crate::plugin::plan(&schema, None, proposed, &config).planned;
+            // A new client each time: a run of its own, with no listing taken yet.
+            let check = async |planned: &Obj, managed: &(dyn Fn(&str) -> bool + Sync)| {
+                r.check_create(&client(), planned, Managed(managed)).await
+            };
+            assert!(
+                !check(&planned, &nobody).await.has_errors(),
+                "{ty}: nothing yet"
+            );
+            let made = r
+                .create(&client(), &planned)
+                .await
+                .map_err(|f| f.diags)
+                .expect("created");
+            let id = made.str("id").expect("an ID").to_owned();
+            let refused = check(&planned, &nobody).await;
+            let d = &refused.0[0];
+            assert!(d.summary.ends_with("already exists"), "{ty}: {}", d.summary);
+            assert!(
+                d.detail
+                    .contains(&format!("to = {ty}.NAME\n    id = \"{id}\"")),
+                "{ty}: {}",
+                d.detail
+            );
+            assert!(
+                d.detail
+                    .contains(&format!("terraform import '{ty}.NAME' {id}")),
+                "{ty}: {}",
+                d.detail
+            );
+            let managed = |i: &str| i == id;
+            assert!(
+                !check(&planned, &managed).await.has_errors(),
+                "{ty}: managed"
+            );
+            match opt_out {
+                Some(attr) => {
+                    assert!(
+                        d.detail.contains(&format!("{attr} = true")),
+                        "{ty}: {}",
+                        d.detail
+                    );
+                    let opted = planned.clone().with(attr, true);
+                    assert!(
+                        !check(&opted, &nobody).await.has_errors(),
+                        "{ty}: opted out"
+                    );
+                }
+                None => assert!(d.detail.contains("allows one"), "{ty}: {}", d.detail),
+            }
+        }
+    }
+
     fn api(status: u16, code: u32, detail: Option<&str>) -> duo::Error {
         duo::Error::Api {
             status,
