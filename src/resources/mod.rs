@@ -996,7 +996,9 @@ mod tests {
             .expect("a client")
         };
         let secret = "3132333435363738393031323334353637383930";
-        let cases: Vec<(Box<dyn Resource<duo::Client>>, Obj, Option<&str>)> = vec![
+        // Each guarded type, the configuration of one object, and its opt-out if it has one.
+        type Case = (Box<dyn Resource<duo::Client>>, Obj, Option<&'static str>);
+        let cases: Vec<Case> = vec![
             (
                 Box::new(group::Group),
                 Obj::default().with("name", "eng"),
