@@ -1280,9 +1280,17 @@ mod tests {
             ("kind", "plain".into()),
             ("id", Value::Unknown),
         ]);
+        apply(svc, Some(encode(&Value::Null, &ty())), planned).await
+    }
+
+    async fn apply(
+        svc: &ProviderService<Fake>,
+        prior: Option<pb::DynamicValue>,
+        planned: Option<pb::DynamicValue>,
+    ) -> pb::apply_resource_change::Response {
         let req = pb::apply_resource_change::Request {
             type_name: "test_memo".into(),
-            prior_state: Some(encode(&Value::Null, &ty())),
+            prior_state: prior,
             planned_state: planned,
             ..Default::default()
         };
@@ -1352,17 +1360,7 @@ mod tests {
             ("note", "mine".into()),
             ("id", Value::Unknown),
         ]);
-        let req = pb::apply_resource_change::Request {
-            type_name: "test_memo".into(),
-            prior_state: Some(encode(&Value::Null, &ty())),
-            planned_state: planned,
-            ..Default::default()
-        };
-        let resp = svc
-            .apply_resource_change(Request::new(req))
-            .await
-            .unwrap()
-            .into_inner();
+        let resp = apply(&svc, Some(encode(&Value::Null, &ty())), planned).await;
         assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
         let created = get(&resp.new_state);
         assert_eq!(created.str("note"), Some("mine"));
@@ -1402,14 +1400,8 @@ mod tests {
             if seen == "refreshed" {
                 refresh(&svc, state).await;
             } else {
-                let req = pb::apply_resource_change::Request {
-                    type_name: "test_memo".into(),
-                    prior_state: state.clone(),
-                    planned_state: state,
-                    ..Default::default()
-                };
-                let resp = svc.apply_resource_change(Request::new(req)).await.unwrap();
-                assert!(resp.into_inner().diagnostics.is_empty());
+                let resp = apply(&svc, state.clone(), state).await;
+                assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
             }
             let replace = plan_of(&svc, Some(encode(&Value::Null, &ty())), config.clone()).await;
             assert!(
