@@ -81,8 +81,9 @@ pub struct Kind {
     /// import matches.
     pub natural_key: &'static [&'static str],
     /// Duo refuses a second object with the same natural key (usernames, administrator
-    /// emails, token types and serials): a refused create looks for the holder and gives the
-    /// import block that adopts it. Where Duo does not, a creation guard checks at plan time.
+    /// emails, token types and serials): the creation guard has no opt-out, and a create Duo
+    /// refuses all the same (the key was taken after the plan) looks for the holder and gives
+    /// the import block that adopts it.
     pub unique_in_duo: bool,
     pub import: ImportId,
     /// `None` when `export` does not write it.
