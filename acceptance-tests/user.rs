@@ -113,15 +113,16 @@ resource "duo_user" "many" {{
 "#
         )
     };
-    // A user whose username is taken, created at the same time as 24 others.
+    // A user whose alias is another's username (the plan's guard looks at usernames; Duo
+    // refuses the alias), created at the same time as 24 others.
     h.emu.state.reset_stats();
     let clash = format!(
-        "{}\nresource \"duo_user\" \"clash\" {{ username = \"SAM\" }}\n",
+        "{}\nresource \"duo_user\" \"clash\" {{\n  username = \"clash\"\n  alias1   = \"SAM\"\n}}\n",
         many(24)
     );
     let out = h.apply_error(&clash);
     assert!(
-        out.contains("A user with username \"SAM\" already exists"),
+        out.contains("Another Duo user already has this username or alias"),
         "{out}"
     );
     assert_eq!(
