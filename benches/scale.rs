@@ -670,7 +670,34 @@ fn cpu_s(stat: &str) -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
-/// `(pid, peak kB, user + system CPU ticks)` of each provider process.
+/// The parent of process `pid`, from its `stat` file.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Whether process `pid` was started by this benchmark (directly, or by a `terraform` it ran).
+/// Provider processes of anything else on the machine, such as a test run beside it, are not
+/// this benchmark's (counting them once charged a whole test run's providers to one apply).
+fn ours(pid: u32) -> bool {
+    let me = std::process::id();
+    let mut at = pid;
+    for _ in 0..8 {
+        match parent_of(at) {
+            Some(p) if p == me => return true,
+            Some(p) if p > 1 => at = p,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// `(pid, peak kB, user + system CPU ticks)` of each provider process this benchmark started.
 fn providers() -> Vec<(u32, u64, u64)> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -692,6 +719,9 @@ fn providers() -> Vec<(u32, u64, u64)> {
             let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
             let kb = hwm.trim().trim_end_matches("kB").trim().parse().ok()?;
             let pid: u32 = p.file_name().to_str()?.parse().ok()?;
+            if !ours(pid) {
+                return None;
+            }
             // After the command name: utime and stime are the 12th and 13th fields.
             let stat = std::fs::read_to_string(p.path().join("stat")).ok()?;
             let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
