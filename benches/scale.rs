@@ -657,26 +657,27 @@ fn own_cpu_s() -> f64 {
 
 /// User + system CPU seconds from a `stat` file of `/proc`.
 fn cpu_s(stat: &str) -> f64 {
-    let stat = std::fs::read_to_string(stat).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (tick(11) + tick(12)) / 100.0
+    cpu_ticks(&stat_fields(stat)).unwrap_or(0) as f64 / 100.0
 }
 
-/// The parent of process `pid`, from its `stat` file.
+/// The fields of a `/proc` `stat` file after the command name (which may hold spaces): the
+/// parent is field 1, user and system CPU ticks 11 and 12. Empty once the process is gone.
+fn stat_fields(stat: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    text.rsplit_once(')').map_or(Vec::new(), |(_, rest)| {
+        rest.split_whitespace().map(str::to_owned).collect()
+    })
+}
+
+/// User + system CPU ticks (at Linux's usual 100 a second) from [`stat_fields`].
+fn cpu_ticks(fields: &[String]) -> Option<u64> {
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// The parent of process `pid`.
 fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(1)?
+    stat_fields(&format!("/proc/{pid}/stat"))
+        .get(1)?
         .parse()
         .ok()
 }
@@ -722,11 +723,7 @@ fn providers() -> Vec<(u32, u64, u64)> {
             if !ours(pid) {
                 return None;
             }
-            // After the command name: utime and stime are the 12th and 13th fields.
-            let stat = std::fs::read_to_string(p.path().join("stat")).ok()?;
-            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-            let ticks =
-                fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+            let ticks = cpu_ticks(&stat_fields(&format!("/proc/{pid}/stat")))?;
             Some((pid, kb, ticks))
         })
         .collect()
