@@ -5,7 +5,8 @@
 //!   crate (`crates/tfplugin`), which has no Duo dependency.
 //! - [`duo`]: the Duo Admin API client: the `duo-admin` crate (`crates/duo-admin`), which has no
 //!   Terraform dependency.
-//! - [`resources`] and [`data_sources`]: one file per `duo_*` type, mapping one to the other.
+//! - [`resources`], [`data_sources`] and [`ephemeral_resources`]: one file per `duo_*` type,
+//!   mapping one to the other.
 //! - [`provider`]: the provider block and the registry of types.
 //! - [`export`]: the `export` subcommand, which writes a whole account as Terraform.
 //!
@@ -13,6 +14,7 @@
 //! docs generator and the tests.
 
 pub mod data_sources;
+pub mod ephemeral_resources;
 pub use duo_admin as duo;
 pub mod export;
 pub mod kinds;

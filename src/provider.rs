@@ -8,7 +8,8 @@ use async_trait::async_trait;
 
 use crate::duo;
 use crate::plugin::{
-    AttrPath, DataSource, Diagnostic, Diagnostics, Obj, Provider, Resource, Schema, State,
+    AttrPath, DataSource, Diagnostic, Diagnostics, EphemeralResource, Obj, Provider, Resource,
+    Schema, State,
 };
 use crate::resources::{self, Action, Op};
 
@@ -261,6 +262,10 @@ impl Provider for DuoProvider {
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource<duo::Client>>> {
         crate::data_sources::all()
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<duo::Client>>> {
+        crate::ephemeral_resources::all()
     }
 }
 

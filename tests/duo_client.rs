@@ -32,10 +32,28 @@ fn config_client(
     retry_base: Duration,
     coalesce: bool,
 ) -> Client {
+    keyed_client(
+        emu,
+        duo_emulator::DEMO_IKEY,
+        duo_emulator::DEMO_SKEY,
+        rate_scale,
+        retry_base,
+        coalesce,
+    )
+}
+
+fn keyed_client(
+    emu: &Background,
+    ikey: &str,
+    skey: &str,
+    rate_scale: f64,
+    retry_base: Duration,
+    coalesce: bool,
+) -> Client {
     Client::new(&duo::Config {
         api_host: emu.url(),
-        ikey: duo_emulator::DEMO_IKEY.into(),
-        skey: duo_emulator::DEMO_SKEY.into(),
+        ikey: ikey.into(),
+        skey: skey.into(),
         timeout: Duration::from_secs(10),
         max_retries: 6,
         retry_base,
@@ -222,6 +240,93 @@ async fn without_pacing_the_same_burst_is_throttled_but_still_succeeds() {
         duo.check_credentials().await.unwrap();
     }
     assert!(stat(&emu, "throttled") > 0, "{}", emu.state.stats());
+}
+
+/// `status` and `code` of a refused call.
+fn refusal<T: std::fmt::Debug>(r: Result<T, duo::Error>) -> (u16, u32) {
+    match r {
+        Err(duo::Error::Api { status, code, .. }) => (status, code),
+        other => panic!("expected Duo to refuse, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_admin_api_application_made_in_the_tenant_signs_with_its_own_permissions() {
+    let emu = emulator(Options::default(), 3);
+    let admin = client(&emu, 0.0);
+    let fields = serde_json::json!({
+        "name": "reader", "type": "adminapi", "adminapi_read_resource": "1"
+    });
+    let made = admin
+        .create_integration(fields.as_object().unwrap())
+        .await
+        .unwrap();
+    let ikey = made.integration_key.clone();
+    let skey = admin.integration_secret_key(&ikey).await.unwrap();
+    let as_app = |skey: &str| keyed_client(&emu, &ikey, skey, 0.0, Duration::from_millis(5), false);
+    assert_eq!(as_app(&skey).list_groups().await.unwrap().len(), 3);
+    let write = GroupParams {
+        name: Some("new".into()),
+        ..GroupParams::default()
+    };
+    assert_eq!(
+        refusal(as_app(&skey).create_group(&write).await),
+        (403, 40301),
+        "reading resources does not grant writing them"
+    );
+    assert_eq!(
+        refusal(as_app(&skey).list_integrations().await),
+        (403, 40301)
+    );
+    assert_eq!(
+        refusal(
+            as_app("wrongwrongwrongwrongwrongwrongwrongwrong")
+                .list_groups()
+                .await
+        ),
+        (401, 40103)
+    );
+    let limited = serde_json::json!({"networks_for_api_access": "10.0.0.0/8,192.0.2.1"});
+    admin
+        .modify_integration(&ikey, limited.as_object().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        refusal(as_app(&skey).list_groups().await),
+        (403, 40301),
+        "a call from outside the application's networks is refused"
+    );
+    let loopback = serde_json::json!({"networks_for_api_access": "127.0.0.0/8"});
+    admin
+        .modify_integration(&ikey, loopback.as_object().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(as_app(&skey).list_groups().await.unwrap().len(), 3);
+    let web = serde_json::json!({"name": "web", "type": "websdk"});
+    let web = admin
+        .create_integration(web.as_object().unwrap())
+        .await
+        .unwrap();
+    let web_skey = admin
+        .integration_secret_key(&web.integration_key)
+        .await
+        .unwrap();
+    assert_eq!(
+        refusal(
+            keyed_client(
+                &emu,
+                &web.integration_key,
+                &web_skey,
+                0.0,
+                Duration::from_millis(5),
+                false
+            )
+            .list_groups()
+            .await
+        ),
+        (403, 40301),
+        "only Admin API applications call the Admin API"
+    );
 }
 
 #[tokio::test]

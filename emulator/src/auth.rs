@@ -111,6 +111,11 @@ pub fn verify(
     Err(AuthError::BadSignature)
 }
 
+/// The integration key a request says it is signed with, before anything is checked.
+pub fn ikey_of(authorization: Option<&str>) -> Option<String> {
+    parse_authorization(authorization).map(|(ikey, _)| ikey)
+}
+
 fn parse_authorization(header: Option<&str>) -> Option<(String, String)> {
     let b64 = header?.strip_prefix("Basic ")?;
     let raw = base64::engine::general_purpose::STANDARD

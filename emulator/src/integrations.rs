@@ -21,6 +21,94 @@ pub const ADMINAPI_FLAGS: &[&str] = &[
     "adminapi_write_resource",
 ];
 
+/// The Admin API permission each `adminapi_*` flag grants, as `Options::grants` names them.
+/// `adminapi_admins_read` grants reading administrators only ([`permits`]).
+const FLAG_GRANTS: &[(&str, &str)] = &[
+    ("adminapi_admins", "administrators"),
+    ("adminapi_admins_read", "read_administrators"),
+    ("adminapi_info", "read_information"),
+    ("adminapi_integrations", "applications"),
+    ("adminapi_read_log", "read_log"),
+    ("adminapi_read_resource", "read_resource"),
+    ("adminapi_settings", "settings"),
+    ("adminapi_write_resource", "write_resource"),
+];
+
+/// Who signs with an Admin API application made in the tenant, as Duo lets any of them call
+/// the Admin API with its own permissions and networks.
+pub struct Caller {
+    pub secret_key: String,
+    pub grants: Vec<String>,
+    /// `networks_for_api_access`: empty for anywhere.
+    pub networks: String,
+}
+
+/// The application with `ikey`, if the tenant has one. Only an Admin API application has
+/// permissions: another type's key is refused by every endpoint, as Duo refuses it (403).
+pub fn caller(t: &Tenant, ikey: &str) -> Option<Caller> {
+    let i = t.integrations.get(ikey)?;
+    Some(Caller {
+        secret_key: i.secret_key.clone(),
+        grants: FLAG_GRANTS
+            .iter()
+            .filter(|(flag, _)| i.kind == "adminapi" && i.adminapi.iter().any(|f| f == flag))
+            .map(|(_, grant)| (*grant).to_owned())
+            .collect(),
+        networks: i.networks_for_api_access.clone(),
+    })
+}
+
+/// Whether `grants` allow a `method` request to an endpoint that needs `needed`.
+pub fn permits(grants: &[String], needed: &str, method: &str) -> bool {
+    let has = |g: &str| grants.iter().any(|x| x == g);
+    has(needed) || (needed == "administrators" && method == "GET" && has("read_administrators"))
+}
+
+/// Whether `ip` is one of `networks` (comma-separated addresses, `a-b` ranges and CIDR blocks;
+/// empty for any address).
+pub fn network_allows(networks: &str, ip: std::net::IpAddr) -> bool {
+    let entries: Vec<&str> = networks
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    entries.is_empty() || entries.iter().any(|e| in_network(e, ip))
+}
+
+fn in_network(entry: &str, ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    let bits = |a: IpAddr| match a {
+        IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+        IpAddr::V6(v) => (u128::from(v), 128),
+    };
+    let (n, width) = bits(ip);
+    if let Some((from, to)) = entry.split_once('-') {
+        return match (from.trim().parse(), to.trim().parse()) {
+            (Ok(a), Ok(b)) => {
+                let ((a, wa), (b, wb)) = (bits(a), bits(b));
+                wa == width && wb == width && (a..=b).contains(&n)
+            }
+            _ => false,
+        };
+    }
+    let (addr, prefix) = entry.split_once('/').unwrap_or((entry, ""));
+    let Ok(base) = addr.parse::<IpAddr>() else {
+        return false;
+    };
+    let (base, base_width) = bits(base);
+    let prefix = if prefix.is_empty() {
+        Some(base_width)
+    } else {
+        prefix.parse::<u32>().ok().filter(|p| *p <= base_width)
+    };
+    let Some(prefix) = prefix else { return false };
+    if base_width != width {
+        return false;
+    }
+    let shift = width - prefix;
+    shift >= 128 || (n >> shift) == (base >> shift)
+}
+
 /// Types Duo refuses to create through the API.
 const UNCREATABLE: &[&str] = &["azure-ca", "sso-duo", "duo-sso"];
 const MAX_GROUPS: usize = 100;
@@ -231,4 +319,47 @@ pub fn integration_json(i: &Integration) -> Value {
         v["sso"] = sso.clone();
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_are_addresses_ranges_and_cidr_blocks() {
+        let ip = |s: &str| {
+            s.parse::<std::net::IpAddr>()
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let list = "10.0.0.0/8, 192.0.2.1,198.51.100.10-198.51.100.20,2001:db8::/32";
+        for (addr, allowed) in [
+            ("10.200.3.4", true),
+            ("11.0.0.1", false),
+            ("192.0.2.1", true),
+            ("192.0.2.2", false),
+            ("198.51.100.15", true),
+            ("198.51.100.21", false),
+            ("2001:db8::1", true),
+            ("2001:db9::1", false),
+        ] {
+            assert_eq!(network_allows(list, ip(addr)), allowed, "{addr}");
+        }
+        assert!(network_allows("", ip("203.0.113.9")), "no list: anywhere");
+        assert!(network_allows("0.0.0.0/0", ip("203.0.113.9")));
+        assert!(!network_allows("not-an-address", ip("127.0.0.1")));
+        assert!(!network_allows("10.0.0.0/40", ip("10.0.0.1")));
+    }
+
+    #[test]
+    fn reading_administrators_is_granted_apart_from_managing_them() {
+        let read = vec!["read_administrators".to_owned()];
+        assert!(permits(&read, "administrators", "GET"));
+        assert!(!permits(&read, "administrators", "POST"));
+        assert!(permits(
+            &["administrators".to_owned()],
+            "administrators",
+            "DELETE"
+        ));
+        assert!(!permits(&[], "read_resource", "GET"));
+    }
 }

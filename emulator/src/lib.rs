@@ -414,18 +414,39 @@ async fn handle(
         x_duo: &x_duo,
         v5_only: endpoint.is_some_and(|e| e.v5_only),
     };
-    if let Err(e) = auth::verify(
-        &signed,
-        &st.options.ikey,
-        &st.options.skey,
-        api::now(),
-        st.options.clock_window,
-    ) {
+    // The configured key pair, or any Admin API application made in the tenant, with that
+    // application's permissions and networks.
+    let ikey = auth::ikey_of(signed.authorization).unwrap_or_default();
+    let made = if ikey == st.options.ikey {
+        None
+    } else {
+        st.tenant
+            .lock()
+            .ok()
+            .and_then(|t| integrations::caller(&t, &ikey))
+    };
+    let (skey, grants, networks) = match &made {
+        Some(c) => (&c.secret_key, &c.grants, c.networks.as_str()),
+        None => (&st.options.skey, &st.options.grants, ""),
+    };
+    let ikey = if made.is_some() {
+        &ikey
+    } else {
+        &st.options.ikey
+    };
+    if let Err(e) = auth::verify(&signed, ikey, skey, api::now(), st.options.clock_window) {
         return fail(401, e.code(), e.message(), None);
     }
-
+    if !integrations::network_allows(networks, peer.ip()) {
+        return fail(
+            403,
+            40301,
+            "Access forbidden",
+            Some("networks_for_api_access"),
+        );
+    }
     if let Some(needed) = endpoint.map(|e| e.grant)
-        && !st.options.grants.iter().any(|g| g == needed)
+        && !integrations::permits(grants, needed, method.as_str())
     {
         return fail(403, 40301, "Access forbidden", None);
     }

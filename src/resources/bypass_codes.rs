@@ -1,7 +1,8 @@
 //! `duo_bypass_codes`: the bypass codes of one user.
 //!
 //! Codes are generated (or given) once, shown once by Duo, and kept in state as a sensitive
-//! attribute; every input forces replacement, so a plan never regenerates codes unless the
+//! attribute; codes given write-only (`codes_wo`, Terraform 1.11 and later) are sent and
+//! never kept. Every input forces replacement, so a plan never regenerates codes unless the
 //! configuration changes. Codes used up or deleted in Duo are not regenerated behind the
 //! user's back: `bypass_code_ids` shrinks instead. Duo clears a user's other codes when it
 //! generates new ones, so keep one `duo_bypass_codes` per user.
@@ -79,7 +80,29 @@ crate::plugin::state! {
             .sensitive()
             .force_new()
             .use_state_for_unknown()
-            .describe("The codes: given (digits only), or the ones Duo generated for `code_count`. Sensitive; kept in state.")
+            .describe(
+                "The codes: given (digits only), or the ones Duo generated for `code_count`. \
+                 Sensitive; kept in state, because Duo shows generated codes only once. To keep \
+                 codes out of state, choose them and give them as `codes_wo`.",
+            )
+        },
+        codes_wo: Option<Vec<String>> {
+            .optional()
+            .sensitive()
+            .write_only()
+            .validate(Validator::each(Validator::digits()))
+            .describe(
+                "Codes you choose (digits only), sent to Duo and never stored; `codes` stays null. \
+                 Give one of `code_count`, `codes` and `codes_wo`.",
+            )
+        },
+        codes_wo_version: Option<i64> {
+            .optional()
+            .force_new()
+            .describe(
+                "Any number; changing it replaces the codes with the current `codes_wo` \
+                 (Terraform cannot see a write-only value change).",
+            )
         },
         reuse_count: Option<i64> {
             .default(1)
@@ -123,22 +146,31 @@ impl Resource<duo::Client> for BypassCodes {
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
-        match (
-            config.get(CodesState::code_count).is_null(),
-            config.get(CodesState::codes).is_null(),
-        ) {
-            (true, true) => Diagnostic::error(
+        let sources = [
+            CodesState::code_count,
+            CodesState::codes,
+            CodesState::codes_wo,
+        ];
+        let set: Vec<&str> = sources
+            .into_iter()
+            .filter(|a| !config.get(a).is_null())
+            .collect();
+        match set.as_slice() {
+            [] => Diagnostic::error(
                 "Missing code_count or codes",
-                "Give `code_count` to generate codes, or `codes` to set them.",
+                "Give `code_count` to generate codes, or `codes` (or write-only `codes_wo`) to set them.",
             )
             .into(),
-            (false, false) => Diagnostic::error(
+            [_] => Diagnostics::default(),
+            [.., last] => Diagnostic::error(
                 "Conflicting attributes",
-                "Give `code_count` or `codes`, not both.",
+                format!(
+                    "Give one of `code_count`, `codes` and `codes_wo`, not {}.",
+                    set.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(" and ")
+                ),
             )
-            .at(AttrPath::root(CodesState::codes))
+            .at(AttrPath::root(last))
             .into(),
-            _ => Diagnostics::default(),
         }
     }
 
@@ -146,7 +178,7 @@ impl Resource<duo::Client> for BypassCodes {
         let plan = CodesState::from_obj(plan)?;
         let user = plan.user_id.clone().unwrap_or_default();
         let op = Op::new(Action::Create, &KIND);
-        let given = plan.codes.clone();
+        let given = plan.codes.clone().or_else(|| plan.codes_wo.clone());
         let total = given
             .as_ref()
             .map_or(plan.code_count.unwrap_or(PER_CALL), |g| g.len() as i64);
@@ -275,7 +307,7 @@ impl BypassCodes {
             .map_err(|e| diagnose(Op::new(Action::Read, &KIND), &e))?;
         Ok(CodesState {
             id: Some(user.to_owned()),
-            codes: Some(codes.to_vec()),
+            codes: plan.codes_wo.is_none().then(|| codes.to_vec()),
             bypass_code_ids: ids(&listed),
             expiration: listed.iter().find_map(|c| c.expiration),
             ..plan.clone()
@@ -292,6 +324,8 @@ fn imported(user: &str, codes: &[duo::BypassCode]) -> Obj {
         user_id: Some(user.to_owned()),
         code_count: Some(codes.len() as i64),
         codes: None,
+        codes_wo: None,
+        codes_wo_version: None,
         reuse_count: Some(first.and_then(|c| c.reuse_count).unwrap_or(1)),
         valid_secs: Some(
             first

@@ -1,8 +1,10 @@
 //! `duo_hardware_token`: one OTP hardware token (HOTP, TOTP or YubiKey AES).
 //!
 //! Duo never returns a token's secrets, so they are kept from the configuration (sensitive, in
-//! state) and changing one replaces the token. An imported token has no secrets in state;
-//! leave them out of its configuration. Only a TOTP token's time step can change in place.
+//! state) and changing one replaces the token. The write-only forms (`secret_wo`, …, Terraform
+//! 1.11 and later) are sent at creation and never stored; bumping `secrets_wo_version` replaces
+//! the token with one made from them. An imported token has no secrets in state; leave them out
+//! of its configuration. Only a TOTP token's time step can change in place.
 
 use async_trait::async_trait;
 
@@ -11,6 +13,7 @@ use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator,
+    Value,
 };
 
 /// What `duo_hardware_token` is, for the registry ([`crate::kinds`]).
@@ -41,6 +44,21 @@ pub const SECRETS: [&str; 4] = [
     TokenState::private_id,
     TokenState::aes_key,
 ];
+
+/// Each write-only secret and the sensitive argument it stands for: give one or the other.
+const WRITE_ONLY: [(&str, &str); 3] = [
+    (TokenState::secret_wo, TokenState::secret),
+    (TokenState::private_id_wo, TokenState::private_id),
+    (TokenState::aes_key_wo, TokenState::aes_key),
+];
+
+/// The attribute a secret is given in (its write-only form, if that is set) and its value.
+fn given<'c>(config: &'c Obj, secret: &'static str) -> (&'static str, &'c Value) {
+    WRITE_ONLY
+        .iter()
+        .find(|(wo, base)| *base == secret && !config.get(wo).is_null())
+        .map_or((secret, config.get(secret)), |(wo, _)| (wo, config.get(wo)))
+}
 
 const HINTS: &[Hint] = &[
     Hint {
@@ -111,6 +129,33 @@ crate::plugin::state! {
             .force_new()
             .describe("The YubiKey's 32-character AES key (`yk` only).")
         },
+        secret_wo: Option<String> {
+            .optional()
+            .sensitive()
+            .write_only()
+            .describe("`secret`, sent at creation and never stored. Give one or the other.")
+        },
+        private_id_wo: Option<String> {
+            .optional()
+            .sensitive()
+            .write_only()
+            .describe("`private_id`, sent at creation and never stored. Give one or the other.")
+        },
+        aes_key_wo: Option<String> {
+            .optional()
+            .sensitive()
+            .write_only()
+            .describe("`aes_key`, sent at creation and never stored. Give one or the other.")
+        },
+        secrets_wo_version: Option<i64> {
+            .optional()
+            .force_new()
+            .describe(
+                "Any number; changing it replaces the token with one made from the current \
+                 write-only secrets (Duo cannot change a token's secret in place, and Terraform \
+                 cannot see a write-only value change).",
+            )
+        },
     }
 }
 
@@ -151,14 +196,17 @@ pub fn to_state(t: &duo::Token) -> TokenState {
 }
 
 fn to_params(plan: &TokenState) -> duo::TokenParams {
+    let either = |stored: &Option<String>, write_only: &Option<String>| {
+        stored.clone().or_else(|| write_only.clone())
+    };
     duo::TokenParams {
         kind: plan.r#type.clone().unwrap_or_default(),
         serial: plan.serial.clone().unwrap_or_default(),
-        secret: plan.secret.clone(),
+        secret: either(&plan.secret, &plan.secret_wo),
         counter: plan.counter,
         totp_step: plan.totp_step,
-        private_id: plan.private_id.clone(),
-        aes_key: plan.aes_key.clone(),
+        private_id: either(&plan.private_id, &plan.private_id_wo),
+        aes_key: either(&plan.aes_key, &plan.aes_key_wo),
     }
 }
 
@@ -195,45 +243,64 @@ impl Resource<duo::Client> for HardwareToken {
     /// Which attributes apply to each type, and their formats, checked before Duo is called.
     fn validate(&self, config: &Obj) -> Diagnostics {
         let mut diags = Diagnostics::default();
+        for (wo, base) in WRITE_ONLY {
+            if !config.get(wo).is_null() && !config.get(base).is_null() {
+                diags.push(
+                    Diagnostic::error(
+                        format!("Conflicting {base} and {wo}"),
+                        format!(
+                            "Give `{base}` or `{wo}`, not both. `{wo}` (Terraform 1.11 and later) is \
+                             never stored; `{base}` is kept in state as a sensitive value."
+                        ),
+                    )
+                    .at(AttrPath::root(wo)),
+                );
+            }
+        }
         let Some(kind) = config.str(TokenState::r#type) else {
             return diags;
         };
         let wants = needed_secrets(kind);
         for attr in SECRETS.iter().chain(&[TokenState::totp_step]) {
-            let set = !config.get(attr).is_null();
+            let (shown, value) = given(config, attr);
             let allowed = wants.contains(attr)
                 || (*attr == TokenState::counter && kind.starts_with('h'))
                 || (*attr == TokenState::totp_step && kind.starts_with('t'));
-            if set && !allowed {
+            if !value.is_null() && !allowed {
                 diags.push(
                     Diagnostic::error(
-                        format!("Unexpected {attr}"),
-                        format!("`{attr}` does not apply to a `{kind}` token."),
+                        format!("Unexpected {shown}"),
+                        format!("`{shown}` does not apply to a `{kind}` token."),
                     )
-                    .at(AttrPath::root(attr)),
+                    .at(AttrPath::root(shown)),
                 );
             }
         }
         let lengths = [(TokenState::private_id, 12), (TokenState::aes_key, 32)];
         for (attr, len) in lengths {
-            if let Some(v) = config.str(attr)
+            let (shown, value) = given(config, attr);
+            if let Some(v) = value.as_str()
                 && v.chars().count() != len
             {
                 diags.push(
                     Diagnostic::error(
-                        format!("Invalid {attr}"),
-                        format!("`{attr}` must be {len} characters long."),
+                        format!("Invalid {shown}"),
+                        format!("`{shown}` must be {len} characters long."),
                     )
-                    .at(AttrPath::root(attr)),
+                    .at(AttrPath::root(shown)),
                 );
             }
         }
-        if let Some(secret) = config.str(TokenState::secret)
+        let (shown, secret) = given(config, TokenState::secret);
+        if let Some(secret) = secret.as_str()
             && (secret.is_empty() || !secret.chars().all(|c| c.is_ascii_hexdigit()))
         {
             diags.push(
-                Diagnostic::error("Invalid secret", "`secret` must be hexadecimal.")
-                    .at(AttrPath::root(TokenState::secret)),
+                Diagnostic::error(
+                    format!("Invalid {shown}"),
+                    format!("`{shown}` must be hexadecimal."),
+                )
+                .at(AttrPath::root(shown)),
             );
         }
         diags
@@ -247,11 +314,11 @@ impl Resource<duo::Client> for HardwareToken {
         }
         let kind = planned.str(TokenState::r#type).unwrap_or_default();
         for attr in needed_secrets(kind) {
-            if planned.get(attr).is_null() {
+            if given(planned, attr).1.is_null() {
                 diags.push(
                     Diagnostic::error(
                         format!("Missing {attr}"),
-                        format!("A `{kind}` token needs `{attr}` to be created."),
+                        format!("A `{kind}` token needs `{attr}` (or its write-only form) to be created."),
                     )
                     .at(AttrPath::root(attr)),
                 );
@@ -346,7 +413,6 @@ impl Resource<duo::Client> for HardwareToken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::Value;
 
     fn config(pairs: &[(&str, Value)]) -> Obj {
         let mut o = Obj::null_for(&HardwareToken::schema());

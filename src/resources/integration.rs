@@ -5,6 +5,8 @@
 //! sensitive attribute and never logged; changing `secret_key_rotation` rotates it in place.
 //! A refresh reads it again only when the masked key Duo shows with the application no longer
 //! ends like the one in state (it was rotated elsewhere), or always with `verify_secret_key`.
+//! With `store_secret_key = false` it is never read and never in state; the ephemeral
+//! `duo_integration_secret` reads it when a configuration needs it.
 //! Attributes Duo does not document a default for are computed when omitted.
 
 use std::collections::BTreeSet;
@@ -207,9 +209,37 @@ crate::plugin::state! {
                  the one in state, which is how a rotation outside Terraform is noticed.",
             )
         },
+        store_secret_key: Option<bool> {
+            .optional()
+            .local()
+            .describe(
+                "`false` keeps the secret key out of state: `secret_key` stays null, Duo is not \
+                 asked for it, and `secret_key_rotation` still rotates it. Read it when needed \
+                 with the `duo_integration_secret` ephemeral resource (Terraform 1.10 and later). \
+                 Defaults to `true`, which keeps it in state as a sensitive value.",
+            )
+        },
         allow_duplicate_name: Option<bool> {
             .optional().local().describe(&super::allow_duplicate_text("application", "name and type"))
         },
+    }
+}
+
+/// Whether the secret key is kept in state (`store_secret_key`, true unless set false).
+fn stores(s: &IntegrationState) -> bool {
+    s.store_secret_key != Some(false)
+}
+
+/// The secret key to keep in state for `plan`: read from Duo when it is kept.
+async fn kept_secret_key(
+    duo: &duo::Client,
+    plan: &IntegrationState,
+    integration_key: &str,
+) -> Result<Option<String>, Diagnostic> {
+    if stores(plan) {
+        secret_key(duo, integration_key).await.map(Some)
+    } else {
+        Ok(None)
     }
 }
 
@@ -341,7 +371,10 @@ fn body(plan: &IntegrationState, create: bool) -> Map<String, Json> {
 }
 
 /// An integration's secret key, read from Duo.
-async fn secret_key(duo: &duo::Client, integration_key: &str) -> Result<String, Diagnostic> {
+pub(crate) async fn secret_key(
+    duo: &duo::Client,
+    integration_key: &str,
+) -> Result<String, Diagnostic> {
     duo.integration_secret_key(integration_key)
         .await
         .map_err(|e| {
@@ -418,14 +451,20 @@ impl Resource<duo::Client> for Integration {
         diags
     }
 
-    /// A changed rotation trigger renews the secret key, so the plan cannot know it.
+    /// A changed rotation trigger renews the secret key, so the plan cannot know it; a key
+    /// not kept in state is null, and one kept again is read.
     fn modify_plan(&self, prior: Option<&Obj>, planned: &mut Obj) -> Diagnostics {
-        let rotation = IntegrationState::secret_key_rotation;
-        if let Some(prior) = prior
-            && planned.get(rotation) != prior.get(rotation)
-            && !planned.get(rotation).is_null()
+        let (rotation, key) = (
+            IntegrationState::secret_key_rotation,
+            IntegrationState::secret_key,
+        );
+        if planned.bool(IntegrationState::store_secret_key) == Some(false) {
+            planned.set(key, Value::Null);
+        } else if let Some(prior) = prior
+            && ((planned.get(rotation) != prior.get(rotation) && !planned.get(rotation).is_null())
+                || prior.get(key).is_null())
         {
-            planned.set(IntegrationState::secret_key, Value::Unknown);
+            planned.set(key, Value::Unknown);
         }
         Diagnostics::default()
     }
@@ -473,8 +512,8 @@ impl Resource<duo::Client> for Integration {
         )
         .await?;
         let state = to_state(&created);
-        match secret_key(duo, &created.integration_key).await {
-            Ok(skey) => Ok(finish(state, &plan, Some(skey)).to_obj()),
+        match kept_secret_key(duo, &plan, &created.integration_key).await {
+            Ok(skey) => Ok(finish(state, &plan, skey).to_obj()),
             // Created, but its key could not be read: keep it in state, and say so.
             Err(d) => Err(Failed {
                 diags: d.into(),
@@ -489,12 +528,13 @@ impl Resource<duo::Client> for Integration {
         let Some(i) = found else { return Ok(None) };
         let state = IntegrationState::from_obj(state)?;
         let skey = match &state.secret_key {
+            _ if !stores(&state) => None,
             Some(k) if state.verify_secret_key != Some(true) && i.may_have_secret_key(k) => {
-                k.clone()
+                Some(k.clone())
             }
-            _ => secret_key(duo, &i.integration_key).await?,
+            _ => Some(secret_key(duo, &i.integration_key).await?),
         };
-        Ok(Some(finish(to_state(&i), &state, Some(skey)).to_obj()))
+        Ok(Some(finish(to_state(&i), &state, skey).to_obj()))
     }
 
     /// Every integration with its secret key (from the v1 listing, as the client decides).
@@ -532,15 +572,16 @@ impl Resource<duo::Client> for Integration {
             .await
             .map_err(|e| diagnose_with(Op::new(Action::Update, &KIND), &e, HINTS))?;
         let state = to_state(&updated);
-        let skey = if rotate {
-            secret_key(duo, id(prior)).await.map_err(|d| Failed {
-                diags: d.into(),
-                partial: Some(finish(state.clone(), &plan, was.secret_key.clone()).to_obj()),
-            })?
-        } else {
-            was.secret_key.clone().unwrap_or_default()
+        let skey = match &was.secret_key {
+            Some(k) if !rotate && stores(&plan) => Some(k.clone()),
+            _ => kept_secret_key(duo, &plan, id(prior))
+                .await
+                .map_err(|d| Failed {
+                    diags: d.into(),
+                    partial: Some(finish(state.clone(), &plan, None).to_obj()),
+                })?,
         };
-        Ok(finish(state, &plan, Some(skey)).to_obj())
+        Ok(finish(state, &plan, skey).to_obj())
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {

@@ -119,7 +119,9 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
 
     /// Adjusts and checks a planned change after the shared plan logic: values that depend on
     /// other changes (a secret that a rotation trigger renews becomes unknown), or attributes
-    /// needed only to create. `prior` is `None` for a create. Errors stop the plan.
+    /// needed only to create. `prior` is `None` for a create. Errors stop the plan. `planned`
+    /// holds the configured write-only values here and in `check_create`; what Terraform is
+    /// sent never does.
     fn modify_plan(&self, _prior: Option<&Obj>, _planned: &mut Obj) -> Diagnostics {
         Diagnostics::default()
     }
@@ -215,6 +217,22 @@ pub trait DataSource<C: Send + Sync>: Send + Sync {
     async fn read(&self, client: &C, config: &Obj) -> Result<Obj, Diagnostics>;
 }
 
+/// An ephemeral resource type (Terraform 1.10 and later): opened for one Terraform operation,
+/// its result used in configuration (a provider block, a write-only argument) and never
+/// written to a plan or state.
+#[async_trait]
+pub trait EphemeralResource<C: Send + Sync>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Obj) -> Diagnostics {
+        Diagnostics::default()
+    }
+    /// The computed attributes of the result; the configured ones are returned as given, as
+    /// Terraform requires. Nothing is held to renew or close: what it returns stays valid
+    /// until the remote changes it.
+    async fn open(&self, client: &C, config: &Obj) -> Result<Obj, Diagnostics>;
+}
+
 /// The provider itself: its configuration and the types it serves.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
@@ -238,6 +256,9 @@ pub trait Provider: Send + Sync + 'static {
     fn stop(&self, _client: &Self::Client) {}
     fn resources(&self) -> Vec<Box<dyn Resource<Self::Client>>>;
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Self::Client>>>;
+    fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Self::Client>>> {
+        Vec::new()
+    }
 }
 
 /// Runs every attribute validator on a configuration.
@@ -260,6 +281,49 @@ pub fn validate_attributes(schema: &Schema, config: &Obj) -> Diagnostics {
     diags
 }
 
+/// `obj` with every write-only attribute null: what a plan or a state holds of it.
+pub fn without_write_only(schema: &Schema, mut obj: Obj) -> Obj {
+    for a in schema.attributes.iter().filter(|a| a.write_only) {
+        obj.set(&a.name, Value::Null);
+    }
+    obj
+}
+
+/// The planned state with the configured write-only values, for a create or update to send.
+pub fn with_write_only(schema: &Schema, mut planned: Obj, config: &Obj) -> Obj {
+    for a in schema.attributes.iter().filter(|a| a.write_only) {
+        planned.set(&a.name, config.get(&a.name).clone());
+    }
+    planned
+}
+
+/// Refuses write-only values from a Terraform that does not keep them out of state (before
+/// 1.11 it does not know the flag and would store them like any other argument).
+pub fn check_write_only(schema: &Schema, config: &Obj, allowed: bool) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    if allowed {
+        return diags;
+    }
+    for a in schema.attributes.iter().filter(|a| a.write_only) {
+        if !config.get(&a.name).is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "Write-only argument needs Terraform 1.11",
+                    format!(
+                        "`{}` is write-only: it is never stored in state, which needs Terraform \
+                         1.11 or later (OpenTofu 1.11 or later). This version would store it. \
+                         Upgrade, or use the sensitive argument it stands for (see the \
+                         resource's documentation).",
+                        a.name
+                    ),
+                )
+                .at(AttrPath::root(&a.name)),
+            );
+        }
+    }
+    diags
+}
+
 /// The planned state and the attributes whose change forces replacement.
 #[derive(Debug, PartialEq)]
 pub struct Plan {
@@ -269,7 +333,9 @@ pub struct Plan {
 
 /// Plans a create (`prior` is `None`) or an update, from Terraform's proposed new state.
 pub fn plan(schema: &Schema, prior: Option<&Obj>, proposed: Obj, config: &Obj) -> Plan {
-    let mut planned = proposed;
+    // Terraform proposes the configured write-only values; a plan never holds them, and
+    // without them an unchanged configuration plans exactly the prior state.
+    let mut planned = without_write_only(schema, proposed);
     // Blocks come from configuration only; some Terraform versions propose a removed single
     // block from the prior state.
     for b in &schema.blocks {

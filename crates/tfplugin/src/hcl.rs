@@ -44,7 +44,7 @@ pub fn import(address: &str, id: &str) -> String {
 
 /// Whether the attribute belongs in configuration with this value.
 fn configurable(a: &Attribute, v: &Value) -> bool {
-    let settable = !matches!(a.mode, Mode::Computed) && !a.sensitive;
+    let settable = !matches!(a.mode, Mode::Computed) && !a.sensitive && !a.write_only;
     let known = !v.is_null() && !matches!(v, Value::Unknown);
     // Left out, an optional+computed attribute keeps the empty value Duo has.
     let empty_kept = matches!(a.mode, Mode::OptionalComputed)

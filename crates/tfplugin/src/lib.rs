@@ -2,7 +2,8 @@
 //! plan logic every resource shares.
 //!
 //! **Invariant:** nothing here knows about Duo, and the crate has no dependency that could: a
-//! provider plugs in through the [`Provider`], [`Resource`] and [`DataSource`] traits, generic
+//! provider plugs in through the [`Provider`], [`Resource`], [`DataSource`] and [`EphemeralResource`]
+//! traits, generic
 //! over its own client type, and names itself ([`Provider::DISPLAY_NAME`]) in what users read.
 //! Generated protocol types never leave this crate.
 
@@ -21,7 +22,8 @@ mod value;
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use framework::{
-    DataSource, Failed, ID, Managed, Obj, Plan, Provider, Resource, import_by_id, plan,
+    DataSource, EphemeralResource, Failed, ID, Managed, Obj, Plan, Provider, Resource,
+    import_by_id, plan,
 };
 pub use schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema, Validator};
 pub use serve::{ServeError, serve, serve_debug};

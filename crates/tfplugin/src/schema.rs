@@ -212,6 +212,10 @@ pub struct Attribute {
     /// provider's own behaviour. A read keeps the prior value, a create or update the planned
     /// one, without each resource carrying it.
     pub local: bool,
+    /// Sent by Terraform 1.11 and later with the configuration only: never in a plan or a
+    /// state. The framework clears it from every plan and state, hands the configured value to
+    /// create and update, and refuses it from a Terraform that cannot keep it out of state.
+    pub write_only: bool,
 }
 
 impl Attribute {
@@ -230,6 +234,7 @@ impl Attribute {
             same: None,
             references: None,
             local: false,
+            write_only: false,
         }
     }
 
@@ -316,6 +321,11 @@ impl Attribute {
         self.local = true;
         self
     }
+    /// Declares the attribute write-only (see [`Attribute::write_only`]).
+    pub fn write_only(mut self) -> Attribute {
+        self.write_only = true;
+        self
+    }
     /// Declares which spellings mean the same value (see [`Attribute::same`]).
     pub fn normalized(mut self, same: fn(&str, &str) -> bool) -> Attribute {
         self.same = Some(same);
@@ -361,6 +371,12 @@ impl Attribute {
         }
         if self.force_new {
             parts.push("Changing it replaces the object.".to_owned());
+        }
+        if self.write_only {
+            parts.push(
+                "Write-only: never stored in the plan or state; needs Terraform 1.11 or later."
+                    .to_owned(),
+            );
         }
         parts.retain(|p| !p.is_empty());
         parts.join(" ")
@@ -455,7 +471,7 @@ impl Schema {
         let attributes = self
             .attributes
             .iter()
-            .filter(|a| !a.local)
+            .filter(|a| !a.local && !a.write_only)
             .map(|a| {
                 let lookup = lookup_keys.contains(&a.name.as_str());
                 Attribute {

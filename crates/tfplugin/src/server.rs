@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use tonic::{Request, Response, Status};
 
 use super::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
-use super::framework::{self, DataSource, Managed, Obj, Provider, Resource};
+use super::framework::{self, DataSource, EphemeralResource, Managed, Obj, Provider, Resource};
 use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema};
 use super::value::{self, Type, Value};
@@ -30,6 +30,7 @@ struct Inner<P: Provider> {
     provider_schema: Schema,
     resources: HashMap<&'static str, ResourceEntry<P::Client>>,
     data_sources: HashMap<&'static str, DataSourceEntry<P::Client>>,
+    ephemerals: HashMap<&'static str, EphemeralEntry<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
     /// States just imported and not yet refreshed, by type and `id`.
     imported: Mutex<HashMap<(String, String), Value>>,
@@ -127,6 +128,14 @@ impl<P: Provider> ProviderService<P> {
                 (d.type_name(), (d, schema))
             })
             .collect();
+        let ephemerals = provider
+            .ephemeral_resources()
+            .into_iter()
+            .map(|e| {
+                let schema = e.schema();
+                (e.type_name(), (e, schema))
+            })
+            .collect();
         let provider_schema = provider.schema();
         ProviderService {
             inner: Arc::new(Inner {
@@ -134,6 +143,7 @@ impl<P: Provider> ProviderService<P> {
                 provider_schema,
                 resources,
                 data_sources,
+                ephemerals,
                 client: RwLock::new(None),
                 imported: Mutex::new(HashMap::new()),
                 managed: Mutex::default(),
@@ -175,12 +185,20 @@ impl<P: Provider> ProviderService<P> {
             .iter()
             .map(|(k, (_, s))| (*k, s.clone()))
             .collect();
+        let mut ephemeral_resources: Vec<_> = self
+            .inner
+            .ephemerals
+            .iter()
+            .map(|(k, (_, s))| (*k, s.clone()))
+            .collect();
         resources.sort_by_key(|(k, _)| *k);
         data_sources.sort_by_key(|(k, _)| *k);
+        ephemeral_resources.sort_by_key(|(k, _)| *k);
         Schemas {
             provider: self.inner.provider_schema.clone(),
             resources,
             data_sources,
+            ephemeral_resources,
         }
     }
 }
@@ -190,6 +208,7 @@ pub struct Schemas {
     pub provider: Schema,
     pub resources: Vec<(&'static str, Schema)>,
     pub data_sources: Vec<(&'static str, Schema)>,
+    pub ephemeral_resources: Vec<(&'static str, Schema)>,
 }
 
 /// Responses that can carry diagnostics, so a panic can be reported in any of them.
@@ -306,10 +325,6 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         upgrade_resource_identity(upgrade_resource_identity) = "UpgradeResourceIdentity";
         move_resource_state(move_resource_state) = "MoveResourceState";
         generate_resource_config(generate_resource_config) = "GenerateResourceConfig";
-        validate_ephemeral_resource_config(validate_ephemeral_resource_config) = "ValidateEphemeralResourceConfig";
-        open_ephemeral_resource(open_ephemeral_resource) = "OpenEphemeralResource";
-        renew_ephemeral_resource(renew_ephemeral_resource) = "RenewEphemeralResource";
-        close_ephemeral_resource(close_ephemeral_resource) = "CloseEphemeralResource";
         validate_list_resource_config(validate_list_resource_config) = "ValidateListResourceConfig";
         validate_state_store_config(validate_state_store) = "ValidateStateStoreConfig";
         configure_state_store(configure_state_store) = "ConfigureStateStore";
@@ -340,6 +355,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .data_sources
                     .keys()
                     .map(|k| pb::get_metadata::DataSourceMetadata {
+                        type_name: k.to_string(),
+                    })
+                    .collect(),
+                ephemeral_resources: inner
+                    .ephemerals
+                    .keys()
+                    .map(|k| pb::get_metadata::EphemeralMetadata {
                         type_name: k.to_string(),
                     })
                     .collect(),
@@ -399,6 +421,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .iter()
                     .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
                     .collect(),
+                ephemeral_resource_schemas: inner
+                    .ephemerals
+                    .iter()
+                    .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
+                    .collect(),
                 server_capabilities: Some(server_capabilities()),
                 ..Default::default()
             }
@@ -438,6 +465,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     return resp;
                 }
             };
+            // A provider block fed by what is not known yet (a resource still to be created,
+            // an ephemeral value opened only at apply) is configured once Terraform knows it;
+            // until then, planning what needs no remote works and the rest says why not.
+            if config.clone().into_value().contains_unknown() {
+                tracing::debug!("provider configuration not known yet; not configured");
+                return resp;
+            }
             match inner
                 .provider
                 .configure(&config, &req.terraform_version)
@@ -463,8 +497,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::validate_resource_config::Response::default();
+            let allowed = req
+                .client_capabilities
+                .as_ref()
+                .is_some_and(|c| c.write_only_attributes_allowed);
             let diags = match inner.resource(&req.type_name) {
-                Ok((r, schema)) => validate_config(schema, req.config.as_ref(), |c| r.validate(c)),
+                Ok((r, schema)) => validate_config(schema, req.config.as_ref(), |c| {
+                    let mut d = framework::check_write_only(schema, c, allowed);
+                    d.extend(r.validate(c));
+                    d
+                }),
                 Err(d) => d.into(),
             };
             put_diags(&mut resp.diagnostics, &diags);
@@ -611,6 +653,58 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         .await
     }
 
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        let inner = self.inner.clone();
+        self.guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::validate_ephemeral_resource_config::Response::default();
+            let diags = match inner.ephemeral(&req.type_name) {
+                Ok((e, schema)) => validate_config(schema, req.config.as_ref(), |c| e.validate(c)),
+                Err(d) => d.into(),
+            };
+            put_diags(&mut resp.diagnostics, &diags);
+            resp
+        })
+        .await
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+        let inner = self.inner.clone();
+        self.guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::open_ephemeral_resource::Response::default();
+            match inner.open(&req).await {
+                Ok(result) => resp.result = Some(result),
+                Err(diags) => put_diags(&mut resp.diagnostics, &diags),
+            }
+            resp
+        })
+        .await
+    }
+
+    /// Nothing this provider opens asks to be renewed (no `renew_at`), so Terraform does not
+    /// call this; answered without a new `renew_at` should it.
+    async fn renew_ephemeral_resource(
+        &self,
+        _: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
+    /// Terraform closes every instance it opened; nothing is held open, so nothing is done.
+    async fn close_ephemeral_resource(
+        &self,
+        _: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
     async fn stop_provider(
         &self,
         _: Request<pb::stop_provider::Request>,
@@ -630,6 +724,7 @@ fn server_capabilities() -> pb::ServerCapabilities {
 
 type ResourceEntry<C> = (Box<dyn Resource<C>>, Schema);
 type DataSourceEntry<C> = (Box<dyn DataSource<C>>, Schema);
+type EphemeralEntry<C> = (Box<dyn EphemeralResource<C>>, Schema);
 
 impl<P: Provider> Inner<P> {
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Client>, Diagnostic> {
@@ -646,6 +741,15 @@ impl<P: Provider> Inner<P> {
             Diagnostic::error(
                 "Unknown data source",
                 format!("This provider has no data source {type_name:?}."),
+            )
+        })
+    }
+
+    fn ephemeral(&self, type_name: &str) -> Result<&EphemeralEntry<P::Client>, Diagnostic> {
+        self.ephemerals.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown ephemeral resource",
+                format!("This provider has no ephemeral resource type {type_name:?}."),
             )
         })
     }
@@ -718,7 +822,9 @@ impl<P: Provider> Inner<P> {
             return Ok(encode(&imported, &schema.object_type()));
         }
         let new = r.read(&client, &state).await?;
-        let value = new.map_or(Value::Null, |n| keep_local(schema, n, &state).into_value());
+        let value = new.map_or(Value::Null, |n| {
+            framework::without_write_only(schema, keep_local(schema, n, &state)).into_value()
+        });
         Ok(encode_checked(P::DISPLAY_NAME, &value, schema)?)
     }
 
@@ -738,6 +844,9 @@ impl<P: Provider> Inner<P> {
         let prior = Obj::from_value(prior);
         self.note_managed(&req.type_name, prior.as_ref());
         let mut p = framework::plan(schema, prior.as_ref(), proposed, &config);
+        // The resource's own checks see the configured write-only values; the plan sent back
+        // never holds them.
+        p.planned = framework::with_write_only(schema, p.planned, &config);
         let mut diags = r.modify_plan(prior.as_ref(), &mut p.planned);
         if prior.is_none()
             && !diags.has_errors()
@@ -752,7 +861,8 @@ impl<P: Provider> Inner<P> {
         if diags.has_errors() {
             return Err(diags);
         }
-        Ok((encode(&p.planned.into_value(), &ty), p.requires_replace))
+        let planned = framework::without_write_only(schema, p.planned);
+        Ok((encode(&planned.into_value(), &ty), p.requires_replace))
     }
 
     async fn apply(
@@ -770,10 +880,16 @@ impl<P: Provider> Inner<P> {
             Ok(c) => c,
             Err(d) => return (prior_dv, d.into()),
         };
-        let decoded = decode(req.prior_state.as_ref(), &ty)
-            .and_then(|p| Ok((p, decode(req.planned_state.as_ref(), &ty)?)));
-        let (prior, planned) = match decoded {
-            Ok((p, n)) => (Obj::from_value(p), Obj::from_value(n)),
+        let decoded = decode(req.prior_state.as_ref(), &ty).and_then(|p| {
+            let n = decode(req.planned_state.as_ref(), &ty)?;
+            Ok((p, n, decode(req.config.as_ref(), &ty)?))
+        });
+        let (prior, planned, config) = match decoded {
+            Ok((p, n, c)) => (
+                Obj::from_value(p),
+                Obj::from_value(n),
+                Obj::from_value(c).unwrap_or_default(),
+            ),
             Err(d) => return (prior_dv, d.into()),
         };
         self.note_managed(&req.type_name, prior.as_ref());
@@ -784,14 +900,21 @@ impl<P: Provider> Inner<P> {
                     Err(d) => (prior_dv, d),
                 };
             }
-            (None, Some(plan)) => r.create(&client, plan).await,
-            (Some(prior), Some(plan)) => r.update(&client, prior, plan).await,
+            (None, Some(plan)) => {
+                let plan = framework::with_write_only(schema, plan.clone(), &config);
+                r.create(&client, &plan).await
+            }
+            (Some(prior), Some(plan)) => {
+                let plan = framework::with_write_only(schema, plan.clone(), &config);
+                r.update(&client, prior, &plan).await
+            }
             (None, None) => return (Some(encode(&Value::Null, &ty)), Diagnostics::default()),
         };
         let planned = planned.unwrap_or_default();
         match outcome {
             Ok(state) => {
-                let state = keep_local(schema, state, &planned);
+                let state =
+                    framework::without_write_only(schema, keep_local(schema, state, &planned));
                 match encode_checked(P::DISPLAY_NAME, &state.into_value(), schema) {
                     Ok(dv) => (Some(dv), Diagnostics::default()),
                     Err(d) => (prior_dv, d.into()),
@@ -800,7 +923,8 @@ impl<P: Provider> Inner<P> {
             Err(failed) => {
                 let state = match failed.partial {
                     Some(p) => {
-                        let p = keep_local(schema, p, &planned);
+                        let p =
+                            framework::without_write_only(schema, keep_local(schema, p, &planned));
                         encode_checked(P::DISPLAY_NAME, &p.into_value(), schema).ok()
                     }
                     None => prior_dv,
@@ -816,7 +940,7 @@ impl<P: Provider> Inner<P> {
     ) -> Result<pb::DynamicValue, Diagnostics> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
-        let state = r.import(&client, &req.id).await?;
+        let state = framework::without_write_only(schema, r.import(&client, &req.id).await?);
         let id = state.str(framework::ID).map(str::to_owned);
         let value = state.into_value();
         let encoded = encode_checked(P::DISPLAY_NAME, &value, schema)?;
@@ -851,6 +975,21 @@ impl<P: Provider> Inner<P> {
         let key = (type_name.to_owned(), id.to_owned());
         let value = imported.remove(&key)?;
         (value == state.clone().into_value()).then_some(value)
+    }
+
+    async fn open(
+        &self,
+        req: &pb::open_ephemeral_resource::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        let (e, schema) = self.ephemeral(&req.type_name)?;
+        let client = self.configured()?;
+        let config = decode_obj(req.config.as_ref(), schema)?;
+        let result = e.open(&client, &config).await?;
+        Ok(encode_checked(
+            P::DISPLAY_NAME,
+            &config.merged(result).into_value(),
+            schema,
+        )?)
     }
 
     async fn read_data(
@@ -1050,6 +1189,7 @@ fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
         optional: matches!(a.mode, Mode::Optional | Mode::OptionalComputed),
         computed: a.is_computed(),
         sensitive: a.sensitive,
+        write_only: a.write_only,
         description_kind: pb::StringKind::Markdown as i32,
         ..Default::default()
     }
@@ -1069,8 +1209,9 @@ mod tests {
     use super::*;
     use crate::framework::Failed;
 
+    /// The memos by ID, and every write-only `pin` a create or update was given.
     #[derive(Default)]
-    struct Remote(Mutex<BTreeMap<String, String>>);
+    struct Remote(Mutex<BTreeMap<String, String>>, Mutex<Vec<String>>);
 
     struct Memo;
 
@@ -1085,6 +1226,7 @@ mod tests {
                 .attr(Attribute::string("text").required())
                 .attr(Attribute::string("kind").default("plain").force_new())
                 .attr(Attribute::string("note").optional().local())
+                .attr(Attribute::string("pin").optional().sensitive().write_only())
         }
         /// A text the remote already holds is refused, as a creation guard refuses a name.
         async fn check_create(
@@ -1107,9 +1249,13 @@ mod tests {
             if text == "panic" {
                 panic!("the fake resource was told to panic");
             }
+            if let Some(pin) = plan.str("pin") {
+                remote.1.lock().unwrap().push(pin.to_owned());
+            }
             let mut m = remote.0.lock().unwrap();
             let id = format!("M{}", m.len());
             m.insert(id.clone(), text);
+            // Handed back as a careless resource might: the service never stores it.
             Ok(plan.clone().with("id", id).with("note", Value::Null))
         }
         async fn read(&self, remote: &Remote, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
@@ -1121,7 +1267,10 @@ mod tests {
                     .with("note", Value::Null)
             }))
         }
-        async fn update(&self, _: &Remote, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+        async fn update(&self, remote: &Remote, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+            if let Some(pin) = plan.str("pin") {
+                remote.1.lock().unwrap().push(pin.to_owned());
+            }
             Ok(plan.clone())
         }
         async fn delete(&self, remote: &Remote, state: &Obj) -> Result<(), Diagnostics> {
@@ -1134,6 +1283,31 @@ mod tests {
         }
     }
 
+    /// An ephemeral secret made from its name, as a remote would hand one out.
+    struct Ticket;
+
+    #[async_trait]
+    impl EphemeralResource<Remote> for Ticket {
+        fn type_name(&self) -> &'static str {
+            "test_ticket"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new("ticket")
+                .attr(Attribute::string("name").required())
+                .attr(Attribute::string("secret").computed().sensitive())
+        }
+        fn validate(&self, config: &Obj) -> Diagnostics {
+            match config.str("name") {
+                Some("") => Diagnostic::error("Empty name", "Name the ticket.").into(),
+                _ => Diagnostics::default(),
+            }
+        }
+        async fn open(&self, _: &Remote, config: &Obj) -> Result<Obj, Diagnostics> {
+            let name = config.str("name").unwrap_or_default();
+            Ok(Obj::default().with("secret", format!("s3cret-{name}")))
+        }
+    }
+
     struct Fake;
 
     #[async_trait]
@@ -1141,7 +1315,10 @@ mod tests {
         type Client = Remote;
         const DISPLAY_NAME: &'static str = "Example";
         fn schema(&self) -> Schema {
-            Schema::new("fake")
+            Schema::new("fake").attr(Attribute::string("endpoint").optional())
+        }
+        fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Remote>>> {
+            vec![Box::new(Ticket)]
         }
         async fn configure(&self, _: &Obj, _: &str) -> Result<Remote, Diagnostics> {
             Ok(Remote::default())
@@ -1172,10 +1349,18 @@ mod tests {
     }
 
     async fn configured() -> ProviderService<Fake> {
+        configured_with(Value::Null).await
+    }
+
+    /// The service configured with `endpoint` (unknown, to configure it with what Terraform
+    /// does not know yet).
+    async fn configured_with(endpoint: Value) -> ProviderService<Fake> {
         let svc = ProviderService::new(Fake);
         let req = pb::configure_provider::Request {
             config: Some(encode(
-                &Value::Object(BTreeMap::new()),
+                &Obj::null_for(&Fake.schema())
+                    .with("endpoint", endpoint)
+                    .into_value(),
                 &Fake.schema().object_type(),
             )),
             ..Default::default()
@@ -1288,10 +1473,20 @@ mod tests {
         prior: Option<pb::DynamicValue>,
         planned: Option<pb::DynamicValue>,
     ) -> pb::apply_resource_change::Response {
+        apply_with(svc, prior, planned, None).await
+    }
+
+    async fn apply_with(
+        svc: &ProviderService<Fake>,
+        prior: Option<pb::DynamicValue>,
+        planned: Option<pb::DynamicValue>,
+        config: Option<pb::DynamicValue>,
+    ) -> pb::apply_resource_change::Response {
         let req = pb::apply_resource_change::Request {
             type_name: "test_memo".into(),
             prior_state: prior,
             planned_state: planned,
+            config,
             ..Default::default()
         };
         svc.apply_resource_change(Request::new(req))
@@ -1552,5 +1747,199 @@ mod tests {
             resp.diagnostics[0].summary,
             "Unreadable value from Terraform"
         );
+    }
+
+    async fn validate_with(
+        svc: &ProviderService<Fake>,
+        config: Option<pb::DynamicValue>,
+        write_only_allowed: Option<bool>,
+    ) -> Vec<pb::Diagnostic> {
+        let req = pb::validate_resource_config::Request {
+            type_name: "test_memo".into(),
+            config,
+            client_capabilities: write_only_allowed.map(|allowed| pb::ClientCapabilities {
+                write_only_attributes_allowed: allowed,
+                ..Default::default()
+            }),
+        };
+        svc.validate_resource_config(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics
+    }
+
+    #[tokio::test]
+    async fn a_write_only_value_reaches_create_and_update_and_never_a_plan_or_state() {
+        let svc = configured().await;
+        let config = dv(&[("text", "hi".into()), ("pin", "1234".into())]);
+        let plan = plan_of(&svc, Some(encode(&Value::Null, &ty())), config.clone()).await;
+        assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+        assert_eq!(get(&plan.planned_state).get("pin"), &Value::Null);
+        let resp = apply_with(
+            &svc,
+            Some(encode(&Value::Null, &ty())),
+            plan.planned_state,
+            config,
+        )
+        .await;
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let created = get(&resp.new_state);
+        assert_eq!(created.get("pin"), &Value::Null, "the state holds no pin");
+        let remote = svc.inner.client().unwrap();
+        assert_eq!(*remote.1.lock().unwrap(), ["1234"], "create was given it");
+        // Another pin alone is no change: Terraform cannot compare what it never stored.
+        let state = Some(encode(&created.clone().into_value(), &ty()));
+        let config = dv(&[("text", "hi".into()), ("pin", "5678".into())]);
+        let req = pb::plan_resource_change::Request {
+            type_name: "test_memo".into(),
+            prior_state: state.clone(),
+            proposed_new_state: Some(encode(
+                &created.clone().with("pin", "5678").into_value(),
+                &ty(),
+            )),
+            config: config.clone(),
+            ..Default::default()
+        };
+        let plan = svc
+            .plan_resource_change(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(get(&plan.planned_state), created, "no change planned");
+        // An update made for another reason is given the pin, and does not keep it either.
+        let changed = dv(&[("text", "bye".into()), ("pin", "5678".into())]);
+        let planned = Some(encode(
+            &created.clone().with("text", "bye").into_value(),
+            &ty(),
+        ));
+        let resp = apply_with(&svc, state, planned, changed).await;
+        assert_eq!(get(&resp.new_state).get("pin"), &Value::Null);
+        assert_eq!(*remote.1.lock().unwrap(), ["1234", "5678"]);
+    }
+
+    #[tokio::test]
+    async fn a_write_only_value_from_a_terraform_that_would_store_it_is_refused() {
+        let svc = configured().await;
+        let config = dv(&[("text", "hi".into()), ("pin", "1234".into())]);
+        for (allowed, errors) in [(None, 1), (Some(false), 1), (Some(true), 0)] {
+            let diags = validate_with(&svc, config.clone(), allowed).await;
+            assert_eq!(diags.len(), errors, "{allowed:?}: {diags:?}");
+        }
+        let diags = validate_with(&svc, config, None).await;
+        assert_eq!(diags[0].summary, "Write-only argument needs Terraform 1.11");
+        assert_eq!(
+            diags[0].attribute,
+            Some(path_to_proto(&AttrPath::root("pin")))
+        );
+        let without = dv(&[("text", "hi".into())]);
+        assert!(validate_with(&svc, without, None).await.is_empty());
+        let schemas = svc
+            .get_provider_schema(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        let block = schemas.resource_schemas["test_memo"].block.clone().unwrap();
+        let pin = block.attributes.iter().find(|a| a.name == "pin").unwrap();
+        assert!(pin.write_only && pin.sensitive);
+    }
+
+    #[tokio::test]
+    async fn a_provider_configured_with_unknown_values_waits_for_them() {
+        let svc = configured_with(Value::Unknown).await;
+        assert!(svc.inner.client().is_none(), "not configured yet");
+        // A create plans without the remote ...
+        let config = dv(&[("text", "hi".into())]);
+        let plan = plan_of(&svc, Some(encode(&Value::Null, &ty())), config).await;
+        assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+        // ... and what needs it says why it cannot.
+        let req = pb::read_resource::Request {
+            type_name: "test_memo".into(),
+            current_state: dv(&[("id", "M0".into()), ("text", "x".into())]),
+            ..Default::default()
+        };
+        let resp = svc
+            .read_resource(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics[0].summary, "Provider not configured");
+    }
+
+    #[tokio::test]
+    async fn an_ephemeral_resource_is_validated_opened_and_closed() {
+        let svc = configured().await;
+        let schemas = svc
+            .get_provider_schema(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            schemas
+                .ephemeral_resource_schemas
+                .contains_key("test_ticket")
+        );
+        let meta = svc
+            .get_metadata(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(meta.ephemeral_resources[0].type_name, "test_ticket");
+        let ticket = Ticket.schema();
+        let config = |name: &str| {
+            Some(encode(
+                &Obj::null_for(&ticket).with("name", name).into_value(),
+                &ticket.object_type(),
+            ))
+        };
+        let req = pb::validate_ephemeral_resource_config::Request {
+            type_name: "test_ticket".into(),
+            config: config(""),
+            ..Default::default()
+        };
+        let resp = svc
+            .validate_ephemeral_resource_config(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics[0].summary, "Empty name");
+        let req = pb::open_ephemeral_resource::Request {
+            type_name: "test_ticket".into(),
+            config: config("a"),
+            ..Default::default()
+        };
+        let resp = svc
+            .open_ephemeral_resource(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        assert!(resp.renew_at.is_none(), "nothing to renew");
+        let result =
+            value::from_msgpack(&resp.result.unwrap().msgpack, &ticket.object_type()).unwrap();
+        let result = Obj::from_value(result).unwrap();
+        assert_eq!(
+            (result.str("name"), result.str("secret")),
+            (Some("a"), Some("s3cret-a")),
+            "the configuration as given, the computed values filled in"
+        );
+        let resp = svc
+            .close_ephemeral_resource(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty());
+        let unconfigured = configured_with(Value::Unknown).await;
+        let req = pb::open_ephemeral_resource::Request {
+            type_name: "test_ticket".into(),
+            config: config("a"),
+            ..Default::default()
+        };
+        let resp = unconfigured
+            .open_ephemeral_resource(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics[0].summary, "Provider not configured");
     }
 }
