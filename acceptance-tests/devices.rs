@@ -199,7 +199,7 @@ fn a_d1_token_and_missing_secrets_are_explained() {
 }"#,
     );
     assert!(
-        err.contains("A `yk` token needs `private_id` to be created"),
+        err.contains("A `yk` token needs `private_id` (or `private_id_wo`) to be created"),
         "{err}"
     );
 }

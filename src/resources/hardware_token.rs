@@ -219,13 +219,15 @@ fn needed_secrets(kind: &str) -> &'static [&'static str] {
     }
 }
 
-/// Duo's answer with the secrets it never returns, from the configuration or prior state.
+/// Duo's answer with the secrets it never returns (and the version of the write-only ones),
+/// from the configuration or prior state.
 fn carry_secrets(new: TokenState, from: &TokenState) -> TokenState {
     TokenState {
         secret: from.secret.clone(),
         counter: from.counter,
         private_id: from.private_id.clone(),
         aes_key: from.aes_key.clone(),
+        secrets_wo_version: from.secrets_wo_version,
         ..new
     }
 }
@@ -315,10 +317,14 @@ impl Resource<duo::Client> for HardwareToken {
         let kind = planned.str(TokenState::r#type).unwrap_or_default();
         for attr in needed_secrets(kind) {
             if given(planned, attr).1.is_null() {
+                let wo = WRITE_ONLY
+                    .iter()
+                    .find(|(_, base)| base == attr)
+                    .map_or(String::new(), |(wo, _)| format!(" (or `{wo}`)"));
                 diags.push(
                     Diagnostic::error(
                         format!("Missing {attr}"),
-                        format!("A `{kind}` token needs `{attr}` (or its write-only form) to be created."),
+                        format!("A `{kind}` token needs `{attr}`{wo} to be created."),
                     )
                     .at(AttrPath::root(attr)),
                 );

@@ -208,6 +208,12 @@ impl Harness {
         cli
     }
 
+    /// Runs every later command with the Terraform at `path` (e.g. the oldest one supported,
+    /// `scripts/tool terraform-oldest`), whichever the suite runs on.
+    pub fn use_terraform(&mut self, path: PathBuf) {
+        self.terraform = path;
+    }
+
     pub fn dir_path(&self) -> PathBuf {
         self.dir.clone()
     }
