@@ -60,6 +60,14 @@ fn every_data_source_example_applies_and_replans_empty() {
 }
 
 #[test]
+fn every_ephemeral_resource_example_applies_and_replans_empty() {
+    let test = "example_ephemeral_resources";
+    if crate::harness::supports(test, (1, 10), "ephemeral resources") {
+        apply_each("ephemeral-resources", "ephemeral-resource.tf");
+    }
+}
+
+#[test]
 fn the_quickstart_configuration_applies_and_replans_empty() {
     let mut h = Harness::start(&BUILD, "example_quickstart");
     let hcl = std::fs::read_to_string(

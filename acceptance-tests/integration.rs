@@ -100,6 +100,49 @@ fn an_integration_is_created_updated_rotated_imported_and_destroyed() {
     assert!(apps(&h).is_empty());
 }
 
+/// The application's secret key as the emulator holds it.
+fn key_in_duo(h: &Harness) -> String {
+    h.emu
+        .state
+        .mutate(|t| t.integrations.values().next().map(|i| i.secret_key.clone()))
+        .flatten()
+        .expect("an application")
+}
+
+#[test]
+fn a_secret_key_kept_out_of_state_is_never_read_and_still_rotates() {
+    let h = Harness::start(&BUILD, "integration_store_secret_key");
+    let kept_out = |rotation: &str| {
+        admin_api("CI", rotation).replace(
+            "  secret_key_rotation",
+            "  store_secret_key        = false\n  secret_key_rotation",
+        )
+    };
+    h.apply(&kept_out("1"));
+    assert_eq!(h.attr("duo_integration.ci", "secret_key"), Value::Null);
+    assert_eq!(
+        h.stats()["by_route"]["GET /admin/v1/integrations/{integration_key}/skey"]
+            .as_u64()
+            .unwrap_or(0),
+        0,
+        "Duo was never asked for it: {}",
+        h.stats()
+    );
+    let first = key_in_duo(&h);
+    h.apply(&kept_out("2"));
+    assert_ne!(key_in_duo(&h), first, "rotated all the same");
+    assert_eq!(h.attr("duo_integration.ci", "secret_key"), Value::Null);
+    // Kept in state again: read at the next apply; and out again.
+    h.apply(&admin_api("CI", "2"));
+    assert_eq!(
+        h.attr("duo_integration.ci", "secret_key"),
+        json!(key_in_duo(&h))
+    );
+    h.apply(&kept_out("2"));
+    assert_eq!(h.attr("duo_integration.ci", "secret_key"), Value::Null);
+    h.destroy();
+}
+
 #[test]
 fn integration_errors_are_explained() {
     let h = Harness::start(&BUILD, "integration_errors");

@@ -165,6 +165,52 @@ fn the_security_baseline_applies_and_plans_empty() {
 }
 
 #[test]
+fn a_read_only_connector_gets_exactly_its_permissions_and_no_secret_reaches_state() {
+    let test = "scenario_read_only_connector";
+    if !crate::harness::supports(test, (1, 10), "ephemeral resources") {
+        return;
+    }
+    let mut tenant = duo_emulator::Tenant::default();
+    let spec = duo_emulator::Spec {
+        users: 3,
+        ..duo_emulator::Spec::default()
+    };
+    duo_emulator::generate(&mut tenant, &spec).unwrap();
+    let mut h = Harness::start_with(&BUILD, test, duo_emulator::Options::default(), tenant);
+    h.env.extend(h.duo_env.clone());
+    let dir = apply_scenario(&mut h, "read-only-connector");
+    let (flags, secret_key) = h
+        .emu
+        .state
+        .mutate(|t| {
+            let app = t
+                .integrations
+                .values()
+                .find(|i| i.name == "Access review connector")?;
+            let mut flags = app.adminapi.clone();
+            flags.sort();
+            Some((flags, app.secret_key.clone()))
+        })
+        .flatten()
+        .expect("the connector's application");
+    assert_eq!(flags, ["adminapi_read_log", "adminapi_read_resource"]);
+    let state = std::fs::read_to_string(dir.join("terraform.tfstate")).unwrap();
+    assert!(
+        !state.contains(&secret_key),
+        "the connector's secret key is in the state"
+    );
+    let out = h.run_in(&dir, &["output", "-json"]);
+    assert_ok(&out, "output");
+    let outputs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        outputs["users_the_connector_sees"]["value"],
+        3,
+        "signed as the connector: {}",
+        text(&out)
+    );
+}
+
+#[test]
 fn the_provider_example_and_the_import_example_validate() {
     let mut h = Harness::start(&BUILD, "examples_validate");
     let cli = h.mirror_config();

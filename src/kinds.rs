@@ -74,8 +74,8 @@ pub struct Kind {
     pub read: Grant,
     /// The permission writing needs, beside `read`; `None` when reading is all there is.
     pub write: Option<Grant>,
-    /// The data sources that read it.
-    pub data_sources: &'static [&'static str],
+    /// The data sources and ephemeral resources that read it: they need `read`.
+    pub read_by: &'static [&'static str],
     /// The attributes that tell one object from another besides Duo's ID: what the lookup
     /// after a lost create is by, and what a [`ImportId::Prefixed`] or [`ImportId::Pair`]
     /// import matches.
@@ -100,7 +100,7 @@ impl Kind {
             plural: noun,
             read: grant,
             write: None,
-            data_sources: &[],
+            read_by: &[],
             natural_key: &[],
             unique_in_duo: false,
             import: ImportId::Id,
@@ -127,7 +127,7 @@ impl Kind {
             plural,
             read: Grant::ReadResource,
             write: Some(Grant::WriteResource),
-            data_sources: &[],
+            read_by: &[],
             natural_key: &[],
             unique_in_duo: false,
             import: ImportId::Id,
@@ -190,11 +190,11 @@ pub fn all() -> Vec<&'static Kind> {
     ]
 }
 
-/// The kind a resource or data source type reads or manages.
+/// The kind a resource, data source or ephemeral resource type reads or manages.
 pub fn of(type_name: &str) -> Option<&'static Kind> {
     all()
         .into_iter()
-        .find(|k| k.type_name == type_name || k.data_sources.contains(&type_name))
+        .find(|k| k.type_name == type_name || k.read_by.contains(&type_name))
 }
 
 #[cfg(test)]
@@ -203,7 +203,7 @@ mod tests {
     use crate::plugin::Provider;
 
     #[test]
-    fn every_resource_and_data_source_has_exactly_one_kind() {
+    fn every_resource_data_source_and_ephemeral_resource_has_exactly_one_kind() {
         let provider = crate::provider::DuoProvider;
         let mut names: Vec<String> = provider
             .resources()
@@ -216,10 +216,16 @@ mod tests {
                 .iter()
                 .map(|d| d.type_name().to_owned()),
         );
+        names.extend(
+            provider
+                .ephemeral_resources()
+                .iter()
+                .map(|e| e.type_name().to_owned()),
+        );
         for name in &names {
             let n = all()
                 .iter()
-                .filter(|k| k.type_name == name || k.data_sources.contains(&name.as_str()))
+                .filter(|k| k.type_name == name || k.read_by.contains(&name.as_str()))
                 .count();
             assert_eq!(n, 1, "{name} has {n} kinds");
         }

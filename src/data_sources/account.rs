@@ -17,7 +17,7 @@ pub const KIND: Kind = Kind {
     plural: "account information",
     read: Grant::ReadInformation,
     write: None,
-    data_sources: &[],
+    read_by: &[],
     natural_key: &[],
     unique_in_duo: false,
     import: ImportId::Id,

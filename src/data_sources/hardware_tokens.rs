@@ -4,7 +4,7 @@
 use super::listing::{Filter, Listing};
 use crate::duo;
 use crate::plugin::State;
-use crate::resources::hardware_token::{HardwareToken, SECRETS, to_state};
+use crate::resources::hardware_token::{HardwareToken, NOT_FROM_DUO, to_state};
 
 pub fn data_source() -> Listing<duo::Token> {
     Listing {
@@ -14,7 +14,7 @@ pub fn data_source() -> Listing<duo::Token> {
         attr_description: "The tokens, with the attributes of `duo_hardware_token` (no secrets: Duo never returns them).",
         kind: &crate::resources::hardware_token::KIND,
         resource: HardwareToken::schema,
-        omit: &SECRETS,
+        omit: &NOT_FROM_DUO,
         filter: Some(Filter {
             arg: "type",
             description: "Only tokens of this type: `h6`, `h8`, `t6`, `t8`, `yk` or `d1`.",

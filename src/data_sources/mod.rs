@@ -47,8 +47,9 @@ pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
     ]
 }
 
-/// A computed list of objects shaped like a resource's state, minus `exclude` (e.g. secrets)
-/// and the resource's own settings ([`crate::plugin::Attribute::local`]): list data sources
+/// A computed list of objects shaped like a resource's state, minus `exclude` (e.g. secrets),
+/// the resource's own settings ([`crate::plugin::Attribute::local`]) and its write-only
+/// arguments: list data sources
 /// show exactly what the resource would read.
 pub fn object_list(
     name: &str,
@@ -59,7 +60,7 @@ pub fn object_list(
     let fields = resource
         .attributes
         .iter()
-        .filter(|a| !a.local && !exclude.contains(&a.name.as_str()))
+        .filter(|a| !a.local && !a.write_only && !exclude.contains(&a.name.as_str()))
         .map(|a| (a.name.as_str(), a.ty.clone()));
     computed_objects(name, description, fields)
 }

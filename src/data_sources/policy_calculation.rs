@@ -17,7 +17,7 @@ pub const KIND: Kind = Kind {
     plural: "policy calculations",
     read: Grant::Applications,
     write: None,
-    data_sources: &[],
+    read_by: &[],
     natural_key: &[],
     unique_in_duo: false,
     import: ImportId::Id,

@@ -33,12 +33,15 @@ crate::plugin::state! {
     }
 }
 
+/// Its type name; the registry ([`crate::kinds`]) lists it among what reads applications.
+pub const TYPE_NAME: &str = "duo_integration_secret";
+
 pub struct IntegrationSecret;
 
 #[async_trait]
 impl EphemeralResource<duo::Client> for IntegrationSecret {
     fn type_name(&self) -> &'static str {
-        "duo_integration_secret"
+        TYPE_NAME
     }
 
     fn schema(&self) -> Schema {

@@ -24,7 +24,7 @@ pub const KIND: Kind = Kind {
     plural: "administrators",
     read: Grant::Administrators,
     write: None,
-    data_sources: &["duo_admin", "duo_admins"],
+    read_by: &["duo_admin", "duo_admins"],
     natural_key: &[AdminState::email],
     unique_in_duo: true,
     import: ImportId::Prefixed("email"),

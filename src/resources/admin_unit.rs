@@ -18,7 +18,7 @@ pub const KIND: Kind = Kind {
     plural: "administrative units",
     read: Grant::Administrators,
     write: None,
-    data_sources: &[],
+    read_by: &[],
     natural_key: &[AdminUnitState::name],
     unique_in_duo: false,
     import: ImportId::Id,

@@ -25,7 +25,7 @@ pub const KIND: Kind = Kind {
     plural: "bypass codes",
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
-    data_sources: &[],
+    read_by: &[],
     natural_key: &[],
     unique_in_duo: false,
     import: ImportId::Id,

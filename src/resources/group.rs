@@ -19,7 +19,7 @@ pub const KIND: Kind = Kind {
     plural: "groups",
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
-    data_sources: &["duo_group", "duo_groups"],
+    read_by: &["duo_group", "duo_groups"],
     natural_key: &[GroupState::name],
     unique_in_duo: false,
     import: ImportId::Prefixed("name"),

@@ -23,7 +23,7 @@ pub const KIND: Kind = Kind {
     plural: "hardware tokens",
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
-    data_sources: &["duo_hardware_tokens"],
+    read_by: &["duo_hardware_tokens"],
     natural_key: &[TokenState::r#type, TokenState::serial],
     unique_in_duo: true,
     import: ImportId::Pair,
@@ -43,6 +43,14 @@ pub const SECRETS: [&str; 4] = [
     TokenState::counter,
     TokenState::private_id,
     TokenState::aes_key,
+];
+/// What a listing of tokens leaves out: what Duo never returns.
+pub const NOT_FROM_DUO: [&str; 5] = [
+    SECRETS[0],
+    SECRETS[1],
+    SECRETS[2],
+    SECRETS[3],
+    TokenState::secrets_wo_version,
 ];
 
 /// Each write-only secret and the sensitive argument it stands for: give one or the other.

@@ -32,7 +32,11 @@ pub const KIND: Kind = Kind {
     plural: "integrations",
     read: Grant::Applications,
     write: None,
-    data_sources: &["duo_integration", "duo_integrations"],
+    read_by: &[
+        "duo_integration",
+        "duo_integrations",
+        crate::ephemeral_resources::integration_secret::TYPE_NAME,
+    ],
     natural_key: &[IntegrationState::name],
     unique_in_duo: false,
     import: ImportId::Prefixed("name"),

@@ -772,6 +772,15 @@ mod tests {
             }
         }
         assert_eq!(seen, SECRETS.len(), "each secret attribute was found");
+        const WRITE_ONLY: &[&str] = &["secret_wo", "aes_key_wo", "private_id_wo", "codes_wo"];
+        let write_only: Vec<String> = all()
+            .iter()
+            .flat_map(|r| r.schema().attributes)
+            .filter(|a| a.write_only)
+            .inspect(|a| assert!(a.sensitive, "{} must be sensitive", a.name))
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(write_only, WRITE_ONLY, "the write-only secrets");
         let provider = crate::plugin::Provider::schema(&crate::provider::DuoProvider);
         let skey = provider.attributes.iter().find(|a| a.name == "skey");
         assert!(skey.is_some_and(|a| a.sensitive));

@@ -21,7 +21,7 @@ pub const KIND: Kind = Kind {
     plural: "phones",
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
-    data_sources: &["duo_phones"],
+    read_by: &["duo_phones"],
     natural_key: &[PhoneState::number, PhoneState::name],
     unique_in_duo: false,
     import: ImportId::Id,

@@ -28,7 +28,7 @@ pub const KIND: Kind = Kind {
     plural: "policies",
     read: Grant::Applications,
     write: None,
-    data_sources: &["duo_policy", "duo_policies"],
+    read_by: &["duo_policy", "duo_policies"],
     natural_key: &[PolicyState::policy_name],
     unique_in_duo: false,
     import: ImportId::Prefixed("name"),

@@ -21,7 +21,7 @@ pub const KIND: Kind = Kind {
     plural: "users",
     read: Grant::ReadResource,
     write: Some(Grant::WriteResource),
-    data_sources: &["duo_user", "duo_users"],
+    read_by: &["duo_user", "duo_users"],
     natural_key: &[UserState::username],
     unique_in_duo: true,
     import: ImportId::Prefixed("username"),

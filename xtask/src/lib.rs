@@ -35,6 +35,19 @@ pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
             ),
         ));
     }
+    for (name, schema) in &schemas.ephemeral_resources {
+        pages.push((
+            PathBuf::from(format!("docs/ephemeral-resources/{}.md", short(name))),
+            page(
+                root,
+                name,
+                "Ephemeral Resource",
+                schema,
+                "ephemeral-resources",
+                "ephemeral-resource.tf",
+            ),
+        ));
+    }
     pages.extend(guides(root));
     pages
 }
@@ -148,7 +161,7 @@ fn page(root: &Path, name: &str, kind: &str, schema: &Schema, dir: &str, file: &
     out
 }
 
-/// The Admin API permissions a type needs, from its registry entry: a data source only reads.
+/// The Admin API permissions a type needs, from its registry entry: only a resource writes.
 fn permissions(name: &str, kind: &str) -> String {
     let Some(entry) = kinds::of(name) else {
         return String::new();
@@ -272,7 +285,12 @@ mod tests {
         let schemas = super::ProviderService::new(super::DuoProvider).schemas();
         let mut missing = Vec::new();
         undescribed("provider", &schemas.provider, &mut missing);
-        for (name, schema) in schemas.resources.iter().chain(&schemas.data_sources) {
+        for (name, schema) in schemas
+            .resources
+            .iter()
+            .chain(&schemas.data_sources)
+            .chain(&schemas.ephemeral_resources)
+        {
             undescribed(name, schema, &mut missing);
         }
         assert!(missing.is_empty(), "without a description: {missing:#?}");
@@ -301,10 +319,17 @@ mod tests {
     }
 
     #[test]
-    fn every_resource_and_data_source_has_a_page_with_an_example() {
+    fn every_resource_data_source_and_ephemeral_resource_has_a_page_with_an_example() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         for (path, text) in super::render(&root) {
-            if path.starts_with("docs/resources") || path.starts_with("docs/data-sources") {
+            if [
+                "docs/resources",
+                "docs/data-sources",
+                "docs/ephemeral-resources",
+            ]
+            .iter()
+            .any(|dir| path.starts_with(dir))
+            {
                 assert!(
                     text.contains("## Example Usage"),
                     "{} has no example",

@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tonic::{Request, Response, Status};
@@ -32,6 +33,8 @@ struct Inner<P: Provider> {
     data_sources: HashMap<&'static str, DataSourceEntry<P::Client>>,
     ephemerals: HashMap<&'static str, EphemeralEntry<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
+    /// The provider block held values Terraform did not know yet, so it was not configured.
+    waiting_for_config: AtomicBool,
     /// States just imported and not yet refreshed, by type and `id`.
     imported: Mutex<HashMap<(String, String), Value>>,
     /// Objects Terraform's state holds, as far as this run has seen, by type and `id`: each
@@ -145,6 +148,7 @@ impl<P: Provider> ProviderService<P> {
                 data_sources,
                 ephemerals,
                 client: RwLock::new(None),
+                waiting_for_config: AtomicBool::new(false),
                 imported: Mutex::new(HashMap::new()),
                 managed: Mutex::default(),
                 in_flight: Arc::default(),
@@ -470,6 +474,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             // until then, planning what needs no remote works and the rest says why not.
             if config.clone().into_value().contains_unknown() {
                 tracing::debug!("provider configuration not known yet; not configured");
+                inner.waiting_for_config.store(true, Ordering::Relaxed);
                 return resp;
             }
             match inner
@@ -760,6 +765,18 @@ impl<P: Provider> Inner<P> {
 
     fn configured(&self) -> Result<Arc<P::Client>, Diagnostic> {
         self.client().ok_or_else(|| {
+            if self.waiting_for_config.load(Ordering::Relaxed) {
+                return Diagnostic::error(
+                    "Provider configuration not known yet",
+                    "This provider block uses values Terraform learns only during apply (from an \
+                     object this configuration creates, or an ephemeral value that depends on \
+                     one), so nothing can be read through it while planning. Give a data source \
+                     read through it `depends_on` naming the objects those values come from: \
+                     Terraform then reads it during apply. Objects already in state are read \
+                     once the values are known (apply the objects they come from first, e.g. \
+                     with `-target`).",
+                );
+            }
             Diagnostic::error(
                 "Provider not configured",
                 "The provider configuration was not accepted or depends on values that are not known \
@@ -1863,7 +1880,11 @@ mod tests {
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(resp.diagnostics[0].summary, "Provider not configured");
+        assert_eq!(
+            resp.diagnostics[0].summary,
+            "Provider configuration not known yet"
+        );
+        assert!(resp.diagnostics[0].detail.contains("depends_on"));
     }
 
     #[tokio::test]
@@ -1940,6 +1961,9 @@ mod tests {
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(resp.diagnostics[0].summary, "Provider not configured");
+        assert_eq!(
+            resp.diagnostics[0].summary,
+            "Provider configuration not known yet"
+        );
     }
 }
