@@ -343,6 +343,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn codes_come_from_exactly_one_of_count_codes_and_write_only_codes() {
+        let r = BypassCodes;
+        let config = |pairs: &[(&str, crate::plugin::Value)]| {
+            let mut o = Obj::null_for(&r.schema());
+            for (k, v) in pairs {
+                o.set(k, v.clone());
+            }
+            o
+        };
+        let codes = || crate::plugin::Value::List(vec!["123".into()]);
+        assert!(r.validate(&config(&[("codes_wo", codes())])).is_empty());
+        assert_eq!(
+            r.validate(&config(&[])).0[0].summary,
+            "Missing code_count or codes"
+        );
+        let d = r.validate(&config(&[("codes", codes()), ("codes_wo", codes())]));
+        assert!(
+            d.0[0].detail.contains("not `codes` and `codes_wo`"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
     fn codes_made_outside_terraform_import_as_what_duo_lists() {
         let codes: Vec<duo::BypassCode> = serde_json::from_value(serde_json::json!([
             {"bypass_code_id": "DB1", "created": 100, "expiration": 400, "reuse_count": 3,

@@ -469,6 +469,48 @@ mod tests {
     }
 
     #[test]
+    fn write_only_secrets_stand_for_the_sensitive_ones_and_conflict_with_them() {
+        let r = HardwareToken;
+        let both = r.validate(&config(&[
+            ("type", "h6".into()),
+            ("secret", "abcdef".into()),
+            ("secret_wo", "abcdef".into()),
+        ]));
+        assert_eq!(both.0[0].summary, "Conflicting secret and secret_wo");
+        let d = r.validate(&config(&[
+            ("type", "yk".into()),
+            ("private_id_wo", "short".into()),
+            ("aes_key_wo", "x".repeat(32).into()),
+        ]));
+        let summaries: Vec<&str> = d.0.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            ["Invalid private_id_wo"],
+            "checked like private_id"
+        );
+        let d = r.validate(&config(&[
+            ("type", "t6".into()),
+            ("secret_wo", "not hex".into()),
+        ]));
+        assert_eq!(d.0[0].summary, "Invalid secret_wo");
+        assert!(
+            r.modify_plan(
+                None,
+                &mut config(&[("type", "h6".into()), ("secret_wo", "abcdef".into())])
+            )
+            .is_empty(),
+            "a write-only secret is enough to create"
+        );
+        let plan = TokenState {
+            r#type: Some("h6".into()),
+            serial: Some("1".into()),
+            secret_wo: Some("abcdef".into()),
+            ..TokenState::default()
+        };
+        assert_eq!(to_params(&plan).secret.as_deref(), Some("abcdef"));
+    }
+
+    #[test]
     fn duos_token_keeps_the_configured_secrets_and_sends_what_was_planned() {
         let t: duo::Token = serde_json::from_value(serde_json::json!({
             "token_id": "DH1", "type": "t6", "serial": "123", "totp_step": "30", "users": []

@@ -772,7 +772,7 @@ mod tests {
             }
         }
         assert_eq!(seen, SECRETS.len(), "each secret attribute was found");
-        const WRITE_ONLY: &[&str] = &["secret_wo", "aes_key_wo", "private_id_wo", "codes_wo"];
+        const WRITE_ONLY: &[&str] = &["secret_wo", "private_id_wo", "aes_key_wo", "codes_wo"];
         let write_only: Vec<String> = all()
             .iter()
             .flat_map(|r| r.schema().attributes)
