@@ -1916,7 +1916,6 @@ mod tests {
         let req = pb::validate_ephemeral_resource_config::Request {
             type_name: "test_ticket".into(),
             config: config(""),
-            ..Default::default()
         };
         let resp = svc
             .validate_ephemeral_resource_config(Request::new(req))
