@@ -26,7 +26,9 @@
 //! peak resident memory and CPU, and the floor Duo's limits put under the calls made.
 //!
 //! `cargo bench --bench scale` runs it. `BENCH_SIZES=500,1000` (`none` to skip),
-//! `BENCH_WHOLE=5000,20000` (`none` to skip), `BENCH_WHOLE_NAIVE=5000` and `BENCH_TIME_SCALE=5`
+//! `BENCH_WHOLE=5000,20000` (`none` to skip), `BENCH_WHOLE_NAIVE=5000`, `BENCH_WHOLE_MODES=naive`
+//! (only those Terraform modes of whole tenants), `BENCH_WHOLE_WRITE=0` (no write step: the
+//! naive one is Terraform's pace, not Duo's) and `BENCH_TIME_SCALE=5`
 //! (the default: the emulator's `--rate-scale` and the provider's `rate_limit_scale`, limits 5×
 //! Duo's, so that the naive runs take minutes, not an hour) change it.
 //! Results go to `target/bench/scale.{json,md}`; `benches/chart.py` draws the chart.
@@ -375,7 +377,12 @@ fn whole_tenant_of(users: usize, scale: f64, terraform: bool, naive: bool) -> Ve
     } else {
         &[("batched", "true")]
     };
-    for (mode, batch) in modes {
+    let chosen = std::env::var("BENCH_WHOLE_MODES").unwrap_or_else(|_| "batched,naive".into());
+    let write = std::env::var("BENCH_WHOLE_WRITE").map_or(true, |v| v != "0");
+    for (mode, batch) in modes
+        .iter()
+        .filter(|(m, _)| chosen.split(',').any(|c| c.trim() == *m))
+    {
         let dir = h.dir_path().join(format!("whole_{mode}"));
         std::fs::create_dir_all(&dir).unwrap();
         for f in std::fs::read_dir(&export).unwrap().flatten() {
@@ -409,6 +416,9 @@ fn whole_tenant_of(users: usize, scale: f64, terraform: bool, naive: bool) -> Ve
                 ok(&out)
             },
         ));
+        if !write {
+            continue;
+        }
         // Someone empties every group and edits a fifth of the users by hand: the apply
         // adds every membership back and modifies those users.
         h.emu.state.mutate(|t| {
