@@ -262,7 +262,9 @@ resource "duo_bypass_codes" "ann" {{
 }"#,
     );
     assert!(
-        err.contains("Give `code_count` or `codes`, not both."),
+        err.contains(
+            "Give one of `code_count`, `codes` and `codes_wo`, not `code_count` and `codes`."
+        ),
         "{err}"
     );
 }
