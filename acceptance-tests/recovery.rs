@@ -108,7 +108,8 @@ fn killed_apply(h: &Harness, more: usize) -> bool {
 }
 
 /// What the user pastes: import blocks (Terraform 1.5 and later) or, before, the
-/// `terraform import` commands the hints give, for the addresses not yet in state.
+/// `terraform import` commands the hints give, for the addresses not yet in state (or whose
+/// object in state is gone, which Terraform asks to remove from state first).
 fn paste(
     h: &Harness,
     blocks: bool,
@@ -121,14 +122,24 @@ fn paste(
         return;
     }
     for (address, id) in new {
+        let mut said = String::new();
         let imported = (0..4).any(|_| {
-            h.run(&["import", "-input=false", "-no-color", &address, &id])
-                .status
-                .success()
+            let out = h.run(&["import", "-input=false", "-no-color", &address, &id]);
+            said = text(&out);
+            if said.contains("Resource already managed by Terraform") {
+                // A state put back from its backup still holds the object this address had
+                // before the killed apply replaced it (a token given its configured secret).
+                // The plan that gave the hint found that object gone, so the user does what
+                // Terraform says: removes it from state, then imports.
+                let rm = h.run(&["state", "rm", &address]);
+                assert!(rm.status.success(), "{}", text(&rm));
+                eprintln!("{address} held an object gone since: removed it from state");
+            }
+            out.status.success()
         });
         assert!(
             imported,
-            "terraform import {address} {id} failed four times"
+            "terraform import {address} {id} failed four times; the last said:\n{said}"
         );
         hints.insert(address, id);
     }
