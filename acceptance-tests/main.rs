@@ -19,6 +19,7 @@ mod import;
 mod integration;
 mod membership;
 mod policy;
+mod protocol;
 mod provider;
 mod recovery;
 mod release;

@@ -20,8 +20,8 @@ use super::{Action, Hint, Op, diagnose, diagnose_with};
 use crate::duo;
 use crate::kinds::Kind;
 use crate::plugin::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, State, Type,
-    Validator,
+    AttrPath, Attribute, Diagnostic, Diagnostics, Failed, ID, Identity, Obj, Resource, Schema,
+    State, Type, Validator,
 };
 
 /// What turns a set of linked IDs into another: the members to remove, then those to add, each
@@ -332,7 +332,9 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(self.description).attrs(LinkState::<K>::attributes())
+        Schema::new(self.description)
+            .attrs(LinkState::<K>::attributes())
+            .identity(Identity::new(&[K::OWNER, K::ITEM]))
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {
@@ -475,7 +477,9 @@ impl<K: SetKind + 'static> Resource<duo::Client> for Set<K> {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(self.description).attrs(LinkSetState::<K>::attributes())
+        Schema::new(self.description)
+            .attrs(LinkSetState::<K>::attributes())
+            .identity(Identity::new(&[K::OWNER]))
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

@@ -11,7 +11,9 @@ use super::policy::HINTS;
 use super::{Action, Op, diagnose, diagnose_with};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Value};
+use crate::plugin::{
+    Diagnostic, Diagnostics, Failed, Identity, Obj, Resource, Schema, State, Value,
+};
 
 /// What `duo_policy_assignment` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -141,6 +143,10 @@ impl Resource<duo::Client> for PolicyAssignment {
              `<policy_key>/<integration_key>`.",
         )
         .attrs(AssignmentState::attributes())
+        .identity(Identity::new(&[
+            AssignmentState::policy_key,
+            AssignmentState::integration_key,
+        ]))
     }
 
     async fn create(&self, duo: &duo::Client, plan: &Obj) -> Result<Obj, Failed> {

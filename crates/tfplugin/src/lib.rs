@@ -25,8 +25,8 @@ pub use framework::{
     DataSource, EphemeralResource, Failed, ID, Managed, Obj, Plan, Provider, Resource,
     import_by_id, plan,
 };
-pub use schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema, Validator};
+pub use schema::{Attribute, Block, BlockNesting, Identity, Mode, Nesting, Schema, Validator};
 pub use serve::{ServeError, serve, serve_debug};
 pub use server::{ProviderService, Schemas};
 pub use typed::{AttrType, IntoObj, State, attr_name};
-pub use value::{CodecError, Number, Type, Value, from_json, from_msgpack, to_msgpack};
+pub use value::{CodecError, Number, Type, Value, from_json, from_msgpack, to_json, to_msgpack};

@@ -409,6 +409,54 @@ pub struct Schema {
     pub description: String,
     pub attributes: Vec<Attribute>,
     pub blocks: Vec<Block>,
+    /// A resource's identity (Terraform 1.12+); the service gives every resource without one
+    /// [`Identity::of_id`]. Data sources have none.
+    pub identity: Option<Identity>,
+}
+
+/// How Terraform 1.12 and later identify a resource's objects (resource identity): some of
+/// the state's own attributes, fixed for the life of an object, which Terraform keeps beside
+/// the state and imports by (`import { identity = { … } }`).
+///
+/// Declared as attribute names, so an identity is always exactly what the state says and can
+/// never drift from it; types and descriptions come from the resource's schema. The values,
+/// in order, joined with `/`, are the object's import ID. A later attribute (an account, for
+/// objects of another account) joins as an optional one with a new `version`, and identities
+/// stored by the old version upgrade to it with that attribute null.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub version: i64,
+    /// Required to import: the import ID's parts, in order.
+    pub attributes: Vec<&'static str>,
+}
+
+impl Identity {
+    pub fn new(attributes: &[&'static str]) -> Identity {
+        Identity {
+            version: 0,
+            attributes: attributes.to_vec(),
+        }
+    }
+
+    /// The identity of an object whose import ID is its `id`.
+    pub fn of_id() -> Identity {
+        Identity::new(&[crate::ID])
+    }
+
+    /// The identity's object type, the attributes' types taken from `schema`.
+    pub fn object_type(&self, schema: &Schema) -> Type {
+        Type::Object(
+            self.attributes
+                .iter()
+                .map(|&name| {
+                    let ty = schema
+                        .attribute(name)
+                        .map_or(Type::String, |a| a.ty.clone());
+                    (name.to_owned(), ty)
+                })
+                .collect(),
+        )
+    }
 }
 
 impl Schema {
@@ -432,6 +480,12 @@ impl Schema {
 
     pub fn block(mut self, b: Block) -> Schema {
         self.blocks.push(b);
+        self
+    }
+
+    /// Sets a resource's identity (see [`Identity`]).
+    pub fn identity(mut self, identity: Identity) -> Schema {
+        self.identity = Some(identity);
         self
     }
 
@@ -497,6 +551,7 @@ impl Schema {
             description: description.to_owned(),
             attributes,
             blocks: Vec::new(),
+            identity: None,
         }
     }
 }

@@ -18,7 +18,7 @@ use tonic::{Request, Response, Status};
 use super::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 use super::framework::{self, DataSource, EphemeralResource, Managed, Obj, Provider, Resource};
 use super::proto::tfplugin6 as pb;
-use super::schema::{Attribute, Block, BlockNesting, Mode, Nesting, Schema};
+use super::schema::{Attribute, Block, BlockNesting, Identity, Mode, Nesting, Schema};
 use super::value::{self, Type, Value};
 
 /// The provider service, shared by every connection of the plugin process.
@@ -119,7 +119,8 @@ impl<P: Provider> ProviderService<P> {
             .resources()
             .into_iter()
             .map(|r| {
-                let schema = r.schema();
+                let mut schema = r.schema();
+                schema.identity.get_or_insert_with(Identity::of_id);
                 (r.type_name(), (r, schema))
             })
             .collect();
@@ -292,7 +293,7 @@ async fn guarded<R: WithDiagnostics>(
 }
 
 /// The answer to an RPC for a feature this provider does not have (ephemeral resources,
-/// list resources, state stores, actions, identities, moves): a diagnostic, not a gRPC error.
+/// list resources, state stores, actions, moves): a diagnostic, not a gRPC error.
 fn unsupported<R: WithDiagnostics>(provider: &str, rpc: &str) -> R {
     let mut r = R::default();
     r.diagnostics().push(diag_to_proto(&Diagnostic::error(
@@ -326,7 +327,6 @@ fn put_diags(out: &mut Vec<pb::Diagnostic>, diags: &Diagnostics) {
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     unsupported_rpcs! {
-        upgrade_resource_identity(upgrade_resource_identity) = "UpgradeResourceIdentity";
         move_resource_state(move_resource_state) = "MoveResourceState";
         generate_resource_config(generate_resource_config) = "GenerateResourceConfig";
         validate_list_resource_config(validate_list_resource_config) = "ValidateListResourceConfig";
@@ -375,12 +375,40 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         .await
     }
 
-    /// No resource identities: Terraform then imports by ID, as before 1.12.
+    /// Every resource's identity (Terraform 1.12+; older Terraform never asks).
     async fn get_resource_identity_schemas(
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(Default::default()))
+        let inner = self.inner.clone();
+        self.guarded(async move {
+            pb::get_resource_identity_schemas::Response {
+                identity_schemas: inner
+                    .resources
+                    .iter()
+                    .filter_map(|(k, (_, s))| Some((k.to_string(), identity_to_proto(s)?)))
+                    .collect(),
+                diagnostics: Vec::new(),
+            }
+        })
+        .await
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let inner = self.inner.clone();
+        self.guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::upgrade_resource_identity::Response::default();
+            match inner.upgrade_identity(&req) {
+                Ok(v) => resp.upgraded_identity = Some(identity_data(v)),
+                Err(d) => resp.diagnostics.push(diag_to_proto(&d)),
+            }
+            resp
+        })
+        .await
     }
 
     async fn get_functions(
@@ -569,10 +597,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 ..Default::default()
             };
             match inner.read(&req).await {
-                Ok(state) => resp.new_state = Some(state),
+                Ok((state, identity)) => {
+                    resp.new_state = Some(state);
+                    resp.new_identity = identity;
+                }
                 Err(diags) => {
                     put_diags(&mut resp.diagnostics, &diags);
                     resp.new_state = req.current_state;
+                    resp.new_identity = req.current_identity;
                 }
             }
             resp
@@ -589,10 +621,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = req.into_inner();
             let mut resp = pb::plan_resource_change::Response::default();
             match inner.plan(&req).await {
-                Ok((planned, replace)) => {
+                Ok((planned, replace, identity)) => {
                     resp.planned_state = Some(planned);
                     resp.requires_replace = replace.iter().map(path_to_proto).collect();
                     resp.planned_private = req.prior_private;
+                    resp.planned_identity = identity;
                 }
                 Err(diags) => put_diags(&mut resp.diagnostics, &diags),
             }
@@ -609,8 +642,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         self.guarded(async move {
             let req = req.into_inner();
             let mut resp = pb::apply_resource_change::Response::default();
-            let (state, diags) = inner.apply(&req).await;
+            let (state, identity, diags) = inner.apply(&req).await;
             resp.new_state = state;
+            resp.new_identity = identity;
             put_diags(&mut resp.diagnostics, &diags);
             resp
         })
@@ -626,11 +660,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = req.into_inner();
             let mut resp = pb::import_resource_state::Response::default();
             match inner.import(&req).await {
-                Ok(state) => {
+                Ok((state, identity)) => {
                     resp.imported_resources
                         .push(pb::import_resource_state::ImportedResource {
                             type_name: req.type_name,
                             state: Some(state),
+                            identity,
                             ..Default::default()
                         })
                 }
@@ -827,35 +862,83 @@ impl<P: Provider> Inner<P> {
         Ok(encode(&value, &ty))
     }
 
+    /// Identities, stored by an older version of this provider, in the current one: this
+    /// first version of each only checks that the stored one fits it.
+    fn upgrade_identity(
+        &self,
+        req: &pb::upgrade_resource_identity::Request,
+    ) -> Result<pb::DynamicValue, Diagnostic> {
+        let (_, schema) = self.resource(&req.type_name)?;
+        let identity = schema_identity(schema);
+        if req.version > identity.version {
+            return Err(Diagnostic::error(
+                "Identity written by a newer provider",
+                format!(
+                    "This {} identity has version {}, but this provider understands up to {}. \
+                     Upgrade the provider.",
+                    req.type_name, req.version, identity.version
+                ),
+            ));
+        }
+        let raw = req
+            .raw_identity
+            .as_ref()
+            .map(|r| r.json.as_slice())
+            .unwrap_or_default();
+        let corrupt = |why: String| {
+            Diagnostic::error(
+                "Corrupt resource identity",
+                format!("The stored identity of this {} {why}.", req.type_name),
+            )
+        };
+        let json: serde_json::Value =
+            serde_json::from_slice(raw).map_err(|e| corrupt(format!("is not JSON: {e}")))?;
+        let ty = identity.object_type(schema);
+        let value = value::from_json(&json, &ty)
+            .map_err(|e| corrupt(format!("does not fit its identity schema: {e}")))?;
+        let complete = Obj::from_value(value.clone()).is_some_and(|given| {
+            identity
+                .attributes
+                .iter()
+                .all(|a| given.str(a).is_some_and(|v| !v.is_empty()))
+        });
+        if !complete {
+            return Err(corrupt(format!(
+                "lacks one of {}",
+                identity.attributes.join(", ")
+            )));
+        }
+        Ok(encode(&value, &ty))
+    }
+
     async fn read(
         &self,
         req: &pb::read_resource::Request,
-    ) -> Result<pb::DynamicValue, Diagnostics> {
+    ) -> Result<(pb::DynamicValue, Option<pb::ResourceIdentityData>), Diagnostics> {
         let (r, schema) = self.resource(&req.type_name)?;
         let client = self.configured()?;
         let state = decode_obj(req.current_state.as_ref(), schema)?;
         self.note_managed(&req.type_name, Some(&state));
         if let Some(imported) = self.just_imported(&req.type_name, &state) {
-            return Ok(encode(&imported, &schema.object_type()));
+            let identity = identity_of(schema, &imported);
+            return Ok((encode(&imported, &schema.object_type()), identity));
         }
         let new = r.read(&client, &state).await?;
         let value = new.map_or(Value::Null, |n| {
             framework::without_write_only(schema, keep_local(schema, n, &state)).into_value()
         });
-        Ok(encode_checked(P::DISPLAY_NAME, &value, schema)?)
+        let identity = identity_of(schema, &value);
+        Ok((encode_checked(P::DISPLAY_NAME, &value, schema)?, identity))
     }
 
-    async fn plan(
-        &self,
-        req: &pb::plan_resource_change::Request,
-    ) -> Result<(pb::DynamicValue, Vec<AttrPath>), Diagnostics> {
+    async fn plan(&self, req: &pb::plan_resource_change::Request) -> Result<Planned, Diagnostics> {
         let (r, schema) = self.resource(&req.type_name)?;
         let ty = schema.object_type();
         let proposed = decode(req.proposed_new_state.as_ref(), &ty)?;
         let prior = decode(req.prior_state.as_ref(), &ty)?;
         let config = decode(req.config.as_ref(), &ty)?;
         let Some(proposed) = Obj::from_value(proposed) else {
-            return Ok((encode(&Value::Null, &ty), Vec::new())); // destroy
+            return Ok((encode(&Value::Null, &ty), Vec::new(), None)); // destroy
         };
         let config = Obj::from_value(config).unwrap_or_default();
         let prior = Obj::from_value(prior);
@@ -878,11 +961,29 @@ impl<P: Provider> Inner<P> {
         if diags.has_errors() {
             return Err(diags);
         }
-        let planned = framework::without_write_only(schema, p.planned);
-        Ok((encode(&planned.into_value(), &ty), p.requires_replace))
+        let planned = framework::without_write_only(schema, p.planned).into_value();
+        let identity = identity_of(schema, &planned);
+        Ok((encode(&planned, &ty), p.requires_replace, identity))
     }
 
+    /// The new state, its identity (the prior one's when nothing changed) and what went wrong.
     async fn apply(
+        &self,
+        req: &pb::apply_resource_change::Request,
+    ) -> (
+        Option<pb::DynamicValue>,
+        Option<pb::ResourceIdentityData>,
+        Diagnostics,
+    ) {
+        let (state, diags) = self.apply_state(req).await;
+        let identity = self.resource(&req.type_name).ok().and_then(|(_, schema)| {
+            let value = decode(state.as_ref(), &schema.object_type()).ok()?;
+            identity_of(schema, &value)
+        });
+        (state, identity, diags)
+    }
+
+    async fn apply_state(
         &self,
         req: &pb::apply_resource_change::Request,
     ) -> (Option<pb::DynamicValue>, Diagnostics) {
@@ -951,21 +1052,27 @@ impl<P: Provider> Inner<P> {
         }
     }
 
+    /// An import by ID, or (Terraform 1.12+) by identity: its values joined into the ID.
     async fn import(
         &self,
         req: &pb::import_resource_state::Request,
-    ) -> Result<pb::DynamicValue, Diagnostics> {
+    ) -> Result<(pb::DynamicValue, Option<pb::ResourceIdentityData>), Diagnostics> {
         let (r, schema) = self.resource(&req.type_name)?;
+        let import_id = match req.identity.as_ref().and_then(|i| i.identity_data.as_ref()) {
+            Some(given) => import_id_of(&req.type_name, schema, given)?,
+            None => req.id.clone(),
+        };
         let client = self.configured()?;
-        let state = framework::without_write_only(schema, r.import(&client, &req.id).await?);
+        let state = framework::without_write_only(schema, r.import(&client, &import_id).await?);
         let id = state.str(framework::ID).map(str::to_owned);
         let value = state.into_value();
         let encoded = encode_checked(P::DISPLAY_NAME, &value, schema)?;
+        let identity = identity_of(schema, &value);
         if let Some(id) = id {
             self.imported_lock()
                 .insert((req.type_name.clone(), id), value);
         }
-        Ok(encoded)
+        Ok((encoded, identity))
     }
 
     /// Terraform's state holds `state` (see `managed`).
@@ -1023,6 +1130,103 @@ impl<P: Provider> Inner<P> {
             schema,
         )?)
     }
+}
+
+/// A planned state, the paths whose change replaces the object, and its planned identity.
+type Planned = (
+    pb::DynamicValue,
+    Vec<AttrPath>,
+    Option<pb::ResourceIdentityData>,
+);
+
+/// A resource schema's identity; the service gives every resource one.
+fn schema_identity(schema: &Schema) -> Identity {
+    schema.identity.clone().unwrap_or_else(Identity::of_id)
+}
+
+/// The identity of `state` (no identity for no object): its identity attributes, as they are
+/// (unknown in the plan of an object not created yet).
+fn identity_of(schema: &Schema, state: &Value) -> Option<pb::ResourceIdentityData> {
+    let Value::Object(attrs) = state else {
+        return None;
+    };
+    let identity = schema_identity(schema);
+    let value = Value::Object(
+        identity
+            .attributes
+            .iter()
+            .map(|&a| (a.to_owned(), attrs.get(a).cloned().unwrap_or(Value::Null)))
+            .collect(),
+    );
+    Some(identity_data(encode(&value, &identity.object_type(schema))))
+}
+
+fn identity_data(dv: pb::DynamicValue) -> pb::ResourceIdentityData {
+    pb::ResourceIdentityData {
+        identity_data: Some(dv),
+    }
+}
+
+/// The import ID an identity given to import stands for: its values, in order, joined by `/`.
+fn import_id_of(
+    type_name: &str,
+    schema: &Schema,
+    given: &pb::DynamicValue,
+) -> Result<String, Diagnostic> {
+    let identity = schema_identity(schema);
+    let given =
+        Obj::from_value(decode(Some(given), &identity.object_type(schema))?).unwrap_or_default();
+    let example = identity
+        .attributes
+        .iter()
+        .map(|a| format!("{a} = \"…\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut parts = Vec::new();
+    for &a in &identity.attributes {
+        match given.str(a).map(str::trim) {
+            Some(v) if !v.is_empty() && !v.contains('/') => parts.push(v.to_owned()),
+            _ => {
+                return Err(Diagnostic::error(
+                    "Invalid import identity",
+                    format!(
+                        "Importing a {type_name} by identity needs its {}, each a non-empty \
+                         Duo ID without `/`: `identity = {{ {example} }}`.",
+                        identity.attributes.join(" and "),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+/// A resource schema's identity as Terraform reads it; `None` for a schema without one.
+fn identity_to_proto(schema: &Schema) -> Option<pb::ResourceIdentitySchema> {
+    let identity = schema.identity.as_ref()?;
+    let Type::Object(types) = identity.object_type(schema) else {
+        return None;
+    };
+    Some(pb::ResourceIdentitySchema {
+        version: identity.version,
+        identity_attributes: identity
+            .attributes
+            .iter()
+            .map(|&name| pb::resource_identity_schema::IdentityAttribute {
+                name: name.to_owned(),
+                r#type: types
+                    .get(name)
+                    .map(|t| t.to_json().to_string().into_bytes())
+                    .unwrap_or_default(),
+                required_for_import: true,
+                optional_for_import: false,
+                description: schema
+                    .attribute(name)
+                    .map(|a| a.description.clone())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    })
 }
 
 fn decode(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostic> {
@@ -1731,12 +1935,6 @@ mod tests {
             "Not supported by the Example provider"
         );
         let resp = svc
-            .get_resource_identity_schemas(Request::new(Default::default()))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(resp.diagnostics.is_empty() && resp.identity_schemas.is_empty());
-        let resp = svc
             .get_metadata(Request::new(Default::default()))
             .await
             .unwrap()
@@ -1964,5 +2162,135 @@ mod tests {
             resp.diagnostics[0].summary,
             "Provider configuration not known yet"
         );
+    }
+
+    /// An identity answer's values, as the identity schema types them.
+    fn identity(data: &Option<pb::ResourceIdentityData>) -> Obj {
+        let ty = Identity::of_id().object_type(&Memo.schema());
+        let dv = data.as_ref().and_then(|d| d.identity_data.as_ref());
+        Obj::from_value(value::from_msgpack(&dv.unwrap().msgpack, &ty).unwrap()).unwrap()
+    }
+
+    fn identity_dv(id: Value) -> Option<pb::ResourceIdentityData> {
+        let ty = Identity::of_id().object_type(&Memo.schema());
+        let v = Obj::default().with("id", id).into_value();
+        Some(identity_data(encode(&v, &ty)))
+    }
+
+    #[tokio::test]
+    async fn every_resource_has_an_identity_given_by_its_state_at_every_step() {
+        let svc = configured().await;
+        let schemas = svc
+            .get_resource_identity_schemas(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        let memo = &schemas.identity_schemas["test_memo"];
+        assert_eq!(memo.version, 0);
+        assert_eq!(memo.identity_attributes.len(), 1);
+        let id = &memo.identity_attributes[0];
+        assert_eq!(
+            (id.name.as_str(), id.r#type.as_slice()),
+            ("id", &b"\"string\""[..])
+        );
+        assert!(id.required_for_import && !id.optional_for_import);
+
+        // Planned: unknown until created; then what apply, read and import return.
+        let config = dv(&[("text", "a".into())]);
+        let planned = plan_of(&svc, Some(encode(&Value::Null, &ty())), config).await;
+        assert_eq!(
+            identity(&planned.planned_identity).get("id"),
+            &Value::Unknown
+        );
+        let created = create(&svc, "a").await;
+        assert_eq!(identity(&created.new_identity).str("id"), Some("M0"));
+        let read_back = read(&svc, created.new_state.clone()).await;
+        assert_eq!(identity(&read_back.new_identity).str("id"), Some("M0"));
+        let update = plan_of(&svc, created.new_state.clone(), dv(&[("text", "b".into())])).await;
+        assert_eq!(identity(&update.planned_identity).str("id"), Some("M0"));
+        // A destroy has no identity after it.
+        let gone = apply(&svc, created.new_state, Some(encode(&Value::Null, &ty()))).await;
+        assert!(gone.new_identity.is_none());
+    }
+
+    async fn import_by_identity(
+        svc: &ProviderService<Fake>,
+        id: Value,
+    ) -> pb::import_resource_state::Response {
+        let req = pb::import_resource_state::Request {
+            type_name: "test_memo".into(),
+            identity: identity_dv(id),
+            ..Default::default()
+        };
+        svc.import_resource_state(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    #[tokio::test]
+    async fn an_import_by_identity_is_the_import_by_its_id() {
+        let svc = configured().await;
+        create(&svc, "hello").await;
+        let by_identity = import_by_identity(&svc, "M0".into()).await;
+        assert!(
+            by_identity.diagnostics.is_empty(),
+            "{:?}",
+            by_identity.diagnostics
+        );
+        let imported = &by_identity.imported_resources[0];
+        assert_eq!(get(&imported.state).str("text"), Some("hello"));
+        assert_eq!(identity(&imported.identity).str("id"), Some("M0"));
+        assert_eq!(get(&imported.state), get(&import(&svc, "M0").await));
+
+        for bad in [Value::Null, "".into(), "M0/extra".into()] {
+            let resp = import_by_identity(&svc, bad).await;
+            assert!(resp.imported_resources.is_empty());
+            assert_eq!(resp.diagnostics[0].summary, "Invalid import identity");
+            assert!(
+                resp.diagnostics[0]
+                    .detail
+                    .contains("identity = { id = \"…\" }"),
+                "{:?}",
+                resp.diagnostics[0]
+            );
+        }
+    }
+
+    async fn upgrade_identity(
+        svc: &ProviderService<Fake>,
+        version: i64,
+        json: &str,
+    ) -> pb::upgrade_resource_identity::Response {
+        let req = pb::upgrade_resource_identity::Request {
+            type_name: "test_memo".into(),
+            version,
+            raw_identity: Some(pb::RawState {
+                json: json.as_bytes().to_vec(),
+                ..Default::default()
+            }),
+        };
+        svc.upgrade_resource_identity(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    #[tokio::test]
+    async fn a_stored_identity_upgrades_and_a_bad_or_newer_one_is_explained() {
+        let svc = ProviderService::new(Fake);
+        let resp = upgrade_identity(&svc, 0, r#"{"id":"M7"}"#).await;
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        assert_eq!(identity(&resp.upgraded_identity).str("id"), Some("M7"));
+        for (version, json, summary) in [
+            (1, r#"{"id":"M7"}"#, "Identity written by a newer provider"),
+            (0, "{", "Corrupt resource identity"),
+            (0, r#"{"id":7}"#, "Corrupt resource identity"),
+            (0, r#"{}"#, "Corrupt resource identity"),
+        ] {
+            let resp = upgrade_identity(&svc, version, json).await;
+            assert!(resp.upgraded_identity.is_none());
+            assert_eq!(resp.diagnostics[0].summary, summary, "{json}");
+        }
     }
 }

@@ -14,7 +14,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{AttrPath, Attribute, Diagnostic, Number, Obj, Type, Value, from_json};
+use crate::value::to_json as json;
+use crate::{AttrPath, Attribute, Diagnostic, Obj, Type, from_json};
 
 /// A Rust type that is one attribute's Terraform type. `Option` is the attribute that may be
 /// null; everything a provider reads from configuration is.
@@ -146,22 +147,6 @@ impl<S: State> IntoObj for S {
     }
 }
 
-/// A value's JSON form, unknowns as null.
-fn json(v: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        Value::Null | Value::Unknown => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Number(Number::Int(i)) => J::from(*i),
-        Value::Number(Number::Float(f)) => J::from(*f),
-        Value::String(s) => J::String(s.clone()),
-        Value::List(items) | Value::Set(items) => J::Array(items.iter().map(json).collect()),
-        Value::Map(m) | Value::Object(m) => {
-            J::Object(m.iter().map(|(k, v)| (k.clone(), json(v))).collect())
-        }
-    }
-}
-
 /// An attribute's name from its field's: `r#type` is the attribute `type`.
 pub const fn attr_name(field: &'static str) -> &'static str {
     match field.as_bytes() {
@@ -219,7 +204,7 @@ macro_rules! state {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Validator;
+    use crate::{Number, Validator, Value};
 
     crate::state! {
         /// A state with every kind of field.

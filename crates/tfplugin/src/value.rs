@@ -387,6 +387,23 @@ fn to_rmpv(value: &Value, ty: &Type) -> rmpv::Value {
     }
 }
 
+/// A value's JSON form, as Terraform stores state (unknowns, which state never holds, as
+/// null); [`from_json`] reads it back given the type.
+pub fn to_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Null | Value::Unknown => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Number(Number::Int(i)) => J::from(*i),
+        Value::Number(Number::Float(f)) => J::from(*f),
+        Value::String(s) => J::String(s.clone()),
+        Value::List(items) | Value::Set(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Map(m) | Value::Object(m) => {
+            J::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
+    }
+}
+
 /// Decodes JSON (stored state, or a `DynamicValue` without MessagePack) guided by `ty`.
 /// Attributes the type does not have are dropped: that is how old state meets a new schema.
 pub fn from_json(json: &serde_json::Value, ty: &Type) -> Result<Value, CodecError> {

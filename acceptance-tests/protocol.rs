@@ -1,0 +1,312 @@
+//! What Terraform 1.12 and later do with the provider, which the Terraform installed here
+//! (1.11 at most) cannot: resource identity. The protocol harness (`tfplugin::client`) starts
+//! the built provider as Terraform does (AutoMTLS included), issues the RPCs Terraform's own
+//! code issues for import, refresh, plan and apply, and refuses what Terraform refuses; it
+//! also refuses an identity that changes across a refresh.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use duo_emulator::{Options, Spec, Tenant};
+use tfplugin::client::{Object, Plugin};
+use tfplugin::{Number, Value};
+
+use crate::harness::{BUILD, Harness, assert_ok};
+
+/// A tenant with objects of every type.
+fn tenant() -> Tenant {
+    let mut t = Tenant::default();
+    let spec: Spec = "users=30,groups=4,memberships=40,phones=6,tokens=3,bypass_codes=2,\
+                      integrations=5,policies=3,admins=3,admin_units=2"
+        .parse()
+        .unwrap();
+    duo_emulator::generate(&mut t, &spec).unwrap();
+    t
+}
+
+/// The provider, started and configured as Terraform 1.15 would.
+fn plugin(runtime: &tokio::runtime::Runtime, h: &Harness) -> Plugin {
+    let mut command = std::process::Command::new(BUILD.provider);
+    command
+        .envs(h.duo_env.clone())
+        .stderr(std::process::Stdio::null());
+    let plugin = runtime.block_on(Plugin::start(command)).unwrap();
+    let mut config = Value::null_object(plugin.provider_type());
+    if let Value::Object(attrs) = &mut config {
+        attrs.insert("rate_limit_scale".into(), Value::Number(Number::Int(50)));
+    }
+    runtime
+        .block_on(plugin.configure("1.15.0", &config))
+        .unwrap();
+    plugin
+}
+
+/// The `(type, import ID)` of every `import` block an export wrote.
+fn import_ids(export: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(export.join("imports.tf")).unwrap();
+    let mut ids = Vec::new();
+    let mut to = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(address) = line.strip_prefix("to = ") {
+            to = address.split('.').next().map(str::to_owned);
+        } else if let Some(id) = line.strip_prefix("id = ") {
+            let id: String = serde_json::from_str(id).unwrap();
+            ids.push((to.take().unwrap(), id));
+        }
+    }
+    ids
+}
+
+fn attr<'v>(v: &'v Value, name: &str) -> &'v Value {
+    match v {
+        Value::Object(attrs) => attrs.get(name).unwrap_or(&Value::Null),
+        _ => &Value::Null,
+    }
+}
+
+/// An object of `type_name`'s type with `attrs` set and everything else null.
+fn config(plugin: &Plugin, type_name: &str, attrs: &[(&str, Value)]) -> Value {
+    let mut v = Value::null_object(plugin.resource_type(type_name).unwrap());
+    if let Value::Object(m) = &mut v {
+        for (k, val) in attrs {
+            m.insert((*k).to_owned(), val.clone());
+        }
+    }
+    v
+}
+
+#[test]
+fn every_object_of_every_type_imports_by_identity_as_by_id_and_keeps_its_identity() {
+    let h = Harness::start_with(&BUILD, "protocol_identity", Options::default(), tenant());
+    let (dir, out) = h.export("exported", &[]);
+    assert_ok(&out, "export");
+    let ids = import_ids(&dir);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plugin = plugin(&runtime, &h);
+
+    let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+    for (type_name, id) in &ids {
+        let by_id = runtime
+            .block_on(plugin.import_block(type_name, Some(id), None))
+            .unwrap_or_else(|e| panic!("import {type_name} {id}: {e}"));
+        let identity = by_id
+            .identity
+            .clone()
+            .unwrap_or_else(|| panic!("{type_name} {id} imported without an identity"));
+        let Value::Object(parts) = &identity else {
+            panic!("{type_name} identity {identity:?} is not an object");
+        };
+        assert!(
+            parts
+                .values()
+                .all(|v| v.as_str().is_some_and(|s| !s.is_empty())),
+            "{type_name} {id}: identity {identity:?} has an empty part"
+        );
+        // Every identity part is the state's own attribute of that name.
+        for (name, value) in parts {
+            assert_eq!(attr(&by_id.state, name), value, "{type_name} {id}: {name}");
+        }
+
+        let by_identity = runtime
+            .block_on(plugin.import_block(type_name, None, Some(&identity)))
+            .unwrap_or_else(|e| panic!("import {type_name} by identity {identity:?}: {e}"));
+        assert_eq!(by_identity.state, by_id.state, "{type_name} {id}");
+        assert_eq!(by_identity.identity.as_ref(), Some(&identity));
+
+        // Refreshed again and again (the harness refuses a changed identity)…
+        let refreshed = runtime.block_on(plugin.read(&by_id)).unwrap().unwrap();
+        assert_eq!(refreshed.identity.as_ref(), Some(&identity));
+        // …and after the state and identity are stored and upgraded, as Terraform does
+        // before every use of stored state.
+        let stored_state = tfplugin::to_json(&refreshed.state).to_string();
+        let stored_identity = tfplugin::to_json(&identity).to_string();
+        let state = runtime
+            .block_on(plugin.upgrade_state(
+                type_name,
+                plugin.schema_version(type_name).unwrap(),
+                &stored_state,
+            ))
+            .unwrap();
+        let upgraded = runtime
+            .block_on(plugin.upgrade_identity(type_name, 0, &stored_identity))
+            .unwrap();
+        assert_eq!(upgraded, identity, "{type_name} {id}");
+        let stored = Object {
+            type_name: type_name.clone(),
+            state,
+            private: refreshed.private.clone(),
+            identity: Some(upgraded),
+        };
+        let again = runtime.block_on(plugin.read(&stored)).unwrap().unwrap();
+        assert_eq!(again.state, refreshed.state, "{type_name} {id}");
+        *by_type.entry(type_name.clone()).or_default() += 1;
+    }
+    eprintln!("imported by ID and by identity: {by_type:?}");
+    let exported: BTreeSet<&String> = ids.iter().map(|(t, _)| t).collect();
+    assert!(exported.len() >= 15, "the export covered only {exported:?}");
+    runtime.block_on(plugin.shutdown()).unwrap();
+}
+
+#[test]
+fn every_resource_type_declares_an_identity_that_fits_its_state() {
+    let h = Harness::start(&BUILD, "protocol_identity_schemas");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plugin = plugin(&runtime, &h);
+    let types = plugin.resource_types();
+    assert_eq!(types.len(), 18, "{types:?}");
+    for type_name in types {
+        let Some(Value::Object(parts)) = plugin
+            .identity_type(&type_name)
+            .unwrap()
+            .map(Value::null_object)
+        else {
+            panic!("{type_name} has no identity schema");
+        };
+        let state = Value::null_object(plugin.resource_type(&type_name).unwrap());
+        for name in parts.keys() {
+            assert!(
+                matches!(&state, Value::Object(a) if a.contains_key(name)),
+                "{type_name}'s identity attribute {name} is not a state attribute"
+            );
+        }
+    }
+    runtime.block_on(plugin.shutdown()).unwrap();
+}
+
+#[test]
+fn a_created_object_has_its_identity_from_apply_through_update_refresh_and_destroy() {
+    let h = Harness::start(&BUILD, "protocol_identity_lifecycle");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plugin = plugin(&runtime, &h);
+
+    // A group: Duo gives its ID at creation, so the plan cannot know its identity.
+    let create = config(&plugin, "duo_group", &[("name", "identity-eng".into())]);
+    let planned = runtime
+        .block_on(plugin.plan("duo_group", None, &create))
+        .unwrap();
+    assert_eq!(
+        planned.identity.as_ref().map(|i| attr(i, "id").clone()),
+        Some(Value::Unknown)
+    );
+    let group = runtime
+        .block_on(plugin.apply("duo_group", None, &planned, &create))
+        .unwrap()
+        .unwrap();
+    let identity = group.identity.clone().unwrap();
+    let id = attr(&group.state, "id").clone();
+    assert!(id.as_str().is_some_and(|s| s.starts_with("DG")), "{id:?}");
+    assert_eq!(attr(&identity, "id"), &id);
+
+    // An update keeps it, known at plan time.
+    let update = config(
+        &plugin,
+        "duo_group",
+        &[("name", "identity-eng".into()), ("desc", "renamed".into())],
+    );
+    let planned = runtime
+        .block_on(plugin.plan("duo_group", Some(&group), &update))
+        .unwrap();
+    assert_eq!(planned.identity.as_ref(), Some(&identity));
+    let updated = runtime
+        .block_on(plugin.apply("duo_group", Some(&group), &planned, &update))
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.identity.as_ref(), Some(&identity));
+    let refreshed = runtime.block_on(plugin.read(&updated)).unwrap().unwrap();
+    assert_eq!(attr(&refreshed.state, "desc"), &Value::from("renamed"));
+
+    // A link's identity is its two ends, known from the configuration before it exists.
+    let user_config = config(&plugin, "duo_user", &[("username", "identity-ann".into())]);
+    let planned = runtime
+        .block_on(plugin.plan("duo_user", None, &user_config))
+        .unwrap();
+    let user = runtime
+        .block_on(plugin.apply("duo_user", None, &planned, &user_config))
+        .unwrap()
+        .unwrap();
+    let user_id = attr(&user.state, "id").clone();
+    let member = config(
+        &plugin,
+        "duo_group_member",
+        &[("user_id", user_id.clone()), ("group_id", id.clone())],
+    );
+    let planned = runtime
+        .block_on(plugin.plan("duo_group_member", None, &member))
+        .unwrap();
+    let expected = Value::Object(BTreeMap::from([
+        ("group_id".to_owned(), id.clone()),
+        ("user_id".to_owned(), user_id.clone()),
+    ]));
+    assert_eq!(planned.identity.as_ref(), Some(&expected));
+    let link = runtime
+        .block_on(plugin.apply("duo_group_member", None, &planned, &member))
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.identity.as_ref(), Some(&expected));
+    let by_identity = runtime
+        .block_on(plugin.import_block("duo_group_member", None, Some(&expected)))
+        .unwrap();
+    assert_eq!(by_identity.state, link.state);
+
+    // Destroyed: no object, no identity.
+    for (type_name, object) in [
+        ("duo_group_member", &link),
+        ("duo_user", &user),
+        ("duo_group", &refreshed),
+    ] {
+        let destroy = runtime
+            .block_on(plugin.plan(type_name, Some(object), &Value::Null))
+            .unwrap();
+        assert!(destroy.identity.is_none(), "{type_name}");
+        let gone = runtime
+            .block_on(plugin.apply(type_name, Some(object), &destroy, &Value::Null))
+            .unwrap();
+        assert!(gone.is_none(), "{type_name}");
+    }
+    assert!(runtime.block_on(plugin.read(&refreshed)).unwrap().is_none());
+    runtime.block_on(plugin.shutdown()).unwrap();
+}
+
+#[test]
+fn a_bad_import_identity_is_explained_and_imports_nothing() {
+    let h = Harness::start(&BUILD, "protocol_identity_errors");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plugin = plugin(&runtime, &h);
+    let only_owner = Value::Object(BTreeMap::from([(
+        "user_id".to_owned(),
+        Value::from("DUXXXXXXXXXXXXXXXXXX"),
+    )]));
+    for (type_name, identity, said) in [
+        (
+            "duo_user",
+            Value::Object(BTreeMap::from([("id".to_owned(), Value::from(""))])),
+            "identity = { id = \"…\" }",
+        ),
+        (
+            "duo_group_member",
+            only_owner,
+            "needs its user_id and group_id",
+        ),
+        (
+            "duo_user",
+            Value::Object(BTreeMap::from([(
+                "id".to_owned(),
+                Value::from("DUNOSUCHUSERXXXXXXXX"),
+            )])),
+            "DUNOSUCHUSERXXXXXXXX",
+        ),
+    ] {
+        let err = runtime
+            .block_on(plugin.import_block(type_name, None, Some(&identity)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(said), "{type_name} {identity:?}: {err}");
+    }
+    // A stored identity this provider cannot have written is refused, not guessed at.
+    let err = runtime
+        .block_on(plugin.upgrade_identity("duo_user", 1, r#"{"id":"DU1"}"#))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("newer provider"), "{err}");
+    runtime.block_on(plugin.shutdown()).unwrap();
+}
