@@ -233,6 +233,31 @@ pub trait EphemeralResource<C: Send + Sync>: Send + Sync {
     async fn open(&self, client: &C, config: &Obj) -> Result<Obj, Diagnostics>;
 }
 
+/// A list resource (Terraform 1.14+ `list` blocks, `terraform query`): the objects of the
+/// resource type of the same name that its configuration (the list block's `config`)
+/// selects, each with the identity and state its resource gives it.
+#[async_trait]
+pub trait ListResource<C: Send + Sync>: Send + Sync {
+    /// The resource type whose objects it lists.
+    fn type_name(&self) -> &'static str;
+    /// The `config` block: the filters.
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Obj) -> Diagnostics {
+        Diagnostics::default()
+    }
+    /// At most `limit` of the objects `config` selects, each as its resource's read gives
+    /// it, reading no more of the remote than those need.
+    async fn list(&self, client: &C, config: &Obj, limit: usize)
+    -> Result<Vec<Found>, Diagnostics>;
+}
+
+/// One object a list resource found: its state and what a person calls it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub display_name: String,
+    pub state: Obj,
+}
+
 /// The provider itself: its configuration and the types it serves.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
@@ -257,6 +282,11 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Box<dyn Resource<Self::Client>>>;
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Self::Client>>>;
     fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Self::Client>>> {
+        Vec::new()
+    }
+    /// Each must name a resource type of [`Provider::resources`], whose identity its events
+    /// carry.
+    fn list_resources(&self) -> Vec<Box<dyn ListResource<Self::Client>>> {
         Vec::new()
     }
 }

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use tonic::{Request, Response, Status};
 
 use super::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
-use super::framework::{self, DataSource, EphemeralResource, Managed, Obj, Provider, Resource};
+use super::framework::{
+    self, DataSource, EphemeralResource, ListResource, Managed, Obj, Provider, Resource,
+};
 use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, BlockNesting, Identity, Mode, Nesting, Schema};
 use super::value::{self, Type, Value};
@@ -32,6 +34,7 @@ struct Inner<P: Provider> {
     resources: HashMap<&'static str, ResourceEntry<P::Client>>,
     data_sources: HashMap<&'static str, DataSourceEntry<P::Client>>,
     ephemerals: HashMap<&'static str, EphemeralEntry<P::Client>>,
+    lists: HashMap<&'static str, ListEntry<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
     /// The provider block held values Terraform did not know yet, so it was not configured.
     waiting_for_config: AtomicBool,
@@ -140,6 +143,14 @@ impl<P: Provider> ProviderService<P> {
                 (e.type_name(), (e, schema))
             })
             .collect();
+        let lists = provider
+            .list_resources()
+            .into_iter()
+            .map(|l| {
+                let schema = l.schema();
+                (l.type_name(), (l, schema))
+            })
+            .collect();
         let provider_schema = provider.schema();
         ProviderService {
             inner: Arc::new(Inner {
@@ -148,6 +159,7 @@ impl<P: Provider> ProviderService<P> {
                 resources,
                 data_sources,
                 ephemerals,
+                lists,
                 client: RwLock::new(None),
                 waiting_for_config: AtomicBool::new(false),
                 imported: Mutex::new(HashMap::new()),
@@ -196,14 +208,22 @@ impl<P: Provider> ProviderService<P> {
             .iter()
             .map(|(k, (_, s))| (*k, s.clone()))
             .collect();
+        let mut list_resources: Vec<_> = self
+            .inner
+            .lists
+            .iter()
+            .map(|(k, (_, s))| (*k, s.clone()))
+            .collect();
         resources.sort_by_key(|(k, _)| *k);
         data_sources.sort_by_key(|(k, _)| *k);
         ephemeral_resources.sort_by_key(|(k, _)| *k);
+        list_resources.sort_by_key(|(k, _)| *k);
         Schemas {
             provider: self.inner.provider_schema.clone(),
             resources,
             data_sources,
             ephemeral_resources,
+            list_resources,
         }
     }
 }
@@ -214,6 +234,8 @@ pub struct Schemas {
     pub resources: Vec<(&'static str, Schema)>,
     pub data_sources: Vec<(&'static str, Schema)>,
     pub ephemeral_resources: Vec<(&'static str, Schema)>,
+    /// List resources' `config` block schemas.
+    pub list_resources: Vec<(&'static str, Schema)>,
 }
 
 /// Responses that can carry diagnostics, so a panic can be reported in any of them.
@@ -329,7 +351,6 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     unsupported_rpcs! {
         move_resource_state(move_resource_state) = "MoveResourceState";
         generate_resource_config(generate_resource_config) = "GenerateResourceConfig";
-        validate_list_resource_config(validate_list_resource_config) = "ValidateListResourceConfig";
         validate_state_store_config(validate_state_store) = "ValidateStateStoreConfig";
         configure_state_store(configure_state_store) = "ConfigureStateStore";
         lock_state(lock_state) = "LockState";
@@ -366,6 +387,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .ephemerals
                     .keys()
                     .map(|k| pb::get_metadata::EphemeralMetadata {
+                        type_name: k.to_string(),
+                    })
+                    .collect(),
+                list_resources: inner
+                    .lists
+                    .keys()
+                    .map(|k| pb::get_metadata::ListResourceMetadata {
                         type_name: k.to_string(),
                     })
                     .collect(),
@@ -455,6 +483,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .collect(),
                 ephemeral_resource_schemas: inner
                     .ephemerals
+                    .iter()
+                    .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
+                    .collect(),
+                list_resource_schemas: inner
+                    .lists
                     .iter()
                     .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
                     .collect(),
@@ -745,6 +778,40 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         Ok(Response::new(Default::default()))
     }
 
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let inner = self.inner.clone();
+        self.guarded(async move {
+            let req = req.into_inner();
+            let mut resp = pb::validate_list_resource_config::Response::default();
+            let diags = match inner.list_entry(&req.type_name) {
+                Ok((l, schema)) => validate_config(schema, req.config.as_ref(), |c| l.validate(c)),
+                Err(d) => d.into(),
+            };
+            put_diags(&mut resp.diagnostics, &diags);
+            resp
+        })
+        .await
+    }
+
+    /// Streams what the list resource finds, one event per object (with its identity, and
+    /// its state when asked), or one event with the diagnostics that stopped it.
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Result<Response<ListStream>, Status> {
+        let inner = self.inner.clone();
+        let events = self
+            .guarded(async move { ListEvents(inner.list(&req.into_inner()).await) })
+            .await?
+            .into_inner()
+            .0;
+        let stream = tokio_stream::iter(events.into_iter().map(Ok));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
     async fn stop_provider(
         &self,
         _: Request<pb::stop_provider::Request>,
@@ -765,6 +832,7 @@ fn server_capabilities() -> pb::ServerCapabilities {
 type ResourceEntry<C> = (Box<dyn Resource<C>>, Schema);
 type DataSourceEntry<C> = (Box<dyn DataSource<C>>, Schema);
 type EphemeralEntry<C> = (Box<dyn EphemeralResource<C>>, Schema);
+type ListEntry<C> = (Box<dyn ListResource<C>>, Schema);
 
 impl<P: Provider> Inner<P> {
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Client>, Diagnostic> {
@@ -792,6 +860,60 @@ impl<P: Provider> Inner<P> {
                 format!("This provider has no ephemeral resource type {type_name:?}."),
             )
         })
+    }
+
+    fn list_entry(&self, type_name: &str) -> Result<&ListEntry<P::Client>, Diagnostic> {
+        self.lists.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown list resource",
+                format!("This provider has no list resource type {type_name:?}."),
+            )
+        })
+    }
+
+    /// The events of one `ListResource` call: at most `limit`, each object's identity from
+    /// its resource's schema (as every other RPC gives it), its state only when asked.
+    async fn list(&self, req: &pb::list_resource::Request) -> Vec<pb::list_resource::Event> {
+        let failed = |diags: &Diagnostics| {
+            let mut event = pb::list_resource::Event::default();
+            put_diags(&mut event.diagnostic, diags);
+            vec![event]
+        };
+        let found = async {
+            let (l, config_schema) = self.list_entry(&req.type_name)?;
+            let (_, schema) = self.resource(&req.type_name)?;
+            let client = self.configured()?;
+            let config = decode_obj(req.config.as_ref(), config_schema)?;
+            let limit = usize::try_from(req.limit.max(0)).unwrap_or(usize::MAX);
+            let found = l.list(&client, &config, limit).await?;
+            Ok::<_, Diagnostics>((schema, found))
+        };
+        let (schema, found) = match found.await {
+            Ok(f) => f,
+            Err(diags) => return failed(&diags),
+        };
+        let mut events = Vec::new();
+        for f in found
+            .into_iter()
+            .take(usize::try_from(req.limit.max(0)).unwrap_or(0))
+        {
+            let state = framework::without_write_only(schema, f.state).into_value();
+            let object = if req.include_resource_object {
+                match encode_checked(P::DISPLAY_NAME, &state, schema) {
+                    Ok(dv) => Some(dv),
+                    Err(d) => return failed(&d.into()),
+                }
+            } else {
+                None
+            };
+            events.push(pb::list_resource::Event {
+                identity: identity_of(schema, &state),
+                display_name: f.display_name,
+                resource_object: object,
+                diagnostic: Vec::new(),
+            });
+        }
+        events
     }
 
     fn client(&self) -> Option<Arc<P::Client>> {
@@ -1132,6 +1254,25 @@ impl<P: Provider> Inner<P> {
     }
 }
 
+/// What `ListResource` streams.
+type ListStream = std::pin::Pin<
+    Box<dyn tokio_stream::Stream<Item = Result<pb::list_resource::Event, Status>> + Send>,
+>;
+
+/// A list's events, as a guarded RPC body returns them: a panic becomes one event with the
+/// diagnostic.
+#[derive(Default)]
+struct ListEvents(Vec<pb::list_resource::Event>);
+
+impl WithDiagnostics for ListEvents {
+    fn diagnostics(&mut self) -> &mut Vec<pb::Diagnostic> {
+        if self.0.is_empty() {
+            self.0.push(pb::list_resource::Event::default());
+        }
+        &mut self.0[0].diagnostic
+    }
+}
+
 /// A planned state, the paths whose change replaces the object, and its planned identity.
 type Planned = (
     pb::DynamicValue,
@@ -1428,7 +1569,7 @@ mod tests {
 
     use super::pb::provider_server::Provider as _;
     use super::*;
-    use crate::framework::Failed;
+    use crate::framework::{Failed, Found};
 
     /// The memos by ID, and every write-only `pin` a create or update was given.
     #[derive(Default)]
@@ -1529,6 +1670,50 @@ mod tests {
         }
     }
 
+    /// The memos whose text starts with `prefix`, as a remote lists them.
+    struct Memos;
+
+    #[async_trait]
+    impl ListResource<Remote> for Memos {
+        fn type_name(&self) -> &'static str {
+            "test_memo"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new("memos").attr(Attribute::string("prefix").optional())
+        }
+        fn validate(&self, config: &Obj) -> Diagnostics {
+            match config.str("prefix") {
+                Some("") => Diagnostic::error("Empty prefix", "Leave it out instead.").into(),
+                _ => Diagnostics::default(),
+            }
+        }
+        async fn list(
+            &self,
+            remote: &Remote,
+            config: &Obj,
+            limit: usize,
+        ) -> Result<Vec<Found>, Diagnostics> {
+            let prefix = config.str("prefix").unwrap_or_default();
+            if prefix == "fail" {
+                return Err(Diagnostic::error("Cannot list", "The remote refused.").into());
+            }
+            let m = remote.0.lock().unwrap();
+            Ok(m.iter()
+                .filter(|(_, t)| t.starts_with(prefix))
+                // More than asked for: the service still sends no more than the limit.
+                .take(limit + 1)
+                .map(|(id, t)| Found {
+                    display_name: format!("memo {t}"),
+                    state: Obj::null_for(&Memo.schema())
+                        .with("id", id.as_str())
+                        .with("text", t.as_str())
+                        .with("kind", "plain")
+                        .with("pin", "never sent"),
+                })
+                .collect())
+        }
+    }
+
     struct Fake;
 
     #[async_trait]
@@ -1540,6 +1725,9 @@ mod tests {
         }
         fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Remote>>> {
             vec![Box::new(Ticket)]
+        }
+        fn list_resources(&self) -> Vec<Box<dyn ListResource<Remote>>> {
+            vec![Box::new(Memos)]
         }
         async fn configure(&self, _: &Obj, _: &str) -> Result<Remote, Diagnostics> {
             Ok(Remote::default())
@@ -2292,5 +2480,82 @@ mod tests {
             assert!(resp.upgraded_identity.is_none());
             assert_eq!(resp.diagnostics[0].summary, summary, "{json}");
         }
+    }
+
+    async fn list(
+        svc: &ProviderService<Fake>,
+        prefix: Option<&str>,
+        include: bool,
+        limit: i64,
+    ) -> Vec<pb::list_resource::Event> {
+        use tokio_stream::StreamExt;
+        let schema = Memos.schema();
+        let config = Obj::null_for(&schema).with("prefix", prefix.map_or(Value::Null, Value::from));
+        let req = pb::list_resource::Request {
+            type_name: "test_memo".into(),
+            config: Some(encode(&config.into_value(), &schema.object_type())),
+            include_resource_object: include,
+            limit,
+        };
+        let stream = svc
+            .list_resource(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        stream.map(Result::unwrap).collect().await
+    }
+
+    #[tokio::test]
+    async fn a_list_resource_streams_identities_display_names_and_objects_up_to_the_limit() {
+        let svc = configured().await;
+        for text in ["a1", "a2", "b1", "a3"] {
+            create(&svc, text).await;
+        }
+        let schema = svc
+            .get_provider_schema(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(schema.list_resource_schemas.contains_key("test_memo"));
+
+        let events = list(&svc, Some("a"), false, 100).await;
+        let names: Vec<&str> = events.iter().map(|e| e.display_name.as_str()).collect();
+        assert_eq!(names, ["memo a1", "memo a2", "memo a3"]);
+        assert!(
+            events
+                .iter()
+                .all(|e| e.resource_object.is_none() && e.diagnostic.is_empty())
+        );
+        assert_eq!(identity(&events[1].identity).str("id"), Some("M1"));
+
+        let events = list(&svc, None, true, 2).await;
+        assert_eq!(events.len(), 2, "the limit");
+        let object = get(&events[0].resource_object);
+        assert_eq!(object.str("text"), Some("a1"));
+        assert!(
+            object.get("pin").is_null(),
+            "a write-only value is never listed"
+        );
+
+        let failed = list(&svc, Some("fail"), false, 10).await;
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].diagnostic[0].summary, "Cannot list");
+
+        let req = pb::validate_list_resource_config::Request {
+            type_name: "test_memo".into(),
+            config: Some(encode(
+                &Obj::null_for(&Memos.schema())
+                    .with("prefix", "")
+                    .into_value(),
+                &Memos.schema().object_type(),
+            )),
+            ..Default::default()
+        };
+        let resp = svc
+            .validate_list_resource_config(Request::new(req))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics[0].summary, "Empty prefix");
     }
 }
