@@ -310,3 +310,187 @@ fn a_bad_import_identity_is_explained_and_imports_nothing() {
     assert!(err.contains("newer provider"), "{err}");
     runtime.block_on(plugin.shutdown()).unwrap();
 }
+
+/// The identities of `events`, each once (a repeat fails).
+fn identities(type_name: &str, events: &[tfplugin::client::Listed]) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    for e in events {
+        let key = tfplugin::to_json(&e.identity).to_string();
+        assert!(seen.insert(key.clone()), "{type_name} listed {key} twice");
+    }
+    seen
+}
+
+#[test]
+fn every_list_resource_streams_every_object_once_as_importing_it_gives() {
+    let h = Harness::start_with(&BUILD, "protocol_list", Options::default(), tenant());
+    let (dir, out) = h.export("exported", &[]);
+    assert_ok(&out, "export");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plugin = plugin(&runtime, &h);
+    let lists = plugin.list_types();
+    assert_eq!(lists.len(), 15, "{lists:?}");
+
+    let mut exported: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (type_name, id) in import_ids(&dir) {
+        let object = runtime
+            .block_on(plugin.import_block(&type_name, Some(&id), None))
+            .unwrap();
+        let identity = tfplugin::to_json(&object.identity.unwrap()).to_string();
+        exported.entry(type_name).or_default().insert(identity);
+    }
+    for type_name in &lists {
+        let everything = Value::null_object(plugin.list_config_type(type_name).unwrap());
+        let events = runtime
+            .block_on(plugin.list(type_name, &everything, true, 10_000))
+            .unwrap_or_else(|e| panic!("list {type_name}: {e}"));
+        assert!(!events.is_empty(), "{type_name} listed nothing");
+        let listed = identities(type_name, &events);
+        if let Some(want) = exported.get(type_name) {
+            assert_eq!(&listed, want, "{type_name}: listed against exported");
+        }
+        for e in &events {
+            assert!(!e.display_name.is_empty(), "{type_name} {:?}", e.identity);
+            let imported = runtime
+                .block_on(plugin.import_block(type_name, None, Some(&e.identity)))
+                .unwrap_or_else(|err| panic!("import {type_name} {:?}: {err}", e.identity));
+            assert_eq!(e.state.as_ref(), Some(&imported.state), "{type_name}");
+        }
+        // Without the objects: the same identities, no states.
+        let bare = runtime
+            .block_on(plugin.list(type_name, &everything, false, 10_000))
+            .unwrap();
+        assert_eq!(identities(type_name, &bare), listed);
+        assert!(bare.iter().all(|e| e.state.is_none()));
+        eprintln!("{type_name}: {} listed", events.len());
+    }
+    let unlisted: Vec<&String> = exported.keys().filter(|t| !lists.contains(t)).collect();
+    // Only the account-wide objects, one each, have no list resource.
+    assert_eq!(
+        unlisted,
+        [
+            "duo_admin_allowed_auth_methods",
+            "duo_global_policy",
+            "duo_settings"
+        ]
+    );
+    runtime.block_on(plugin.shutdown()).unwrap();
+}
+
+#[test]
+fn list_filters_select_and_the_limit_stops_the_paging() {
+    let mut t = tenant();
+    let bypass: BTreeSet<String> = t
+        .users
+        .values()
+        .take(4)
+        .map(|u| u.user_id.clone())
+        .collect();
+    for id in &bypass {
+        if let Some(u) = t.users.get_mut(id) {
+            u.status = "bypass".into();
+        }
+    }
+    let h = Harness::start_with(&BUILD, "protocol_list_filters", Options::default(), t);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plugin = plugin(&runtime, &h);
+    let filter = |type_name: &str, attrs: &[(&str, Value)]| {
+        let mut v = Value::null_object(plugin.list_config_type(type_name).unwrap());
+        if let Value::Object(m) = &mut v {
+            for (k, val) in attrs {
+                m.insert((*k).to_owned(), val.clone());
+            }
+        }
+        v
+    };
+    let ids = |events: &[tfplugin::client::Listed]| -> BTreeSet<String> {
+        events
+            .iter()
+            .filter_map(|e| attr(&e.identity, "id").as_str().map(str::to_owned))
+            .collect()
+    };
+
+    let in_bypass = runtime
+        .block_on(plugin.list(
+            "duo_user",
+            &filter("duo_user", &[("status", "bypass".into())]),
+            false,
+            100,
+        ))
+        .unwrap();
+    assert_eq!(ids(&in_bypass), bypass);
+
+    // A type's own filter (a group's members) and a matched attribute (a group's name).
+    let tenant = h.tenant();
+    let group = &tenant["groups"][0];
+    let group_id = group["group_id"].as_str().unwrap();
+    let members: BTreeSet<String> = tenant["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| {
+            u["groups"]
+                .as_array()
+                .is_some_and(|g| g.iter().any(|g| g["group_id"] == group["group_id"]))
+        })
+        .filter_map(|u| u["user_id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!members.is_empty());
+    let in_group = runtime
+        .block_on(plugin.list(
+            "duo_user",
+            &filter("duo_user", &[("group_id", group_id.into())]),
+            false,
+            100,
+        ))
+        .unwrap();
+    assert_eq!(ids(&in_group), members);
+    let named = runtime
+        .block_on(plugin.list(
+            "duo_group",
+            &filter(
+                "duo_group",
+                &[("name", group["name"].as_str().unwrap().into())],
+            ),
+            false,
+            100,
+        ))
+        .unwrap();
+    assert_eq!(named.len(), 1);
+    assert_eq!(attr(&named[0].identity, "id").as_str(), Some(group_id));
+
+    // A bad filter is refused at validation, as Terraform validates a list block first.
+    let err = runtime
+        .block_on(plugin.list(
+            "duo_user",
+            &filter("duo_user", &[("status", "asleep".into())]),
+            false,
+            100,
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("status"), "{err}");
+
+    // The limit: 5 users, from one page of 5, though the tenant has 30.
+    h.emu.state.reset_stats();
+    let five = runtime
+        .block_on(plugin.list("duo_user", &filter("duo_user", &[]), true, 5))
+        .unwrap();
+    assert_eq!(five.len(), 5);
+    let stats = h.stats();
+    assert_eq!(stats["by_route"]["GET /admin/v1/users"], 1, "{stats}");
+    // With a filter, pages are read only until the limit is met: the first bypass user is
+    // among the first page's users.
+    h.emu.state.reset_stats();
+    let one = runtime
+        .block_on(plugin.list(
+            "duo_user",
+            &filter("duo_user", &[("status", "bypass".into())]),
+            false,
+            1,
+        ))
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(h.stats()["by_route"]["GET /admin/v1/users"], 1);
+    runtime.block_on(plugin.shutdown()).unwrap();
+}

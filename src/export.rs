@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crate::duo;
 use crate::kinds::{self, Naming};
-use crate::plugin::{Diagnostics, ID, Obj, Provider, Resource, State, hcl};
+use crate::plugin::{Diagnostics, ID, Obj, Provider, Resource, State, Take, hcl};
 use crate::provider::{ADDRESS, DuoProvider};
 use crate::resources::group::GroupState;
 use crate::resources::group_members::GroupMemberLink;
@@ -123,7 +123,7 @@ pub async fn run(options: &Options) -> Result<Summary, String> {
             .find(|r| r.type_name() == k.type_name)
             .ok_or_else(|| format!("{} is not a resource of this provider", k.type_name))?;
         resource
-            .list(&client)
+            .list(&client, &Take::ALL)
             .await
             .map_err(|d| format!("reading {}: {}", k.type_name, diagnostics_text(&d)))
     };

@@ -6,7 +6,8 @@
 //! - [`duo`]: the Duo Admin API client: the `duo-admin` crate (`crates/duo-admin`), which has no
 //!   Terraform dependency.
 //! - [`resources`], [`data_sources`] and [`ephemeral_resources`]: one file per `duo_*` type,
-//!   mapping one to the other.
+//!   mapping one to the other; [`list_resources`]: each listable type's resource listing,
+//!   filtered, for `terraform query`.
 //! - [`provider`]: the provider block and the registry of types.
 //! - [`export`]: the `export` subcommand, which writes a whole account as Terraform.
 //!
@@ -18,6 +19,7 @@ pub mod ephemeral_resources;
 pub use duo_admin as duo;
 pub mod export;
 pub mod kinds;
+pub mod list_resources;
 pub use tfplugin as plugin;
 pub mod provider;
 pub mod resources;

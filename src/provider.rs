@@ -8,8 +8,8 @@ use async_trait::async_trait;
 
 use crate::duo;
 use crate::plugin::{
-    AttrPath, DataSource, Diagnostic, Diagnostics, EphemeralResource, Obj, Provider, Resource,
-    Schema, State,
+    AttrPath, DataSource, Diagnostic, Diagnostics, EphemeralResource, ListResource, Obj, Provider,
+    Resource, Schema, State,
 };
 use crate::resources::{self, Action, Op};
 
@@ -266,6 +266,10 @@ impl Provider for DuoProvider {
 
     fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<duo::Client>>> {
         crate::ephemeral_resources::all()
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn ListResource<duo::Client>>> {
+        crate::list_resources::all()
     }
 }
 

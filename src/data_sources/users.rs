@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use super::computed_objects;
 use crate::duo;
+use crate::list_resources::{Keep, OwnFilters};
 use crate::plugin::{
     AttrPath, DataSource, Diagnostic, Diagnostics, Obj, Schema, State, Type, Validator, Value,
 };
@@ -90,53 +91,103 @@ impl DataSource<duo::Client> for Users {
     }
 
     fn validate(&self, config: &Obj) -> Diagnostics {
-        match config.get(Filters::last_login_before) {
-            Value::String(s) if parse_rfc3339(s).is_none() => Diagnostic::error(
-                "Invalid last_login_before",
-                format!("{s:?} is not an RFC 3339 time such as \"2026-01-31T00:00:00Z\"."),
-            )
-            .at(AttrPath::root(Filters::last_login_before))
-            .into(),
-            _ => Diagnostics::default(),
-        }
+        validate(config)
     }
 
     async fn read(&self, duo: &duo::Client, config: &Obj) -> Result<Obj, Diagnostics> {
-        let fail = |e: duo::Error| diagnose(Op::all(Action::Read, &KIND), &e);
-        let filters = Filters::from_obj(config)?;
-        let mut users = duo.list_users().await.map_err(fail)?;
-        if let Some(status) = &filters.status {
-            users.retain(|u| u.status.as_ref() == Some(status));
-        }
-        if let Some(enrolled) = filters.is_enrolled {
-            users.retain(|u| u.is_enrolled == Some(enrolled));
-        }
-        if let Some(before) = filters.last_login_before.as_deref().and_then(parse_rfc3339) {
-            users.retain(|u| u.last_login.is_none_or(|t| t < before));
-        }
-        if let Some(group_id) = &filters.group_id {
-            let members: HashSet<String> = duo
-                .group_members(group_id)
-                .await
-                .map_err(fail)?
-                .into_iter()
-                .map(|m| m.user_id)
-                .collect();
-            users.retain(|u| members.contains(&u.user_id));
-        }
-        let rows = users.iter().map(|u| {
-            let state = to_state(u).to_obj();
-            Value::Object(
-                FIELDS
-                    .iter()
-                    .map(|(f, _)| {
-                        let from = if *f == USER_ID { UserState::id } else { f };
-                        ((*f).to_owned(), state.get(from).clone())
-                    })
-                    .collect(),
-            )
-        });
+        let selection = Selection::of(duo, config).await?;
+        let users = duo
+            .list_users()
+            .await
+            .map_err(|e| diagnose(Op::all(Action::Read, &KIND), &e))?;
+        let rows = users
+            .iter()
+            .map(|u| to_state(u).to_obj())
+            .filter(|state| selection.keeps(state))
+            .map(|state| {
+                Value::Object(
+                    FIELDS
+                        .iter()
+                        .map(|(f, _)| {
+                            let from = if *f == USER_ID { UserState::id } else { f };
+                            ((*f).to_owned(), state.get(from).clone())
+                        })
+                        .collect(),
+                )
+            });
         Ok(config.clone().with(USERS, Value::List(rows.collect())))
+    }
+}
+
+/// The filters' own checks: a time that does not parse is named.
+fn validate(config: &Obj) -> Diagnostics {
+    match config.get(Filters::last_login_before) {
+        Value::String(s) if parse_rfc3339(s).is_none() => Diagnostic::error(
+            "Invalid last_login_before",
+            format!("{s:?} is not an RFC 3339 time such as \"2026-01-31T00:00:00Z\"."),
+        )
+        .at(AttrPath::root(Filters::last_login_before))
+        .into(),
+        _ => Diagnostics::default(),
+    }
+}
+
+/// The filters of `duo_users`, which the `duo_user` list resource has too.
+pub const FILTERS: OwnFilters = OwnFilters {
+    attributes: Filters::attributes,
+    validate,
+    select: |duo, config| {
+        Box::pin(async move {
+            let selection = Selection::of(duo, config).await?;
+            Ok(Box::new(move |user: &Obj| selection.keeps(user)) as Keep)
+        })
+    },
+};
+
+/// The users a configuration's filters select: read from it once (a group's members from
+/// Duo), then asked of each user's `duo_user` state.
+struct Selection {
+    filters: Filters,
+    before: Option<i64>,
+    members: Option<HashSet<String>>,
+}
+
+impl Selection {
+    async fn of(duo: &duo::Client, config: &Obj) -> Result<Selection, Diagnostics> {
+        let filters = Filters::from_obj(config)?;
+        let members = match &filters.group_id {
+            Some(group_id) => Some(
+                duo.group_members(group_id)
+                    .await
+                    .map_err(|e| diagnose(Op::all(Action::Read, &KIND), &e))?
+                    .into_iter()
+                    .map(|m| m.user_id)
+                    .collect(),
+            ),
+            None => None,
+        };
+        let before = filters.last_login_before.as_deref().and_then(parse_rfc3339);
+        Ok(Selection {
+            filters,
+            before,
+            members,
+        })
+    }
+
+    fn keeps(&self, user: &Obj) -> bool {
+        let f = &self.filters;
+        f.status
+            .as_deref()
+            .is_none_or(|s| user.str(UserState::status) == Some(s))
+            && f.is_enrolled
+                .is_none_or(|e| user.bool(UserState::is_enrolled) == Some(e))
+            && self
+                .before
+                .is_none_or(|t| user.i64(UserState::last_login).is_none_or(|l| l < t))
+            && self
+                .members
+                .as_ref()
+                .is_none_or(|m| user.str(UserState::id).is_some_and(|id| m.contains(id)))
     }
 }
 

@@ -14,7 +14,8 @@ use super::{
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator,
+    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Take,
+    Validator,
 };
 
 /// What `duo_admin` is, for the registry ([`crate::kinds`]).
@@ -296,8 +297,8 @@ impl Resource<duo::Client> for Admin {
         .await
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed(&KIND, duo.list_admins(), |a| {
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed(&KIND, duo, take, duo.list_admins(), |a| {
             finish(to_state(a), &AdminState::default())
         })
         .await

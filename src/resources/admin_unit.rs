@@ -9,7 +9,9 @@ use super::link::SetChanges;
 use super::{Action, Op, create_once, deleted, diagnose, found, id, matching};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator, Value};
+use crate::plugin::{
+    Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Take, Validator, Value,
+};
 
 /// What `duo_admin_unit` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -211,8 +213,8 @@ impl Resource<duo::Client> for AdminUnit {
         found(&KIND, duo.get_admin_unit(id(state)), to_state).await
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed(&KIND, duo.list_admin_units(), to_state).await
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed(&KIND, duo, take, duo.list_admin_units(), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {

@@ -15,7 +15,7 @@ use super::{Action, Hint, Op, deleted, diagnose, diagnose_with, id};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Validator,
+    AttrPath, Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Take, Validator,
 };
 
 /// What `duo_bypass_codes` is, for the registry ([`crate::kinds`]).
@@ -273,7 +273,7 @@ impl Resource<duo::Client> for BypassCodes {
         Ok(imported(user, &listed))
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
         let all = duo
             .list_bypass_codes()
             .await
@@ -285,10 +285,12 @@ impl Resource<duo::Client> for BypassCodes {
                 by_user.entry(user.user_id).or_default().push(code);
             }
         }
-        Ok(by_user
-            .iter()
-            .map(|(u, codes)| imported(u, codes))
-            .collect())
+        Ok(take.from_all(
+            by_user
+                .iter()
+                .map(|(u, codes)| imported(u, codes))
+                .collect(),
+        ))
     }
 }
 
@@ -332,7 +334,12 @@ fn imported(user: &str, codes: &[duo::BypassCode]) -> Obj {
                 .and_then(|c| Some(c.expiration? - c.created?))
                 .unwrap_or(0),
         ),
-        bypass_code_ids: ids(codes),
+        // Sorted: Duo's listings keep no order, and an import (by ID or from a list query)
+        // must give the same state however it found the codes.
+        bypass_code_ids: ids(codes).map(|mut ids| {
+            ids.sort();
+            ids
+        }),
         expiration: first.and_then(|c| c.expiration),
     }
     .to_obj()

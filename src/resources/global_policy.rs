@@ -9,7 +9,7 @@ use super::policy::{HINTS, parse_sections, sections_validator, sections_within};
 use super::{Action, Op, diagnose, diagnose_with, keep};
 use crate::duo;
 use crate::kinds::{Grant, Kind};
-use crate::plugin::{Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State};
+use crate::plugin::{Diagnostic, Diagnostics, Failed, Obj, Resource, Schema, State, Take};
 
 /// What `duo_global_policy` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind =
@@ -201,8 +201,8 @@ impl Resource<duo::Client> for GlobalPolicy {
         ))
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        Ok(vec![self.import(duo, ID).await?])
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        Ok(take.from_all(vec![self.import(duo, ID).await?]))
     }
 }
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::{Action, Op, create_once, deleted, found, holds, id, matching, written};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator};
+use crate::plugin::{Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Take, Validator};
 
 /// What `duo_group` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -166,8 +166,8 @@ impl Resource<duo::Client> for Group {
         found(&KIND, duo.get_group(id(state)), to_state).await
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed(&KIND, duo.list_groups(), to_state).await
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed(&KIND, duo, take, duo.list_groups(), to_state).await
     }
 
     /// A group ID, or `name:<name>` when that name is unique.

@@ -12,8 +12,8 @@ use super::{Action, Hint, Op, create_once, deleted, found, id, matching, written
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator,
-    Value,
+    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Take,
+    Validator, Value,
 };
 
 /// What `duo_hardware_token` is, for the registry ([`crate::kinds`]).
@@ -394,8 +394,8 @@ impl Resource<duo::Client> for HardwareToken {
         .await
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed(&KIND, duo.list_tokens(), to_state).await
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed(&KIND, duo, take, duo.list_tokens(), to_state).await
     }
 
     /// A token ID, or `<type>:<serial>` (e.g. `h6:123456`), which Duo keeps unique.

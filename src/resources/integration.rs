@@ -21,8 +21,8 @@ use super::{
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator,
-    Value,
+    AttrPath, Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Take,
+    Validator, Value,
 };
 
 /// What `duo_integration` is, for the registry ([`crate::kinds`]).
@@ -541,16 +541,21 @@ impl Resource<duo::Client> for Integration {
         Ok(Some(finish(to_state(&i), &state, skey).to_obj()))
     }
 
-    /// Every integration with its secret key (from the v1 listing, as the client decides).
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+    /// Integrations with their secret keys (from the v1 listing, as the client decides),
+    /// read only for those taken (no filter looks at a secret).
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
         let all = duo
             .list_integrations()
             .await
             .map_err(|e| diagnose(Op::all(Action::Read, &KIND), &e))?;
         let mut out = Vec::new();
         for i in &all {
+            let state = to_state(i);
+            if take.enough(out.len()) || !take.keeps(&state.clone().to_obj()) {
+                continue;
+            }
             let skey = secret_key(duo, &i.integration_key).await?;
-            out.push(finish(to_state(i), &IntegrationState::default(), Some(skey)).to_obj());
+            out.push(finish(state, &IntegrationState::default(), Some(skey)).to_obj());
         }
         Ok(out)
     }

@@ -21,7 +21,7 @@ use crate::duo;
 use crate::kinds::Kind;
 use crate::plugin::{
     AttrPath, Attribute, Diagnostic, Diagnostics, Failed, ID, Identity, Obj, Resource, Schema,
-    State, Type, Validator,
+    State, Take, Type, Validator,
 };
 
 /// What turns a set of linked IDs into another: the members to remove, then those to add, each
@@ -377,12 +377,12 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
         })
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        Ok(all_links::<K>(duo, self.kind)
-            .await?
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        let all = all_links::<K>(duo, self.kind).await?;
+        let states = all
             .iter()
-            .map(|(owner, item)| LinkState::<K>::new(owner, item).to_obj())
-            .collect())
+            .map(|(owner, item)| LinkState::<K>::new(owner, item).to_obj());
+        Ok(take.from_all(states.collect()))
     }
 }
 
@@ -519,15 +519,15 @@ impl<K: SetKind + 'static> Resource<duo::Client> for Set<K> {
     }
 
     /// One resource per owner that has links.
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
         let mut by_owner: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (owner, item) in all_links::<K>(duo, self.kind).await? {
             by_owner.entry(owner).or_default().insert(item);
         }
-        Ok(by_owner
+        let states = by_owner
             .into_iter()
-            .map(|(owner, items)| LinkSetState::<K>::new(&owner, items).to_obj())
-            .collect())
+            .map(|(owner, items)| LinkSetState::<K>::new(&owner, items).to_obj());
+        Ok(take.from_all(states.collect()))
     }
 }
 

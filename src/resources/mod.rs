@@ -35,7 +35,7 @@ use std::future::Future;
 use crate::duo;
 use crate::kinds::{Grant, Kind};
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, ID, IntoObj, Managed, Obj, Resource,
+    AttrPath, Diagnostic, Diagnostics, Failed, ID, IntoObj, Managed, Obj, Resource, Take,
 };
 
 /// Every resource type the provider serves.
@@ -473,16 +473,28 @@ pub async fn found<T, S: IntoObj>(
     Ok(found.as_ref().map(|t| to_state(t).into_obj()))
 }
 
-/// The states of every listed object, each made as a read makes it.
-pub async fn listed<T, S: IntoObj>(
+/// The states of the listed objects `take` asks for, each made as a read makes it: from the
+/// whole listing `full` (which also answers the run's later reads) when it asks for all, else
+/// from pages read only until there are enough.
+pub async fn listed<T: duo::Listed, S: IntoObj>(
     kind: &'static Kind,
-    call: impl Future<Output = Result<Vec<T>, duo::Error>>,
-    to_state: impl Fn(&T) -> S,
+    duo: &duo::Client,
+    take: &Take<'_>,
+    full: impl Future<Output = Result<Vec<T>, duo::Error>>,
+    to_state: impl Fn(&T) -> S + Send + Sync,
 ) -> Result<Vec<Obj>, Diagnostics> {
-    let all = call
-        .await
-        .map_err(|e| diagnose(Op::all(Action::Read, kind), &e))?;
-    Ok(all.iter().map(|t| to_state(t).into_obj()).collect())
+    let fail = |e: duo::Error| diagnose(Op::all(Action::Read, kind), &e);
+    let found = if take.is_all() {
+        full.await.map_err(fail)?
+    } else {
+        let keep = |t: &T| take.keeps(&to_state(t).into_obj());
+        let keep: &(dyn Fn(&T) -> bool + Send + Sync) = &keep;
+        let limit = take.limit.unwrap_or(usize::MAX);
+        duo.list_first(limit, take.keep.map(|_| keep))
+            .await
+            .map_err(fail)?
+    };
+    Ok(found.iter().map(|t| to_state(t).into_obj()).collect())
 }
 
 /// Import by a natural key (`name:<name>`, …): the one listed state for which `matches`
@@ -494,7 +506,7 @@ pub async fn import_by_key<R: Resource<duo::Client> + ?Sized>(
     matches: impl Fn(&Obj) -> bool,
 ) -> Result<Obj, Diagnostics> {
     let mut found: Vec<Obj> = resource
-        .list(duo)
+        .list(duo, &Take::ALL)
         .await?
         .into_iter()
         .filter(|o| matches(o))

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
-use crate::plugin::{Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator};
+use crate::plugin::{Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Take, Validator};
 
 /// What `duo_phone` is, for the registry ([`crate::kinds`]).
 pub const KIND: Kind = Kind {
@@ -272,8 +272,8 @@ impl Resource<duo::Client> for Phone {
         .await
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed(&KIND, duo.list_phones(), to_state).await
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed(&KIND, duo, take, duo.list_phones(), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {

@@ -11,14 +11,14 @@ use async_trait::async_trait;
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    Action, Hint, Op, create_once, diagnose_with, found, id, json_text_within, keep, matching,
-    written,
+    Action, Hint, Op, create_once, diagnose, diagnose_with, found, id, json_text_within, keep,
+    matching, written,
 };
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
     AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Failed, Managed, Obj,
-    Resource, Schema, State, Type, Validator, Value,
+    Resource, Schema, State, Take, Type, Validator, Value,
 };
 
 /// What `duo_policy` is, for the registry ([`crate::kinds`]).
@@ -441,13 +441,14 @@ impl Resource<duo::Client> for Policy {
     }
 
     /// Custom policies; the global one is `duo_global_policy`.
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
         let stub = Obj::null_for(&self.schema());
-        let custom = async {
-            let all = duo.list_policies().await?;
-            Ok(all.into_iter().filter(|p| !p.is_global_policy).collect())
-        };
-        super::listed(&KIND, custom, |p| to_state(p, &stub)).await
+        let all = duo
+            .list_policies()
+            .await
+            .map_err(|e| diagnose(Op::all(Action::Read, &KIND), &e))?;
+        let custom = all.iter().filter(|p| !p.is_global_policy);
+        Ok(take.from_all(custom.map(|p| to_state(p, &stub)).collect()))
     }
 
     /// A policy key, or `name:<policy name>` when that name is unique.

@@ -12,7 +12,7 @@ use super::{Action, Op, diagnose, diagnose_with};
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    Diagnostic, Diagnostics, Failed, Identity, Obj, Resource, Schema, State, Value,
+    Diagnostic, Diagnostics, Failed, Identity, Obj, Resource, Schema, State, Take, Value,
 };
 
 /// What `duo_policy_assignment` is, for the registry ([`crate::kinds`]).
@@ -204,7 +204,7 @@ impl Resource<duo::Client> for PolicyAssignment {
     }
 
     /// Every application (or groups within it) each custom policy applies to.
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
         let policies = duo
             .list_policies()
             .await
@@ -222,7 +222,7 @@ impl Resource<duo::Client> for PolicyAssignment {
                 }
             }
         }
-        Ok(out)
+        Ok(take.from_all(out))
     }
 }
 

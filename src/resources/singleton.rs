@@ -20,7 +20,8 @@ use super::{Action, Op, diagnose};
 use crate::duo;
 use crate::kinds;
 use crate::plugin::{
-    AttrPath, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, State, Type, Validator,
+    AttrPath, Diagnostic, Diagnostics, Failed, ID, Obj, Resource, Schema, State, Take, Type,
+    Validator,
 };
 
 pub struct Singleton<S> {
@@ -199,8 +200,8 @@ impl<S: State + Send + Sync + 'static> Resource<duo::Client> for Singleton<S> {
             .map(|o| o.unwrap_or_default())
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        Ok(vec![self.import(duo, self.id).await?])
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        Ok(take.from_all(vec![self.import(duo, self.id).await?]))
     }
 }
 

@@ -11,7 +11,8 @@ use super::{Action, Hint, Op, create_once, deleted, diagnose, found, holds, id, 
 use crate::duo;
 use crate::kinds::{Grant, ImportId, Kind, Naming};
 use crate::plugin::{
-    Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Validator, import_by_id,
+    Diagnostic, Diagnostics, Failed, Managed, Obj, Resource, Schema, State, Take, Validator,
+    import_by_id,
 };
 
 /// What `duo_user` is, for the registry ([`crate::kinds`]).
@@ -227,8 +228,8 @@ impl Resource<duo::Client> for User {
         found(&KIND, duo.get_user(id(state)), to_state).await
     }
 
-    async fn list(&self, duo: &duo::Client) -> Result<Vec<Obj>, Diagnostics> {
-        super::listed(&KIND, duo.list_users(), to_state).await
+    async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
+        super::listed(&KIND, duo, take, duo.list_users(), to_state).await
     }
 
     async fn update(&self, duo: &duo::Client, prior: &Obj, plan: &Obj) -> Result<Obj, Failed> {

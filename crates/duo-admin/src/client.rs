@@ -387,22 +387,46 @@ impl Client {
         params: Params,
         page_size: u32,
     ) -> Result<(Vec<T>, u64), Error> {
-        let mut pages = 0;
         let mut out = Vec::new();
+        let pages = self
+            .page_through(
+                path,
+                params,
+                |_| page_size,
+                |page: Vec<T>| {
+                    out.extend(page);
+                    true
+                },
+            )
+            .await?;
+        Ok((out, pages))
+    }
+
+    /// Reads a paged list one page at a time, each of the size `size` says (given how many
+    /// pages were read), handing each to `each`, until Duo says there is no more or `each`
+    /// says it has enough. How many pages it read.
+    pub(super) async fn page_through<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: Params,
+        size: impl Fn(u64) -> u32,
+        mut each: impl FnMut(Vec<T>) -> bool,
+    ) -> Result<u64, Error> {
+        let mut pages = 0;
         let mut offset: u64 = 0;
         loop {
             let mut p = params.clone();
-            p.push(("limit".into(), page_size.to_string()));
+            p.push(("limit".into(), size(pages).to_string()));
             p.push(("offset".into(), offset.to_string()));
             let env = self
                 .call("GET", RateClass::ListPage, path, &Body::Params(p), true)
                 .await?;
             let page: Vec<T> = decode(path, env.response)?;
             pages += 1;
-            out.extend(page);
+            let more = each(page);
             match env.metadata.and_then(|m| next_offset(&m.next_offset)) {
-                Some(next) if next > offset => offset = next,
-                _ => return Ok((out, pages)),
+                Some(next) if more && next > offset => offset = next,
+                _ => return Ok(pages),
             }
         }
     }

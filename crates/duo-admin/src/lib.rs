@@ -33,6 +33,7 @@ pub use groups::{Group, GroupParams};
 pub use integrations::Integration;
 pub use phones::{Phone, PhoneParams};
 pub use policies::Policy;
+pub use reads::Listed;
 pub use retry::DEFAULT_CAPACITY;
 pub use tokens::{Token, TokenParams};
 pub use users::{Member, User, UserParams, UserRef};

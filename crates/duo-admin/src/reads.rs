@@ -63,8 +63,8 @@ pub(super) const GATHERED_READS: Batching = Batching {
 /// reads of that type keep coming.
 const COUNT_AFTER: u64 = 2;
 
-/// A type Duo lists in pages.
-pub(super) trait Listed: Clone + DeserializeOwned + Send + Sync + 'static {
+/// A type Duo lists in pages (see [`Client::list_first`]).
+pub trait Listed: Clone + DeserializeOwned + Send + Sync + 'static {
     const LIST: &'static str;
     const PAGE: u32;
     fn id(&self) -> &str;
@@ -427,6 +427,38 @@ impl Client {
         }
         let all = self.list_listed(kind).await?;
         Ok(all.into_iter().filter(|o| keep(o)).collect())
+    }
+
+    /// The first `limit` objects of a type's listing that `keep` accepts, reading no page
+    /// past them (pages only as large as what is still wanted, when every object is kept):
+    /// what a list resource streams. A listing cut short is not a snapshot, so it answers
+    /// no later read.
+    pub async fn list_first<T: Listed>(
+        &self,
+        limit: usize,
+        keep: Option<&(dyn Fn(&T) -> bool + Send + Sync)>,
+    ) -> Result<Vec<T>, Error> {
+        let mut out: Vec<T> = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        let wanted = |taken: usize| u32::try_from(limit - taken).unwrap_or(u32::MAX);
+        let taken = std::sync::atomic::AtomicUsize::new(0);
+        let size = |_| match keep {
+            None => T::PAGE.min(wanted(taken.load(std::sync::atomic::Ordering::Relaxed))),
+            Some(_) => T::PAGE,
+        };
+        self.page_through(T::LIST, Params::new(), size, |page: Vec<T>| {
+            for o in page {
+                if out.len() < limit && keep.is_none_or(|k| k(&o)) {
+                    out.push(o);
+                }
+            }
+            taken.store(out.len(), std::sync::atomic::Ordering::Relaxed);
+            out.len() < limit
+        })
+        .await?;
+        Ok(out)
     }
 
     /// Every object of the type; the listing also answers this run's later reads of it.

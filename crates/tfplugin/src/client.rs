@@ -84,6 +84,15 @@ pub struct Planned {
     pub identity: Option<Value>,
 }
 
+/// One object a list resource streamed, as Terraform keeps it for `terraform query`.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub display_name: String,
+    pub identity: Value,
+    /// With `include_resource_object` only.
+    pub state: Option<Value>,
+}
+
 /// What Terraform knows of a resource type from the provider's schemas.
 struct ResourceType {
     ty: Type,
@@ -103,6 +112,8 @@ pub struct Plugin {
     channel: Channel,
     provider: Type,
     resources: HashMap<String, ResourceType>,
+    /// List resources' `config` types.
+    lists: HashMap<String, Type>,
 }
 
 impl Plugin {
@@ -151,6 +162,7 @@ impl Plugin {
             channel,
             provider: Type::Dynamic,
             resources: HashMap::new(),
+            lists: HashMap::new(),
         };
         let schemas = plugin
             .client()
@@ -172,6 +184,11 @@ impl Plugin {
             Err(status) => return Err(status.into()),
         };
         plugin.provider = schema_type(schemas.provider.as_ref())?;
+        for (name, schema) in &schemas.list_resource_schemas {
+            plugin
+                .lists
+                .insert(name.clone(), schema_type(Some(schema))?);
+        }
         for (name, schema) in &schemas.resource_schemas {
             let attributes = schema
                 .block
@@ -523,6 +540,99 @@ impl Plugin {
             private: answer.private,
             identity,
         }))
+    }
+
+    /// Every list resource type, sorted.
+    pub fn list_types(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.lists.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// A list resource's `config` type, for building its configuration.
+    pub fn list_config_type(&self, name: &str) -> Result<&Type, ClientError> {
+        self.lists
+            .get(name)
+            .ok_or_else(|| ClientError::UnknownType(name.to_owned()))
+    }
+
+    /// What a `list` block does in `terraform query`: `ValidateListResourceConfig`, then
+    /// `ListResource`, receiving no more than `limit` events. As Terraform, it needs the
+    /// resource of the same name to have an identity, stops at the first error diagnostic,
+    /// skips an event with warnings and no identity, and refuses one without identity or
+    /// with an identity or object that does not fit its schema.
+    pub async fn list(
+        &self,
+        type_name: &str,
+        config: &Value,
+        include_resource_object: bool,
+        limit: i64,
+    ) -> Result<Vec<Listed>, ClientError> {
+        let config_ty = self.list_config_type(type_name)?;
+        let rt = self.resource(type_name)?;
+        let Some(identity_ty) = &rt.identity else {
+            return Err(ClientError::Refused(format!(
+                "Identity schema not found for resource type {type_name}; this is a bug in \
+                 the provider"
+            )));
+        };
+        let answer = self
+            .client()
+            .validate_list_resource_config(pb::validate_list_resource_config::Request {
+                type_name: type_name.to_owned(),
+                config: Some(dynamic(config, config_ty)),
+                include_resource_object: Some(dynamic(
+                    &Value::Bool(include_resource_object),
+                    &Type::Bool,
+                )),
+                limit: Some(dynamic(
+                    &Value::Number(value::Number::Int(limit)),
+                    &Type::Number,
+                )),
+            })
+            .await?
+            .into_inner();
+        check(&answer.diagnostics)?;
+        let mut stream = self
+            .client()
+            .list_resource(pb::list_resource::Request {
+                type_name: type_name.to_owned(),
+                config: Some(dynamic(config, config_ty)),
+                include_resource_object,
+                limit,
+            })
+            .await?
+            .into_inner();
+        let mut found = Vec::new();
+        while i64::try_from(found.len()).unwrap_or(i64::MAX) < limit {
+            let Some(event) = stream.message().await? else {
+                break;
+            };
+            check(&event.diagnostic)?;
+            let data = event
+                .identity
+                .as_ref()
+                .and_then(|i| i.identity_data.as_ref());
+            let Some(data) = data else {
+                if !event.diagnostic.is_empty() {
+                    continue; // warnings only
+                }
+                return Err(ClientError::Refused(format!(
+                    "missing identity data in ListResource event for {type_name}"
+                )));
+            };
+            let identity = value::from_msgpack(&data.msgpack, identity_ty)?;
+            let state = match (&event.resource_object, include_resource_object) {
+                (Some(object), true) => Some(value::from_msgpack(&object.msgpack, &rt.ty)?),
+                _ => None,
+            };
+            found.push(Listed {
+                display_name: event.display_name,
+                identity,
+                state,
+            });
+        }
+        Ok(found)
     }
 
     /// `UpgradeResourceState` of a state stored as `json` by schema `version`.

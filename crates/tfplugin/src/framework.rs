@@ -151,14 +151,51 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
         import_by_id(self, client, id).await
     }
 
-    /// Every object of this type, each as the state importing its `id` gives, for exporting
-    /// a whole account. Types whose objects another type covers are not listed.
-    async fn list(&self, _client: &C) -> Result<Vec<Obj>, Diagnostics> {
+    /// The objects of this type `take` asks for (every one, to export a whole account; the
+    /// first that a list resource's filters keep, to answer a query), each as the state
+    /// importing its `id` gives. Reads no more of the remote than `take` needs where the
+    /// remote pages. Types whose objects another type covers are not listed.
+    async fn list(&self, _client: &C, _take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
         Err(Diagnostic::error(
             "Cannot list",
             format!("{} objects cannot be listed for export.", self.type_name()),
         )
         .into())
+    }
+}
+
+/// Which objects a [`Resource::list`] is asked for: every one, or at most `limit` of those
+/// `keep` accepts.
+#[derive(Clone, Copy)]
+pub struct Take<'t> {
+    pub limit: Option<usize>,
+    pub keep: Option<&'t (dyn Fn(&Obj) -> bool + Send + Sync)>,
+}
+
+impl Take<'_> {
+    /// Every object.
+    pub const ALL: Take<'static> = Take {
+        limit: None,
+        keep: None,
+    };
+
+    pub fn is_all(&self) -> bool {
+        self.limit.is_none() && self.keep.is_none()
+    }
+
+    pub fn keeps(&self, object: &Obj) -> bool {
+        self.keep.is_none_or(|keep| keep(object))
+    }
+
+    /// Whether `taken` objects are all that is wanted.
+    pub fn enough(&self, taken: usize) -> bool {
+        self.limit.is_some_and(|limit| taken >= limit)
+    }
+
+    /// What is wanted of `objects`, listed whole: those kept, up to the limit.
+    pub fn from_all(&self, objects: Vec<Obj>) -> Vec<Obj> {
+        let kept = objects.into_iter().filter(|o| self.keeps(o));
+        kept.take(self.limit.unwrap_or(usize::MAX)).collect()
     }
 }
 
