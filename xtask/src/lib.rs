@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use terraform_provider_duo::kinds;
-use terraform_provider_duo::plugin::{Attribute, Mode, ProviderService, Schema, Type};
+use terraform_provider_duo::plugin::{Attribute, Identity, Mode, ProviderService, Schema, Type};
 use terraform_provider_duo::provider::DuoProvider;
 
 /// Every docs page: its path under the repository root and its content.
@@ -17,9 +17,13 @@ pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
         index(root, &schemas.provider),
     )];
     for (name, schema) in &schemas.resources {
+        let mut text = page(root, name, "Resource", schema, "resources", "resource.tf");
+        if schemas.list_resources.iter().any(|(l, _)| l == name) {
+            text.push_str(&list_markdown(name));
+        }
         pages.push((
             PathBuf::from(format!("docs/resources/{}.md", short(name))),
-            page(root, name, "Resource", schema, "resources", "resource.tf"),
+            text,
         ));
     }
     for (name, schema) in &schemas.data_sources {
@@ -33,6 +37,12 @@ pub fn render(root: &Path) -> Vec<(PathBuf, String)> {
                 "data-sources",
                 "data-source.tf",
             ),
+        ));
+    }
+    for (name, schema) in &schemas.list_resources {
+        pages.push((
+            PathBuf::from(format!("docs/list-resources/{}.md", short(name))),
+            list_page(name, schema),
         ));
     }
     for (name, schema) in &schemas.ephemeral_resources {
@@ -155,9 +165,91 @@ fn page(root: &Path, name: &str, kind: &str, schema: &Schema, dir: &str, file: &
             "\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{import}```"
         );
     }
+    if let Some(identity) = &schema.identity {
+        out.push_str(&identity_markdown(name, schema, identity));
+    }
     if let Some(extra) = read(root, &format!("templates/{dir}/{}.md", short(name))) {
         let _ = write!(out, "\n{extra}");
     }
+    out
+}
+
+/// A resource's identity (Terraform 1.12+), and how to import by it.
+fn identity_markdown(name: &str, schema: &Schema, identity: &Identity) -> String {
+    let mut out = format!(
+        "\n## Identity\n\nTerraform 1.12 and later keep each object's identity beside its state \
+         (version {}) and import by it. The identity attributes, each required to import:\n\n",
+        identity.version
+    );
+    for &attr in &identity.attributes {
+        let description = schema
+            .attribute(attr)
+            .map(|a| a.description.clone())
+            .unwrap_or_default();
+        let _ = writeln!(out, "- `{attr}` (String) {description}");
+    }
+    let _ = writeln!(
+        out,
+        "\nTheir values, in this order and joined with `/`, are the import ID.\n\n\
+         ```terraform\nimport {{\n  to = {name}.example\n  identity = {{"
+    );
+    let width = identity
+        .attributes
+        .iter()
+        .map(|a| a.len())
+        .max()
+        .unwrap_or(0);
+    for &attr in &identity.attributes {
+        let _ = writeln!(out, "    {attr:width$} = \"…\"");
+    }
+    out.push_str("  }\n}\n```\n");
+    out
+}
+
+/// How a resource page points at its list resource.
+fn list_markdown(name: &str) -> String {
+    format!(
+        "\n## Finding objects with `terraform query`\n\nTerraform 1.14 and later list \
+         existing objects with the [`{name}` list resource](../list-resources/{}.md), in a \
+         `.tfquery.hcl` file; `terraform query -generate-config-out=generated.tf` writes an \
+         `import` block (by identity) and configuration for each:\n\n```terraform\nlist \
+         \"{name}\" \"all\" {{\n  provider = duo\n}}\n```\n",
+        short(name)
+    )
+}
+
+/// A list resource's page: `terraform query` (Terraform 1.14+), its filters, an example.
+fn list_page(name: &str, schema: &Schema) -> String {
+    let mut out = front_matter(
+        &format!("{name} List Resource - terraform-provider-duo"),
+        &schema.description,
+    );
+    let _ = writeln!(
+        out,
+        "# {name} (List Resource)\n\n{}\n\nEach object found carries the identity of \
+         [`{name}`](../resources/{}.md) and, with `include_resource = true` (or \
+         `terraform query -generate-config-out`), its state exactly as importing it gives, \
+         so generated configuration plans clean. Listing pages through Duo at the provider's \
+         rate limits and reads no page past `limit` (100 when not given, as Terraform \
+         sets it).\n",
+        schema.description,
+        short(name)
+    );
+    let _ = writeln!(
+        out,
+        "## Example Usage\n\nIn a `.tfquery.hcl` file, run with `terraform query`:\n\n\
+         ```terraform\nlist \"{name}\" \"all\" {{\n  provider = duo\n  limit    = 1000\n}}\n```\n"
+    );
+    if let Some(first) = schema.attributes.first() {
+        let _ = writeln!(
+            out,
+            "Narrowed by a filter:\n\n```terraform\nlist \"{name}\" \"some\" {{\n  \
+             provider = duo\n  config {{\n    {} = \"…\"\n  }}\n}}\n```\n",
+            first.name
+        );
+    }
+    out.push_str(&schema_markdown(schema).replacen("## Schema", "## Schema (`config` block)", 1));
+    out.push_str(&permissions(name, "List Resource"));
     out
 }
 
@@ -245,7 +337,7 @@ fn type_name(t: &Type) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
     use terraform_provider_duo::kinds;
 
     #[test]
@@ -290,6 +382,7 @@ mod tests {
             .iter()
             .chain(&schemas.data_sources)
             .chain(&schemas.ephemeral_resources)
+            .chain(&schemas.list_resources)
         {
             undescribed(name, schema, &mut missing);
         }
@@ -326,6 +419,7 @@ mod tests {
                 "docs/resources",
                 "docs/data-sources",
                 "docs/ephemeral-resources",
+                "docs/list-resources",
             ]
             .iter()
             .any(|dir| path.starts_with(dir))
@@ -362,6 +456,25 @@ mod tests {
                     kind.type_name
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_resource_page_shows_its_identity_and_every_listable_one_its_list_block() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let schemas = super::ProviderService::new(super::DuoProvider).schemas();
+        let pages = super::render(&root);
+        for (name, _) in &schemas.resources {
+            let path = PathBuf::from(format!("docs/resources/{}.md", super::short(name)));
+            let text = &pages.iter().find(|(p, _)| *p == path).unwrap().1;
+            assert!(text.contains("## Identity\n"), "{name}");
+            assert!(text.contains("  identity = {\n"), "{name}");
+            let listable = schemas.list_resources.iter().any(|(l, _)| l == name);
+            assert_eq!(
+                text.contains(&format!("list \"{name}\"")),
+                listable,
+                "{name}"
+            );
         }
     }
 }
