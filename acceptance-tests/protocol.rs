@@ -13,11 +13,11 @@ use tfplugin::{Number, Value};
 
 use crate::harness::{BUILD, Harness, assert_ok};
 
-/// A tenant with objects of every type.
+/// A tenant of a few hundred objects of every type.
 fn tenant() -> Tenant {
     let mut t = Tenant::default();
-    let spec: Spec = "users=30,groups=4,memberships=40,phones=6,tokens=3,bypass_codes=2,\
-                      integrations=5,policies=3,admins=3,admin_units=2"
+    let spec: Spec = "users=120,groups=8,memberships=160,phones=40,tokens=20,bypass_codes=5,\
+                      integrations=10,policies=4,admins=5,admin_units=3"
         .parse()
         .unwrap();
     duo_emulator::generate(&mut t, &spec).unwrap();
@@ -471,7 +471,7 @@ fn list_filters_select_and_the_limit_stops_the_paging() {
         .to_string();
     assert!(err.contains("status"), "{err}");
 
-    // The limit: 5 users, from one page of 5, though the tenant has 30.
+    // The limit: 5 users, from one page of 5, though the tenant has 120.
     h.emu.state.reset_stats();
     let five = runtime
         .block_on(plugin.list("duo_user", &filter("duo_user", &[]), true, 5))

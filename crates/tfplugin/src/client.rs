@@ -766,8 +766,13 @@ impl Plugin {
         let _ = goplugin::grpc_controller_client::GrpcControllerClient::new(self.channel.clone())
             .shutdown(goplugin::Empty {})
             .await;
+        // Waited for without blocking: the plugin's graceful stop waits for this side of the
+        // connection, which the runtime must keep driving (on a single-threaded runtime a
+        // blocking wait would never let it finish).
         if let Some(mut child) = self.child.take() {
-            child.wait()?;
+            while child.try_wait()?.is_none() {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
         }
         Ok(())
     }
