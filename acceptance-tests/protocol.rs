@@ -181,6 +181,9 @@ fn a_created_object_has_its_identity_from_apply_through_update_refresh_and_destr
 
     // A group: Duo gives its ID at creation, so the plan cannot know its identity.
     let create = config(&plugin, "duo_group", &[("name", "identity-eng".into())]);
+    runtime
+        .block_on(plugin.validate("duo_group", &create))
+        .unwrap();
     let planned = runtime
         .block_on(plugin.plan("duo_group", None, &create))
         .unwrap();

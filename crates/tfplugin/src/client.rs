@@ -426,6 +426,21 @@ impl Plugin {
         }))
     }
 
+    /// `ValidateResourceConfig`, as Terraform's validate walk sends it before any plan.
+    pub async fn validate(&self, type_name: &str, config: &Value) -> Result<(), ClientError> {
+        let rt = self.resource(type_name)?;
+        let answer = self
+            .client()
+            .validate_resource_config(pb::validate_resource_config::Request {
+                type_name: type_name.to_owned(),
+                config: Some(dynamic(config, &rt.ty)),
+                client_capabilities: Some(capabilities()),
+            })
+            .await?
+            .into_inner();
+        check(&answer.diagnostics)
+    }
+
     /// `PlanResourceChange` of `config` (an object of the resource's type) over `prior`
     /// (`None` to create), with the proposed new state Terraform would send: the
     /// configuration, with computed attributes it leaves null taken from `prior`.
