@@ -2,7 +2,7 @@
 //! [`BUILD`] is where Cargo put the provider binary for this run.
 
 pub use duo_test_support::acceptance::{
-    Harness, assert_ok, terraform_path, terraform_version, text,
+    Harness, assert_ok, import_ids, terraform_path, terraform_version, text,
 };
 use duo_test_support::{Build, build};
 

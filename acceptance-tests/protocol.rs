@@ -5,13 +5,12 @@
 //! also refuses an identity that changes across a refresh.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use duo_emulator::{Options, Spec, Tenant};
 use tfplugin::client::{Object, Plugin};
 use tfplugin::{Number, Value};
 
-use crate::harness::{BUILD, Harness, assert_ok};
+use crate::harness::{BUILD, Harness, assert_ok, import_ids};
 
 /// A tenant of a few hundred objects of every type.
 fn tenant() -> Tenant {
@@ -39,22 +38,6 @@ fn plugin(runtime: &tokio::runtime::Runtime, h: &Harness) -> Plugin {
         .block_on(plugin.configure("1.15.0", &config))
         .unwrap();
     plugin
-}
-
-/// The `(type, import ID)` of every `import` block an export wrote.
-fn import_ids(export: &Path) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(export.join("imports.tf")).unwrap();
-    let mut ids = Vec::new();
-    let mut to = None;
-    for line in text.lines().map(str::trim) {
-        if let Some(address) = line.strip_prefix("to = ") {
-            to = address.split('.').next().map(str::to_owned);
-        } else if let Some(id) = line.strip_prefix("id = ") {
-            let id: String = serde_json::from_str(id).unwrap();
-            ids.push((to.take().unwrap(), id));
-        }
-    }
-    ids
 }
 
 fn attr<'v>(v: &'v Value, name: &str) -> &'v Value {

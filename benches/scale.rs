@@ -456,7 +456,7 @@ const PARALLELISM: usize = 10;
 /// `terraform_data` baseline) and takes hours at 20,000 users. Against the Terraform runs of the
 /// same tenant this shows how much of their wall time is Terraform's.
 fn protocol_steps(h: &Harness, users: usize, scale: f64, export: &Path) -> Vec<Value> {
-    let ids = import_ids(export);
+    let ids = harness::import_ids(export);
     eprintln!(
         "whole tenant of {users} users: {} objects exported",
         ids.len()
@@ -572,22 +572,6 @@ where
         Err(_) => return Err("the provider is still in use after every task ended".into()),
     }
     Ok(objects)
-}
-
-/// The `(type, import ID)` of every `import` block the export wrote.
-fn import_ids(export: &Path) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(export.join("imports.tf")).unwrap();
-    let mut ids = Vec::new();
-    let mut to = None;
-    for line in text.lines().map(str::trim) {
-        if let Some(address) = line.strip_prefix("to = ") {
-            to = address.split('.').next().map(str::to_owned);
-        } else if let Some(id) = line.strip_prefix("id = ") {
-            let id: String = serde_json::from_str(id).unwrap();
-            ids.push((to.take().unwrap(), id));
-        }
-    }
-    ids
 }
 
 /// The least time Duo's limits (times `scale`) allow for these calls: each class spends its

@@ -529,3 +529,21 @@ pub fn assert_ok(out: &Output, what: &str) {
         text(out)
     );
 }
+
+/// The `(type, import ID)` of every `import` block `terraform-provider-duo export` wrote in
+/// `export`, in order.
+pub fn import_ids(export: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(export.join("imports.tf")).unwrap_or_default();
+    let mut ids = Vec::new();
+    let mut to = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(address) = line.strip_prefix("to = ") {
+            to = address.split('.').next().map(str::to_owned);
+        } else if let Some(id) = line.strip_prefix("id = ")
+            && let (Ok(id), Some(to)) = (serde_json::from_str::<String>(id), to.take())
+        {
+            ids.push((to, id));
+        }
+    }
+    ids
+}

@@ -26,7 +26,6 @@ use std::sync::Arc;
 use base64::Engine;
 use hyper_util::rt::TokioIo;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tokio::net::UnixStream;
@@ -35,7 +34,7 @@ use tonic::transport::{Channel, Endpoint, Uri};
 use super::proto::goplugin;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_client::ProviderClient;
-use super::serve::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, MAX_MESSAGE};
+use super::serve::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, MAX_MESSAGE, Pinned};
 use super::value::{self, Type, Value};
 
 /// Why a call to the plugin failed.
@@ -906,10 +905,11 @@ impl ClientCert {
             .decode(announced.trim_end_matches('='))
             .map_err(|e| tls(&e))?;
         let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier = PinnedServerCert {
-            expected: CertificateDer::from(theirs),
-            algs: crypto.signature_verification_algorithms,
-        };
+        let verifier = Pinned::new(
+            CertificateDer::from(theirs),
+            "the certificate the plugin announced",
+            &crypto,
+        );
         let mut config = rustls::ClientConfig::builder_with_provider(crypto)
             .with_safe_default_protocol_versions()
             .map_err(|e| tls(&e))?
@@ -927,13 +927,7 @@ impl ClientCert {
 
 /// Trusts exactly the certificate on the plugin's handshake line, as go-plugin's client does
 /// (it makes that certificate its only root).
-#[derive(Debug)]
-struct PinnedServerCert {
-    expected: CertificateDer<'static>,
-    algs: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for PinnedServerCert {
+impl ServerCertVerifier for Pinned {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -942,13 +936,8 @@ impl ServerCertVerifier for PinnedServerCert {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.expected.as_ref() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(
-                "not the certificate the plugin announced".into(),
-            ))
-        }
+        self.check(end_entity)
+            .map(|()| ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -957,7 +946,7 @@ impl ServerCertVerifier for PinnedServerCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+        self.tls12(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -966,11 +955,11 @@ impl ServerCertVerifier for PinnedServerCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+        self.tls13(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algs.supported_schemes()
+        self.schemes()
     }
 }
 

@@ -392,10 +392,7 @@ fn tls_config(client_pem: &str) -> Result<(rustls::ServerConfig, Vec<u8>), Serve
         generated.signing_key.serialize_der(),
     ));
     let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = PinnedClientCert {
-        expected,
-        algs: crypto.signature_verification_algorithms,
-    };
+    let verifier = Pinned::new(expected, "the certificate Terraform announced", &crypto);
     let mut config = rustls::ServerConfig::builder_with_provider(crypto)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls(&e))?
@@ -406,15 +403,63 @@ fn tls_config(client_pem: &str) -> Result<(rustls::ServerConfig, Vec<u8>), Serve
     Ok((config, cert_der))
 }
 
-/// Accepts exactly the certificate Terraform announced, verifying the handshake signature
-/// with aws-lc-rs (which, unlike ring, has P-521).
+/// Accepts exactly one certificate (the peer's, announced out of band), verifying the
+/// handshake signature with aws-lc-rs (which, unlike ring, has P-521). The plugin pins
+/// Terraform's client certificate with it, and the protocol harness (`client.rs`) the
+/// plugin's server certificate, as go-plugin does.
 #[derive(Debug)]
-struct PinnedClientCert {
+pub(crate) struct Pinned {
     expected: CertificateDer<'static>,
+    /// Named in the refusal.
+    what: &'static str,
     algs: WebPkiSupportedAlgorithms,
 }
 
-impl ClientCertVerifier for PinnedClientCert {
+impl Pinned {
+    pub(crate) fn new(
+        expected: CertificateDer<'static>,
+        what: &'static str,
+        crypto: &rustls::crypto::CryptoProvider,
+    ) -> Pinned {
+        Pinned {
+            expected,
+            what,
+            algs: crypto.signature_verification_algorithms,
+        }
+    }
+
+    pub(crate) fn check(&self, presented: &CertificateDer<'_>) -> Result<(), rustls::Error> {
+        if presented.as_ref() == self.expected.as_ref() {
+            Ok(())
+        } else {
+            Err(rustls::Error::General(format!("not {}", self.what)))
+        }
+    }
+
+    pub(crate) fn tls12(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+
+    pub(crate) fn tls13(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    pub(crate) fn schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+impl ClientCertVerifier for Pinned {
     fn root_hint_subjects(&self) -> &[DistinguishedName] {
         &[]
     }
@@ -425,13 +470,8 @@ impl ClientCertVerifier for PinnedClientCert {
         _intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.expected.as_ref() {
-            Ok(ClientCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(
-                "not the certificate Terraform announced".into(),
-            ))
-        }
+        self.check(end_entity)
+            .map(|()| ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -440,7 +480,7 @@ impl ClientCertVerifier for PinnedClientCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+        self.tls12(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -449,11 +489,11 @@ impl ClientCertVerifier for PinnedClientCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+        self.tls13(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algs.supported_schemes()
+        self.schemes()
     }
 
     fn client_auth_mandatory(&self) -> bool {
