@@ -478,5 +478,39 @@ fn list_filters_select_and_the_limit_stops_the_paging() {
         .unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(h.stats()["by_route"]["GET /admin/v1/users"], 1);
+
+    // Applications by type, and a limit that stops before every application's secret key
+    // is read.
+    let authapi: BTreeSet<String> = tenant["integrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] == "authapi")
+        .filter_map(|i| i["integration_key"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!authapi.is_empty());
+    let by_type = runtime
+        .block_on(plugin.list(
+            "duo_integration",
+            &filter("duo_integration", &[("type", "authapi".into())]),
+            false,
+            100,
+        ))
+        .unwrap();
+    assert_eq!(ids(&by_type), authapi);
+    h.emu.state.reset_stats();
+    let two = runtime
+        .block_on(plugin.list("duo_integration", &filter("duo_integration", &[]), true, 2))
+        .unwrap();
+    assert_eq!(two.len(), 2);
+    let stats = h.stats();
+    assert_eq!(
+        stats["by_route"]["GET /admin/v3/integrations"], 1,
+        "{stats}"
+    );
+    let skeys = stats["by_route"]["GET /admin/v1/integrations/{integration_key}/skey"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(skeys <= 2, "{stats}");
     runtime.block_on(plugin.shutdown()).unwrap();
 }

@@ -544,18 +544,11 @@ impl Resource<duo::Client> for Integration {
     /// Integrations with their secret keys (from the v1 listing, as the client decides),
     /// read only for those taken (no filter looks at a secret).
     async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
-        let all = duo
-            .list_integrations()
-            .await
-            .map_err(|e| diagnose(Op::all(Action::Read, &KIND), &e))?;
+        let found = super::listing(&KIND, duo, take, duo.list_integrations(), to_state).await?;
         let mut out = Vec::new();
-        for i in &all {
-            let state = to_state(i);
-            if take.enough(out.len()) || !take.keeps(&state.clone().to_obj()) {
-                continue;
-            }
+        for i in &found {
             let skey = secret_key(duo, &i.integration_key).await?;
-            out.push(finish(state, &IntegrationState::default(), Some(skey)).to_obj());
+            out.push(finish(to_state(i), &IntegrationState::default(), Some(skey)).to_obj());
         }
         Ok(out)
     }

@@ -473,9 +473,8 @@ pub async fn found<T, S: IntoObj>(
     Ok(found.as_ref().map(|t| to_state(t).into_obj()))
 }
 
-/// The states of the listed objects `take` asks for, each made as a read makes it: from the
-/// whole listing `full` (which also answers the run's later reads) when it asks for all, else
-/// from pages read only until there are enough.
+/// The states of the listed objects `take` asks for, each made as a read makes it (see
+/// [`listing`]).
 pub async fn listed<T: duo::Listed, S: IntoObj>(
     kind: &'static Kind,
     duo: &duo::Client,
@@ -483,18 +482,30 @@ pub async fn listed<T: duo::Listed, S: IntoObj>(
     full: impl Future<Output = Result<Vec<T>, duo::Error>>,
     to_state: impl Fn(&T) -> S + Send + Sync,
 ) -> Result<Vec<Obj>, Diagnostics> {
-    let fail = |e: duo::Error| diagnose(Op::all(Action::Read, kind), &e);
-    let found = if take.is_all() {
-        full.await.map_err(fail)?
-    } else {
-        let keep = |t: &T| take.keeps(&to_state(t).into_obj());
-        let keep: &(dyn Fn(&T) -> bool + Send + Sync) = &keep;
-        let limit = take.limit.unwrap_or(usize::MAX);
-        duo.list_first(limit, take.keep.map(|_| keep))
-            .await
-            .map_err(fail)?
-    };
+    let found = listing(kind, duo, take, full, &to_state).await?;
     Ok(found.iter().map(|t| to_state(t).into_obj()).collect())
+}
+
+/// The listed objects `take` asks for, as Duo gives them, judged by the states `to_state`
+/// makes of them: from the whole listing `full` (which also answers the run's later reads)
+/// when it asks for all, else from pages read only until there are enough.
+pub async fn listing<T: duo::Listed, S: IntoObj>(
+    kind: &'static Kind,
+    duo: &duo::Client,
+    take: &Take<'_>,
+    full: impl Future<Output = Result<Vec<T>, duo::Error>>,
+    to_state: impl Fn(&T) -> S + Send + Sync,
+) -> Result<Vec<T>, Diagnostics> {
+    let fail = |e: duo::Error| Diagnostics::from(diagnose(Op::all(Action::Read, kind), &e));
+    if take.is_all() {
+        return full.await.map_err(fail);
+    }
+    let keep = |t: &T| take.keeps(&to_state(t).into_obj());
+    let keep: &(dyn Fn(&T) -> bool + Send + Sync) = &keep;
+    let limit = take.limit.unwrap_or(usize::MAX);
+    duo.list_first(limit, take.keep.map(|_| keep))
+        .await
+        .map_err(fail)
 }
 
 /// Import by a natural key (`name:<name>`, …): the one listed state for which `matches`
