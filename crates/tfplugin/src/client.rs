@@ -255,13 +255,22 @@ impl Plugin {
         Ok(self.resource(name)?.identity.as_ref())
     }
 
-    /// `ConfigureProvider` with `config` (an object of the provider's type), with the
+    /// `ValidateProviderConfig`, then `ConfigureProvider`, with `config` (an object of the
+    /// provider's type), as every Terraform walk does before using a provider, with the
     /// capabilities a Terraform release has (write-only attributes; no deferrals).
     pub async fn configure(
         &self,
         terraform_version: &str,
         config: &Value,
     ) -> Result<(), ClientError> {
+        let valid = self
+            .client()
+            .validate_provider_config(pb::validate_provider_config::Request {
+                config: Some(dynamic(config, &self.provider)),
+            })
+            .await?
+            .into_inner();
+        check(&valid.diagnostics)?;
         let answer = self
             .client()
             .configure_provider(pb::configure_provider::Request {
