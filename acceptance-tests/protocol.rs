@@ -365,7 +365,12 @@ fn every_list_resource_streams_every_object_once_as_importing_it_gives() {
 
 #[test]
 fn list_filters_select_and_the_limit_stops_the_paging() {
-    let mut t = tenant();
+    // Three pages of users (300 a page), which the memberships are listed from too.
+    let mut t = Tenant::default();
+    let spec: Spec = "users=650,groups=4,memberships=700,integrations=10"
+        .parse()
+        .unwrap();
+    duo_emulator::generate(&mut t, &spec).unwrap();
     let bypass: BTreeSet<String> = t
         .users
         .values()
@@ -427,7 +432,7 @@ fn list_filters_select_and_the_limit_stops_the_paging() {
             "duo_user",
             &filter("duo_user", &[("group_id", group_id.into())]),
             false,
-            100,
+            10_000,
         ))
         .unwrap();
     assert_eq!(ids(&in_group), members);
@@ -457,7 +462,7 @@ fn list_filters_select_and_the_limit_stops_the_paging() {
         .to_string();
     assert!(err.contains("status"), "{err}");
 
-    // The limit: 5 users, from one page of 5, though the tenant has 120.
+    // The limit: 5 users, from one page of 5, though the tenant has 650.
     h.emu.state.reset_stats();
     let five = runtime
         .block_on(plugin.list("duo_user", &filter("duo_user", &[]), true, 5))
@@ -478,6 +483,31 @@ fn list_filters_select_and_the_limit_stops_the_paging() {
         .unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(h.stats()["by_route"]["GET /admin/v1/users"], 1);
+
+    // Links too: three memberships come from the first page of users, not all three.
+    h.emu.state.reset_stats();
+    let three = runtime
+        .block_on(plugin.list(
+            "duo_group_member",
+            &filter("duo_group_member", &[]),
+            true,
+            3,
+        ))
+        .unwrap();
+    assert_eq!(three.len(), 3);
+    assert_eq!(h.stats()["by_route"]["GET /admin/v1/users"], 1);
+    // An authoritative set is whole only once every page is read.
+    h.emu.state.reset_stats();
+    let one_set = runtime
+        .block_on(plugin.list(
+            "duo_group_members",
+            &filter("duo_group_members", &[]),
+            true,
+            1,
+        ))
+        .unwrap();
+    assert_eq!(one_set.len(), 1);
+    assert_eq!(h.stats()["by_route"]["GET /admin/v1/users"], 3);
 
     // Applications by type, and a limit that stops before every application's secret key
     // is read.

@@ -59,17 +59,24 @@ impl LinkKind for GroupMemberLink {
         change_memberships(duo, items.iter().map(|u| (u.as_str(), owner)), add).await
     }
 
-    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
+    async fn all(
+        duo: &duo::Client,
+        more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
+    ) -> Result<(), duo::Error> {
         // Users list their groups: one paged scan instead of one per group.
-        let users = duo.list_users().await?;
-        Ok(users
-            .iter()
-            .flat_map(|u| {
-                u.groups
+        duo.list_while(|users: Vec<duo::User>| {
+            more(
+                users
                     .iter()
-                    .map(|g| (g.group_id.clone(), u.user_id.clone()))
-            })
-            .collect())
+                    .flat_map(|u| {
+                        u.groups
+                            .iter()
+                            .map(|g| (g.group_id.clone(), u.user_id.clone()))
+                    })
+                    .collect(),
+            )
+        })
+        .await
     }
 }
 

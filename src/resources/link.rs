@@ -85,8 +85,12 @@ pub trait LinkKind: Send + Sync {
         }
         out
     }
-    /// Every link in the account as `(owner, item)`, in as few list calls as Duo allows.
-    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error>;
+    /// The account's links as `(owner, item)`, in as few list calls as Duo allows, handed to
+    /// `more` a listing page at a time until it says it has enough.
+    async fn all(
+        duo: &duo::Client,
+        more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
+    ) -> Result<(), duo::Error>;
 }
 
 /// A link kind that also has an authoritative resource: all of one owner's links.
@@ -95,12 +99,13 @@ pub trait SetKind: LinkKind {
     const ITEMS: &'static str;
 }
 
-/// Every link of kind `K`, or one diagnostic.
+/// The links of kind `K`, a page at a time until `more` has enough, or one diagnostic.
 async fn all_links<K: LinkKind>(
     duo: &duo::Client,
     kind: &'static Kind,
-) -> Result<Vec<(String, String)>, Diagnostics> {
-    K::all(duo)
+    more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
+) -> Result<(), Diagnostics> {
+    K::all(duo, more)
         .await
         .map_err(|e| diagnose(Op::all(Action::Read, kind), &e).into())
 }
@@ -378,11 +383,19 @@ impl<K: LinkKind + 'static> Resource<duo::Client> for Single<K> {
     }
 
     async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
-        let all = all_links::<K>(duo, self.kind).await?;
-        let states = all
-            .iter()
-            .map(|(owner, item)| LinkState::<K>::new(owner, item).to_obj());
-        Ok(take.from_all(states.collect()))
+        // Pages of the listing the links come from, only until there are enough.
+        let mut out = Vec::new();
+        all_links::<K>(duo, self.kind, &mut |page| {
+            for (owner, item) in page {
+                let state = LinkState::<K>::new(&owner, &item).to_obj();
+                if !take.enough(out.len()) && take.keeps(&state) {
+                    out.push(state);
+                }
+            }
+            !take.enough(out.len())
+        })
+        .await?;
+        Ok(out)
     }
 }
 
@@ -521,9 +534,14 @@ impl<K: SetKind + 'static> Resource<duo::Client> for Set<K> {
     /// One resource per owner that has links.
     async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {
         let mut by_owner: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (owner, item) in all_links::<K>(duo, self.kind).await? {
-            by_owner.entry(owner).or_default().insert(item);
-        }
+        // An owner's set is known only once every page is read.
+        all_links::<K>(duo, self.kind, &mut |page| {
+            for (owner, item) in page {
+                by_owner.entry(owner).or_default().insert(item);
+            }
+            true
+        })
+        .await?;
         let states = by_owner
             .into_iter()
             .map(|(owner, items)| LinkSetState::<K>::new(&owner, items).to_obj());

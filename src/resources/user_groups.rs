@@ -60,16 +60,23 @@ impl LinkKind for UserGroupLink {
         change_memberships(duo, items.iter().map(|g| (owner, g.as_str())), add).await
     }
 
-    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
-        let users = duo.list_users().await?;
-        Ok(users
-            .iter()
-            .flat_map(|u| {
-                u.groups
+    async fn all(
+        duo: &duo::Client,
+        more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
+    ) -> Result<(), duo::Error> {
+        duo.list_while(|users: Vec<duo::User>| {
+            more(
+                users
                     .iter()
-                    .map(|g| (u.user_id.clone(), g.group_id.clone()))
-            })
-            .collect())
+                    .flat_map(|u| {
+                        u.groups
+                            .iter()
+                            .map(|g| (u.user_id.clone(), g.group_id.clone()))
+                    })
+                    .collect(),
+            )
+        })
+        .await
     }
 }
 

@@ -49,16 +49,23 @@ impl LinkKind for UserTokenLink {
         duo.remove_user_token(owner, item).await
     }
 
-    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
-        let tokens = duo.list_tokens().await?;
-        Ok(tokens
-            .iter()
-            .flat_map(|t| {
-                t.users
+    async fn all(
+        duo: &duo::Client,
+        more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
+    ) -> Result<(), duo::Error> {
+        duo.list_while(|tokens: Vec<duo::Token>| {
+            more(
+                tokens
                     .iter()
-                    .map(|u| (u.user_id.clone(), t.token_id.clone()))
-            })
-            .collect())
+                    .flat_map(|t| {
+                        t.users
+                            .iter()
+                            .map(|u| (u.user_id.clone(), t.token_id.clone()))
+                    })
+                    .collect(),
+            )
+        })
+        .await
     }
 }
 

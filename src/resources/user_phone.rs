@@ -49,16 +49,23 @@ impl LinkKind for UserPhoneLink {
         duo.remove_user_phone(owner, item).await
     }
 
-    async fn all(duo: &duo::Client) -> Result<Vec<(String, String)>, duo::Error> {
-        let phones = duo.list_phones().await?;
-        Ok(phones
-            .iter()
-            .flat_map(|p| {
-                p.users
+    async fn all(
+        duo: &duo::Client,
+        more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
+    ) -> Result<(), duo::Error> {
+        duo.list_while(|phones: Vec<duo::Phone>| {
+            more(
+                phones
                     .iter()
-                    .map(|u| (u.user_id.clone(), p.phone_id.clone()))
-            })
-            .collect())
+                    .flat_map(|p| {
+                        p.users
+                            .iter()
+                            .map(|u| (u.user_id.clone(), p.phone_id.clone()))
+                    })
+                    .collect(),
+            )
+        })
+        .await
     }
 }
 

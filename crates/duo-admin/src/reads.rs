@@ -461,6 +461,17 @@ impl Client {
         Ok(out)
     }
 
+    /// A type's listing, a page at a time, handed to `more` until it says it has enough (or
+    /// the listing ends): for what is derived from the objects, such as the links they list.
+    pub async fn list_while<T: Listed>(
+        &self,
+        more: impl FnMut(Vec<T>) -> bool + Send,
+    ) -> Result<(), Error> {
+        self.page_through(T::LIST, Params::new(), |_| T::PAGE, more)
+            .await
+            .map(drop)
+    }
+
     /// Every object of the type; the listing also answers this run's later reads of it.
     pub(super) async fn list_listed<T: Listed>(&self, kind: &Kind<T>) -> Result<Vec<T>, Error> {
         let all: Vec<T> = self.list_all(T::LIST, Params::new(), T::PAGE).await?;
