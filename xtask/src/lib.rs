@@ -231,7 +231,8 @@ fn list_page(name: &str, schema: &Schema) -> String {
          `terraform query -generate-config-out`), its state exactly as importing it gives, \
          so generated configuration plans clean. Listing pages through Duo at the provider's \
          rate limits and reads no page past `limit` (100 when not given, as Terraform \
-         sets it).\n",
+         sets it), except where an object is known only from every page (an authoritative \
+         set of links, the bypass codes of a user).\n",
         schema.description,
         short(name)
     );
