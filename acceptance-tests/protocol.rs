@@ -462,52 +462,29 @@ fn list_filters_select_and_the_limit_stops_the_paging() {
         .to_string();
     assert!(err.contains("status"), "{err}");
 
+    // How many objects a list of everything `attrs` selects finds within `limit`, and how
+    // many requests of `route` that cost.
+    let counted = |type_name: &str, attrs: &[(&str, Value)], limit: i64, route: &str| {
+        h.emu.state.reset_stats();
+        let found = runtime
+            .block_on(plugin.list(type_name, &filter(type_name, attrs), true, limit))
+            .unwrap();
+        let calls = h.stats()["by_route"][route].as_u64().unwrap_or(0);
+        (found.len(), calls)
+    };
+    const USERS: &str = "GET /admin/v1/users";
     // The limit: 5 users, from one page of 5, though the tenant has 650.
-    h.emu.state.reset_stats();
-    let five = runtime
-        .block_on(plugin.list("duo_user", &filter("duo_user", &[]), true, 5))
-        .unwrap();
-    assert_eq!(five.len(), 5);
-    let stats = h.stats();
-    assert_eq!(stats["by_route"]["GET /admin/v1/users"], 1, "{stats}");
+    assert_eq!(counted("duo_user", &[], 5, USERS), (5, 1));
     // With a filter, pages are read only until the limit is met: the first bypass user is
     // among the first page's users.
-    h.emu.state.reset_stats();
-    let one = runtime
-        .block_on(plugin.list(
-            "duo_user",
-            &filter("duo_user", &[("status", "bypass".into())]),
-            false,
-            1,
-        ))
-        .unwrap();
-    assert_eq!(one.len(), 1);
-    assert_eq!(h.stats()["by_route"]["GET /admin/v1/users"], 1);
-
+    assert_eq!(
+        counted("duo_user", &[("status", "bypass".into())], 1, USERS),
+        (1, 1)
+    );
     // Links too: three memberships come from the first page of users, not all three.
-    h.emu.state.reset_stats();
-    let three = runtime
-        .block_on(plugin.list(
-            "duo_group_member",
-            &filter("duo_group_member", &[]),
-            true,
-            3,
-        ))
-        .unwrap();
-    assert_eq!(three.len(), 3);
-    assert_eq!(h.stats()["by_route"]["GET /admin/v1/users"], 1);
+    assert_eq!(counted("duo_group_member", &[], 3, USERS), (3, 1));
     // An authoritative set is whole only once every page is read.
-    h.emu.state.reset_stats();
-    let one_set = runtime
-        .block_on(plugin.list(
-            "duo_group_members",
-            &filter("duo_group_members", &[]),
-            true,
-            1,
-        ))
-        .unwrap();
-    assert_eq!(one_set.len(), 1);
-    assert_eq!(h.stats()["by_route"]["GET /admin/v1/users"], 3);
+    assert_eq!(counted("duo_group_members", &[], 1, USERS), (1, 3));
 
     // Applications by type, and a limit that stops before every application's secret key
     // is read.
@@ -528,16 +505,11 @@ fn list_filters_select_and_the_limit_stops_the_paging() {
         ))
         .unwrap();
     assert_eq!(ids(&by_type), authapi);
-    h.emu.state.reset_stats();
-    let two = runtime
-        .block_on(plugin.list("duo_integration", &filter("duo_integration", &[]), true, 2))
-        .unwrap();
-    assert_eq!(two.len(), 2);
-    let stats = h.stats();
     assert_eq!(
-        stats["by_route"]["GET /admin/v3/integrations"], 1,
-        "{stats}"
+        counted("duo_integration", &[], 2, "GET /admin/v3/integrations"),
+        (2, 1)
     );
+    let stats = h.stats();
     let skeys = stats["by_route"]["GET /admin/v1/integrations/{integration_key}/skey"]
         .as_u64()
         .unwrap_or(0);

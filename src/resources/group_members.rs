@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::Hint;
 use super::link::{LinkKind, Set, SetKind};
-use super::user_groups::change_memberships;
+use super::user_groups::{change_memberships, memberships};
 use crate::duo;
 use crate::kinds::{Kind, Naming};
 
@@ -63,16 +63,12 @@ impl LinkKind for GroupMemberLink {
         duo: &duo::Client,
         more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
     ) -> Result<(), duo::Error> {
-        // Users list their groups: one paged scan instead of one per group.
-        duo.list_while(|users: Vec<duo::User>| {
+        // The same memberships, owned by their groups.
+        memberships(duo, &mut |pairs| {
             more(
-                users
-                    .iter()
-                    .flat_map(|u| {
-                        u.groups
-                            .iter()
-                            .map(|g| (g.group_id.clone(), u.user_id.clone()))
-                    })
+                pairs
+                    .into_iter()
+                    .map(|(user, group)| (group, user))
                     .collect(),
             )
         })

@@ -64,19 +64,7 @@ impl LinkKind for UserGroupLink {
         duo: &duo::Client,
         more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
     ) -> Result<(), duo::Error> {
-        duo.list_while(|users: Vec<duo::User>| {
-            more(
-                users
-                    .iter()
-                    .flat_map(|u| {
-                        u.groups
-                            .iter()
-                            .map(|g| (u.user_id.clone(), g.group_id.clone()))
-                    })
-                    .collect(),
-            )
-        })
-        .await
+        memberships(duo, more).await
     }
 }
 
@@ -90,6 +78,28 @@ pub const RESOURCE: Set<UserGroupLink> = Set::new(
      are left. Do not combine with `duo_group_member` or `duo_group_members` for the same user's \
      groups. Import with the user ID.",
 );
+
+/// Every membership as `(user, group)`, from the users listing (users list their groups: one
+/// paged scan instead of one per group), handed to `more` a page at a time until it says it
+/// has enough.
+pub(super) async fn memberships(
+    duo: &duo::Client,
+    more: &mut (dyn FnMut(Vec<(String, String)>) -> bool + Send),
+) -> Result<(), duo::Error> {
+    duo.list_while(|users: Vec<duo::User>| {
+        more(
+            users
+                .iter()
+                .flat_map(|u| {
+                    u.groups
+                        .iter()
+                        .map(|g| (u.user_id.clone(), g.group_id.clone()))
+                })
+                .collect(),
+        )
+    })
+    .await
+}
 
 /// Many membership changes, as `(user, group)` pairs, sent to Duo together (in bulk when
 /// batching is on): a set of members or of groups changes many at once.

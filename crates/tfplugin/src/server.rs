@@ -879,12 +879,12 @@ impl<P: Provider> Inner<P> {
             put_diags(&mut event.diagnostic, diags);
             vec![event]
         };
+        let limit = usize::try_from(req.limit.max(0)).unwrap_or(usize::MAX);
         let found = async {
             let (l, config_schema) = self.list_entry(&req.type_name)?;
             let (_, schema) = self.resource(&req.type_name)?;
             let client = self.configured()?;
             let config = decode_obj(req.config.as_ref(), config_schema)?;
-            let limit = usize::try_from(req.limit.max(0)).unwrap_or(usize::MAX);
             let found = l.list(&client, &config, limit).await?;
             Ok::<_, Diagnostics>((schema, found))
         };
@@ -893,10 +893,7 @@ impl<P: Provider> Inner<P> {
             Err(diags) => return failed(&diags),
         };
         let mut events = Vec::new();
-        for f in found
-            .into_iter()
-            .take(usize::try_from(req.limit.max(0)).unwrap_or(0))
-        {
+        for f in found.into_iter().take(limit) {
             let state = framework::without_write_only(schema, f.state).into_value();
             let object = if req.include_resource_object {
                 match encode_checked(P::DISPLAY_NAME, &state, schema) {
