@@ -108,9 +108,10 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
             "integration_count": t.integrations.len(),
             "user_count": t.users.len(),
             "user_pending_deletion_count": t.users.values().filter(|u| u.status == "pending deletion").count(),
-            "telephony_credits_remaining": 1000,
+            "telephony_credits_remaining": t.credits(),
         }))),
-        Route::BillingEdition => Ok(Reply::of(json!({"edition": "ENTERPRISE"}))),
+        Route::BillingEdition => Ok(Reply::of(json!({"edition": t.edition()}))),
+        Route::TelephonyCredits => Ok(Reply::of(json!({"credits": t.credits()}))),
         _ => Err(ApiError::not_found()),
     }
 }

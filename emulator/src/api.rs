@@ -113,6 +113,12 @@ pub enum Route {
     SetSettings,
     InfoSummary,
     BillingEdition,
+    SetBillingEdition,
+    TelephonyCredits,
+    SetTelephonyCredits,
+    ListAccounts,
+    CreateAccount,
+    DeleteAccount,
     ListPolicies,
     CreatePolicy,
     GetPolicy(String),
@@ -167,6 +173,10 @@ const APPS: &str = "applications";
 const ADMINS: &str = "administrators";
 const SETTINGS: &str = "settings";
 const INFO: &str = "read_information";
+/// What only the parent's Accounts API application may do.
+pub const ACCOUNTS: &str = "accounts";
+/// What only the parent's Accounts API application may do on a child (`account_id`).
+pub const BILLING: &str = "billing";
 
 const fn e(
     name: &'static str,
@@ -246,6 +256,12 @@ static ENDPOINTS: &[Endpoint] = &[
     e("POST /admin/v1/administrative_units/{admin_unit_id}/{kind}/{id}", MODIFY, ADMINS, false, Make::Three(Route::AddAdminUnitMember)),
     e("DELETE /admin/v1/administrative_units/{admin_unit_id}/{kind}/{id}", MODIFY, ADMINS, false, Make::Three(Route::RemoveAdminUnitMember)),
     e("GET /admin/v1/billing/edition", OBJECT, INFO, false, Make::Zero(Route::BillingEdition)),
+    e("POST /admin/v1/billing/edition", MODIFY, BILLING, false, Make::Zero(Route::SetBillingEdition)),
+    e("GET /admin/v1/billing/telephony_credits", OBJECT, INFO, false, Make::Zero(Route::TelephonyCredits)),
+    e("POST /admin/v1/billing/telephony_credits", MODIFY, BILLING, false, Make::Zero(Route::SetTelephonyCredits)),
+    e("POST /accounts/v1/account/list", ACCOUNTS, ACCOUNTS, false, Make::Zero(Route::ListAccounts)),
+    e("POST /accounts/v1/account/create", ACCOUNTS, ACCOUNTS, false, Make::Zero(Route::CreateAccount)),
+    e("POST /accounts/v1/account/delete", ACCOUNTS, ACCOUNTS, false, Make::Zero(Route::DeleteAccount)),
     e("GET /admin/v3/integrations", LIST, APPS, true, Make::Zero(Route::ListIntegrations)),
     e("POST /admin/v3/integrations", MODIFY, APPS, true, Make::Zero(Route::CreateIntegration)),
     e("GET /admin/v3/integrations/{integration_key}", OBJECT, APPS, true, Make::One(Route::GetIntegration)),
@@ -588,7 +604,8 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
         | Route::GetSettings
         | Route::SetSettings
         | Route::InfoSummary
-        | Route::BillingEdition => crate::account::handle(t, route, p),
+        | Route::BillingEdition
+        | Route::TelephonyCredits => crate::account::handle(t, route, p),
         Route::ListAdminUnits
         | Route::CreateAdminUnit
         | Route::GetAdminUnit(_)

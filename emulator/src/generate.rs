@@ -27,6 +27,8 @@ pub struct Spec {
     pub policies: usize,
     pub admins: usize,
     pub admin_units: usize,
+    /// Child accounts (an MSP parent's), each holding the same objects as the parent.
+    pub children: usize,
 }
 
 impl std::str::FromStr for Spec {
@@ -53,10 +55,11 @@ impl std::str::FromStr for Spec {
                 "policies" => &mut spec.policies,
                 "admins" => &mut spec.admins,
                 "admin_units" => &mut spec.admin_units,
+                "children" => &mut spec.children,
                 other => {
                     return Err(format!(
                         "unknown kind {other:?}; use users, groups, memberships, phones, tokens, \
-                         bypass_codes, integrations, policies, admins or admin_units"
+                         bypass_codes, integrations, policies, admins, admin_units or children"
                     ));
                 }
             };
@@ -120,6 +123,19 @@ fn id_of(v: &Value, key: &str) -> String {
 
 /// Adds `spec`'s objects to `t`.
 pub fn generate(t: &mut Tenant, spec: &Spec) -> Result<(), String> {
+    for i in 0..spec.children {
+        let mut child = crate::store::Child {
+            account_id: crate::store::new_id("DA"),
+            name: format!("Customer {}", i + 1),
+            ..Default::default()
+        };
+        let each = Spec {
+            children: 0,
+            ..spec.clone()
+        };
+        generate(&mut child.tenant, &each)?;
+        t.children.insert(child.account_id.clone(), child);
+    }
     let mut groups = Vec::new();
     for i in 0..spec.groups {
         let team = TEAMS[i % TEAMS.len()];

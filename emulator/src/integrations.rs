@@ -41,11 +41,22 @@ pub struct Caller {
     pub grants: Vec<String>,
     /// `networks_for_api_access`: empty for anywhere.
     pub networks: String,
+    /// The child account the application belongs to (none: the parent's own).
+    pub account: Option<String>,
 }
 
 /// The application with `ikey`, if the tenant has one. Only an Admin API application has
 /// permissions: another type's key is refused by every endpoint, as Duo refuses it (403).
+/// An application made in a child account acts on that child, without `account_id`.
 pub fn caller(t: &Tenant, ikey: &str) -> Option<Caller> {
+    caller_in(t, ikey, None).or_else(|| {
+        t.children
+            .values()
+            .find_map(|c| caller_in(&c.tenant, ikey, Some(&c.account_id)))
+    })
+}
+
+fn caller_in(t: &Tenant, ikey: &str, account: Option<&str>) -> Option<Caller> {
     let i = t.integrations.get(ikey)?;
     Some(Caller {
         secret_key: i.secret_key.clone(),
@@ -55,6 +66,7 @@ pub fn caller(t: &Tenant, ikey: &str) -> Option<Caller> {
             .map(|(_, grant)| (*grant).to_owned())
             .collect(),
         networks: i.networks_for_api_access.clone(),
+        account: account.map(str::to_owned),
     })
 }
 

@@ -12,6 +12,9 @@
 //!   each other type to its own file: `devices` (phones, hardware tokens, bypass codes),
 //!   `integrations`, `policies`, `admins`, `admin_units`, and `account` (settings,
 //!   administrators' authentication methods, account information, edition).
+//! - `accounts`: an MSP parent's child accounts (the Accounts API) and their billing. Each
+//!   child is a tenant of its own with its own rate limits and stats, reached by the parent's
+//!   Accounts API key pair and `account_id`, on the same listener.
 //! - `store`: the tenant, the JSON shapes Duo answers with, the seed format and the dump.
 //! - `limits`: rate limits, injected faults, stats.
 //! - `bulk`: `users/bulk_create` and `/bulk`, whose undocumented answer form is a switch.
@@ -19,6 +22,7 @@
 //! - `tls`: HTTPS with a CA made at start (`--tls`), for clients that must verify certificates.
 
 mod account;
+mod accounts;
 mod admin_units;
 mod admins;
 mod api;
@@ -32,6 +36,7 @@ mod policies;
 mod store;
 mod tls;
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -47,12 +52,15 @@ use serde_json::{Value, json};
 pub use bulk::BulkAnswers;
 pub use generate::{Spec, generate};
 pub use limits::Faults;
-pub use store::{Seed, Tenant};
+pub use store::{EDITIONS, Seed, Tenant};
 pub use tls::Tls;
 
 /// The demo key pair used when none is given.
 pub const DEMO_IKEY: &str = "DIEMULATORDEMOKEY001";
 pub const DEMO_SKEY: &str = "emulatoremulatoremulatoremulatoremulator";
+/// The demo Accounts API key pair (the MSP parent's) used when none is given.
+pub const DEMO_ACCOUNTS_IKEY: &str = "DIEMULATORACCOUNTS01";
+pub const DEMO_ACCOUNTS_SKEY: &str = "accountsaccountsaccountsaccountsaccounts";
 
 /// How the emulator behaves.
 #[derive(Debug, Clone)]
@@ -72,6 +80,10 @@ pub struct Options {
     pub grants: Vec<String>,
     /// How `/admin/v1/bulk` reports its operations (Duo's form is undocumented).
     pub bulk_answers: BulkAnswers,
+    /// The parent account's Accounts API key pair: child accounts, and the Admin API on a
+    /// child with `account_id`.
+    pub accounts_ikey: String,
+    pub accounts_skey: String,
 }
 
 /// Every permission the emulated key pair can be granted.
@@ -96,6 +108,8 @@ impl Default for Options {
             clock_window: 300,
             grants: GRANTS.iter().map(|g| (*g).to_owned()).collect(),
             bulk_answers: BulkAnswers::default(),
+            accounts_ikey: DEMO_ACCOUNTS_IKEY.to_owned(),
+            accounts_skey: DEMO_ACCOUNTS_SKEY.to_owned(),
         }
     }
 }
@@ -103,9 +117,11 @@ impl Default for Options {
 /// Everything one running emulator holds.
 pub struct AppState {
     options: Options,
+    /// The parent account's tenant, which holds its children's.
     tenant: Mutex<Tenant>,
-    stats: Mutex<limits::Stats>,
-    limits: Mutex<limits::RateLimits>,
+    /// Per account, as Duo keeps them: the parent's under `""`, each child's under its ID.
+    stats: Mutex<BTreeMap<String, limits::Stats>>,
+    limits: Mutex<HashMap<String, limits::RateLimits>>,
     rng: Mutex<StdRng>,
     /// Starts as `options.faults`; tests and CI scripts change it while running
     /// (`POST /_emulator/faults`), e.g. to verify without faults what was applied under them.
@@ -118,20 +134,23 @@ impl AppState {
             .fault_seed
             .map_or_else(|| StdRng::from_rng(&mut rand::rng()), StdRng::seed_from_u64);
         Arc::new(AppState {
-            limits: Mutex::new(limits::RateLimits::new(options.rate_scale)),
+            limits: Mutex::new(HashMap::new()),
             faults: Mutex::new(options.faults.clone()),
             options,
             tenant: Mutex::new(tenant),
-            stats: Mutex::new(limits::Stats::default()),
+            stats: Mutex::new(BTreeMap::new()),
             rng: Mutex::new(rng),
         })
     }
 
     /// The whole tenant as JSON (groups and users, as Duo's get endpoints show them).
     pub fn snapshot(&self) -> Value {
-        self.tenant
-            .lock()
-            .map(|t| t.snapshot())
+        self.snapshot_of(None)
+    }
+
+    /// A child account's tenant as JSON (`None`: the parent's); null for an unknown child.
+    pub fn snapshot_of(&self, account: Option<&str>) -> Value {
+        self.mutate_account(account, |t| t.snapshot())
             .unwrap_or(Value::Null)
     }
 
@@ -140,8 +159,48 @@ impl AppState {
         self.tenant.lock().ok().map(|mut t| f(&mut t))
     }
 
+    /// Changes a child account's tenant directly (`None`: the parent's).
+    pub fn mutate_account<R>(
+        &self,
+        account: Option<&str>,
+        f: impl FnOnce(&mut Tenant) -> R,
+    ) -> Option<R> {
+        let mut t = self.tenant.lock().ok()?;
+        match account {
+            None => Some(f(&mut t)),
+            Some(id) => t.children.get_mut(id).map(|c| f(&mut c.tenant)),
+        }
+    }
+
+    /// Every signed request received, whichever account it was for, with each child's total
+    /// under `by_account`.
     pub fn stats(&self) -> Value {
-        self.stats.lock().map(|s| s.json()).unwrap_or(Value::Null)
+        let Ok(stats) = self.stats.lock() else {
+            return Value::Null;
+        };
+        let mut all = limits::Stats::default();
+        for s in stats.values() {
+            all.add(s);
+        }
+        let mut out = all.json();
+        out["by_account"] = stats
+            .iter()
+            .filter(|(id, _)| !id.is_empty())
+            .map(|(id, s)| (id.clone(), json!(s.total())))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        out
+    }
+
+    /// The requests one account received (`None`: the parent's own).
+    pub fn stats_of(&self, account: Option<&str>) -> Value {
+        self.stats
+            .lock()
+            .map(|s| {
+                s.get(account.unwrap_or_default())
+                    .map_or_else(|| limits::Stats::default().json(), limits::Stats::json)
+            })
+            .unwrap_or(Value::Null)
     }
 
     /// Injects `faults` from now on, in place of what the emulator started with.
@@ -157,7 +216,23 @@ impl AppState {
 
     pub fn reset_stats(&self) {
         if let Ok(mut s) = self.stats.lock() {
-            *s = limits::Stats::default();
+            s.clear();
+        }
+    }
+
+    /// Makes child `id` answer as one on another Duo deployment than its parent (Duo's 400),
+    /// or stop; false when there is no such child.
+    pub fn set_other_deployment(&self, id: &str, on: bool) -> bool {
+        self.tenant
+            .lock()
+            .ok()
+            .and_then(|mut t| t.children.get_mut(id).map(|c| c.other_deployment = on))
+            .is_some()
+    }
+
+    fn count(&self, account: &str, class: &str, route: &str) {
+        if let Ok(mut s) = self.stats.lock() {
+            s.entry(account.to_owned()).or_default().count(class, route);
         }
     }
 }
@@ -311,6 +386,9 @@ fn json_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
     )
 }
 
+/// The parameter that makes a request act on a child account.
+const ACCOUNT_ID: &str = "account_id";
+
 /// The largest request body read; a `bulk_create` of 100 users is a few tens of kilobytes.
 const MAX_BODY: usize = 1 << 20;
 
@@ -365,19 +443,10 @@ async fn handle(
     };
     let path = uri.path().to_owned();
     if path.starts_with("/_emulator/") {
-        return control(&st, peer, &method, &path, &body);
+        return control(&st, peer, &method, &path, uri.query(), &body);
     }
     let found = api::route(method.as_str(), &path);
     let endpoint = found.as_ref().map(|(_, e)| *e);
-    if let (Some(e), Ok(mut stats)) = (endpoint, st.stats.lock()) {
-        stats.count(e.rate_class, e.name);
-    } else if let Ok(mut stats) = st.stats.lock() {
-        stats.count("other", "unknown");
-    }
-    let faults = st.faults();
-    if faults.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(faults.latency_ms)).await;
-    }
 
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     let query = uri
@@ -393,6 +462,75 @@ async fn handle(
     } else {
         Vec::new()
     };
+    let is_json = content_type.starts_with("application/json") && !body.is_empty();
+    let json = if is_json { json_pairs(&body) } else { None };
+    // Which child the request says it is for: covered by the signature wherever it is sent.
+    // (To the Accounts API itself, `account_id` is the child a call is about.)
+    let accounts_api = endpoint.is_some_and(|e| e.grant == api::ACCOUNTS);
+    let asked_account = query
+        .iter()
+        .chain(&form)
+        .chain(json.iter().flatten())
+        .find(|(k, _)| k == ACCOUNT_ID && !accounts_api)
+        .map(|(_, v)| v.clone());
+
+    // The configured key pairs, or any Admin API application made in the parent or a child
+    // (which acts on its own account), with that application's permissions and networks.
+    let ikey = auth::ikey_of(text(header::AUTHORIZATION)).unwrap_or_default();
+    let is_accounts_key = ikey == st.options.accounts_ikey;
+    let made = if ikey == st.options.ikey || is_accounts_key {
+        None
+    } else {
+        st.tenant
+            .lock()
+            .ok()
+            .and_then(|t| integrations::caller(&t, &ikey))
+    };
+    // The parent's Accounts API application reaches the Accounts API, and the Admin API on a
+    // child it names; nothing of the parent's own Admin API.
+    let child_grants: Vec<String>;
+    let parent_grants = [api::ACCOUNTS.to_owned()];
+    let (ikey, skey, grants, networks, account): (&str, &str, &[String], &str, Option<String>) =
+        match &made {
+            Some(c) => (
+                &ikey,
+                &c.secret_key,
+                &c.grants,
+                &c.networks,
+                c.account.clone(),
+            ),
+            None if is_accounts_key => {
+                child_grants = GRANTS
+                    .iter()
+                    .chain(&[api::BILLING])
+                    .map(|g| (*g).to_owned())
+                    .collect();
+                let grants: &[String] = if asked_account.is_some() {
+                    &child_grants
+                } else {
+                    &parent_grants
+                };
+                let skey: &str = &st.options.accounts_skey;
+                (&ikey, skey, grants, "", asked_account.clone())
+            }
+            None => (
+                &st.options.ikey,
+                &st.options.skey,
+                &st.options.grants,
+                "",
+                None,
+            ),
+        };
+    let account_key = account.clone().unwrap_or_default();
+    match endpoint {
+        Some(e) => st.count(&account_key, e.rate_class, e.name),
+        None => st.count(&account_key, "other", "unknown"),
+    }
+    let faults = st.faults();
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.latency_ms)).await;
+    }
+
     let x_duo: Vec<(String, String)> = headers
         .iter()
         .filter(|(k, _)| k.as_str().starts_with("x-duo"))
@@ -402,10 +540,11 @@ async fn handle(
         .get("x-duo-date")
         .or_else(|| headers.get(header::DATE))
         .and_then(|v| v.to_str().ok());
+    let host = text(header::HOST).unwrap_or_default();
     let signed = auth::Signed {
         method: method.as_str(),
         path: &path,
-        host_header: text(header::HOST).unwrap_or_default(),
+        host_header: host,
         authorization: text(header::AUTHORIZATION),
         date,
         query: &query,
@@ -413,26 +552,6 @@ async fn handle(
         body: &body,
         x_duo: &x_duo,
         v5_only: endpoint.is_some_and(|e| e.v5_only),
-    };
-    // The configured key pair, or any Admin API application made in the tenant, with that
-    // application's permissions and networks.
-    let ikey = auth::ikey_of(signed.authorization).unwrap_or_default();
-    let made = if ikey == st.options.ikey {
-        None
-    } else {
-        st.tenant
-            .lock()
-            .ok()
-            .and_then(|t| integrations::caller(&t, &ikey))
-    };
-    let (skey, grants, networks) = match &made {
-        Some(c) => (&c.secret_key, &c.grants, c.networks.as_str()),
-        None => (&st.options.skey, &st.options.grants, ""),
-    };
-    let ikey = if made.is_some() {
-        &ikey
-    } else {
-        &st.options.ikey
     };
     if let Err(e) = auth::verify(&signed, ikey, skey, api::now(), st.options.clock_window) {
         return fail(401, e.code(), e.message(), None);
@@ -445,17 +564,36 @@ async fn handle(
             Some("networks_for_api_access"),
         );
     }
+    // Only the parent's Accounts API application may name a child.
+    if asked_account.is_some() && !is_accounts_key {
+        return fail(403, 40301, "Access forbidden", Some(ACCOUNT_ID));
+    }
     if let Some(needed) = endpoint.map(|e| e.grant)
         && !integrations::permits(grants, needed, method.as_str())
     {
         return fail(403, 40301, "Access forbidden", None);
+    }
+    if let Some(id) = &account {
+        let reachable = st
+            .tenant
+            .lock()
+            .ok()
+            .and_then(|t| t.children.get(id).map(|c| !c.other_deployment));
+        if reachable != Some(true) {
+            let e = accounts::unknown_account();
+            return fail(e.status(), e.code, &e.message, e.detail.as_deref());
+        }
     }
     let class = endpoint.map_or("other", |e| e.rate_class);
     let limited = st.options.rate_limits
         && st
             .limits
             .lock()
-            .map(|mut l| !l.allow(class))
+            .map(|mut l| {
+                !l.entry(account_key.clone())
+                    .or_insert_with(|| limits::RateLimits::new(st.options.rate_scale))
+                    .allow(class)
+            })
             .unwrap_or(false);
     let fault = st
         .rng
@@ -464,7 +602,7 @@ async fn handle(
         .and_then(|mut rng| faults.roll(&mut *rng));
     if limited || fault == Some(limits::Fault::Status(429)) {
         if let Ok(mut s) = st.stats.lock() {
-            s.throttled();
+            s.entry(account_key).or_default().throttled();
         }
         return fail(429, 42901, "Too Many Requests", None);
     }
@@ -482,16 +620,33 @@ async fn handle(
     };
     let mut params = query;
     params.extend(form);
-    if content_type.starts_with("application/json") && !body.is_empty() {
-        match json_pairs(&body) {
+    if is_json {
+        match json {
             Some(pairs) => params.extend(pairs),
             None => return fail(400, 40002, "Invalid request parameters", Some("body")),
         }
     }
+    if !accounts_api {
+        params.retain(|(k, _)| k != ACCOUNT_ID);
+    }
+    let dispatch = |t: &mut Tenant| match route {
+        api::Route::Bulk => bulk::operations(t, &params, st.options.bulk_answers),
+        _ => api::handle(t, &route, &params),
+    };
     let result = match st.tenant.lock() {
-        Ok(mut tenant) => match route {
-            api::Route::Bulk => bulk::operations(&mut tenant, &params, st.options.bulk_answers),
-            _ => api::handle(&mut tenant, &route, &params),
+        Ok(mut parent) => match (&route, &account) {
+            (
+                api::Route::ListAccounts | api::Route::CreateAccount | api::Route::DeleteAccount,
+                _,
+            ) => accounts::handle(&mut parent, &route, &params, &host.to_ascii_lowercase()),
+            (api::Route::SetBillingEdition | api::Route::SetTelephonyCredits, Some(id)) => {
+                accounts::billing(&mut parent, id, &route, &params)
+            }
+            (_, None) => dispatch(&mut parent),
+            (_, Some(id)) => match parent.children.get_mut(id) {
+                Some(child) => dispatch(&mut child.tenant),
+                None => Err(accounts::unknown_account()),
+            },
         },
         Err(_) => return fail(500, 50001, "Internal server error", None),
     };
@@ -519,19 +674,51 @@ async fn handle(
 }
 
 /// Unsigned test endpoints, for loopback clients only.
-fn control(st: &AppState, peer: SocketAddr, method: &Method, path: &str, body: &[u8]) -> Response {
+fn control(
+    st: &AppState,
+    peer: SocketAddr,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Response {
     if !peer.ip().is_loopback() {
         return fail(403, 40301, "Access forbidden", None);
     }
     let json =
         |v: Value| ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response();
+    // `?account_id=ID` asks about one child (empty: the parent's own account).
+    let account = query.and_then(|q| {
+        form_pairs(q.as_bytes())
+            .into_iter()
+            .find(|(k, _)| k == ACCOUNT_ID)
+            .map(|(_, v)| v)
+    });
+    let account = account.as_deref().map(|a| (!a.is_empty()).then_some(a));
     match (method.as_str(), path) {
-        ("GET", "/_emulator/stats") => json(st.stats()),
+        ("GET", "/_emulator/stats") => match account {
+            Some(a) => json(st.stats_of(a)),
+            None => json(st.stats()),
+        },
         ("POST", "/_emulator/stats/reset") => {
             st.reset_stats();
             json(st.stats())
         }
-        ("GET", "/_emulator/tenant") => json(st.snapshot()),
+        ("GET", "/_emulator/tenant") => match st.snapshot_of(account.flatten()) {
+            Value::Null => fail(404, 40401, "No such child account", Some(ACCOUNT_ID)),
+            tenant => json(tenant),
+        },
+        ("POST", "/_emulator/other-deployment") => {
+            // Body: `true` or `false`; the child named by `?account_id=` answers as one on
+            // another Duo deployment than its parent (Duo's 400) while true.
+            let on = String::from_utf8_lossy(body).trim() == "true";
+            match account.flatten() {
+                Some(id) if st.set_other_deployment(id, on) => {
+                    json(json!({"other_deployment": on}))
+                }
+                _ => fail(404, 40401, "No such child account", Some(ACCOUNT_ID)),
+            }
+        }
         ("GET", "/_emulator/faults") => json(json!({"faults": st.faults().to_string()})),
         ("POST", "/_emulator/faults") => {
             match Faults::parse(String::from_utf8_lossy(body).trim()) {

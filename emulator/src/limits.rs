@@ -156,6 +156,22 @@ impl Stats {
         self.throttled += 1;
     }
 
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &Stats) {
+        self.total += other.total;
+        self.throttled += other.throttled;
+        for (k, n) in &other.by_class {
+            *self.by_class.entry(k.clone()).or_default() += n;
+        }
+        for (k, n) in &other.by_route {
+            *self.by_route.entry(k.clone()).or_default() += n;
+        }
+    }
+
     pub fn json(&self) -> Value {
         json!({"total": self.total, "throttled": self.throttled, "by_class": self.by_class, "by_route": self.by_route})
     }

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use duo_emulator::{
-    AppState, BulkAnswers, DEMO_IKEY, DEMO_SKEY, Faults, Options, Seed, Spec, Tenant, Tls,
+    AppState, BulkAnswers, DEMO_ACCOUNTS_IKEY, DEMO_ACCOUNTS_SKEY, DEMO_IKEY, DEMO_SKEY, EDITIONS,
+    Faults, Options, Seed, Spec, Tenant, Tls,
 };
 
 /// A local Duo Admin API for tests and CI. Requests must be signed with the key pair given
@@ -15,7 +16,10 @@ use duo_emulator::{
     version,
     after_help = "Test endpoints (unsigned, loopback clients only):\n  \
         GET  /_emulator/tenant        every object the tenant holds\n  \
-        GET  /_emulator/stats         signed requests received, by class and route\n  \
+        GET  /_emulator/stats         signed requests received, by class, route and account\n  \
+             (either with ?account_id=ID: one child account's; empty: the parent's own)\n  \
+        POST /_emulator/other-deployment?account_id=ID   body true|false: the child answers\n  \
+             as one on another Duo deployment (HTTP 400)\n  \
         POST /_emulator/stats/reset   zero the stats\n  \
         GET  /_emulator/faults        the injected faults\n  \
         POST /_emulator/faults        new faults, a --faults spec as the body (empty: none)\n\n\
@@ -33,6 +37,17 @@ struct Args {
     /// The secret key accepted.
     #[arg(long, default_value = DEMO_SKEY)]
     skey: String,
+    /// The parent account's Accounts API integration key (an MSP's): it lists, creates and
+    /// deletes child accounts, and calls the Admin API on a child with `account_id`.
+    #[arg(long, default_value = DEMO_ACCOUNTS_IKEY)]
+    accounts_ikey: String,
+    /// The Accounts API secret key accepted.
+    #[arg(long, default_value = DEMO_ACCOUNTS_SKEY)]
+    accounts_skey: String,
+    /// The account's edition, which decides the policy sections it accepts (a child's is set
+    /// through the billing endpoint, or in the seed file).
+    #[arg(long, default_value = "ENTERPRISE", value_parser = EDITIONS.to_vec())]
+    edition: String,
     /// Start from the tenant in this JSON file ({"groups": [...], "users": [...]}, see the README).
     #[arg(long)]
     seed: Option<std::path::PathBuf>,
@@ -118,6 +133,7 @@ async fn run(args: Args) -> Result<(), String> {
         }
         None => Tenant::default(),
     };
+    tenant.edition = Some(args.edition);
     if let Some(spec) = &args.generate {
         duo_emulator::generate(&mut tenant, spec).map_err(|e| format!("--generate: {e}"))?;
     }
@@ -131,9 +147,16 @@ async fn run(args: Args) -> Result<(), String> {
         clock_window: args.clock_window,
         grants: args.grants,
         bulk_answers: args.bulk_answers.parse()?,
+        accounts_ikey: args.accounts_ikey,
+        accounts_skey: args.accounts_skey,
     };
     if options.ikey == DEMO_IKEY {
         eprintln!("duo-emulator: demo key pair: ikey {DEMO_IKEY} skey {DEMO_SKEY}");
+    }
+    if options.accounts_ikey == DEMO_ACCOUNTS_IKEY {
+        eprintln!(
+            "duo-emulator: demo Accounts API key pair: ikey {DEMO_ACCOUNTS_IKEY} skey {DEMO_ACCOUNTS_SKEY}"
+        );
     }
     let tls = match &args.tls_ca {
         Some(path) if args.tls => {

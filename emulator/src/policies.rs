@@ -30,19 +30,37 @@ fn section_defaults(name: &str) -> Option<Map<String, Value>> {
         "full_disk_encryption" => json!({"require_encryption": false}),
         "operating_systems" => json!({}),
         "plugins" => json!({"flash": "allow", "java": "allow"}),
+        "user_location" => json!({"default_action": "allow", "countries": {}}),
+        "authorized_networks" => json!({"networks": [], "require_mfa": true}),
+        "anonymous_networks" => json!({"action": "allow"}),
+        "duo_desktop" => {
+            json!({"requires_duo_desktop": false, "enforce_encryption": [], "enforce_firewall": []})
+        }
+        "trusted_endpoints" => json!({"trusted_endpoint_checking": "allow-all"}),
         _ => return None,
     };
     v.as_object().cloned()
 }
 
-/// Sections that exist but need a higher edition than the emulated account's.
-const HIGHER_EDITION: &[&str] = &[
-    "trusted_endpoints",
-    "duo_desktop",
-    "user_location",
-    "authorized_networks",
-    "anonymous_networks",
+/// Sections that need more than Duo's lowest edition, with the lowest edition that has each
+/// (Advantage is `PLATFORM`, Premier `BEYOND`). Duo publishes the editions' features, not this
+/// table per API section [U]: it is the emulator's reading of them.
+const EDITION_SECTIONS: &[(&str, &str)] = &[
+    ("user_location", "PLATFORM"),
+    ("authorized_networks", "PLATFORM"),
+    ("anonymous_networks", "PLATFORM"),
+    ("duo_desktop", "PLATFORM"),
+    ("trusted_endpoints", "BEYOND"),
 ];
+
+/// Whether an account of `edition` has section `name`.
+fn edition_has(edition: &str, name: &str) -> bool {
+    let rank = |e: &str| store::EDITIONS.iter().position(|x| *x == e).unwrap_or(0);
+    EDITION_SECTIONS
+        .iter()
+        .find(|(section, _)| *section == name)
+        .is_none_or(|(_, needs)| rank(edition) >= rank(needs))
+}
 
 fn ensure_global(t: &mut Tenant) {
     if t.policies.values().any(|p| p.is_global) {
@@ -75,12 +93,12 @@ fn json_param(p: &Params, key: &str) -> Result<Option<Value>> {
 
 /// Merges `given` sections into `into`: each section completed with Duo's defaults, keys given
 /// win. Unknown and higher-edition sections are refused, naming the section.
-fn merge_sections(into: &mut Map<String, Value>, given: &Value) -> Result<()> {
+fn merge_sections(edition: &str, into: &mut Map<String, Value>, given: &Value) -> Result<()> {
     let Some(given) = given.as_object() else {
         return Err(ApiError::invalid("sections"));
     };
     for (name, keys) in given {
-        if HIGHER_EDITION.contains(&name.as_str()) {
+        if !edition_has(edition, name) {
             return Err(ApiError {
                 code: 40002,
                 message: format!("The {name} section is not available on this account's edition"),
@@ -211,6 +229,7 @@ fn find<'a>(t: &'a Tenant, key: &str) -> Option<&'a Policy> {
 
 pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
     ensure_global(t);
+    let edition = t.edition().to_owned();
     match route {
         Route::ListPolicies => page(t.policies.values().map(policy_json).collect(), p, 100, 100),
         Route::CreatePolicy => {
@@ -223,7 +242,7 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
                 ..Policy::default()
             };
             if let Some(sections) = json_param(p, "sections")? {
-                merge_sections(&mut policy.sections, &sections)?;
+                merge_sections(&edition, &mut policy.sections, &sections)?;
             }
             apply_assignments(t, &mut policy, p)?;
             let json = policy_json(&policy);
@@ -242,7 +261,7 @@ pub fn handle(t: &mut Tenant, route: &Route, p: &Params) -> Result<Reply> {
                 policy.policy_name = name.to_owned();
             }
             if let Some(sections) = json_param(p, "sections")? {
-                merge_sections(&mut policy.sections, &sections)?;
+                merge_sections(&edition, &mut policy.sections, &sections)?;
             }
             if let Some(Value::Array(names)) = json_param(p, "sections_to_delete")? {
                 if policy.is_global && !names.is_empty() {

@@ -106,6 +106,46 @@ pub struct Tenant {
     pub settings: serde_json::Map<String, Value>,
     /// Admin authentication methods that differ from Duo's defaults.
     pub allowed_auth_methods: serde_json::Map<String, Value>,
+    /// The account's edition (`ENTERPRISE`, `PLATFORM` or `BEYOND`); none is `ENTERPRISE`.
+    pub edition: Option<String>,
+    /// Telephony credits left; none is [`DEFAULT_CREDITS`].
+    pub telephony_credits: Option<i64>,
+    /// An MSP parent's child accounts, by account ID. A child has none of its own.
+    pub children: BTreeMap<String, Child>,
+}
+
+/// The telephony credits an account starts with.
+pub const DEFAULT_CREDITS: i64 = 1000;
+
+/// The editions Duo sells, lowest first (Essentials, Advantage, Premier).
+pub const EDITIONS: &[&str] = &["ENTERPRISE", "PLATFORM", "BEYOND"];
+
+/// A child account of an MSP parent: a complete tenant of its own.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Child {
+    pub account_id: String,
+    pub name: String,
+    /// Answers every Admin API request with Duo's 400, as a child on another Duo deployment
+    /// than its parent does (only Duo support can move it).
+    pub other_deployment: bool,
+    pub tenant: Tenant,
+}
+
+impl Tenant {
+    pub fn edition(&self) -> &str {
+        self.edition.as_deref().unwrap_or(EDITIONS[0])
+    }
+
+    pub fn credits(&self) -> i64 {
+        self.telephony_credits.unwrap_or(DEFAULT_CREDITS)
+    }
+
+    /// A child as the Accounts API answers it; `host` is the API hostname every account is
+    /// served on.
+    pub fn child_json(c: &Child, host: &str) -> Value {
+        json!({"account_id": c.account_id, "name": c.name, "api_hostname": host})
+    }
 }
 
 /// A policy: named sections of settings, applied to applications or to groups within them.
@@ -267,6 +307,28 @@ pub struct Seed {
     pub tokens: Vec<Token>,
     #[serde(default)]
     pub admins: Vec<Admin>,
+    /// Child accounts (an MSP parent's), each a tenant of its own.
+    #[serde(default)]
+    pub children: Vec<ChildSeed>,
+}
+
+/// A child account in a seed file: `{"name": "Acme", "edition": "PLATFORM", "tenant": {...}}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildSeed {
+    /// Generated when absent.
+    #[serde(default)]
+    pub account_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub edition: Option<String>,
+    #[serde(default)]
+    pub telephony_credits: Option<i64>,
+    /// See [`Child::other_deployment`].
+    #[serde(default)]
+    pub other_deployment: bool,
+    #[serde(default)]
+    pub tenant: Seed,
 }
 
 /// A Duo-shaped ID: two-letter prefix and 18 uppercase letters or digits.
@@ -282,6 +344,36 @@ pub fn new_id(prefix: &str) -> String {
 impl Tenant {
     pub fn from_seed(seed: Seed) -> Result<Tenant, String> {
         let mut t = Tenant::default();
+        for c in seed.children {
+            if !c.tenant.children.is_empty() {
+                return Err(format!(
+                    "child account {:?} has children: a child account has no children of its own",
+                    c.name
+                ));
+            }
+            if let Some(e) = c.edition.as_deref().filter(|e| !EDITIONS.contains(e)) {
+                return Err(format!(
+                    "child account {:?}: unknown edition {e:?}; use {}",
+                    c.name,
+                    EDITIONS.join(", ")
+                ));
+            }
+            let account_id = if c.account_id.is_empty() {
+                new_id("DA")
+            } else {
+                c.account_id
+            };
+            let mut tenant = Tenant::from_seed(c.tenant)?;
+            tenant.edition = c.edition;
+            tenant.telephony_credits = c.telephony_credits;
+            let child = Child {
+                account_id: account_id.clone(),
+                name: c.name,
+                other_deployment: c.other_deployment,
+                tenant,
+            };
+            t.children.insert(account_id, child);
+        }
         for mut g in seed.groups {
             if g.group_id.is_empty() {
                 g.group_id = new_id("DG");
@@ -436,6 +528,12 @@ impl Tenant {
             "settings": self.settings,
             "admin_units": self.admin_units.values().map(crate::admin_units::admin_unit_json).collect::<Vec<_>>(),
             "policies": self.policies.values().map(crate::policies::policy_json).collect::<Vec<_>>(),
+            "edition": self.edition(),
+            "telephony_credits": self.credits(),
+            "children": self.children.values().map(|c| json!({
+                "account_id": c.account_id, "name": c.name, "other_deployment": c.other_deployment,
+                "edition": c.tenant.edition(), "telephony_credits": c.tenant.credits(),
+            })).collect::<Vec<_>>(),
         })
     }
 }

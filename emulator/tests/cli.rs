@@ -201,6 +201,39 @@ fn requests_signed_by_duos_official_python_client_verify() {
 }
 
 #[test]
+fn duos_official_accounts_client_manages_child_accounts() {
+    let emu = start(&[]);
+    let port = emu.addr.rsplit(':').next().expect("port").to_owned();
+    let out = python_with_duo_client()
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/official_accounts.py"
+        ))
+        .env("DUO_EMULATOR_PORT", port)
+        .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
+        .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
+        .env(
+            "DUO_EMULATOR_ACCOUNTS_IKEY",
+            duo_emulator::DEMO_ACCOUNTS_IKEY,
+        )
+        .env(
+            "DUO_EMULATOR_ACCOUNTS_SKEY",
+            duo_emulator::DEMO_ACCOUNTS_SKEY,
+        )
+        .output()
+        .expect("run python3 (needed for this test)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("official accounts client: ok"),
+        "the official Accounts client failed against the emulator:\n{text}"
+    );
+}
+
+#[test]
 fn tls_serves_https_that_duos_official_client_verifies_against_the_ca_file() {
     let dir = std::env::temp_dir().join(format!("duo-emulator-tls-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
