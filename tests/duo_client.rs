@@ -1546,3 +1546,136 @@ async fn secret_keys_come_from_the_v1_listing_once_it_pays_the_rest_one_by_one()
         naive.integration_secret_key(&ikeys[0]).await.unwrap()
     );
 }
+
+fn accounts_client(emu: &Background, rate_scale: f64) -> Client {
+    keyed_client(
+        emu,
+        duo_emulator::DEMO_ACCOUNTS_IKEY,
+        duo_emulator::DEMO_ACCOUNTS_SKEY,
+        rate_scale,
+        Duration::from_millis(5),
+        false,
+    )
+}
+
+fn group(name: &str) -> GroupParams {
+    GroupParams {
+        name: Some(name.into()),
+        ..GroupParams::default()
+    }
+}
+
+#[tokio::test]
+async fn a_child_account_is_a_tenant_of_its_own_reached_through_the_parent() {
+    let emu = emulator(Options::default(), 1);
+    let parent = accounts_client(&emu, 0.0);
+    let acme = parent.create_child_account("Acme").await.unwrap();
+    let globex = parent.create_child_account("Globex").await.unwrap();
+    assert_eq!(acme.api_hostname, emu.addr.to_string());
+    let mut listed = parent.child_accounts().await.unwrap();
+    listed.sort_by(|x, y| x.name.cmp(&y.name));
+    assert_eq!(listed, vec![acme.clone(), globex.clone()]);
+
+    // Form bodies and v5 JSON bodies both carry account_id; the child's client is kept.
+    let a = parent.for_account(&acme.account_id).await.unwrap();
+    assert!(Arc::ptr_eq(
+        &a,
+        &parent.for_account(&acme.account_id).await.unwrap()
+    ));
+    a.create_group(&group("acme-ops")).await.unwrap();
+    a.create_policy(&serde_json::json!({"policy_name": "acme baseline"}))
+        .await
+        .unwrap();
+    let b = parent.for_account(&globex.account_id).await.unwrap();
+    assert!(b.list_groups().await.unwrap().is_empty());
+    let acme_tenant = emu.state.snapshot_of(Some(&acme.account_id));
+    assert_eq!(acme_tenant["groups"][0]["name"], "acme-ops");
+    assert!(
+        acme_tenant["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["policy_name"] == "acme baseline")
+    );
+    // The parent's own tenant (one seeded group) is untouched.
+    assert_eq!(emu.state.snapshot()["groups"].as_array().unwrap().len(), 1);
+
+    // Billing: the parent's credits pay for the child's.
+    assert_eq!(a.edition().await.unwrap(), "ENTERPRISE");
+    a.set_edition("BEYOND").await.unwrap();
+    assert_eq!(a.edition().await.unwrap(), "BEYOND");
+    a.set_telephony_credits(1250).await.unwrap();
+    assert_eq!(a.telephony_credits().await.unwrap(), 1250);
+    assert_eq!(emu.state.snapshot()["telephony_credits"], 750);
+
+    // The wrong key for each API, unknown children, another deployment.
+    let admin = client(&emu, 0.0);
+    assert_eq!(refusal(admin.child_accounts().await), (403, 40301));
+    assert_eq!(refusal(parent.list_groups().await), (403, 40301));
+    assert!(matches!(
+        parent.for_account("DAXXXXXXXXXXXXXXXXXX").await,
+        Err(duo::Error::NoSuchAccount { .. })
+    ));
+    assert!(emu.state.set_other_deployment(&globex.account_id, true));
+    assert_eq!(refusal(b.list_groups().await), (400, 40002));
+
+    parent.delete_child_account(&acme.account_id).await.unwrap();
+    assert_eq!(refusal(a.list_groups().await), (400, 40002));
+    assert_eq!(parent.child_accounts().await.unwrap(), vec![globex]);
+}
+
+#[tokio::test]
+async fn each_child_account_has_its_own_rate_limits_on_both_sides() {
+    // Four children, and ten list calls a minute per account on the emulator.
+    let ids = [
+        "DABUSY00000000000001",
+        "DAQUIET0000000000001",
+        "DAFRESH0000000000001",
+        "DAOTHER0000000000001",
+    ];
+    let seed: Seed = serde_json::from_value(serde_json::json!({
+        "children": ids.iter().map(|id| serde_json::json!({"account_id": id, "name": id})).collect::<Vec<_>>()
+    }))
+    .unwrap();
+    let emu = Background::start(
+        Options {
+            rate_limits: true,
+            rate_scale: 0.05,
+            ..Options::default()
+        },
+        Tenant::from_seed(seed).unwrap(),
+    )
+    .unwrap();
+    let [busy, quiet, fresh, other] = ids;
+    let unpaced = accounts_client(&emu, 0.0);
+    let busy_client = unpaced.for_account(busy).await.unwrap();
+    for _ in 0..14 {
+        let _ = busy_client.list_groups().await;
+    }
+    let quiet_client = unpaced.for_account(quiet).await.unwrap();
+    for _ in 0..5 {
+        quiet_client.list_groups().await.unwrap();
+    }
+    let throttled = |id: &str| emu.state.stats_of(Some(id))["throttled"].as_u64().unwrap();
+    assert!(throttled(busy) > 0, "{}", emu.state.stats());
+    assert_eq!(throttled(quiet), 0, "{}", emu.state.stats());
+    assert_eq!(emu.state.stats()["by_account"][quiet], 5);
+
+    // The client paces each child on its own budget too: a child that spent its own starts
+    // the next at once.
+    let paced = accounts_client(&emu, 0.05);
+    let first = paced.for_account(fresh).await.unwrap();
+    for _ in 0..9 {
+        first.list_groups().await.unwrap();
+    }
+    let second = paced.for_account(other).await.unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..5 {
+        second.list_groups().await.unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -89,6 +89,11 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// `https`, or `http` for a loopback address.
+    pub fn scheme(&self) -> &str {
+        self.base_url.split("://").next().unwrap_or("https")
+    }
+
     pub fn parse(api_host: &str) -> Result<Endpoint, ConfigError> {
         let trimmed = api_host.trim().trim_end_matches('/');
         let (scheme, host) = match trimmed.split_once("://") {
@@ -133,6 +138,9 @@ pub(super) struct FirstPage<T> {
     pub whole: Option<Vec<T>>,
 }
 
+/// The parameter that makes a request act on a child account.
+const ACCOUNT_ID: &str = "account_id";
+
 /// Request parameters: the query for GET/DELETE, the form body for POST.
 pub type Params = Vec<(String, String)>;
 
@@ -160,6 +168,12 @@ enum Body {
 
 /// A Duo Admin API client for one account.
 pub struct Client {
+    /// What it was made from, for the clients of child accounts.
+    pub(super) config: Config,
+    /// The child account every request acts on (sent as `account_id`); none for the key
+    /// pair's own account.
+    account_id: Option<String>,
+    pub(super) children: super::accounts::Children,
     http: reqwest::Client,
     endpoint: Endpoint,
     ikey: String,
@@ -203,6 +217,15 @@ struct Metadata {
 
 impl Client {
     pub fn new(config: &Config) -> Result<Client, ConfigError> {
+        Client::make(config, None)
+    }
+
+    /// A client whose every Admin API request acts on child account `id`.
+    pub(super) fn for_child(config: &Config, id: &str) -> Result<Client, ConfigError> {
+        Client::make(config, Some(id.to_owned()))
+    }
+
+    fn make(config: &Config, account_id: Option<String>) -> Result<Client, ConfigError> {
         let endpoint = Endpoint::parse(&config.api_host)?;
         let mut http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
@@ -224,6 +247,9 @@ impl Client {
             None => ConfigError::BadHost(e.to_string()),
         })?;
         Ok(Client {
+            config: config.clone(),
+            account_id,
+            children: super::accounts::Children::default(),
             http,
             endpoint,
             ikey: config.ikey.clone(),
@@ -244,11 +270,17 @@ impl Client {
         &self.endpoint
     }
 
+    /// The child account this client acts on; none for its key pair's own account.
+    pub fn account_id(&self) -> Option<&str> {
+        self.account_id.as_deref()
+    }
+
     /// Terraform was interrupted: requests waiting for their turn or for a retry end with
     /// [`Error::Stopped`] unsent; requests in flight still finish, so their answers are kept.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         self.stop.notify_waiters();
+        self.children.each(Client::stop);
     }
 
     /// GET, decoding `response` as `T`.
@@ -274,6 +306,19 @@ impl Client {
     pub async fn set<T: DeserializeOwned>(&self, path: &str, params: Params) -> Result<T, Error> {
         let env = self
             .call("POST", RateClass::Modify, path, &Body::Params(params), true)
+            .await?;
+        decode(path, env.response)
+    }
+
+    /// A POST that only reads or sets, counted against `class` (the Accounts API's listing).
+    pub(super) async fn post_read<T: DeserializeOwned>(
+        &self,
+        class: RateClass,
+        path: &str,
+        params: Params,
+    ) -> Result<T, Error> {
+        let env = self
+            .call("POST", class, path, &Body::Params(params), true)
             .await?;
         decode(path, env.response)
     }
@@ -313,6 +358,10 @@ impl Client {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, Error> {
+        let mut body = body.clone();
+        if let (Some(id), Some(fields)) = (self.scope(path), body.as_object_mut()) {
+            fields.insert(ACCOUNT_ID.to_owned(), id.into());
+        }
         let env = self
             .call(
                 method,
@@ -431,6 +480,14 @@ impl Client {
         }
     }
 
+    /// The child account a request to `path` names: every Admin API request of a child's
+    /// client; never the Accounts API's own.
+    fn scope(&self, path: &str) -> Option<&str> {
+        self.account_id
+            .as_deref()
+            .filter(|_| !path.starts_with("/accounts/"))
+    }
+
     /// One request, retried as [`retry::after`] decides; `idempotent` when sending it twice
     /// leaves Duo as sending it once (reads, deletes, [`Write::Set`]).
     async fn call(
@@ -441,6 +498,16 @@ impl Client {
         body: &Body,
         idempotent: bool,
     ) -> Result<Envelope, Error> {
+        let scoped;
+        let body = match (body, self.scope(path)) {
+            (Body::Params(params), Some(id)) => {
+                let mut params = params.clone();
+                params.push((ACCOUNT_ID.to_owned(), id.to_owned()));
+                scoped = Body::Params(params);
+                &scoped
+            }
+            _ => body,
+        };
         let mut attempt = 0;
         let started = tokio::time::Instant::now();
         let stopped = || Error::Stopped {

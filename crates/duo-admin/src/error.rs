@@ -28,6 +28,9 @@ pub enum Error {
     /// Terraform asked the provider to stop before the call could be (re)tried.
     #[error("stopped before {route} could be sent")]
     Stopped { route: String },
+    /// The Accounts API lists no child account with this ID.
+    #[error("the Accounts API lists no child account {account_id}")]
+    NoSuchAccount { account_id: String },
 }
 
 impl Error {
@@ -64,7 +67,7 @@ impl Error {
             Error::Transport { connected, .. } => *connected,
             Error::Api { status, .. } => *status >= 500,
             Error::Decode { .. } => true,
-            Error::Stopped { .. } => false,
+            Error::Stopped { .. } | Error::NoSuchAccount { .. } => false,
         }
     }
 

@@ -4,6 +4,7 @@
 //! **Invariant:** nothing here knows about Terraform, and the crate has no dependency that
 //! could; it could be published as it stands. Models ignore unknown fields and keep unknown enum values as strings.
 
+mod accounts;
 mod admin_units;
 mod admins;
 mod bulk;
@@ -23,6 +24,7 @@ pub mod sign;
 mod tokens;
 mod users;
 
+pub use accounts::ChildAccount;
 pub use admin_units::{AdminUnit, UnitMember};
 pub use admins::{Admin, AdminParams, HardToken, Singleton};
 pub use bulk::Membership;

@@ -66,6 +66,9 @@ pub enum RateClass {
     ListPage,
     /// The bulk endpoints (`/admin/v1/users/bulk_create`, `/admin/v1/bulk`).
     Bulk,
+    /// The Accounts API (`/accounts/v1/account/*`), whose limit Duo does not publish: the
+    /// lowest of the Admin API's [S].
+    Accounts,
 }
 
 impl RateClass {
@@ -75,6 +78,7 @@ impl RateClass {
             RateClass::GetObject => 300.0,
             RateClass::ListPage => 200.0,
             RateClass::Bulk => 50.0,
+            RateClass::Accounts => 40.0,
         }
     }
 
@@ -84,6 +88,7 @@ impl RateClass {
             RateClass::GetObject => "get_object",
             RateClass::ListPage => "list",
             RateClass::Bulk => "bulk",
+            RateClass::Accounts => "accounts",
         }
     }
 }
