@@ -6,11 +6,12 @@
 //! the [`Schema`] so that no resource re-implements it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
-use super::schema::{Mode, Schema};
+use super::schema::{Attribute, Mode, Schema};
 use super::value::Value;
 
 /// The attribute values of one object (a configuration, a plan or a state).
@@ -295,6 +296,40 @@ pub struct Found {
     pub state: Obj,
 }
 
+/// An attribute the provider adds to every resource, data source, ephemeral and list resource
+/// it serves, choosing where a call goes (a region, an account): declared once, here, and
+/// handled by the service, so no type carries it.
+///
+/// An object's value is where it lives: the configured one, else the provider's default
+/// ([`Provider::default_scope`]) when it is made or imported, kept in state and changed only
+/// by replacing the object. A state without one (written before the scope existed) lives
+/// wherever the provider's default points. Each call goes through the client
+/// [`Provider::scoped`] gives for the value; the value is part of the identity (optional,
+/// from `identity_version` on) and of the import ID (`split_import_id`).
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub name: &'static str,
+    pub description: String,
+    /// The identity version that added the scope to every resource's identity; identities
+    /// of older versions upgrade with it null.
+    pub identity_version: i64,
+    /// An import ID's own part and the scope it names, if it names one.
+    pub split_import_id: fn(&str) -> (&str, Option<&str>),
+}
+
+impl Scope {
+    /// The attribute: computed (the scope used) where a type has a state, forcing replacement
+    /// where that state is a remote object's.
+    pub fn attribute(&self, has_state: bool, force_new: bool) -> Attribute {
+        let a = Attribute::string(self.name).describe(&self.description);
+        match (has_state, force_new) {
+            (false, _) => a.optional(),
+            (true, false) => a.optional_computed(),
+            (true, true) => a.optional_computed().force_new(),
+        }
+    }
+}
+
 /// The provider itself: its configuration and the types it serves.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
@@ -316,6 +351,23 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<Self::Client, Diagnostics>;
     /// Terraform asked us to stop (Ctrl-C): cut waits short; requests in flight finish.
     fn stop(&self, _client: &Self::Client) {}
+    /// The attribute that chooses where each call goes, if the provider has one.
+    fn scope(&self) -> Option<Scope> {
+        None
+    }
+    /// Where a call goes when neither its configuration nor its state names a scope (the
+    /// provider block's own); `None`: the client's own.
+    fn default_scope(&self, _client: &Self::Client) -> Option<String> {
+        None
+    }
+    /// The client whose calls act in `scope`.
+    async fn scoped(
+        &self,
+        client: &Arc<Self::Client>,
+        _scope: &str,
+    ) -> Result<Arc<Self::Client>, Diagnostics> {
+        Ok(client.clone())
+    }
     fn resources(&self) -> Vec<Box<dyn Resource<Self::Client>>>;
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Self::Client>>>;
     fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Self::Client>>> {

@@ -428,6 +428,9 @@ pub struct Identity {
     pub version: i64,
     /// Required to import: the import ID's parts, in order.
     pub attributes: Vec<&'static str>,
+    /// Optional to import, null when the state's is (the provider's scope, see
+    /// [`crate::framework::Scope`]).
+    pub optional: Vec<&'static str>,
 }
 
 impl Identity {
@@ -435,7 +438,13 @@ impl Identity {
         Identity {
             version: 0,
             attributes: attributes.to_vec(),
+            optional: Vec::new(),
         }
+    }
+
+    /// Every attribute, the required ones first.
+    pub fn all(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.attributes.iter().chain(&self.optional).copied()
     }
 
     /// The identity of an object whose import ID is its `id`.
@@ -446,9 +455,8 @@ impl Identity {
     /// The identity's object type, the attributes' types taken from `schema`.
     pub fn object_type(&self, schema: &Schema) -> Type {
         Type::Object(
-            self.attributes
-                .iter()
-                .map(|&name| {
+            self.all()
+                .map(|name| {
                     let ty = schema
                         .attribute(name)
                         .map_or(Type::String, |a| a.ty.clone());

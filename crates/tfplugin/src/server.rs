@@ -17,7 +17,7 @@ use tonic::{Request, Response, Status};
 
 use super::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 use super::framework::{
-    self, DataSource, EphemeralResource, ListResource, Managed, Obj, Provider, Resource,
+    self, DataSource, EphemeralResource, ListResource, Managed, Obj, Provider, Resource, Scope,
 };
 use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, BlockNesting, Identity, Mode, Nesting, Schema};
@@ -31,6 +31,8 @@ pub struct ProviderService<P: Provider> {
 struct Inner<P: Provider> {
     provider: P,
     provider_schema: Schema,
+    /// The provider's scope attribute, added to every type's schema.
+    scope: Option<Scope>,
     resources: HashMap<&'static str, ResourceEntry<P::Client>>,
     data_sources: HashMap<&'static str, DataSourceEntry<P::Client>>,
     ephemerals: HashMap<&'static str, EphemeralEntry<P::Client>>,
@@ -118,20 +120,35 @@ impl<P: Provider> Stopper<P> {
 
 impl<P: Provider> ProviderService<P> {
     pub fn new(provider: P) -> ProviderService<P> {
+        let scope = provider.scope();
+        // The scope's attribute on every type: forcing replacement on resources, and an
+        // optional part of their identity.
+        let scoped = |mut schema: Schema, has_state: bool, resource: bool| {
+            if let Some(sc) = &scope
+                && schema.attribute(sc.name).is_none()
+            {
+                schema.attributes.push(sc.attribute(has_state, resource));
+                if let Some(identity) = schema.identity.as_mut() {
+                    identity.optional.push(sc.name);
+                    identity.version = identity.version.max(sc.identity_version);
+                }
+            }
+            schema
+        };
         let resources = provider
             .resources()
             .into_iter()
             .map(|r| {
                 let mut schema = r.schema();
                 schema.identity.get_or_insert_with(Identity::of_id);
-                (r.type_name(), (r, schema))
+                (r.type_name(), (r, scoped(schema, true, true)))
             })
             .collect();
         let data_sources = provider
             .data_sources()
             .into_iter()
             .map(|d| {
-                let schema = d.schema();
+                let schema = scoped(d.schema(), true, false);
                 (d.type_name(), (d, schema))
             })
             .collect();
@@ -139,7 +156,7 @@ impl<P: Provider> ProviderService<P> {
             .ephemeral_resources()
             .into_iter()
             .map(|e| {
-                let schema = e.schema();
+                let schema = scoped(e.schema(), true, false);
                 (e.type_name(), (e, schema))
             })
             .collect();
@@ -147,7 +164,7 @@ impl<P: Provider> ProviderService<P> {
             .list_resources()
             .into_iter()
             .map(|l| {
-                let schema = l.schema();
+                let schema = scoped(l.schema(), false, false);
                 (l.type_name(), (l, schema))
             })
             .collect();
@@ -156,6 +173,7 @@ impl<P: Provider> ProviderService<P> {
             inner: Arc::new(Inner {
                 provider,
                 provider_schema,
+                scope,
                 resources,
                 data_sources,
                 ephemerals,
@@ -883,9 +901,16 @@ impl<P: Provider> Inner<P> {
         let found = async {
             let (l, config_schema) = self.list_entry(&req.type_name)?;
             let (_, schema) = self.resource(&req.type_name)?;
-            let client = self.configured()?;
             let config = decode_obj(req.config.as_ref(), config_schema)?;
+            let (client, scope) = self.config_client(&config).await?;
             let found = l.list(&client, &config, limit).await?;
+            let found: Vec<_> = found
+                .into_iter()
+                .map(|f| framework::Found {
+                    state: self.with_scope(f.state, scope.clone()),
+                    ..f
+                })
+                .collect();
             Ok::<_, Diagnostics>((schema, found))
         };
         let (schema, found) = match found.await {
@@ -937,6 +962,45 @@ impl<P: Provider> Inner<P> {
                  yet. Fix the provider block (see the errors above, if any) and run again.",
             )
         })
+    }
+
+    /// The scope `obj` names, if the provider has one and the value is known.
+    fn scope_in(&self, obj: &Obj) -> Option<String> {
+        self.scope
+            .as_ref()
+            .and_then(|sc| obj.str(sc.name))
+            .map(str::to_owned)
+    }
+
+    /// The provider's default scope, once it is configured.
+    fn default_scope(&self) -> Option<String> {
+        self.client().and_then(|c| self.provider.default_scope(&c))
+    }
+
+    /// The client for a call in `scope`: the one the provider gives for it, or for its default
+    /// when none is named.
+    async fn client_in(&self, scope: Option<&str>) -> Result<Arc<P::Client>, Diagnostics> {
+        let base = self.configured()?;
+        let chosen = scope
+            .map(str::to_owned)
+            .or_else(|| self.provider.default_scope(&base));
+        match chosen {
+            Some(s) if self.scope.is_some() => self.provider.scoped(&base, &s).await,
+            _ => Ok(base),
+        }
+    }
+
+    /// `obj` with the scope set to `value` (what a type's own code never sets).
+    fn with_scope(&self, mut obj: Obj, value: Value) -> Obj {
+        if let Some(sc) = &self.scope {
+            obj.set(sc.name, value);
+        }
+        obj
+    }
+
+    /// A known scope `value` as a state holds it.
+    fn scope_value(value: Option<String>) -> Value {
+        value.map_or(Value::Null, Value::from)
     }
 
     fn upgrade(
@@ -1010,8 +1074,14 @@ impl<P: Provider> Inner<P> {
                 format!("The stored identity of this {} {why}.", req.type_name),
             )
         };
-        let json: serde_json::Value =
+        let mut json: serde_json::Value =
             serde_json::from_slice(raw).map_err(|e| corrupt(format!("is not JSON: {e}")))?;
+        // Optional attributes added since (the scope) are null in identities stored before.
+        if let serde_json::Value::Object(given) = &mut json {
+            for a in &identity.optional {
+                given.entry(*a).or_insert(serde_json::Value::Null);
+            }
+        }
         let ty = identity.object_type(schema);
         let value = value::from_json(&json, &ty)
             .map_err(|e| corrupt(format!("does not fit its identity schema: {e}")))?;
@@ -1035,15 +1105,18 @@ impl<P: Provider> Inner<P> {
         req: &pb::read_resource::Request,
     ) -> Result<(pb::DynamicValue, Option<pb::ResourceIdentityData>), Diagnostics> {
         let (r, schema) = self.resource(&req.type_name)?;
-        let client = self.configured()?;
+        self.configured()?;
         let state = decode_obj(req.current_state.as_ref(), schema)?;
         self.note_managed(&req.type_name, Some(&state));
         if let Some(imported) = self.just_imported(&req.type_name, &state) {
             let identity = identity_of(schema, &imported);
             return Ok((encode(&imported, &schema.object_type()), identity));
         }
+        let scope = self.scope_in(&state);
+        let client = self.client_in(scope.as_deref()).await?;
         let new = r.read(&client, &state).await?;
         let value = new.map_or(Value::Null, |n| {
+            let n = self.with_scope(n, Self::scope_value(scope));
             framework::without_write_only(schema, keep_local(schema, n, &state)).into_value()
         });
         let identity = identity_of(schema, &value);
@@ -1063,19 +1136,28 @@ impl<P: Provider> Inner<P> {
         let prior = Obj::from_value(prior);
         self.note_managed(&req.type_name, prior.as_ref());
         let mut p = framework::plan(schema, prior.as_ref(), proposed, &config);
+        let scope = self.plan_scope(prior.as_ref(), &config, &mut p);
         // The resource's own checks see the configured write-only values; the plan sent back
         // never holds them.
         p.planned = framework::with_write_only(schema, p.planned, &config);
         let mut diags = r.modify_plan(prior.as_ref(), &mut p.planned);
+        // A creation guard asks the remote, in the scope the object will be made in (not yet
+        // known when it comes from an object this apply makes).
         if prior.is_none()
             && !diags.has_errors()
-            && let Some(client) = self.client()
+            && self.client().is_some()
+            && let Some(scope) = scope
         {
-            let managed = |id: &str| {
-                self.managed_lock()
-                    .contains(&(req.type_name.clone(), id.to_owned()))
-            };
-            diags.extend(r.check_create(&client, &p.planned, Managed(&managed)).await);
+            match self.client_in(scope.as_deref()).await {
+                Ok(client) => {
+                    let managed = |id: &str| {
+                        self.managed_lock()
+                            .contains(&(req.type_name.clone(), id.to_owned()))
+                    };
+                    diags.extend(r.check_create(&client, &p.planned, Managed(&managed)).await);
+                }
+                Err(d) => diags.extend(d),
+            }
         }
         if diags.has_errors() {
             return Err(diags);
@@ -1083,6 +1165,53 @@ impl<P: Provider> Inner<P> {
         let planned = framework::without_write_only(schema, p.planned).into_value();
         let identity = identity_of(schema, &planned);
         Ok((encode(&planned, &ty), p.requires_replace, identity))
+    }
+
+    /// Plans the scope: the configured one, else the prior state's, else (for an object not
+    /// made yet) the provider's default; a known change replaces the object. `Some(scope)`
+    /// once known (`Some(None)`: the provider's own), `None` while unknown.
+    fn plan_scope(
+        &self,
+        prior: Option<&Obj>,
+        config: &Obj,
+        p: &mut framework::Plan,
+    ) -> Option<Option<String>> {
+        let Some(sc) = self.scope.as_ref() else {
+            return Some(None);
+        };
+        let configured = config.get(sc.name);
+        let value = match (configured, prior) {
+            (Value::Unknown, _) => Value::Unknown,
+            (Value::Null, Some(prior)) => {
+                let kept = prior.get(sc.name);
+                match (kept, self.default_scope()) {
+                    // Made in the provider's default, which has changed since.
+                    (Value::String(_), Some(now)) if self.client().is_some() => Value::from(now),
+                    (Value::String(_), None) if self.client().is_some() => Value::Null,
+                    _ => kept.clone(),
+                }
+            }
+            (Value::Null, None) if self.client().is_some() => {
+                Self::scope_value(self.default_scope())
+            }
+            (Value::Null, None) => Value::Unknown,
+            (given, _) => given.clone(),
+        };
+        let path = AttrPath::root(sc.name);
+        p.requires_replace.retain(|r| r != &path);
+        if let Some(prior) = prior
+            && !prior.get(sc.name).is_null()
+            && !value.is_unknown()
+            && &value != prior.get(sc.name)
+        {
+            p.requires_replace.push(path);
+        }
+        p.planned.set(sc.name, value.clone());
+        match value {
+            Value::Unknown => None,
+            Value::String(s) => Some(Some(s)),
+            _ => Some(None),
+        }
     }
 
     /// The new state, its identity (the prior one's when nothing changed) and what went wrong.
@@ -1113,21 +1242,44 @@ impl<P: Provider> Inner<P> {
         };
         let (r, schema) = entry;
         let ty = schema.object_type();
-        let client = match self.configured() {
-            Ok(c) => c,
-            Err(d) => return (prior_dv, d.into()),
-        };
+        if let Err(d) = self.configured() {
+            return (prior_dv, d.into());
+        }
         let decoded = decode(req.prior_state.as_ref(), &ty).and_then(|p| {
             let n = decode(req.planned_state.as_ref(), &ty)?;
             Ok((p, n, decode(req.config.as_ref(), &ty)?))
         });
-        let (prior, planned, config) = match decoded {
+        let (prior, mut planned, config) = match decoded {
             Ok((p, n, c)) => (
                 Obj::from_value(p),
                 Obj::from_value(n),
                 Obj::from_value(c).unwrap_or_default(),
             ),
             Err(d) => return (prior_dv, d.into()),
+        };
+        // Where the change happens: as planned, or (learnt only now) as configured, else the
+        // provider's default; a deletion where the object is.
+        let scope = match (&planned, &prior) {
+            (Some(plan), _) => {
+                let known = self.scope.as_ref().and_then(|sc| match plan.get(sc.name) {
+                    Value::Unknown => Some(self.scope_in(&config).or_else(|| self.default_scope())),
+                    _ => None,
+                });
+                match known {
+                    Some(value) => {
+                        let value = Self::scope_value(value);
+                        planned = planned.map(|p| self.with_scope(p, value));
+                        planned.as_ref().and_then(|p| self.scope_in(p))
+                    }
+                    None => self.scope_in(plan),
+                }
+            }
+            (None, Some(prior)) => self.scope_in(prior),
+            (None, None) => None,
+        };
+        let client = match self.client_in(scope.as_deref()).await {
+            Ok(c) => c,
+            Err(d) => return (prior_dv, d),
         };
         self.note_managed(&req.type_name, prior.as_ref());
         let outcome = match (&prior, &planned) {
@@ -1148,10 +1300,14 @@ impl<P: Provider> Inner<P> {
             (None, None) => return (Some(encode(&Value::Null, &ty)), Diagnostics::default()),
         };
         let planned = planned.unwrap_or_default();
+        // What the service keeps, not the resource: local settings and the scope, as planned.
+        let kept = |state: Obj| {
+            let state = self.with_scope(state, Self::scope_value(scope.clone()));
+            framework::without_write_only(schema, keep_local(schema, state, &planned))
+        };
         match outcome {
             Ok(state) => {
-                let state =
-                    framework::without_write_only(schema, keep_local(schema, state, &planned));
+                let state = kept(state);
                 match encode_checked(P::DISPLAY_NAME, &state.into_value(), schema) {
                     Ok(dv) => (Some(dv), Diagnostics::default()),
                     Err(d) => (prior_dv, d.into()),
@@ -1159,11 +1315,7 @@ impl<P: Provider> Inner<P> {
             }
             Err(failed) => {
                 let state = match failed.partial {
-                    Some(p) => {
-                        let p =
-                            framework::without_write_only(schema, keep_local(schema, p, &planned));
-                        encode_checked(P::DISPLAY_NAME, &p.into_value(), schema).ok()
-                    }
+                    Some(p) => encode_checked(P::DISPLAY_NAME, &kept(p).into_value(), schema).ok(),
                     None => prior_dv,
                 };
                 (state, failed.diags)
@@ -1177,12 +1329,24 @@ impl<P: Provider> Inner<P> {
         req: &pb::import_resource_state::Request,
     ) -> Result<(pb::DynamicValue, Option<pb::ResourceIdentityData>), Diagnostics> {
         let (r, schema) = self.resource(&req.type_name)?;
-        let import_id = match req.identity.as_ref().and_then(|i| i.identity_data.as_ref()) {
-            Some(given) => import_id_of(&req.type_name, schema, given)?,
-            None => req.id.clone(),
+        // The scope comes with the ID (`split_import_id`) or the identity, else the default.
+        let (import_id, scope) = match req.identity.as_ref().and_then(|i| i.identity_data.as_ref())
+        {
+            Some(given) => import_id_of(&req.type_name, schema, given, self.scope.as_ref())?,
+            None => match &self.scope {
+                Some(sc) => {
+                    let (id, scope) = (sc.split_import_id)(&req.id);
+                    (id.to_owned(), scope.map(str::to_owned))
+                }
+                None => (req.id.clone(), None),
+            },
         };
-        let client = self.configured()?;
-        let state = framework::without_write_only(schema, r.import(&client, &import_id).await?);
+        let base = self.configured()?;
+        let scope = scope.or_else(|| self.provider.default_scope(&base));
+        let client = self.client_in(scope.as_deref()).await?;
+        let state = r.import(&client, &import_id).await?;
+        let state =
+            framework::without_write_only(schema, self.with_scope(state, Self::scope_value(scope)));
         let id = state.str(framework::ID).map(str::to_owned);
         let value = state.into_value();
         let encoded = encode_checked(P::DISPLAY_NAME, &value, schema)?;
@@ -1225,12 +1389,12 @@ impl<P: Provider> Inner<P> {
         req: &pb::open_ephemeral_resource::Request,
     ) -> Result<pb::DynamicValue, Diagnostics> {
         let (e, schema) = self.ephemeral(&req.type_name)?;
-        let client = self.configured()?;
         let config = decode_obj(req.config.as_ref(), schema)?;
+        let (client, scope) = self.config_client(&config).await?;
         let result = e.open(&client, &config).await?;
         Ok(encode_checked(
             P::DISPLAY_NAME,
-            &config.merged(result).into_value(),
+            &self.with_scope(config.merged(result), scope).into_value(),
             schema,
         )?)
     }
@@ -1240,14 +1404,25 @@ impl<P: Provider> Inner<P> {
         req: &pb::read_data_source::Request,
     ) -> Result<pb::DynamicValue, Diagnostics> {
         let (ds, schema) = self.data_source(&req.type_name)?;
-        let client = self.configured()?;
         let config = decode_obj(req.config.as_ref(), schema)?;
+        let (client, scope) = self.config_client(&config).await?;
         let state = ds.read(&client, &config).await?;
         Ok(encode_checked(
             P::DISPLAY_NAME,
-            &state.into_value(),
+            &self.with_scope(state, scope).into_value(),
             schema,
         )?)
+    }
+
+    /// The client for what a configuration alone decides (a data source, an ephemeral or
+    /// list resource), and the scope it acts in, as the result shows it.
+    async fn config_client(&self, config: &Obj) -> Result<(Arc<P::Client>, Value), Diagnostics> {
+        let base = self.configured()?;
+        let scope = self
+            .scope_in(config)
+            .or_else(|| self.provider.default_scope(&base));
+        let client = self.client_in(scope.as_deref()).await?;
+        Ok((client, Self::scope_value(scope)))
     }
 }
 
@@ -1291,9 +1466,8 @@ fn identity_of(schema: &Schema, state: &Value) -> Option<pb::ResourceIdentityDat
     let identity = schema_identity(schema);
     let value = Value::Object(
         identity
-            .attributes
-            .iter()
-            .map(|&a| (a.to_owned(), attrs.get(a).cloned().unwrap_or(Value::Null)))
+            .all()
+            .map(|a| (a.to_owned(), attrs.get(a).cloned().unwrap_or(Value::Null)))
             .collect(),
     );
     Some(identity_data(encode(&value, &identity.object_type(schema))))
@@ -1306,11 +1480,13 @@ fn identity_data(dv: pb::DynamicValue) -> pb::ResourceIdentityData {
 }
 
 /// The import ID an identity given to import stands for: its values, in order, joined by `/`.
+/// With a scope, also the scope the identity names.
 fn import_id_of(
     type_name: &str,
     schema: &Schema,
     given: &pb::DynamicValue,
-) -> Result<String, Diagnostic> {
+    scope: Option<&Scope>,
+) -> Result<(String, Option<String>), Diagnostic> {
     let identity = schema_identity(schema);
     let given =
         Obj::from_value(decode(Some(given), &identity.object_type(schema))?).unwrap_or_default();
@@ -1329,14 +1505,19 @@ fn import_id_of(
                     "Invalid import identity",
                     format!(
                         "Importing a {type_name} by identity needs its {}, each a non-empty \
-                         Duo ID without `/`: `identity = {{ {example} }}`.",
+                         ID without `/`: `identity = {{ {example} }}`.",
                         identity.attributes.join(" and "),
                     ),
                 ));
             }
         }
     }
-    Ok(parts.join("/"))
+    let scope = scope
+        .and_then(|sc| given.str(sc.name))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned);
+    Ok((parts.join("/"), scope))
 }
 
 /// A resource schema's identity as Terraform reads it; `None` for a schema without one.
@@ -1348,16 +1529,15 @@ fn identity_to_proto(schema: &Schema) -> Option<pb::ResourceIdentitySchema> {
     Some(pb::ResourceIdentitySchema {
         version: identity.version,
         identity_attributes: identity
-            .attributes
-            .iter()
-            .map(|&name| pb::resource_identity_schema::IdentityAttribute {
+            .all()
+            .map(|name| pb::resource_identity_schema::IdentityAttribute {
                 name: name.to_owned(),
                 r#type: types
                     .get(name)
                     .map(|t| t.to_json().to_string().into_bytes())
                     .unwrap_or_default(),
-                required_for_import: true,
-                optional_for_import: false,
+                required_for_import: identity.attributes.contains(&name),
+                optional_for_import: identity.optional.contains(&name),
                 description: schema
                     .attribute(name)
                     .map(|a| a.description.clone())
