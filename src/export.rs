@@ -34,6 +34,10 @@ pub struct Options {
     pub groups: Vec<String>,
     /// Write into a directory that already holds files.
     pub force: bool,
+    /// Export this child account of the MSP parent whose Accounts API key pair is given.
+    pub account_id: Option<String>,
+    /// Export every child account of that parent, each into a directory of its own.
+    pub all_child_accounts: bool,
 }
 
 /// What an exported type is, from the registry: its naming is `export` there.
@@ -68,9 +72,10 @@ struct Exported {
     state: Obj,
 }
 
-/// What an export did, for the summary.
+/// What an export did, for the summary: per directory written (`""` for the one given,
+/// else each child's), how many objects of each type.
 pub struct Summary {
-    pub counts: Vec<(&'static str, usize)>,
+    pub counts: Vec<(String, Vec<(&'static str, usize)>)>,
     pub seconds: f64,
 }
 
@@ -102,20 +107,74 @@ impl Progress {
 }
 
 /// Runs an export with credentials from the environment (`DUO_API_HOST`, `DUO_IKEY`,
-/// `DUO_SKEY` or the names other Duo tools use).
+/// `DUO_SKEY` or the names other Duo tools use): of the key pair's account, of one child
+/// account (`account_id`), or of every child account into a directory each, named after the
+/// child, whose provider block names it (`all_child_accounts`).
 pub async fn run(options: &Options) -> Result<Summary, String> {
     let kinds = selected(options)?;
+    if options.all_child_accounts && options.account_id.is_some() {
+        return Err("give --account-id or --all-child-accounts, not both".to_owned());
+    }
     prepare_dir(&options.dir, options.force)?;
     let provider = DuoProvider;
-    let client = provider
-        .configure(&Obj::default(), "export")
-        .await
-        .map_err(|d| diagnostics_text(&d))?;
+    let mut config = Obj::default();
+    if let Some(id) = &options.account_id {
+        config.set(crate::provider::ProviderConfig::account_id, id.as_str());
+    }
+    let client = std::sync::Arc::new(
+        provider
+            .configure(&config, "export")
+            .await
+            .map_err(|d| diagnostics_text(&d))?,
+    );
     let started = Instant::now();
+    let resources = provider.resources();
+    let mut counts = Vec::new();
+    if options.all_child_accounts {
+        let children = client
+            .child_accounts()
+            .await
+            .map_err(|e| format!("listing the child accounts: {e}"))?;
+        let mut taken = BTreeSet::new();
+        for child in &children {
+            let name = unique(&mut taken, &hcl::name(&child.name));
+            let dir = options.dir.join(&name);
+            prepare_dir(&dir, options.force)?;
+            let scoped = client
+                .for_account(&child.account_id)
+                .await
+                .map_err(|e| format!("reaching child account {}: {e}", child.account_id))?;
+            let summary = export_one(&dir, &kinds, options, &resources, &scoped).await?;
+            counts.push((name, summary));
+        }
+    } else {
+        let scoped = match &options.account_id {
+            Some(id) => client
+                .for_account(id)
+                .await
+                .map_err(|e| format!("reaching child account {id}: {e}"))?,
+            None => client,
+        };
+        let summary = export_one(&options.dir, &kinds, options, &resources, &scoped).await?;
+        counts.push((String::new(), summary));
+    }
+    Ok(Summary {
+        counts,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Exports the account `duo` acts on into `dir`.
+async fn export_one(
+    dir: &Path,
+    kinds: &[&'static Kind],
+    options: &Options,
+    resources: &[Box<dyn Resource<duo::Client>>],
+    duo: &duo::Client,
+) -> Result<Vec<(&'static str, usize)>, String> {
     let progress = Progress {
         on: std::io::stderr().is_terminal(),
     };
-    let resources = provider.resources();
     let list = async |i: usize, k: &'static Kind| {
         progress.step(i, kinds.len(), k.type_name);
         let resource = resources
@@ -123,11 +182,11 @@ pub async fn run(options: &Options) -> Result<Summary, String> {
             .find(|r| r.type_name() == k.type_name)
             .ok_or_else(|| format!("{} is not a resource of this provider", k.type_name))?;
         resource
-            .list(&client, &Take::ALL)
+            .list(duo, &Take::ALL)
             .await
             .map_err(|d| format!("reading {}: {}", k.type_name, diagnostics_text(&d)))
     };
-    let mut writer = Writer::new(&options.dir, &resources);
+    let mut writer = Writer::new(dir, resources, duo.account_id());
     let written = async {
         if options.groups.is_empty() {
             // One type at a time: its states are dropped once its file is written.
@@ -149,17 +208,13 @@ pub async fn run(options: &Options) -> Result<Summary, String> {
     }
     .await;
     progress.done();
-    let counts = match written {
-        Ok(()) => writer.finish()?,
+    match written {
+        Ok(()) => writer.finish(),
         Err(e) => {
             writer.abandon();
-            return Err(e);
+            Err(e)
         }
-    };
-    Ok(Summary {
-        counts,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    }
 }
 
 fn diagnostics_text(d: &Diagnostics) -> String {
@@ -325,17 +380,23 @@ fn name_kind(names: &mut Names, k: &Kind, states: Vec<Obj>) -> Vec<Exported> {
     let mut taken: BTreeSet<String> = BTreeSet::new();
     let mut exported = Vec::new();
     for (base, id, state) in based {
-        let mut name = base.clone();
-        let mut n = 2;
-        while taken.contains(&name) {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
-        taken.insert(name.clone());
+        let name = unique(&mut taken, &base);
         names.insert((k.type_name.to_owned(), id), name.clone());
         exported.push(Exported { name, state });
     }
     exported
+}
+
+/// `base`, or `base_2`, `base_3` … : the first not `taken`, which it then is.
+fn unique(taken: &mut BTreeSet<String>, base: &str) -> String {
+    let mut name = base.to_owned();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    name
 }
 
 /// Writes the directory one type at a time, so an export holds one type's states at once:
@@ -344,6 +405,8 @@ fn name_kind(names: &mut Names, k: &Kind, states: Vec<Obj>) -> Vec<Exported> {
 /// so a failed export leaves what was there before (`--force`) as it was.
 struct Writer<'a> {
     dir: &'a Path,
+    /// The child account the provider block names, if any.
+    account_id: Option<&'a str>,
     staging: PathBuf,
     resources: &'a [Box<dyn Resource<duo::Client>>],
     names: Names,
@@ -353,9 +416,14 @@ struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    fn new(dir: &'a Path, resources: &'a [Box<dyn Resource<duo::Client>>]) -> Writer<'a> {
+    fn new(
+        dir: &'a Path,
+        resources: &'a [Box<dyn Resource<duo::Client>>],
+        account_id: Option<&'a str>,
+    ) -> Writer<'a> {
         Writer {
             dir,
+            account_id,
             staging: dir.join(".export-in-progress"),
             resources,
             names: Names::new(),
@@ -410,11 +478,20 @@ impl<'a> Writer<'a> {
 
     /// Writes `main.tf` and `imports.tf`: how many objects of each type were written.
     fn finish(mut self) -> Result<Vec<(&'static str, usize)>, String> {
+        let provider = match self.account_id {
+            Some(id) => format!(
+                "# The child account exported, reached with the parent's Accounts API key pair.\n\
+                 provider \"duo\" {{\n  {} = {}\n}}\n",
+                crate::provider::ProviderConfig::account_id,
+                serde_json::Value::from(id)
+            ),
+            None => "provider \"duo\" {}\n".to_owned(),
+        };
         let main = format!(
             "# Written by `terraform-provider-duo export`. Import blocks need Terraform 1.5 or later.\n\
              terraform {{\n  required_version = \">= 1.5.0\"\n  required_providers {{\n    duo = {{\n      source = \"{}\"\n    }}\n  }}\n}}\n\n\
              # Credentials come from DUO_API_HOST, DUO_IKEY and DUO_SKEY, as they did for the export.\n\
-             provider \"duo\" {{}}\n",
+             {provider}",
             ADDRESS.trim_start_matches("registry.terraform.io/")
         );
         let imports = std::mem::take(&mut self.imports);
@@ -459,12 +536,20 @@ mod tests {
         for t in exportable_types() {
             assert!(all.contains(&t), "{t}");
         }
-        // The two not exported are covered by duo_group_members.
+        // Two are covered by duo_group_members; child accounts belong to the parent, whose
+        // children `--all-child-accounts` exports instead.
         let left: Vec<&&str> = all
             .iter()
             .filter(|t| !exportable_types().contains(t))
             .collect();
-        assert_eq!(left, [&"duo_group_member", &"duo_user_groups"]);
+        assert_eq!(
+            left,
+            [
+                &"duo_group_member",
+                &"duo_user_groups",
+                &"duo_child_account"
+            ]
+        );
     }
 
     #[test]
@@ -493,7 +578,7 @@ mod tests {
         assert_eq!(kind.type_name, "duo_group");
 
         // A failure after a type was written: the directory is as it was.
-        let mut writer = Writer::new(&dir, &resources);
+        let mut writer = Writer::new(&dir, &resources, None);
         writer.add(kind, group()).unwrap();
         writer.abandon();
         let left: Vec<String> = std::fs::read_dir(&dir)
@@ -507,7 +592,7 @@ mod tests {
             "# before"
         );
 
-        let mut writer = Writer::new(&dir, &resources);
+        let mut writer = Writer::new(&dir, &resources, None);
         writer.add(kind, group()).unwrap();
         let counts = writer.finish().unwrap();
         assert_eq!(counts, [("duo_group", 1)]);

@@ -21,6 +21,9 @@ pub enum Grant {
     Administrators,
     Settings,
     ReadInformation,
+    /// Not an Admin API permission: the MSP parent's Accounts API application, whose key pair
+    /// manages child accounts.
+    AccountsApi,
 }
 
 impl Grant {
@@ -32,6 +35,7 @@ impl Grant {
             Grant::Administrators => "Grant administrators",
             Grant::Settings => "Grant settings",
             Grant::ReadInformation => "Grant read information",
+            Grant::AccountsApi => "Accounts API application",
         }
     }
 }
@@ -187,6 +191,7 @@ pub fn all() -> Vec<&'static Kind> {
         &resources::admin_allowed_auth_methods::KIND,
         &data_sources::account::KIND,
         &data_sources::policy_calculation::KIND,
+        &resources::child_account::KIND,
     ]
 }
 

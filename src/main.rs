@@ -41,6 +41,14 @@ enum Command {
         /// Overwrite the files export writes in a directory that is not empty.
         #[arg(long)]
         force: bool,
+        /// Export this child account (`DA…`) of the MSP parent whose Accounts API key pair the
+        /// credentials are; the provider block written names it.
+        #[arg(long, conflicts_with = "all_child_accounts")]
+        account_id: Option<String>,
+        /// Export every child account of that parent, each into a directory of its own (named
+        /// after the child) whose provider block names it.
+        #[arg(long)]
+        all_child_accounts: bool,
     },
 }
 
@@ -53,18 +61,28 @@ async fn main() -> ExitCode {
             types,
             groups,
             force,
+            account_id,
+            all_child_accounts,
         }) => {
             let options = export::Options {
                 dir: out,
                 types,
                 groups,
                 force,
+                account_id,
+                all_child_accounts,
             };
             match export::run(&options).await {
                 Ok(summary) => {
-                    let total: usize = summary.counts.iter().map(|(_, n)| n).sum();
-                    for (t, n) in &summary.counts {
-                        eprintln!("{n:>8}  {t}");
+                    let mut total = 0;
+                    for (dir, counts) in &summary.counts {
+                        if !dir.is_empty() {
+                            eprintln!("{dir}/");
+                        }
+                        for (t, n) in counts {
+                            eprintln!("{n:>8}  {t}");
+                            total += n;
+                        }
                     }
                     eprintln!(
                         "Exported {total} objects to {} in {:.1} s. Next: cd {} && terraform init && terraform plan",

@@ -2,6 +2,7 @@
 //! for timeouts, retries and pacing. Credentials fall back to the environment variables Duo's
 //! own tools use, and are checked once, at configure time, with one cheap signed call.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,7 +10,7 @@ use async_trait::async_trait;
 use crate::duo;
 use crate::plugin::{
     AttrPath, DataSource, Diagnostic, Diagnostics, EphemeralResource, ListResource, Obj, Provider,
-    Resource, Schema, State,
+    Resource, Schema, Scope, State,
 };
 use crate::resources::{self, Action, Op};
 
@@ -22,6 +23,7 @@ const API_HOST_ENV: &[&str] = &["DUO_API_HOST", "DUO_API_HOSTNAME"];
 const IKEY_ENV: &[&str] = &["DUO_IKEY", "DUO_INTEGRATION_KEY"];
 const SKEY_ENV: &[&str] = &["DUO_SKEY", "DUO_SECRET_KEY"];
 const CA_BUNDLE_ENV: &[&str] = &["DUO_CA_BUNDLE_FILE"];
+const ACCOUNT_ID_ENV: &[&str] = &["DUO_ACCOUNT_ID"];
 
 const DEFAULT_TIMEOUT_SECONDS: i64 = 60;
 
@@ -49,6 +51,16 @@ crate::plugin::state! {
             .describe(
                 "The secret key of that application. Never logged. Falls back to `DUO_SKEY`, then \
                  `DUO_SECRET_KEY`.",
+            )
+        },
+        account_id: Option<String> {
+            .optional()
+            .describe(
+                "A child account of an MSP parent (`DA…`), which every resource and data source acts \
+                 on unless it names another in its own `account_id`. Needs the parent's Accounts \
+                 API application as `ikey` and `skey`: requests go to the child's API hostname with \
+                 `account_id`, as Duo's own clients send them. Falls back to `DUO_ACCOUNT_ID`. \
+                 See the guide \"Managing child accounts\".",
             )
         },
         timeout_seconds: Option<i64> {
@@ -231,6 +243,7 @@ impl Provider for DuoProvider {
             })?;
             cfg.extra_roots_pem = Some(pem);
         }
+        cfg.account_id = setting(&config.account_id, ACCOUNT_ID_ENV);
         cfg.user_agent = format!(
             "terraform-provider-duo/{} (Terraform {terraform_version})",
             env!("CARGO_PKG_VERSION")
@@ -245,15 +258,68 @@ impl Provider for DuoProvider {
                     .at(AttrPath::root(attr)),
             )
         })?;
-        client
-            .check_credentials()
-            .await
-            .map_err(|e| credential_diagnostic(&host, &e))?;
+        match cfg.account_id.as_deref() {
+            // The child named must be one of this parent's: the Accounts API's listing proves
+            // the key pair and the child at once, and gives the child's host.
+            Some(id) => {
+                client
+                    .for_account(id)
+                    .await
+                    .map_err(|e| account_diagnostic(id, &e, true))?;
+            }
+            None => client
+                .check_credentials()
+                .await
+                .map_err(|e| credential_diagnostic(&host, &e))?,
+        }
         Ok(client)
     }
 
     fn stop(&self, client: &duo::Client) {
         client.stop();
+    }
+
+    fn scope(&self) -> Option<Scope> {
+        Some(Scope {
+            name: ProviderConfig::account_id,
+            description: format!(
+                "The child account (`DA…`) this object lives in, when the provider's key pair is an \
+                 MSP parent's Accounts API application; defaults to the provider block's \
+                 `account_id`. Changing it replaces the object. Append it to an import ID as \
+                 `ID{ACCOUNT_SEPARATOR}ACCOUNT_ID`."
+            ),
+            identity_version: 1,
+            split_import_id: split_account,
+        })
+    }
+
+    fn default_scope(&self, client: &duo::Client) -> Option<String> {
+        client.default_account().map(str::to_owned)
+    }
+
+    async fn scoped(
+        &self,
+        client: &Arc<duo::Client>,
+        account: Option<&str>,
+    ) -> Result<Arc<duo::Client>, Diagnostics> {
+        match account {
+            Some(id) => client
+                .for_account(id)
+                .await
+                .map_err(|e| account_diagnostic(id, &e, false)),
+            None if client.is_accounts_key() => Err(Diagnostics::from(Diagnostic::error(
+                "An Accounts API key pair reaches child accounts only",
+                format!(
+                    "`ikey` is the key of an Accounts API application (an MSP parent's), which \
+                     manages child accounts but none of the parent's own objects. Set \
+                     `{a}` on this resource or data source (or in the provider block) to the \
+                     child account it belongs to, or use an Admin API application's key pair \
+                     for the parent's own account.",
+                    a = ProviderConfig::account_id
+                ),
+            ))),
+            None => Ok(client.clone()),
+        }
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource<duo::Client>>> {
@@ -271,6 +337,63 @@ impl Provider for DuoProvider {
     fn list_resources(&self) -> Vec<Box<dyn ListResource<duo::Client>>> {
         crate::list_resources::all()
     }
+}
+
+/// What joins an import ID and the child account it is in: `DU3RP9I2P5Z4VCN9ZZB1@DA9V…`.
+pub const ACCOUNT_SEPARATOR: char = '@';
+
+/// An import ID's own part and the child account it names: the part after the last
+/// [`ACCOUNT_SEPARATOR`], when that is shaped like a Duo account ID (`DA` and upper-case
+/// letters and digits, which no e-mail domain is).
+pub fn split_account(id: &str) -> (&str, Option<&str>) {
+    match id.rsplit_once(ACCOUNT_SEPARATOR) {
+        Some((own, account)) if is_account_id(account) && !own.is_empty() => (own, Some(account)),
+        _ => (id, None),
+    }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() >= 10
+        && s.starts_with("DA")
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// What went wrong reaching child account `id` (`at_provider`: named in the provider block).
+pub fn account_diagnostic(id: &str, err: &duo::Error, at_provider: bool) -> Diagnostics {
+    let a = ProviderConfig::account_id;
+    let d = match err {
+        duo::Error::NoSuchAccount { .. } => Diagnostic::error(
+            "No such child account",
+            format!(
+                "The parent account's Accounts API lists no child account {id}. Check `{a}`: \
+                 `data \"duo_child_accounts\"` lists the children this key pair manages."
+            ),
+        ),
+        duo::Error::Api { status: 403, .. } | duo::Error::Api { status: 401, .. } => {
+            Diagnostic::error(
+                "Child accounts need the parent's Accounts API key pair",
+                format!(
+                    "`{a} = \"{id}\"` acts on a child account through the MSP parent's Accounts \
+                     API application, but Duo refused this key pair on the Accounts API ({err}). \
+                     `ikey` and `skey` must be the Accounts API application's (Duo Admin Panel: \
+                     Applications, Protect an Application, Accounts API), not an Admin API \
+                     application's."
+                ),
+            )
+        }
+        other => {
+            return Diagnostics::from(resources::diagnose(
+                Op::new(Action::Read, &crate::resources::child_account::KIND),
+                other,
+            ));
+        }
+    };
+    Diagnostics::from(if at_provider {
+        d.at(AttrPath::root(a))
+    } else {
+        d
+    })
 }
 
 /// The configured value, else the first environment variable that is set and not empty.
@@ -306,6 +429,7 @@ fn client_config(host: &str, ikey: &str, skey: &str, config: &ProviderConfig) ->
         coalesce: config.batch_requests.unwrap_or(true),
         user_agent: format!("terraform-provider-duo/{}", env!("CARGO_PKG_VERSION")),
         extra_roots_pem: None,
+        account_id: None,
     }
 }
 

@@ -62,6 +62,7 @@ fn keyed_client(
         coalesce,
         user_agent: "test".into(),
         extra_roots_pem: None,
+        account_id: None,
     })
     .unwrap()
 }
@@ -767,6 +768,7 @@ async fn certificates_are_always_verified_and_a_ca_bundle_adds_trust() {
         coalesce: false,
         user_agent: "test".into(),
         extra_roots_pem,
+        account_id: None,
     };
     // Unknown issuer: refused, and no request reaches Duo.
     let err = Client::new(&config(None))

@@ -55,6 +55,7 @@ async fn rate_limit_waits_and_429s_are_logged_at_info_once_in_a_while() {
         coalesce: false,
         user_agent: "test".into(),
         extra_roots_pem: None,
+        account_id: None,
     })
     .unwrap();
     for _ in 0..38 {

@@ -54,6 +54,10 @@ impl<T: Send + Sync + 'static> DataSource<duo::Client> for Listing<T> {
 
     fn schema(&self) -> Schema {
         let mut schema = Schema::new(self.description);
+        // What the Accounts API lists belongs to the parent, outside any child.
+        if self.kind.read == crate::kinds::Grant::AccountsApi {
+            schema = schema.unscoped();
+        }
         if let Some(f) = &self.filter {
             schema = schema.attr(Attribute::string(f.arg).optional().describe(f.description));
         }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod admins;
+pub mod child_accounts;
 pub mod group;
 pub mod groups;
 pub mod hardware_tokens;
@@ -44,6 +45,7 @@ pub fn all() -> Vec<Box<dyn DataSource<duo::Client>>> {
         Box::new(policy::data_source()),
         Box::new(policies::data_source()),
         Box::new(policy_calculation::PolicyCalculation),
+        Box::new(child_accounts::data_source()),
     ]
 }
 

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod admin_allowed_auth_methods;
 pub mod admin_unit;
 pub mod bypass_codes;
+pub mod child_account;
 pub mod global_policy;
 pub mod group;
 pub mod group_member;
@@ -59,6 +60,7 @@ pub fn all() -> Vec<Box<dyn Resource<duo::Client>>> {
         Box::new(global_policy::GlobalPolicy),
         Box::new(settings::RESOURCE),
         Box::new(admin_allowed_auth_methods::RESOURCE),
+        Box::new(child_account::ChildAccount),
     ]
 }
 
@@ -676,6 +678,35 @@ pub fn diagnose_with(op: Op, err: &duo::Error, hints: &[Hint]) -> Diagnostic {
         .at(AttrPath::root(hint.attr));
     }
     match err {
+        // The parent reaches a child it lists; Duo's 400 means the child cannot be reached from
+        // the parent's deployment (or was deleted since).
+        duo::Error::Api {
+            status: 400,
+            detail: Some(field),
+            ..
+        } if field == crate::provider::ProviderConfig::account_id => Diagnostic::error(
+            summary,
+            format!(
+                "Duo refused the child account ({err}). A child account on a different Duo \
+                 deployment than its parent answers HTTP 400 to every Admin API call made through \
+                 the parent's Accounts API key pair, and only Duo Support can move it to the \
+                 parent's deployment: open a support case naming the child's account ID. Until \
+                 then, manage it with an Admin API application made in the child itself (a \
+                 second provider block with the child's own `api_host`, `ikey` and `skey`). If \
+                 the child was deleted, remove its objects from the configuration."
+            ),
+        ),
+        duo::Error::Api { status: 403, .. } if op.grant() == Grant::AccountsApi => {
+            Diagnostic::error(
+                summary,
+                format!(
+                    "Duo refused: {err}. Child accounts are managed with the MSP parent's Accounts \
+                     API application: `ikey` and `skey` must be its key pair, not an Admin API \
+                     application's (Duo Admin Panel of the parent: Applications, Protect an \
+                     Application, Accounts API)."
+                ),
+            )
+        }
         duo::Error::Api { status: 403, .. } => Diagnostic::error(
             summary,
             format!(
@@ -1024,6 +1055,7 @@ mod tests {
                 coalesce: true,
                 user_agent: "guard-test".into(),
                 extra_roots_pem: None,
+                account_id: None,
             })
             .expect("a client")
         };

@@ -64,8 +64,11 @@ pub const HINTS: &[Hint] = &[
     Hint {
         field: "sections",
         attr: PolicyState::sections,
-        advice: "Some sections need a higher Duo edition (e.g. trusted_endpoints, duo_desktop, user_location); \
-                 remove the section or upgrade the edition.",
+        advice: "Some sections need a higher Duo edition than ENTERPRISE (Duo Essentials): \
+                 user_location, authorized_networks, anonymous_networks and duo_desktop need \
+                 PLATFORM (Duo Advantage) or BEYOND (Duo Premier); trusted_endpoints needs BEYOND. \
+                 Remove the section, or raise the account's edition (a child account's is \
+                 `duo_child_account`'s `edition`).",
     },
     Hint {
         field: "policy_key",

@@ -259,6 +259,12 @@ fn permissions(name: &str, kind: &str) -> String {
     let Some(entry) = kinds::of(name) else {
         return String::new();
     };
+    if entry.read == kinds::Grant::AccountsApi {
+        return "\n## Required Admin API permissions\n\nNone: this type is managed with the MSP parent's \
+                \"Accounts API application\" (its key pair as the provider's `ikey` and `skey`), \
+                which has no permissions to choose.\n"
+            .to_owned();
+    }
     let grants = if kind == "Resource" {
         entry.grants()
     } else {
@@ -432,7 +438,8 @@ mod tests {
                 );
                 assert!(
                     text.contains("## Required Admin API permissions\n")
-                        && text.contains("- \"Grant "),
+                        && (text.contains("- \"Grant ")
+                            || text.contains("\"Accounts API application\"")),
                     "{} does not say which permissions it needs",
                     path.display()
                 );

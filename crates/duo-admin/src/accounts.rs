@@ -40,6 +40,8 @@ struct Credits {
 /// clients made for them.
 #[derive(Default)]
 pub(super) struct Children {
+    /// The run's listing of the children, kept up to date by its own creations and deletions.
+    listing: std::sync::Mutex<Option<Vec<ChildAccount>>>,
     hosts: std::sync::Mutex<Option<HashMap<String, String>>>,
     clients: std::sync::Mutex<HashMap<String, Arc<Client>>>,
 }
@@ -50,6 +52,13 @@ impl Children {
     }
 
     fn learn(&self, accounts: &[ChildAccount], whole: bool) {
+        if let Ok(mut listing) = self.listing.lock() {
+            match (whole, listing.as_mut()) {
+                (true, _) => *listing = Some(accounts.to_vec()),
+                (false, Some(known)) => known.extend_from_slice(accounts),
+                (false, None) => {}
+            }
+        }
         if let Ok(mut hosts) = self.hosts.lock() {
             let known = hosts.get_or_insert_with(HashMap::new);
             if whole {
@@ -62,6 +71,11 @@ impl Children {
     }
 
     fn forget(&self, id: &str) {
+        if let Ok(mut listing) = self.listing.lock()
+            && let Some(known) = listing.as_mut()
+        {
+            known.retain(|a| a.account_id != id);
+        }
         if let Ok(mut hosts) = self.hosts.lock()
             && let Some(h) = hosts.as_mut()
         {
@@ -87,8 +101,16 @@ const EDITION: &str = "/admin/v1/billing/edition";
 const CREDITS: &str = "/admin/v1/billing/telephony_credits";
 
 impl Client {
-    /// Every child account of this key pair's account (an Accounts API key pair's).
+    /// Every child account of this key pair's account (an Accounts API key pair's), listed
+    /// once per client; its own creations and deletions keep the listing current.
     pub async fn child_accounts(&self) -> Result<Vec<ChildAccount>, Error> {
+        if let Some(known) = self.children.listing.lock().ok().and_then(|l| l.clone()) {
+            return Ok(known);
+        }
+        self.list_children().await
+    }
+
+    async fn list_children(&self) -> Result<Vec<ChildAccount>, Error> {
         let all: Vec<ChildAccount> = self
             .post_read(RateClass::Accounts, LIST, Vec::new())
             .await?;
@@ -145,7 +167,7 @@ impl Client {
         let host = match self.children.host(id) {
             Some(h) => h,
             None => {
-                self.child_accounts().await?;
+                self.list_children().await?;
                 self.children.host(id).ok_or_else(|| Error::NoSuchAccount {
                     account_id: id.to_owned(),
                 })?

@@ -53,6 +53,9 @@ pub struct Config {
     /// PEM certificates to trust beside the system's, e.g. the CA of a corporate proxy that
     /// inspects TLS. Certificates are always verified; this only adds trust anchors.
     pub extra_roots_pem: Option<Vec<u8>>,
+    /// The child account its callers act on unless they name another
+    /// ([`Client::default_account`]); the key pair must then be the parent's Accounts API one.
+    pub account_id: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -174,6 +177,9 @@ pub struct Client {
     /// pair's own account.
     account_id: Option<String>,
     pub(super) children: super::accounts::Children,
+    /// Set when the credential check found an Accounts API key pair, which reaches child
+    /// accounts only.
+    pub(super) accounts_key: AtomicBool,
     http: reqwest::Client,
     endpoint: Endpoint,
     ikey: String,
@@ -250,6 +256,7 @@ impl Client {
             config: config.clone(),
             account_id,
             children: super::accounts::Children::default(),
+            accounts_key: AtomicBool::new(false),
             http,
             endpoint,
             ikey: config.ikey.clone(),
@@ -273,6 +280,17 @@ impl Client {
     /// The child account this client acts on; none for its key pair's own account.
     pub fn account_id(&self) -> Option<&str> {
         self.account_id.as_deref()
+    }
+
+    /// The child account its callers act on unless they name one ([`Config::account_id`]).
+    pub fn default_account(&self) -> Option<&str> {
+        self.config.account_id.as_deref()
+    }
+
+    /// The credential check found the key pair of an Accounts API application, which reaches
+    /// child accounts only (through [`Client::for_account`]).
+    pub fn is_accounts_key(&self) -> bool {
+        self.accounts_key.load(Ordering::Relaxed)
     }
 
     /// Terraform was interrupted: requests waiting for their turn or for a retry end with

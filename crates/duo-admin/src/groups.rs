@@ -133,7 +133,15 @@ impl Client {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if e.status() == Some(403) => Ok(()),
+            // A missing permission is named by the first call that needs it; an Accounts API
+            // key pair (an MSP parent's) reaches the Accounts API instead.
+            Err(e) if e.status() == Some(403) => {
+                if self.child_accounts().await.is_ok() {
+                    self.accounts_key
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }

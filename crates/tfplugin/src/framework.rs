@@ -360,11 +360,12 @@ pub trait Provider: Send + Sync + 'static {
     fn default_scope(&self, _client: &Self::Client) -> Option<String> {
         None
     }
-    /// The client whose calls act in `scope`.
+    /// The client whose calls act in `scope` (`None`: the client's own, which a provider may
+    /// refuse, e.g. for credentials that only reach scopes).
     async fn scoped(
         &self,
         client: &Arc<Self::Client>,
-        _scope: &str,
+        _scope: Option<&str>,
     ) -> Result<Arc<Self::Client>, Diagnostics> {
         Ok(client.clone())
     }

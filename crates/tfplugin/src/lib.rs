@@ -23,7 +23,7 @@ mod value;
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use framework::{
     DataSource, EphemeralResource, Failed, Found, ID, ListResource, Managed, Obj, Plan, Provider,
-    Resource, Take, import_by_id, plan,
+    Resource, Scope, Take, import_by_id, plan,
 };
 pub use schema::{Attribute, Block, BlockNesting, Identity, Mode, Nesting, Schema, Validator};
 pub use serve::{ServeError, serve, serve_debug};

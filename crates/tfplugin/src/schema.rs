@@ -412,6 +412,9 @@ pub struct Schema {
     /// A resource's identity (Terraform 1.12+); the service gives every resource without one
     /// [`Identity::of_id`]. Data sources have none.
     pub identity: Option<Identity>,
+    /// Outside the provider's scope ([`crate::framework::Scope`]): the type has no scope
+    /// attribute and every call goes through the provider's own client.
+    pub unscoped: bool,
 }
 
 /// How Terraform 1.12 and later identify a resource's objects (resource identity): some of
@@ -491,6 +494,12 @@ impl Schema {
         self
     }
 
+    /// Declares the type outside the provider's scope (see [`Schema::unscoped`]).
+    pub fn unscoped(mut self) -> Schema {
+        self.unscoped = true;
+        self
+    }
+
     /// Sets a resource's identity (see [`Identity`]).
     pub fn identity(mut self, identity: Identity) -> Schema {
         self.identity = Some(identity);
@@ -559,6 +568,7 @@ impl Schema {
             description: description.to_owned(),
             attributes,
             blocks: Vec::new(),
+            unscoped: self.unscoped,
             identity: None,
         }
     }

@@ -125,7 +125,7 @@ impl<P: Provider> ProviderService<P> {
         // optional part of their identity.
         let scoped = |mut schema: Schema, has_state: bool, resource: bool| {
             if let Some(sc) = &scope
-                && schema.attribute(sc.name).is_none()
+                && !schema.unscoped
             {
                 schema.attributes.push(sc.attribute(has_state, resource));
                 if let Some(identity) = schema.identity.as_mut() {
@@ -902,12 +902,12 @@ impl<P: Provider> Inner<P> {
             let (l, config_schema) = self.list_entry(&req.type_name)?;
             let (_, schema) = self.resource(&req.type_name)?;
             let config = decode_obj(req.config.as_ref(), config_schema)?;
-            let (client, scope) = self.config_client(&config).await?;
+            let (client, scope) = self.config_client(schema, &config).await?;
             let found = l.list(&client, &config, limit).await?;
             let found: Vec<_> = found
                 .into_iter()
                 .map(|f| framework::Found {
-                    state: self.with_scope(f.state, scope.clone()),
+                    state: self.with_scope(schema, f.state, scope.clone()),
                     ..f
                 })
                 .collect();
@@ -965,11 +965,15 @@ impl<P: Provider> Inner<P> {
     }
 
     /// The scope `obj` names, if the provider has one and the value is known.
-    fn scope_in(&self, obj: &Obj) -> Option<String> {
-        self.scope
-            .as_ref()
+    fn scope_in(&self, schema: &Schema, obj: &Obj) -> Option<String> {
+        self.scope_of(schema)
             .and_then(|sc| obj.str(sc.name))
             .map(str::to_owned)
+    }
+
+    /// The provider's scope, if `schema`'s type is within it.
+    fn scope_of(&self, schema: &Schema) -> Option<&Scope> {
+        self.scope.as_ref().filter(|_| !schema.unscoped)
     }
 
     /// The provider's default scope, once it is configured.
@@ -977,22 +981,26 @@ impl<P: Provider> Inner<P> {
         self.client().and_then(|c| self.provider.default_scope(&c))
     }
 
-    /// The client for a call in `scope`: the one the provider gives for it, or for its default
-    /// when none is named.
-    async fn client_in(&self, scope: Option<&str>) -> Result<Arc<P::Client>, Diagnostics> {
+    /// The client for a call of a `schema` type in `scope`: the one the provider gives for
+    /// it, or for its default when none is named; an unscoped type's, the provider's own.
+    async fn client_in(
+        &self,
+        schema: &Schema,
+        scope: Option<&str>,
+    ) -> Result<Arc<P::Client>, Diagnostics> {
         let base = self.configured()?;
+        if self.scope.is_none() || schema.unscoped {
+            return Ok(base);
+        }
         let chosen = scope
             .map(str::to_owned)
             .or_else(|| self.provider.default_scope(&base));
-        match chosen {
-            Some(s) if self.scope.is_some() => self.provider.scoped(&base, &s).await,
-            _ => Ok(base),
-        }
+        self.provider.scoped(&base, chosen.as_deref()).await
     }
 
     /// `obj` with the scope set to `value` (what a type's own code never sets).
-    fn with_scope(&self, mut obj: Obj, value: Value) -> Obj {
-        if let Some(sc) = &self.scope {
+    fn with_scope(&self, schema: &Schema, mut obj: Obj, value: Value) -> Obj {
+        if let Some(sc) = self.scope_of(schema) {
             obj.set(sc.name, value);
         }
         obj
@@ -1112,11 +1120,11 @@ impl<P: Provider> Inner<P> {
             let identity = identity_of(schema, &imported);
             return Ok((encode(&imported, &schema.object_type()), identity));
         }
-        let scope = self.scope_in(&state);
-        let client = self.client_in(scope.as_deref()).await?;
+        let scope = self.scope_in(schema, &state);
+        let client = self.client_in(schema, scope.as_deref()).await?;
         let new = r.read(&client, &state).await?;
         let value = new.map_or(Value::Null, |n| {
-            let n = self.with_scope(n, Self::scope_value(scope));
+            let n = self.with_scope(schema, n, Self::scope_value(scope));
             framework::without_write_only(schema, keep_local(schema, n, &state)).into_value()
         });
         let identity = identity_of(schema, &value);
@@ -1136,7 +1144,7 @@ impl<P: Provider> Inner<P> {
         let prior = Obj::from_value(prior);
         self.note_managed(&req.type_name, prior.as_ref());
         let mut p = framework::plan(schema, prior.as_ref(), proposed, &config);
-        let scope = self.plan_scope(prior.as_ref(), &config, &mut p);
+        let scope = self.plan_scope(schema, prior.as_ref(), &config, &mut p);
         // The resource's own checks see the configured write-only values; the plan sent back
         // never holds them.
         p.planned = framework::with_write_only(schema, p.planned, &config);
@@ -1148,7 +1156,7 @@ impl<P: Provider> Inner<P> {
             && self.client().is_some()
             && let Some(scope) = scope
         {
-            match self.client_in(scope.as_deref()).await {
+            match self.client_in(schema, scope.as_deref()).await {
                 Ok(client) => {
                     let managed = |id: &str| {
                         self.managed_lock()
@@ -1172,11 +1180,12 @@ impl<P: Provider> Inner<P> {
     /// once known (`Some(None)`: the provider's own), `None` while unknown.
     fn plan_scope(
         &self,
+        schema: &Schema,
         prior: Option<&Obj>,
         config: &Obj,
         p: &mut framework::Plan,
     ) -> Option<Option<String>> {
-        let Some(sc) = self.scope.as_ref() else {
+        let Some(sc) = self.scope_of(schema) else {
             return Some(None);
         };
         let configured = config.get(sc.name);
@@ -1261,23 +1270,28 @@ impl<P: Provider> Inner<P> {
         // provider's default; a deletion where the object is.
         let scope = match (&planned, &prior) {
             (Some(plan), _) => {
-                let known = self.scope.as_ref().and_then(|sc| match plan.get(sc.name) {
-                    Value::Unknown => Some(self.scope_in(&config).or_else(|| self.default_scope())),
-                    _ => None,
-                });
+                let known = self
+                    .scope_of(schema)
+                    .and_then(|sc| match plan.get(sc.name) {
+                        Value::Unknown => Some(
+                            self.scope_in(schema, &config)
+                                .or_else(|| self.default_scope()),
+                        ),
+                        _ => None,
+                    });
                 match known {
                     Some(value) => {
                         let value = Self::scope_value(value);
-                        planned = planned.map(|p| self.with_scope(p, value));
-                        planned.as_ref().and_then(|p| self.scope_in(p))
+                        planned = planned.map(|p| self.with_scope(schema, p, value));
+                        planned.as_ref().and_then(|p| self.scope_in(schema, p))
                     }
-                    None => self.scope_in(plan),
+                    None => self.scope_in(schema, plan),
                 }
             }
-            (None, Some(prior)) => self.scope_in(prior),
+            (None, Some(prior)) => self.scope_in(schema, prior),
             (None, None) => None,
         };
-        let client = match self.client_in(scope.as_deref()).await {
+        let client = match self.client_in(schema, scope.as_deref()).await {
             Ok(c) => c,
             Err(d) => return (prior_dv, d),
         };
@@ -1302,7 +1316,7 @@ impl<P: Provider> Inner<P> {
         let planned = planned.unwrap_or_default();
         // What the service keeps, not the resource: local settings and the scope, as planned.
         let kept = |state: Obj| {
-            let state = self.with_scope(state, Self::scope_value(scope.clone()));
+            let state = self.with_scope(schema, state, Self::scope_value(scope.clone()));
             framework::without_write_only(schema, keep_local(schema, state, &planned))
         };
         match outcome {
@@ -1332,8 +1346,8 @@ impl<P: Provider> Inner<P> {
         // The scope comes with the ID (`split_import_id`) or the identity, else the default.
         let (import_id, scope) = match req.identity.as_ref().and_then(|i| i.identity_data.as_ref())
         {
-            Some(given) => import_id_of(&req.type_name, schema, given, self.scope.as_ref())?,
-            None => match &self.scope {
+            Some(given) => import_id_of(&req.type_name, schema, given, self.scope_of(schema))?,
+            None => match self.scope_of(schema) {
                 Some(sc) => {
                     let (id, scope) = (sc.split_import_id)(&req.id);
                     (id.to_owned(), scope.map(str::to_owned))
@@ -1343,10 +1357,12 @@ impl<P: Provider> Inner<P> {
         };
         let base = self.configured()?;
         let scope = scope.or_else(|| self.provider.default_scope(&base));
-        let client = self.client_in(scope.as_deref()).await?;
+        let client = self.client_in(schema, scope.as_deref()).await?;
         let state = r.import(&client, &import_id).await?;
-        let state =
-            framework::without_write_only(schema, self.with_scope(state, Self::scope_value(scope)));
+        let state = framework::without_write_only(
+            schema,
+            self.with_scope(schema, state, Self::scope_value(scope)),
+        );
         let id = state.str(framework::ID).map(str::to_owned);
         let value = state.into_value();
         let encoded = encode_checked(P::DISPLAY_NAME, &value, schema)?;
@@ -1390,11 +1406,13 @@ impl<P: Provider> Inner<P> {
     ) -> Result<pb::DynamicValue, Diagnostics> {
         let (e, schema) = self.ephemeral(&req.type_name)?;
         let config = decode_obj(req.config.as_ref(), schema)?;
-        let (client, scope) = self.config_client(&config).await?;
+        let (client, scope) = self.config_client(schema, &config).await?;
         let result = e.open(&client, &config).await?;
         Ok(encode_checked(
             P::DISPLAY_NAME,
-            &self.with_scope(config.merged(result), scope).into_value(),
+            &self
+                .with_scope(schema, config.merged(result), scope)
+                .into_value(),
             schema,
         )?)
     }
@@ -1405,23 +1423,27 @@ impl<P: Provider> Inner<P> {
     ) -> Result<pb::DynamicValue, Diagnostics> {
         let (ds, schema) = self.data_source(&req.type_name)?;
         let config = decode_obj(req.config.as_ref(), schema)?;
-        let (client, scope) = self.config_client(&config).await?;
+        let (client, scope) = self.config_client(schema, &config).await?;
         let state = ds.read(&client, &config).await?;
         Ok(encode_checked(
             P::DISPLAY_NAME,
-            &self.with_scope(state, scope).into_value(),
+            &self.with_scope(schema, state, scope).into_value(),
             schema,
         )?)
     }
 
     /// The client for what a configuration alone decides (a data source, an ephemeral or
     /// list resource), and the scope it acts in, as the result shows it.
-    async fn config_client(&self, config: &Obj) -> Result<(Arc<P::Client>, Value), Diagnostics> {
+    async fn config_client(
+        &self,
+        schema: &Schema,
+        config: &Obj,
+    ) -> Result<(Arc<P::Client>, Value), Diagnostics> {
         let base = self.configured()?;
         let scope = self
-            .scope_in(config)
+            .scope_in(schema, config)
             .or_else(|| self.provider.default_scope(&base));
-        let client = self.client_in(scope.as_deref()).await?;
+        let client = self.client_in(schema, scope.as_deref()).await?;
         Ok((client, Self::scope_value(scope)))
     }
 }
