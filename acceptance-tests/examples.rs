@@ -27,8 +27,24 @@ fn examples(kind: &str, file: &str) -> Vec<(String, String)> {
 
 fn apply_each(kind: &str, file: &str) {
     for (name, hcl) in examples(kind, file) {
-        let h = Harness::start(&BUILD, &format!("example_{kind}_{name}"));
+        let mut h = Harness::start(&BUILD, &format!("example_{kind}_{name}"));
+        // Child accounts are the MSP parent's, managed with its Accounts API key pair.
+        let msp = terraform_provider_duo::kinds::of(&name)
+            .is_some_and(|k| k.read == terraform_provider_duo::kinds::Grant::AccountsApi);
+        if msp {
+            h.use_accounts_key();
+        }
         h.apply(&hcl);
+        if msp && hcl.contains("resource \"duo_child_account\"") {
+            // Protected from deletion by default: destroy deletes what is inside, then stops.
+            let refused = h.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+            let text = crate::harness::text(&refused);
+            assert!(
+                !refused.status.success() && text.contains("protected from deletion"),
+                "{text}"
+            );
+            continue;
+        }
         h.destroy();
         let tenant = h.tenant();
         for kind in [

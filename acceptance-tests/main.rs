@@ -18,6 +18,7 @@ mod harness;
 mod import;
 mod integration;
 mod membership;
+mod msp;
 mod policy;
 mod protocol;
 mod provider;

@@ -12,6 +12,10 @@ use tfplugin::{Number, Value};
 
 use crate::harness::{BUILD, Harness, assert_ok, import_ids};
 
+/// The identity attribute that names the child account an object lives in (the provider's
+/// scope), null for the key pair's own account.
+const ACCOUNT_ID: &str = terraform_provider_duo::provider::ProviderConfig::account_id;
+
 /// A tenant of a few hundred objects of every type.
 fn tenant() -> Tenant {
     let mut t = Tenant::default();
@@ -79,11 +83,19 @@ fn every_object_of_every_type_imports_by_identity_as_by_id_and_keeps_its_identit
         let Value::Object(parts) = &identity else {
             panic!("{type_name} identity {identity:?} is not an object");
         };
+        // The parts that say which object are all there; the account is null for the key
+        // pair's own account (identity version 1 added it as optional).
         assert!(
             parts
-                .values()
-                .all(|v| v.as_str().is_some_and(|s| !s.is_empty())),
+                .iter()
+                .filter(|(name, _)| *name != ACCOUNT_ID)
+                .all(|(_, v)| v.as_str().is_some_and(|s| !s.is_empty())),
             "{type_name} {id}: identity {identity:?} has an empty part"
+        );
+        assert_eq!(
+            parts.get(ACCOUNT_ID),
+            Some(&Value::Null),
+            "{type_name} {id}"
         );
         // Every identity part is the state's own attribute of that name.
         for (name, value) in parts {
@@ -100,9 +112,12 @@ fn every_object_of_every_type_imports_by_identity_as_by_id_and_keeps_its_identit
         let refreshed = runtime.block_on(plugin.read(&by_id)).unwrap().unwrap();
         assert_eq!(refreshed.identity.as_ref(), Some(&identity));
         // …and after the state and identity are stored and upgraded, as Terraform does
-        // before every use of stored state.
+        // before every use of stored state: an identity stored by version 0, before the
+        // account was part of it, upgrades to this one.
         let stored_state = tfplugin::to_json(&refreshed.state).to_string();
-        let stored_identity = tfplugin::to_json(&identity).to_string();
+        let mut version_0 = tfplugin::to_json(&identity);
+        version_0.as_object_mut().map(|o| o.remove(ACCOUNT_ID));
+        let stored_identity = version_0.to_string();
         let state = runtime
             .block_on(plugin.upgrade_state(
                 type_name,
@@ -136,7 +151,7 @@ fn every_resource_type_declares_an_identity_that_fits_its_state() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let plugin = plugin(&runtime, &h);
     let types = plugin.resource_types();
-    assert_eq!(types.len(), 18, "{types:?}");
+    assert_eq!(types.len(), 19, "{types:?}");
     for type_name in types {
         let Some(Value::Object(parts)) = plugin
             .identity_type(&type_name)
@@ -222,6 +237,7 @@ fn a_created_object_has_its_identity_from_apply_through_update_refresh_and_destr
     let expected = Value::Object(BTreeMap::from([
         ("group_id".to_owned(), id.clone()),
         ("user_id".to_owned(), user_id.clone()),
+        (ACCOUNT_ID.to_owned(), Value::Null),
     ]));
     assert_eq!(planned.identity.as_ref(), Some(&expected));
     let link = runtime
@@ -290,7 +306,7 @@ fn a_bad_import_identity_is_explained_and_imports_nothing() {
     }
     // A stored identity this provider cannot have written is refused, not guessed at.
     let err = runtime
-        .block_on(plugin.upgrade_identity("duo_user", 1, r#"{"id":"DU1"}"#))
+        .block_on(plugin.upgrade_identity("duo_user", 2, r#"{"id":"DU1"}"#))
         .unwrap_err()
         .to_string();
     assert!(err.contains("newer provider"), "{err}");

@@ -283,10 +283,10 @@ impl Provider for DuoProvider {
         Some(Scope {
             name: ProviderConfig::account_id,
             description: format!(
-                "The child account (`DA…`) this object lives in, when the provider's key pair is an \
-                 MSP parent's Accounts API application; defaults to the provider block's \
-                 `account_id`. Changing it replaces the object. Append it to an import ID as \
-                 `ID{ACCOUNT_SEPARATOR}ACCOUNT_ID`."
+                "The child account (`DA…`) to act in, when the provider's key pair is an MSP \
+                 parent's Accounts API application; defaults to the provider block's \
+                 `account_id`, and to the key pair's own account without one. An object's is kept \
+                 in state; in an import ID it follows the ID as `ID{ACCOUNT_SEPARATOR}ACCOUNT_ID`."
             ),
             identity_version: 1,
             split_import_id: split_account,

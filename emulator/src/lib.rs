@@ -52,7 +52,7 @@ use serde_json::{Value, json};
 pub use bulk::BulkAnswers;
 pub use generate::{Spec, generate};
 pub use limits::Faults;
-pub use store::{EDITIONS, Seed, Tenant};
+pub use store::{EDITIONS, Seed, Tenant, User};
 pub use tls::Tls;
 
 /// The demo key pair used when none is given.
@@ -141,6 +141,10 @@ impl AppState {
             stats: Mutex::new(BTreeMap::new()),
             rng: Mutex::new(rng),
         })
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
     /// The whole tenant as JSON (groups and users, as Duo's get endpoints show them).

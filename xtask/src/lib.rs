@@ -178,19 +178,28 @@ fn page(root: &Path, name: &str, kind: &str, schema: &Schema, dir: &str, file: &
 fn identity_markdown(name: &str, schema: &Schema, identity: &Identity) -> String {
     let mut out = format!(
         "\n## Identity\n\nTerraform 1.12 and later keep each object's identity beside its state \
-         (version {}) and import by it. The identity attributes, each required to import:\n\n",
+         (version {}) and import by it. The identity attributes required to import:\n\n",
         identity.version
     );
-    for &attr in &identity.attributes {
+    let described = |out: &mut String, attr: &str| {
         let description = schema
             .attribute(attr)
             .map(|a| a.description.clone())
             .unwrap_or_default();
         let _ = writeln!(out, "- `{attr}` (String) {description}");
+    };
+    for &attr in &identity.attributes {
+        described(&mut out, attr);
+    }
+    if !identity.optional.is_empty() {
+        out.push_str("\nOptional (null for an object of the key pair's own account):\n\n");
+        for &attr in &identity.optional {
+            described(&mut out, attr);
+        }
     }
     let _ = writeln!(
         out,
-        "\nTheir values, in this order and joined with `/`, are the import ID.\n\n\
+        "\nThe required values, in this order and joined with `/`, are the import ID.\n\n\
          ```terraform\nimport {{\n  to = {name}.example\n  identity = {{"
     );
     let width = identity

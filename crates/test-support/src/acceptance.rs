@@ -176,6 +176,24 @@ impl Harness {
         }
     }
 
+    /// From now on, configurations and `DUO_*` variables carry the MSP parent's Accounts API
+    /// key pair (the emulator's demo pair unless set) in place of the Admin API one.
+    pub fn use_accounts_key(&mut self) {
+        let (ikey, skey) = (
+            self.emu.state.options().accounts_ikey.clone(),
+            self.emu.state.options().accounts_skey.clone(),
+        );
+        self.provider_block = format!(
+            "provider \"duo\" {{\n  api_host = \"{}\"\n  ikey     = \"{ikey}\"\n  skey     = \"{skey}\"\n}}\n",
+            self.emu.url(),
+        );
+        self.duo_env = vec![
+            ("DUO_API_HOST".to_owned(), self.emu.url()),
+            ("DUO_IKEY".to_owned(), ikey),
+            ("DUO_SKEY".to_owned(), skey),
+        ];
+    }
+
     /// Packages the provider under test with `scripts/release.sh` into `<dir>/dist`, puts the
     /// archive in a filesystem mirror, and writes a CLI configuration that installs the
     /// provider from there only, as users do without a registry: its path.
