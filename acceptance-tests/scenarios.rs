@@ -97,26 +97,21 @@ fn onboarding_a_department_applies_and_plans_empty() {
 }
 
 #[test]
-fn an_msp_module_applies_to_two_accounts() {
+fn an_msp_configures_every_customer_as_a_child_account_from_one_configuration() {
     let mut h = Harness::start(&BUILD, "scenario_msp");
-    let globex = duo_emulator::Background::start(
-        duo_emulator::Options::default(),
-        duo_emulator::Tenant::default(),
-    )
-    .unwrap();
-    for (customer, url) in [("acme", h.emu.url()), ("globex", globex.url())] {
-        h.env.push((format!("TF_VAR_{customer}_api_host"), url));
-        h.env.push((
-            format!("TF_VAR_{customer}_ikey"),
-            duo_emulator::DEMO_IKEY.into(),
-        ));
-        h.env.push((
-            format!("TF_VAR_{customer}_skey"),
-            duo_emulator::DEMO_SKEY.into(),
-        ));
-    }
-    apply_scenario(&mut h, "msp");
-    let usernames = |t: serde_json::Value| -> Vec<String> {
+    h.use_accounts_key();
+    h.env.extend(h.duo_env.clone());
+    let dir = apply_scenario(&mut h, "msp");
+    let children = h.tenant()["children"].as_array().cloned().unwrap();
+    assert_eq!(children.len(), 2, "{}", h.tenant());
+    let child = |name: &str| {
+        let c = children.iter().find(|c| c["name"] == name).unwrap();
+        (
+            c["edition"].clone(),
+            h.emu.state.snapshot_of(c["account_id"].as_str()),
+        )
+    };
+    let usernames = |t: &serde_json::Value| -> Vec<String> {
         let mut names: Vec<String> = t["users"]
             .as_array()
             .unwrap()
@@ -126,13 +121,61 @@ fn an_msp_module_applies_to_two_accounts() {
         names.sort();
         names
     };
-    assert_eq!(usernames(h.tenant()), ["msp.dana", "msp.eli"]);
-    assert_eq!(
-        usernames(globex.state.snapshot()),
-        ["msp.dana", "msp.eli", "msp.fay"]
+    let (edition, acme) = child("Acme Corp");
+    assert_eq!(edition, "PLATFORM");
+    assert_eq!(usernames(&acme), ["msp.dana", "msp.eli"]);
+    assert_eq!(acme["settings"]["lockout_threshold"], 5);
+    assert_eq!(acme["admins"][0]["role"], "Help Desk");
+    let (edition, globex) = child("Globex");
+    assert_eq!(edition, "ENTERPRISE");
+    assert_eq!(globex["settings"]["lockout_threshold"], 3);
+    // The parent's own account holds none of it.
+    assert!(h.tenant()["users"].as_array().unwrap().is_empty());
+
+    // A user in bypass in one customer's account shows in the one output across all.
+    let globex_id = children.iter().find(|c| c["name"] == "Globex").unwrap()["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.emu
+        .state
+        .mutate_account(Some(&globex_id), |t| {
+            for u in t.users.values_mut().filter(|u| u.username == "msp.eli") {
+                u.status = "bypass".into();
+            }
+        })
+        .unwrap();
+    let out = h.run_in(
+        &dir,
+        &[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-refresh-only",
+        ],
     );
-    assert_eq!(h.tenant()["settings"]["lockout_threshold"], 5);
-    assert_eq!(globex.state.snapshot()["settings"]["lockout_threshold"], 3);
+    assert_ok(&out, "refresh");
+    let out = h.run_in(&dir, &["output", "-json", "bypass_users"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"["globex/msp.eli"]"#
+    );
+
+    // A third customer is one more entry: its account is created and configured in one apply.
+    let out = h.run_in(
+        &dir,
+        &[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var",
+            r#"customers={acme={name="Acme Corp",edition="PLATFORM"},globex={name="Globex",edition="ENTERPRISE",lockout_threshold=3},initech={name="Initech",edition="BEYOND"}}"#,
+        ],
+    );
+    assert_ok(&out, "apply with a third customer");
+    assert_eq!(h.tenant()["children"].as_array().unwrap().len(), 3);
 }
 
 #[test]
