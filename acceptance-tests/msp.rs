@@ -217,3 +217,136 @@ fn the_wrong_key_and_an_unreachable_child_are_explained() {
         "{err}"
     );
 }
+
+#[test]
+fn every_child_account_exports_into_a_directory_of_its_own_that_plans_clean() {
+    if !crate::harness::supports_import_blocks("msp_export") {
+        return;
+    }
+    let mut parent = duo_emulator::Tenant::default();
+    let spec: duo_emulator::Spec = "users=30,groups=3,memberships=40,phones=3,integrations=2,\
+                                    policies=2,admins=2,children=2"
+        .parse()
+        .unwrap();
+    duo_emulator::generate(&mut parent, &spec).unwrap();
+    let mut h = Harness::start_with(
+        &BUILD,
+        "msp_export",
+        duo_emulator::Options::default(),
+        parent,
+    );
+    h.use_accounts_key();
+    h.env.extend(h.duo_env.clone());
+    let (dir, out) = h.export("customers", &["--all-child-accounts"]);
+    crate::harness::assert_ok(&out, "export --all-child-accounts");
+    for (name, id) in children(&h).iter().map(|c| {
+        (
+            c["name"].as_str().unwrap().to_owned(),
+            c["account_id"].as_str().unwrap().to_owned(),
+        )
+    }) {
+        let child_dir = dir.join(tfplugin::hcl::name(&name));
+        let main = std::fs::read_to_string(child_dir.join("main.tf")).unwrap();
+        assert!(main.contains(&format!("account_id = \"{id}\"")), "{main}");
+        let users = std::fs::read_to_string(child_dir.join("duo_user.tf")).unwrap();
+        assert_eq!(users.matches("resource ").count(), 30, "{name}");
+        h.emu.state.reset_stats();
+        let apply = h.run_in(
+            &child_dir,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        );
+        crate::harness::assert_ok(&apply, &format!("apply of {name}'s export"));
+        h.assert_empty_plan_in(&child_dir);
+        // Everything it read was the child's: the parent's own account was never asked.
+        let parent_reads = h.emu.state.stats_of(None)["by_route"].clone();
+        let admin_reads: Vec<&String> = parent_reads
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|r| r.contains("/admin/"))
+            .collect();
+        assert!(admin_reads.is_empty(), "{parent_reads}");
+    }
+
+    // One child, by its ID.
+    let id = children(&h)[0]["account_id"].as_str().unwrap().to_owned();
+    let (dir, out) = h.export("one", &["--account-id", &id]);
+    crate::harness::assert_ok(&out, "export --account-id");
+    assert!(
+        std::fs::read_to_string(dir.join("main.tf"))
+            .unwrap()
+            .contains(&id)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("duo_user.tf"))
+            .unwrap()
+            .matches("resource ")
+            .count(),
+        30
+    );
+}
+
+#[test]
+fn the_provider_blocks_account_id_is_every_objects_default_and_a_change_replaces() {
+    let mut h = Harness::start(&BUILD, "msp_provider_account");
+    h.use_accounts_key();
+    h.apply("resource \"duo_child_account\" \"a\" {\n  name = \"A\"\n  deletion_protection = false\n}\nresource \"duo_child_account\" \"b\" {\n  name = \"B\"\n  deletion_protection = false\n}\n");
+    let (a, b) = (child_id(&h, "A"), child_id(&h, "B"));
+    // A second configuration whose provider block names child A manages it without any
+    // account_id of its own.
+    let dir = h.dir_path().join("in-child");
+    std::fs::create_dir_all(&dir).unwrap();
+    let block = h.provider_block.clone();
+    let in_child = |account: &str| {
+        format!(
+            "terraform {{\n  required_providers {{\n    duo = {{ source = \"duo-rs/duo\" }}\n  }}\n}}\n{}\nresource \"duo_group\" \"g\" {{\n  name = \"ops\"\n}}\n",
+            block.replace("}\n", &format!("  account_id = \"{account}\"\n}}\n"))
+        )
+    };
+    std::fs::write(dir.join("main.tf"), in_child(&a)).unwrap();
+    crate::harness::assert_ok(
+        &h.run_in(
+            &dir,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        ),
+        "apply in child A",
+    );
+    h.assert_empty_plan_in(&dir);
+    assert_eq!(
+        h.emu.state.snapshot_of(Some(&a))["groups"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        h.state_in(&dir, "duo_group.g")["account_id"],
+        Value::from(a.clone())
+    );
+    // Pointing the provider at child B replaces the group: destroyed in A, made in B.
+    std::fs::write(dir.join("main.tf"), in_child(&b)).unwrap();
+    let plan = h.run_in(&dir, &["plan", "-input=false", "-no-color"]);
+    let said = text(&plan);
+    assert!(
+        said.contains("must be replaced") && said.contains("1 to add, 0 to change, 1 to destroy"),
+        "{said}"
+    );
+    crate::harness::assert_ok(
+        &h.run_in(
+            &dir,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        ),
+        "apply",
+    );
+    assert_eq!(
+        h.emu.state.snapshot_of(Some(&a))["groups"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    assert_eq!(
+        h.emu.state.snapshot_of(Some(&b))["groups"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}

@@ -532,3 +532,118 @@ fn list_filters_select_and_the_limit_stops_the_paging() {
     assert!(skeys <= 2, "{stats}");
     runtime.block_on(plugin.shutdown()).unwrap();
 }
+
+/// Runs `f` on every item through `plugin`, ten at a time as Terraform does.
+fn ten_at_a_time<T: Send + 'static, F, Fut>(
+    runtime: &tokio::runtime::Runtime,
+    plugin: &std::sync::Arc<Plugin>,
+    items: Vec<T>,
+    f: F,
+) -> Vec<Object>
+where
+    F: Fn(std::sync::Arc<Plugin>, T) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Vec<Object>> + Send,
+{
+    runtime.block_on(async {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(10));
+        let mut tasks = tokio::task::JoinSet::new();
+        for item in items {
+            let (plugin, permits, f) = (plugin.clone(), permits.clone(), f.clone());
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await.unwrap();
+                f(plugin, item).await
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            out.extend(done.unwrap());
+        }
+        out
+    })
+}
+
+/// Imports `ids` (type, import ID) through one provider process, then refreshes them through
+/// a new one, as `terraform plan` does: the emulator's request counts for the refresh alone.
+fn refresh_cost(h: &Harness, ids: Vec<(&'static str, String)>) -> serde_json::Value {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let importer = std::sync::Arc::new(plugin(&runtime, h));
+    let imported = ten_at_a_time(&runtime, &importer, ids, |p, (ty, id)| async move {
+        p.import(ty, &id).await.unwrap()
+    });
+    let refresher = std::sync::Arc::new(plugin(&runtime, h));
+    h.emu.state.reset_stats();
+    let refreshed = ten_at_a_time(&runtime, &refresher, imported.clone(), |p, o| async move {
+        p.read(&o).await.unwrap().into_iter().collect()
+    });
+    assert_eq!(refreshed.len(), imported.len());
+    h.stats()
+}
+
+/// Every user and group of a tenant snapshot, as import IDs with `suffix`.
+fn users_and_groups(tenant: &serde_json::Value, suffix: &str) -> Vec<(&'static str, String)> {
+    let mut ids = Vec::new();
+    for (ty, list, key) in [
+        ("duo_user", "users", "user_id"),
+        ("duo_group", "groups", "group_id"),
+    ] {
+        for o in tenant[list].as_array().unwrap() {
+            ids.push((ty, format!("{}{suffix}", o[key].as_str().unwrap())));
+        }
+    }
+    ids
+}
+
+#[test]
+fn refreshing_two_child_accounts_costs_what_two_single_accounts_would() {
+    let spec: Spec = "users=1000,groups=40,memberships=1000".parse().unwrap();
+    // One account of its own, through an Admin API key pair.
+    let mut single = Tenant::default();
+    duo_emulator::generate(&mut single, &spec).unwrap();
+    let h = Harness::start_with(&BUILD, "protocol_msp_single", Options::default(), single);
+    let one = refresh_cost(&h, users_and_groups(&h.tenant(), ""));
+    let one = one["total"].as_u64().unwrap();
+
+    // Two children of the same size, through the parent's Accounts API key pair.
+    let mut parent = Tenant::default();
+    let two_children = Spec {
+        children: 2,
+        ..spec
+    };
+    duo_emulator::generate(&mut parent, &two_children).unwrap();
+    let mut h = Harness::start_with(&BUILD, "protocol_msp_children", Options::default(), parent);
+    h.use_accounts_key();
+    let children: Vec<String> = h.tenant()["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["account_id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut ids = Vec::new();
+    for id in &children {
+        ids.extend(users_and_groups(
+            &h.emu.state.snapshot_of(Some(id)),
+            &format!("@{id}"),
+        ));
+    }
+    let both = refresh_cost(&h, ids);
+    let per_child: Vec<u64> = children
+        .iter()
+        .map(|id| both["by_account"][id].as_u64().unwrap())
+        .collect();
+    let parent_calls = h.emu.state.stats_of(None)["total"].as_u64().unwrap();
+    eprintln!(
+        "refresh of 1,040 objects: {one} requests; two children of that size: {per_child:?} (+{parent_calls} to the parent)"
+    );
+    // The same batching in each child, and only the Accounts API listing besides.
+    assert!(parent_calls <= 1, "{both}");
+    let total: u64 = per_child.iter().sum();
+    assert!(
+        total <= 2 * one + 2 * one / 10 + 2,
+        "two children cost {total} requests, two single accounts {}: {both}",
+        2 * one
+    );
+    assert!(
+        one >= 5 && one <= 200,
+        "a single refresh took {one} requests"
+    );
+}

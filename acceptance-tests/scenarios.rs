@@ -171,7 +171,7 @@ fn an_msp_configures_every_customer_as_a_child_account_from_one_configuration() 
             "-input=false",
             "-no-color",
             "-var",
-            r#"customers={acme={name="Acme Corp",edition="PLATFORM"},globex={name="Globex",edition="ENTERPRISE",lockout_threshold=3},initech={name="Initech",edition="BEYOND"}}"#,
+            r#"customers={acme={name="Acme Corp",edition="PLATFORM",lockout_threshold=5},globex={name="Globex",edition="ENTERPRISE",lockout_threshold=3},initech={name="Initech",edition="BEYOND",lockout_threshold=5}}"#,
         ],
     );
     assert_ok(&out, "apply with a third customer");

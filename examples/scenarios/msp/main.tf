@@ -16,10 +16,10 @@ variable "customers" {
   type = map(object({
     name              = string
     edition           = string
-    lockout_threshold = optional(number, 5)
+    lockout_threshold = number
   }))
   default = {
-    acme   = { name = "Acme Corp", edition = "PLATFORM" }
+    acme   = { name = "Acme Corp", edition = "PLATFORM", lockout_threshold = 5 }
     globex = { name = "Globex", edition = "ENTERPRISE", lockout_threshold = 3 }
   }
 }
