@@ -205,6 +205,15 @@ fn the_wrong_key_and_an_unreachable_child_are_explained() {
     let err =
         h.plan_error("data \"duo_groups\" \"g\" {\n  account_id = \"DAXXXXXXXXXXXXXXXXXX\"\n}\n");
     assert!(err.contains("No such child account"), "{err}");
+    // A section the child's edition lacks names the edition that has it.
+    let child = "resource \"duo_child_account\" \"c\" {\n  name = \"Faraway\"\n  deletion_protection = false\n}\n";
+    let err = h.apply_error(&format!(
+        "{child}resource \"duo_policy\" \"geo\" {{\n  account_id  = duo_child_account.c.account_id\n  policy_name = \"Geo\"\n  sections    = jsonencode({{ user_location = {{ default_action = \"deny\" }} }})\n}}\n"
+    ));
+    assert!(
+        err.contains("user_location") && err.contains("PLATFORM (Duo Advantage)"),
+        "{err}"
+    );
     // A child on another deployment than its parent.
     h.apply("resource \"duo_child_account\" \"c\" {\n  name = \"Faraway\"\n  deletion_protection = false\n}\n");
     let id = child_id(&h, "Faraway");

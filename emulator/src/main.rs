@@ -48,12 +48,14 @@ struct Args {
     /// through the billing endpoint, or in the seed file).
     #[arg(long, default_value = "ENTERPRISE", value_parser = EDITIONS.to_vec())]
     edition: String,
-    /// Start from the tenant in this JSON file ({"groups": [...], "users": [...]}, see the README).
+    /// Start from the tenant in this JSON file ({"groups": [...], "users": [...], "children":
+    /// [{"name": ..., "edition": ..., "tenant": {...}}]}, see the README).
     #[arg(long)]
     seed: Option<std::path::PathBuf>,
     /// Add a generated tenant (after --seed), e.g.
     /// `users=5000,groups=200,memberships=5000,phones=500,tokens=50,bypass_codes=20,integrations=20,policies=5,admins=5,admin_units=2`.
-    /// Names are deterministic and include punctuation, accents and near-duplicates.
+    /// Names are deterministic and include punctuation, accents and near-duplicates;
+    /// `children=N` adds N child accounts, each with the same objects.
     #[arg(long)]
     generate: Option<Spec>,
     /// `duo` enforces Duo's per-account limits per rate class; `off` never throttles.

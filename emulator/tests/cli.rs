@@ -158,6 +158,86 @@ fn a_seed_file_becomes_the_tenant() {
 }
 
 #[test]
+fn a_seed_file_can_hold_child_accounts_asked_about_one_at_a_time() {
+    let dir = std::env::temp_dir().join(format!("duo-emulator-children-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let seed = dir.join("seed.json");
+    std::fs::write(
+        &seed,
+        r#"{"groups": [{"name": "parent-ops"}], "children": [
+            {"account_id": "DAACME00000000000001", "name": "Acme", "edition": "PLATFORM",
+             "tenant": {"groups": [{"name": "acme-ops"}]}},
+            {"name": "Globex"}]}"#,
+    )
+    .expect("seed");
+    let emu = start(&["--seed", seed.to_str().expect("utf-8 path")]);
+    let all = http(&emu.addr, "GET", "/_emulator/tenant");
+    assert!(
+        all.contains(r#""name":"parent-ops""#)
+            && !all.contains("acme-ops")
+            && all.contains(r#""account_id":"DAACME00000000000001""#)
+            && all.contains(r#""name":"Globex""#),
+        "{all}"
+    );
+    let acme = http(
+        &emu.addr,
+        "GET",
+        "/_emulator/tenant?account_id=DAACME00000000000001",
+    );
+    assert!(
+        acme.contains(r#""name":"acme-ops""#) && acme.contains(r#""edition":"PLATFORM""#),
+        "{acme}"
+    );
+    let unknown = http(
+        &emu.addr,
+        "GET",
+        "/_emulator/tenant?account_id=DANOSUCHCHILD0000001",
+    );
+    assert!(unknown.starts_with("HTTP/1.1 404"), "{unknown}");
+    let moved = http_with(
+        &emu.addr,
+        "POST",
+        "/_emulator/other-deployment?account_id=DAACME00000000000001",
+        "true",
+    );
+    assert!(moved.contains(r#"{"other_deployment":true}"#), "{moved}");
+    let acme = http(&emu.addr, "GET", "/_emulator/tenant");
+    assert!(acme.contains(r#""other_deployment":true"#), "{acme}");
+    let stats = http(
+        &emu.addr,
+        "GET",
+        "/_emulator/stats?account_id=DAACME00000000000001",
+    );
+    assert!(stats.contains(r#""total":0"#), "{stats}");
+
+    // A child of a child, or an edition Duo does not sell, is refused at start.
+    for (bad, said) in [
+        (
+            r#"{"children": [{"name": "A", "tenant": {"children": [{"name": "B"}]}}]}"#,
+            "no children of its own",
+        ),
+        (
+            r#"{"children": [{"name": "A", "edition": "GOLD"}]}"#,
+            "unknown edition \"GOLD\"",
+        ),
+    ] {
+        std::fs::write(&seed, bad).expect("seed");
+        let out = Command::new(env!("CARGO_BIN_EXE_duo-emulator"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--seed",
+                seed.to_str().expect("utf-8 path"),
+            ])
+            .output()
+            .expect("run");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(said), "{err}");
+    }
+}
+
+#[test]
 fn the_binary_grants_every_permission_by_default() {
     let emu = start(&[]);
     let port = emu.addr.rsplit(':').next().expect("port").to_owned();
