@@ -643,7 +643,7 @@ fn refreshing_two_child_accounts_costs_what_two_single_accounts_would() {
         2 * one
     );
     assert!(
-        one >= 5 && one <= 200,
+        (5..=200).contains(&one),
         "a single refresh took {one} requests"
     );
 }

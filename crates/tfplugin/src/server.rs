@@ -2758,3 +2758,408 @@ mod tests {
         assert_eq!(resp.diagnostics[0].summary, "Empty prefix");
     }
 }
+
+/// The provider scope ([`Scope`]) through the service: a fake provider whose objects live in
+/// regions, each region's calls through its own client.
+#[cfg(test)]
+mod scope_tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly by design")]
+
+    use std::collections::{BTreeMap, HashMap};
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+
+    use super::pb::provider_server::Provider as _;
+    use super::*;
+    use crate::framework::Failed;
+
+    /// Names by (region, id).
+    type Things = Arc<Mutex<HashMap<(Option<String>, String), String>>>;
+
+    /// A client acting in `region` (none: the default of none).
+    #[derive(Default)]
+    struct Regional {
+        region: Option<String>,
+        things: Things,
+    }
+
+    struct Thing;
+    /// Lives outside any region.
+    struct Global;
+    struct Regions;
+
+    #[async_trait]
+    impl Resource<Regional> for Thing {
+        fn type_name(&self) -> &'static str {
+            "test_thing"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new("thing")
+                .attr(Attribute::string("id").computed().use_state_for_unknown())
+                .attr(Attribute::string("name").required())
+        }
+        async fn create(&self, c: &Regional, plan: &Obj) -> Result<Obj, Failed> {
+            let mut things = c.things.lock().unwrap();
+            let id = format!("T{}", things.len());
+            things.insert(
+                (c.region.clone(), id.clone()),
+                plan.str("name").unwrap_or_default().to_owned(),
+            );
+            Ok(Obj::default()
+                .with("id", id)
+                .with("name", plan.get("name").clone()))
+        }
+        async fn read(&self, c: &Regional, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
+            let id = state.str("id").unwrap_or_default().to_owned();
+            let things = c.things.lock().unwrap();
+            Ok(things
+                .get(&(c.region.clone(), id.clone()))
+                .map(|n| Obj::default().with("id", id).with("name", n.as_str())))
+        }
+        async fn update(&self, _: &Regional, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+            Ok(plan.clone())
+        }
+        async fn delete(&self, c: &Regional, state: &Obj) -> Result<(), Diagnostics> {
+            let id = state.str("id").unwrap_or_default().to_owned();
+            c.things.lock().unwrap().remove(&(c.region.clone(), id));
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl Resource<Regional> for Global {
+        fn type_name(&self) -> &'static str {
+            "test_global"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new("global")
+                .attr(Attribute::string("id").computed())
+                .attr(Attribute::string("region").computed())
+                .unscoped()
+        }
+        async fn create(&self, c: &Regional, _: &Obj) -> Result<Obj, Failed> {
+            Ok(Obj::default()
+                .with("id", "G")
+                .with("region", c.region.clone().unwrap_or_else(|| "none".into())))
+        }
+        async fn read(&self, _: &Regional, state: &Obj) -> Result<Option<Obj>, Diagnostics> {
+            Ok(Some(state.clone()))
+        }
+        async fn update(&self, _: &Regional, _: &Obj, plan: &Obj) -> Result<Obj, Failed> {
+            Ok(plan.clone())
+        }
+        async fn delete(&self, _: &Regional, _: &Obj) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl Provider for Regions {
+        type Client = Regional;
+        const DISPLAY_NAME: &'static str = "Regions";
+        fn schema(&self) -> Schema {
+            Schema::new("regions").attr(Attribute::string("region").optional())
+        }
+        async fn configure(&self, config: &Obj, _: &str) -> Result<Regional, Diagnostics> {
+            Ok(Regional {
+                region: config.str("region").map(str::to_owned),
+                ..Regional::default()
+            })
+        }
+        fn scope(&self) -> Option<Scope> {
+            Some(Scope {
+                name: "region",
+                description: "Where the object lives.".into(),
+                identity_version: 1,
+                split_import_id: |id| match id.rsplit_once('@') {
+                    Some((own, region)) => (own, Some(region)),
+                    None => (id, None),
+                },
+            })
+        }
+        fn default_scope(&self, client: &Regional) -> Option<String> {
+            client.region.clone()
+        }
+        async fn scoped(
+            &self,
+            client: &Arc<Regional>,
+            scope: Option<&str>,
+        ) -> Result<Arc<Regional>, Diagnostics> {
+            Ok(Arc::new(Regional {
+                region: scope.map(str::to_owned),
+                things: client.things.clone(),
+            }))
+        }
+        fn resources(&self) -> Vec<Box<dyn Resource<Regional>>> {
+            vec![Box::new(Thing), Box::new(Global)]
+        }
+        fn data_sources(&self) -> Vec<Box<dyn DataSource<Regional>>> {
+            Vec::new()
+        }
+    }
+
+    async fn service(default_region: Option<&str>) -> ProviderService<Regions> {
+        let svc = ProviderService::new(Regions);
+        let config = Obj::null_for(&Regions.schema())
+            .with("region", default_region.map_or(Value::Null, Value::from));
+        let resp = svc
+            .configure_provider(Request::new(pb::configure_provider::Request {
+                config: Some(encode(
+                    &config.into_value(),
+                    &Regions.schema().object_type(),
+                )),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        svc
+    }
+
+    fn schema(svc: &ProviderService<Regions>, ty: &str) -> Schema {
+        svc.inner.resources[ty].1.clone()
+    }
+
+    fn obj(svc: &ProviderService<Regions>, pairs: &[(&str, Value)]) -> pb::DynamicValue {
+        let s = schema(svc, "test_thing");
+        let mut o = Obj::null_for(&s);
+        for (k, v) in pairs {
+            o.set(k, v.clone());
+        }
+        encode(&o.into_value(), &s.object_type())
+    }
+
+    fn get(svc: &ProviderService<Regions>, dv: &Option<pb::DynamicValue>) -> Obj {
+        let s = schema(svc, "test_thing");
+        Obj::from_value(decode(dv.as_ref(), &s.object_type()).unwrap()).unwrap_or_default()
+    }
+
+    async fn plan(
+        svc: &ProviderService<Regions>,
+        prior: Option<pb::DynamicValue>,
+        config: pb::DynamicValue,
+    ) -> pb::plan_resource_change::Response {
+        svc.plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: prior.or_else(|| {
+                Some(encode(
+                    &Value::Null,
+                    &schema(svc, "test_thing").object_type(),
+                ))
+            }),
+            proposed_new_state: Some(config.clone()),
+            config: Some(config),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+    }
+
+    async fn apply(
+        svc: &ProviderService<Regions>,
+        planned: Option<pb::DynamicValue>,
+        config: pb::DynamicValue,
+    ) -> Obj {
+        let resp = svc
+            .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: Some(encode(
+                    &Value::Null,
+                    &schema(svc, "test_thing").object_type(),
+                )),
+                planned_state: planned,
+                config: Some(config),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        get(svc, &resp.new_state)
+    }
+
+    #[tokio::test]
+    async fn every_scoped_type_gets_the_attribute_and_an_optional_identity_part() {
+        let svc = service(None).await;
+        let thing = schema(&svc, "test_thing");
+        let region = thing.attribute("region").unwrap();
+        assert!(region.force_new && region.is_computed() && region.mode != Mode::Required);
+        let identity = thing.identity.clone().unwrap();
+        assert_eq!(
+            (
+                identity.version,
+                identity.attributes.clone(),
+                identity.optional.clone()
+            ),
+            (1, vec!["id"], vec!["region"])
+        );
+        // An unscoped type keeps its own attribute of that name, and its identity.
+        let global = schema(&svc, "test_global");
+        assert_eq!(global.identity.as_ref().map(|i| i.version), Some(0));
+        assert!(!global.attribute("region").unwrap().force_new);
+    }
+
+    #[tokio::test]
+    async fn an_object_is_made_in_the_default_scope_kept_there_and_replaced_on_a_change() {
+        let svc = service(Some("east")).await;
+        let config = obj(&svc, &[("name", "a".into())]);
+        let planned = plan(&svc, None, config.clone()).await;
+        assert_eq!(
+            get(&svc, &planned.planned_state).str("region"),
+            Some("east")
+        );
+        let made = apply(&svc, planned.planned_state, config.clone()).await;
+        assert_eq!(made.str("region"), Some("east"));
+        let id = made.str("id").unwrap().to_owned();
+        assert!(
+            svc.inner
+                .client()
+                .unwrap()
+                .things
+                .lock()
+                .unwrap()
+                .contains_key(&(Some("east".into()), id.clone()))
+        );
+        let state = encode(
+            &made.clone().into_value(),
+            &schema(&svc, "test_thing").object_type(),
+        );
+
+        // Unchanged: no change, no replacement.
+        let again = plan(&svc, Some(state.clone()), config).await;
+        assert!(again.requires_replace.is_empty());
+        assert_eq!(get(&svc, &again.planned_state), made);
+        // Another region: replaced.
+        let moved = obj(&svc, &[("name", "a".into()), ("region", "west".into())]);
+        let replan = plan(&svc, Some(state.clone()), moved).await;
+        assert_eq!(
+            replan.requires_replace.len(),
+            1,
+            "{:?}",
+            replan.requires_replace
+        );
+        // Read in its own region, whatever the default.
+        let read = svc
+            .read_resource(Request::new(pb::read_resource::Request {
+                type_name: "test_thing".into(),
+                current_state: Some(state),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(get(&svc, &read.new_state).str("name"), Some("a"));
+    }
+
+    #[tokio::test]
+    async fn a_state_from_before_the_scope_stays_as_it_is_and_reads_through_the_default() {
+        let svc = service(Some("east")).await;
+        svc.inner
+            .client()
+            .unwrap()
+            .things
+            .lock()
+            .unwrap()
+            .insert((Some("east".into()), "T9".into()), "old".into());
+        let legacy = obj(&svc, &[("id", "T9".into()), ("name", "old".into())]);
+        let config = obj(&svc, &[("name", "old".into())]);
+        let planned = plan(&svc, Some(legacy.clone()), config).await;
+        assert!(planned.requires_replace.is_empty());
+        assert_eq!(
+            get(&svc, &planned.planned_state).get("region"),
+            &Value::Null
+        );
+        let read = svc
+            .read_resource(Request::new(pb::read_resource::Request {
+                type_name: "test_thing".into(),
+                current_state: Some(legacy),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let read = get(&svc, &read.new_state);
+        assert_eq!(
+            (read.str("name"), read.get("region")),
+            (Some("old"), &Value::Null)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_import_names_its_scope_in_the_id_or_the_identity_and_old_identities_upgrade() {
+        let svc = service(None).await;
+        svc.inner
+            .client()
+            .unwrap()
+            .things
+            .lock()
+            .unwrap()
+            .insert((Some("west".into()), "T1".into()), "w".into());
+        let import = |id: &str, identity: Option<Value>| {
+            let ty = schema(&svc, "test_thing")
+                .identity
+                .unwrap()
+                .object_type(&schema(&svc, "test_thing"));
+            pb::import_resource_state::Request {
+                type_name: "test_thing".into(),
+                id: id.into(),
+                identity: identity.map(|i| identity_data(encode(&i, &ty))),
+                ..Default::default()
+            }
+        };
+        for req in [
+            import("T1@west", None),
+            import(
+                "",
+                Some(Value::Object(BTreeMap::from([
+                    ("id".to_owned(), Value::from("T1")),
+                    ("region".to_owned(), Value::from("west")),
+                ]))),
+            ),
+        ] {
+            let resp = svc
+                .import_resource_state(Request::new(req))
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+            let state = get(&svc, &resp.imported_resources[0].state);
+            assert_eq!(
+                (state.str("id"), state.str("region")),
+                (Some("T1"), Some("west"))
+            );
+        }
+        // Stored by identity version 0, before the scope: upgraded with it null.
+        let resp = svc
+            .upgrade_resource_identity(Request::new(pb::upgrade_resource_identity::Request {
+                type_name: "test_thing".into(),
+                version: 0,
+                raw_identity: Some(pb::RawState {
+                    json: br#"{"id":"T1"}"#.to_vec(),
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let s = schema(&svc, "test_thing");
+        let upgraded = decode(
+            resp.upgraded_identity
+                .and_then(|i| i.identity_data)
+                .as_ref(),
+            &s.identity.clone().unwrap().object_type(&s),
+        )
+        .unwrap();
+        assert_eq!(
+            upgraded,
+            Value::Object(BTreeMap::from([
+                ("id".to_owned(), Value::from("T1")),
+                ("region".to_owned(), Value::Null),
+            ]))
+        );
+    }
+}
