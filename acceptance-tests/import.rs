@@ -221,7 +221,11 @@ fn the_import_cases_cover_every_resource_type() {
         .iter()
         .map(|r| r.type_name())
         .collect();
-    let covered: BTreeSet<&str> = BATCHES.iter().flat_map(|b| b.iter().copied()).collect();
+    let covered: BTreeSet<&str> = BATCHES
+        .iter()
+        .flat_map(|b| b.iter().copied())
+        .chain(crate::msp::IMPORTED.iter().copied())
+        .collect();
     assert_eq!(covered, all);
 }
 

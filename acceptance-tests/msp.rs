@@ -64,6 +64,44 @@ output "bypass_users" {{
     )
 }
 
+/// The types the import test of child accounts covers (the other tests cover the rest).
+pub const IMPORTED: &[&str] = &["duo_child_account"];
+
+#[test]
+fn a_child_account_and_objects_in_it_import_with_generated_config_that_plans_clean() {
+    if !crate::harness::supports_import_blocks("msp_import_generate") {
+        return;
+    }
+    let mut parent = duo_emulator::Tenant::default();
+    let spec: duo_emulator::Spec = "users=2,groups=2,memberships=2,children=1".parse().unwrap();
+    duo_emulator::generate(&mut parent, &spec).unwrap();
+    let mut h = Harness::start_with(
+        &BUILD,
+        "msp_import_generate",
+        duo_emulator::Options::default(),
+        parent,
+    );
+    h.use_accounts_key();
+    let id = children(&h)[0]["account_id"].as_str().unwrap().to_owned();
+    let generated = h.import_generate_in("child", IMPORTED[0], &id);
+    assert!(generated.contains("deletion_protection"), "{generated}");
+    let child = h.emu.state.snapshot_of(Some(&id));
+    for (ty, list, key) in [
+        ("duo_group", "groups", "group_id"),
+        ("duo_user", "users", "user_id"),
+    ] {
+        let object = child[list][0][key].as_str().unwrap();
+        let generated = h.import_generate_in(list, ty, &format!("{object}@{id}"));
+        // The child is part of the generated configuration, so it plans clean without a
+        // provider default.
+        assert!(
+            generated.contains(terraform_provider_duo::provider::ProviderConfig::account_id)
+                && generated.contains(&id),
+            "{generated}"
+        );
+    }
+}
+
 fn children(h: &Harness) -> Vec<Value> {
     h.tenant()["children"]
         .as_array()
@@ -321,12 +359,12 @@ fn the_provider_blocks_account_id_is_every_objects_default_and_a_change_replaces
         "apply in child A",
     );
     h.assert_empty_plan_in(&dir);
-    assert_eq!(
-        h.emu.state.snapshot_of(Some(&a))["groups"]
+    let groups_in = |id: &str| {
+        h.emu.state.snapshot_of(Some(id))["groups"]
             .as_array()
-            .map(Vec::len),
-        Some(1)
-    );
+            .map_or(0, Vec::len)
+    };
+    assert_eq!(groups_in(&a), 1);
     assert_eq!(
         h.state_in(&dir, "duo_group.g")["account_id"],
         Value::from(a.clone())
@@ -346,16 +384,5 @@ fn the_provider_blocks_account_id_is_every_objects_default_and_a_change_replaces
         ),
         "apply",
     );
-    assert_eq!(
-        h.emu.state.snapshot_of(Some(&a))["groups"]
-            .as_array()
-            .map(Vec::len),
-        Some(0)
-    );
-    assert_eq!(
-        h.emu.state.snapshot_of(Some(&b))["groups"]
-            .as_array()
-            .map(Vec::len),
-        Some(1)
-    );
+    assert_eq!((groups_in(&a), groups_in(&b)), (0, 1));
 }

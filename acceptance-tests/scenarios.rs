@@ -44,6 +44,21 @@ fn apply_scenario(h: &mut Harness, name: &str) -> PathBuf {
     dir
 }
 
+/// `terraform apply` in `dir` with one `-var` assignment.
+fn apply_with_var(h: &Harness, dir: &Path, var: &str) -> std::process::Output {
+    h.run_in(
+        dir,
+        &[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var",
+            var,
+        ],
+    )
+}
+
 #[test]
 fn every_example_is_formatted() {
     let h = Harness::start(&BUILD, "examples_fmt");
@@ -80,16 +95,10 @@ fn onboarding_a_department_applies_and_plans_empty() {
     assert_eq!(app["user_access"], "PERMITTED_GROUPS");
     assert_eq!(app["groups_allowed"].as_array().unwrap().len(), 1);
     // Someone leaves: they leave the group and Duo.
-    let out = h.run_in(
+    let out = apply_with_var(
+        &h,
         &dir,
-        &[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-var",
-            r#"people={"avery.chen"={name="Avery Chen",email="avery.chen@example.com"}}"#,
-        ],
+        r#"people={"avery.chen"={name="Avery Chen",email="avery.chen@example.com"}}"#,
     );
     assert_ok(&out, "apply without two people");
     assert!(text(&out).contains("2 destroyed"), "{}", text(&out));
@@ -163,16 +172,10 @@ fn an_msp_configures_every_customer_as_a_child_account_from_one_configuration() 
     );
 
     // A third customer is one more entry: its account is created and configured in one apply.
-    let out = h.run_in(
+    let out = apply_with_var(
+        &h,
         &dir,
-        &[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-var",
-            r#"customers={acme={name="Acme Corp",edition="PLATFORM",lockout_threshold=5},globex={name="Globex",edition="ENTERPRISE",lockout_threshold=3},initech={name="Initech",edition="BEYOND",lockout_threshold=5}}"#,
-        ],
+        r#"customers={acme={name="Acme Corp",edition="PLATFORM",lockout_threshold=5},globex={name="Globex",edition="ENTERPRISE",lockout_threshold=3},initech={name="Initech",edition="BEYOND",lockout_threshold=5}}"#,
     );
     assert_ok(&out, "apply with a third customer");
     assert_eq!(h.tenant()["children"].as_array().unwrap().len(), 3);

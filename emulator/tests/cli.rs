@@ -139,16 +139,21 @@ fn faults_change_while_it_runs() {
     assert!(none.contains(r#"{"faults":""}"#), "{none}");
 }
 
-#[test]
-fn a_seed_file_becomes_the_tenant() {
-    let dir = std::env::temp_dir().join(format!("duo-emulator-seed-{}", std::process::id()));
+/// A seed file named `name` holding `json`, in a directory of this test run's own.
+fn seed_file(name: &str, json: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("duo-emulator-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let seed = dir.join("seed.json");
-    std::fs::write(
-        &seed,
+    std::fs::write(&seed, json).expect("seed");
+    seed
+}
+
+#[test]
+fn a_seed_file_becomes_the_tenant() {
+    let seed = seed_file(
+        "seed",
         r#"{"groups": [{"name": "ops"}], "users": [{"username": "alice", "groups": ["ops"]}]}"#,
-    )
-    .expect("seed");
+    );
     let emu = start(&["--seed", seed.to_str().expect("utf-8 path")]);
     let tenant = http(&emu.addr, "GET", "/_emulator/tenant");
     assert!(
@@ -159,17 +164,13 @@ fn a_seed_file_becomes_the_tenant() {
 
 #[test]
 fn a_seed_file_can_hold_child_accounts_asked_about_one_at_a_time() {
-    let dir = std::env::temp_dir().join(format!("duo-emulator-children-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let seed = dir.join("seed.json");
-    std::fs::write(
-        &seed,
+    let seed = seed_file(
+        "children",
         r#"{"groups": [{"name": "parent-ops"}], "children": [
             {"account_id": "DAACME00000000000001", "name": "Acme", "edition": "PLATFORM",
              "tenant": {"groups": [{"name": "acme-ops"}]}},
             {"name": "Globex"}]}"#,
-    )
-    .expect("seed");
+    );
     let emu = start(&["--seed", seed.to_str().expect("utf-8 path")]);
     let all = http(&emu.addr, "GET", "/_emulator/tenant");
     assert!(

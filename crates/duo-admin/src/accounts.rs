@@ -111,9 +111,7 @@ impl Client {
     }
 
     async fn list_children(&self) -> Result<Vec<ChildAccount>, Error> {
-        let all: Vec<ChildAccount> = self
-            .post_read(RateClass::Accounts, LIST, Vec::new())
-            .await?;
+        let all: Vec<ChildAccount> = self.set_as(RateClass::Accounts, LIST, Vec::new()).await?;
         self.children.learn(&all, true);
         Ok(all)
     }
@@ -141,7 +139,7 @@ impl Client {
 
     /// Deletes a child account and everything in it.
     pub async fn delete_child_account(&self, id: &str) -> Result<(), Error> {
-        self.post_read::<serde_json::Value>(
+        self.set_as::<serde_json::Value>(
             RateClass::Accounts,
             DELETE,
             vec![("account_id".into(), id.to_owned())],

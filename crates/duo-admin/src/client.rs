@@ -322,14 +322,12 @@ impl Client {
 
     /// POST that sets values or links ([`Write::Set`]), so it is retried after a lost answer.
     pub async fn set<T: DeserializeOwned>(&self, path: &str, params: Params) -> Result<T, Error> {
-        let env = self
-            .call("POST", RateClass::Modify, path, &Body::Params(params), true)
-            .await?;
-        decode(path, env.response)
+        self.set_as(RateClass::Modify, path, params).await
     }
 
-    /// A POST that only reads or sets, counted against `class` (the Accounts API's listing).
-    pub(super) async fn post_read<T: DeserializeOwned>(
+    /// [`Client::set`] counted against `class`; also a POST that only reads (the Accounts
+    /// API's listing).
+    pub(super) async fn set_as<T: DeserializeOwned>(
         &self,
         class: RateClass,
         path: &str,
