@@ -256,6 +256,10 @@ fn the_wrong_key_and_an_unreachable_child_are_explained() {
     h.apply("resource \"duo_child_account\" \"c\" {\n  name = \"Faraway\"\n  deletion_protection = false\n}\n");
     let id = child_id(&h, "Faraway");
     assert!(h.emu.state.set_other_deployment(&id, true));
+    // The account itself still plans (as listed, its billing as last known)…
+    let plan = h.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    // …while what is inside it says why it cannot be reached.
     let err = h.plan_error(&format!(
         "resource \"duo_child_account\" \"c\" {{\n  name = \"Faraway\"\n  deletion_protection = false\n}}\ndata \"duo_groups\" \"g\" {{\n  account_id = \"{id}\"\n}}\n"
     ));
@@ -314,6 +318,15 @@ fn every_child_account_exports_into_a_directory_of_its_own_that_plans_clean() {
             .collect();
         assert!(admin_reads.is_empty(), "{parent_reads}");
     }
+
+    // Without either flag, the Accounts API key pair is explained.
+    let (_, out) = h.export("parent", &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("--all-child-accounts"),
+        "{}",
+        text(&out)
+    );
 
     // One child, by its ID.
     let id = children(&h)[0]["account_id"].as_str().unwrap().to_owned();

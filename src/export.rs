@@ -127,6 +127,14 @@ pub async fn run(options: &Options) -> Result<Summary, String> {
             .await
             .map_err(|d| diagnostics_text(&d))?,
     );
+    if client.is_accounts_key() && options.account_id.is_none() && !options.all_child_accounts {
+        return Err(
+            "these credentials are an MSP parent's Accounts API key pair, which reaches child \
+             accounts only: give --account-id DA… for one child, or --all-child-accounts for \
+             each in a directory of its own"
+                .to_owned(),
+        );
+    }
     let started = Instant::now();
     let resources = provider.resources();
     let mut counts = Vec::new();

@@ -202,10 +202,18 @@ impl Resource<duo::Client> for ChildAccount {
         else {
             return Ok(None);
         };
-        let state = with_billing(duo, &found)
-            .await
-            .map_err(|e| diagnose(op, &e))?;
-        Ok(Some(state.to_obj()))
+        match with_billing(duo, &found).await {
+            Ok(state) => Ok(Some(state.to_obj())),
+            // A child the parent lists but cannot reach (on another Duo deployment): the
+            // account itself is as listed, its billing as last known, so the rest of the
+            // configuration still plans; what is inside it says why it cannot.
+            Err(e) if super::unreachable_child(&e) => {
+                let known = ChildAccountState::from_obj(state)?;
+                let billing = known.edition.zip(known.telephony_credits);
+                Ok(Some(to_state(&found, billing).to_obj()))
+            }
+            Err(e) => Err(diagnose(op, &e).into()),
+        }
     }
 
     async fn list(&self, duo: &duo::Client, take: &Take<'_>) -> Result<Vec<Obj>, Diagnostics> {

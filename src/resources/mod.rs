@@ -655,6 +655,13 @@ pub struct Hint {
     pub advice: &'static str,
 }
 
+/// Duo refused a child account the parent reaches only through a listing of its children: the
+/// child is on another Duo deployment than its parent (or was deleted since).
+pub fn unreachable_child(err: &duo::Error) -> bool {
+    matches!(err, duo::Error::Api { status: 400, detail: Some(field), .. }
+        if field == crate::provider::ProviderConfig::account_id)
+}
+
 /// The one place a Duo error becomes what a Terraform user reads.
 pub fn diagnose(op: Op, err: &duo::Error) -> Diagnostic {
     diagnose_with(op, err, &[])
@@ -678,13 +685,7 @@ pub fn diagnose_with(op: Op, err: &duo::Error, hints: &[Hint]) -> Diagnostic {
         .at(AttrPath::root(hint.attr));
     }
     match err {
-        // The parent reaches a child it lists; Duo's 400 means the child cannot be reached from
-        // the parent's deployment (or was deleted since).
-        duo::Error::Api {
-            status: 400,
-            detail: Some(field),
-            ..
-        } if field == crate::provider::ProviderConfig::account_id => Diagnostic::error(
+        e if unreachable_child(e) => Diagnostic::error(
             summary,
             format!(
                 "Duo refused the child account ({err}). A child account on a different Duo \

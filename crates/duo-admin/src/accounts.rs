@@ -174,6 +174,8 @@ impl Client {
         let config = Config {
             // The parent's scheme: plain HTTP stays possible only for a loopback emulator.
             api_host: format!("{}://{host}", self.endpoint().scheme()),
+            // A child has no children: it acts on itself only.
+            account_id: None,
             ..self.config.clone()
         };
         let child = Arc::new(Client::for_child(&config, id).map_err(|e| Error::Decode {
@@ -184,9 +186,7 @@ impl Client {
             .children
             .clients
             .lock()
-            .map_err(|_| Error::NoSuchAccount {
-                account_id: id.to_owned(),
-            })?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(clients.entry(id.to_owned()).or_insert(child).clone())
     }
 
