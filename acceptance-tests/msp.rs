@@ -72,16 +72,10 @@ fn a_child_account_and_objects_in_it_import_with_generated_config_that_plans_cle
     if !crate::harness::supports_import_blocks("msp_import_generate") {
         return;
     }
-    let mut parent = duo_emulator::Tenant::default();
-    let spec: duo_emulator::Spec = "users=2,groups=2,memberships=2,children=1".parse().unwrap();
-    duo_emulator::generate(&mut parent, &spec).unwrap();
-    let mut h = Harness::start_with(
-        &BUILD,
+    let h = msp_harness(
         "msp_import_generate",
-        duo_emulator::Options::default(),
-        parent,
+        "users=2,groups=2,memberships=2,children=1",
     );
-    h.use_accounts_key();
     let id = children(&h)[0]["account_id"].as_str().unwrap().to_owned();
     let generated = h.import_generate_in("child", IMPORTED[0], &id);
     assert!(generated.contains("deletion_protection"), "{generated}");
@@ -100,6 +94,16 @@ fn a_child_account_and_objects_in_it_import_with_generated_config_that_plans_cle
             "{generated}"
         );
     }
+}
+
+/// A harness with the Accounts API key pair on a parent whose tenant `spec` generates.
+fn msp_harness(test: &str, spec: &str) -> Harness {
+    let mut parent = duo_emulator::Tenant::default();
+    let spec: duo_emulator::Spec = spec.parse().unwrap();
+    duo_emulator::generate(&mut parent, &spec).unwrap();
+    let mut h = Harness::start_with(&BUILD, test, duo_emulator::Options::default(), parent);
+    h.use_accounts_key();
+    h
 }
 
 fn children(h: &Harness) -> Vec<Value> {
@@ -274,19 +278,10 @@ fn every_child_account_exports_into_a_directory_of_its_own_that_plans_clean() {
     if !crate::harness::supports_import_blocks("msp_export") {
         return;
     }
-    let mut parent = duo_emulator::Tenant::default();
-    let spec: duo_emulator::Spec = "users=30,groups=3,memberships=40,phones=3,integrations=2,\
-                                    policies=2,admins=2,children=2"
-        .parse()
-        .unwrap();
-    duo_emulator::generate(&mut parent, &spec).unwrap();
-    let mut h = Harness::start_with(
-        &BUILD,
+    let mut h = msp_harness(
         "msp_export",
-        duo_emulator::Options::default(),
-        parent,
+        "users=30,groups=3,memberships=40,phones=3,integrations=2,policies=2,admins=2,children=2",
     );
-    h.use_accounts_key();
     h.env.extend(h.duo_env.clone());
     let (dir, out) = h.export("customers", &["--all-child-accounts"]);
     crate::harness::assert_ok(&out, "export --all-child-accounts");

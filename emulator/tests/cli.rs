@@ -30,11 +30,18 @@ impl Drop for Running {
 /// `scripts/tool duo-client` installs duo_client 5.7.0 on first use; when it cannot, the test
 /// fails with the reason: these tests are never skipped.
 fn official_client(port: &str, ca: Option<&std::path::Path>) -> (bool, String) {
+    official_script("official_client.py", port, ca)
+}
+
+/// Runs the script `name` (beside this file) with duo_client against the emulator on `port`,
+/// given the demo Admin and Accounts API key pairs: whether it passed, and what it printed.
+fn official_script(name: &str, port: &str, ca: Option<&std::path::Path>) -> (bool, String) {
     let out = python_with_duo_client()
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/official_client.py"
-        ))
+        .arg(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests")
+                .join(name),
+        )
         .env("DUO_EMULATOR_PORT", port)
         .env(
             "DUO_EMULATOR_CA",
@@ -42,6 +49,14 @@ fn official_client(port: &str, ca: Option<&std::path::Path>) -> (bool, String) {
         )
         .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
         .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
+        .env(
+            "DUO_EMULATOR_ACCOUNTS_IKEY",
+            duo_emulator::DEMO_ACCOUNTS_IKEY,
+        )
+        .env(
+            "DUO_EMULATOR_ACCOUNTS_SKEY",
+            duo_emulator::DEMO_ACCOUNTS_SKEY,
+        )
         .output()
         .expect("run python3 (needed for this test)");
     let text = format!(
@@ -285,31 +300,9 @@ fn requests_signed_by_duos_official_python_client_verify() {
 fn duos_official_accounts_client_manages_child_accounts() {
     let emu = start(&[]);
     let port = emu.addr.rsplit(':').next().expect("port").to_owned();
-    let out = python_with_duo_client()
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/official_accounts.py"
-        ))
-        .env("DUO_EMULATOR_PORT", port)
-        .env("DUO_EMULATOR_IKEY", duo_emulator::DEMO_IKEY)
-        .env("DUO_EMULATOR_SKEY", duo_emulator::DEMO_SKEY)
-        .env(
-            "DUO_EMULATOR_ACCOUNTS_IKEY",
-            duo_emulator::DEMO_ACCOUNTS_IKEY,
-        )
-        .env(
-            "DUO_EMULATOR_ACCOUNTS_SKEY",
-            duo_emulator::DEMO_ACCOUNTS_SKEY,
-        )
-        .output()
-        .expect("run python3 (needed for this test)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, text) = official_script("official_accounts.py", &port, None);
     assert!(
-        out.status.success() && text.contains("official accounts client: ok"),
+        ok && text.contains("official accounts client: ok"),
         "the official Accounts client failed against the emulator:\n{text}"
     );
 }
