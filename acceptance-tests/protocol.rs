@@ -647,3 +647,57 @@ fn refreshing_two_child_accounts_costs_what_two_single_accounts_would() {
         "a single refresh took {one} requests"
     );
 }
+
+#[test]
+fn a_query_in_a_child_account_lists_its_objects_with_the_account_in_each_identity() {
+    let mut parent = Tenant::default();
+    let spec: Spec = "users=5,groups=2,children=2".parse().unwrap();
+    duo_emulator::generate(&mut parent, &spec).unwrap();
+    let mut h = Harness::start_with(&BUILD, "protocol_msp_list", Options::default(), parent);
+    h.use_accounts_key();
+    let child = h.tenant()["children"][0]["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let users: BTreeSet<String> = h.emu.state.snapshot_of(Some(&child))["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["user_id"].as_str().unwrap().to_owned())
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plugin = plugin(&runtime, &h);
+    let mut config = Value::null_object(plugin.list_config_type("duo_user").unwrap());
+    if let Value::Object(attrs) = &mut config {
+        attrs.insert(ACCOUNT_ID.to_owned(), Value::from(child.clone()));
+    }
+    let events = runtime
+        .block_on(plugin.list("duo_user", &config, true, 100))
+        .unwrap();
+    let listed: BTreeSet<String> = events
+        .iter()
+        .map(|e| attr(&e.identity, "id").as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        listed, users,
+        "the child's users, not the parent's or the other child's"
+    );
+    for e in &events {
+        assert_eq!(attr(&e.identity, ACCOUNT_ID), &Value::from(child.clone()));
+        let state = e.state.as_ref().unwrap();
+        assert_eq!(attr(state, ACCOUNT_ID), &Value::from(child.clone()));
+        // What a query finds imports by its identity into the same state.
+        let imported = runtime
+            .block_on(plugin.import_block("duo_user", None, Some(&e.identity)))
+            .unwrap();
+        assert_eq!(&imported.state, state);
+    }
+    // Without a child, an Accounts API key pair is explained.
+    let parent_query = Value::null_object(plugin.list_config_type("duo_user").unwrap());
+    let err = runtime
+        .block_on(plugin.list("duo_user", &parent_query, false, 100))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("reaches child accounts only"), "{err}");
+    runtime.block_on(plugin.shutdown()).unwrap();
+}
