@@ -1681,3 +1681,57 @@ async fn each_child_account_has_its_own_rate_limits_on_both_sides() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn creations_in_two_children_at_once_are_each_childs_own_bulk_calls() {
+    let ids = ["DAALPHA0000000000001", "DABETA00000000000001"];
+    let seed: Seed = serde_json::from_value(serde_json::json!({
+        "children": ids.iter().map(|id| serde_json::json!({"account_id": id, "name": id})).collect::<Vec<_>>()
+    }))
+    .unwrap();
+    let emu = Background::start(Options::default(), Tenant::from_seed(seed).unwrap()).unwrap();
+    let parent = keyed_client(
+        &emu,
+        duo_emulator::DEMO_ACCOUNTS_IKEY,
+        duo_emulator::DEMO_ACCOUNTS_SKEY,
+        0.0,
+        Duration::from_millis(5),
+        true,
+    );
+    let (alpha, beta) = (
+        parent.for_account(ids[0]).await.unwrap(),
+        parent.for_account(ids[1]).await.unwrap(),
+    );
+    let names =
+        |prefix: &str| -> Vec<String> { (0..30).map(|i| format!("{prefix}.{i:02}")).collect() };
+    let (alpha_names, beta_names) = (names("alpha"), names("beta"));
+    let (a, b) = tokio::join!(
+        create_users(&alpha, &alpha_names),
+        create_users(&beta, &beta_names)
+    );
+    assert!(a.iter().chain(&b).all(Result::is_ok));
+    for (id, prefix) in [(ids[0], "alpha"), (ids[1], "beta")] {
+        let by_route = &emu.state.stats_of(Some(id))["by_route"];
+        let bulk = by_route["POST /admin/v1/users/bulk_create"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!((1..=6).contains(&bulk), "{id}: {by_route}");
+        assert_eq!(
+            by_route["POST /admin/v1/users"],
+            serde_json::Value::Null,
+            "{id}: {by_route}"
+        );
+        // Each child holds its own users and none of the other's.
+        let users = emu.state.snapshot_of(Some(id))["users"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(users.len(), 30);
+        assert!(
+            users
+                .iter()
+                .all(|u| u["username"].as_str().unwrap().starts_with(prefix))
+        );
+    }
+    assert!(emu.state.snapshot()["users"].as_array().unwrap().is_empty());
+}
