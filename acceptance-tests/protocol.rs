@@ -16,6 +16,8 @@ use crate::harness::{BUILD, Harness, assert_ok, import_ids};
 /// scope), null for the key pair's own account.
 const ACCOUNT_ID: &str = terraform_provider_duo::provider::ProviderConfig::account_id;
 
+const CHILD_ACCOUNT: &str = terraform_provider_duo::resources::child_account::KIND.type_name;
+
 /// A tenant of a few hundred objects of every type.
 fn tenant() -> Tenant {
     let mut t = Tenant::default();
@@ -330,8 +332,10 @@ fn every_list_resource_streams_every_object_once_as_importing_it_gives() {
     assert_ok(&out, "export");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let plugin = plugin(&runtime, &h);
-    let lists = plugin.list_types();
-    assert_eq!(lists.len(), 15, "{lists:?}");
+    let mut lists = plugin.list_types();
+    assert_eq!(lists.len(), 16, "{lists:?}");
+    // Child accounts are the MSP parent's, found with its Accounts API key pair (below).
+    lists.retain(|t| t != CHILD_ACCOUNT);
 
     let mut exported: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (type_name, id) in import_ids(&dir) {
@@ -692,6 +696,20 @@ fn a_query_in_a_child_account_lists_its_objects_with_the_account_in_each_identit
             .unwrap();
         assert_eq!(&imported.state, state);
     }
+    // The children themselves are found at the parent, by name.
+    let mut by_name = Value::null_object(plugin.list_config_type(CHILD_ACCOUNT).unwrap());
+    if let Value::Object(attrs) = &mut by_name {
+        attrs.insert("name".to_owned(), Value::from("Customer 2"));
+    }
+    let found = runtime
+        .block_on(plugin.list(CHILD_ACCOUNT, &by_name, true, 10))
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].display_name, "Customer 2");
+    let imported = runtime
+        .block_on(plugin.import_block(CHILD_ACCOUNT, None, Some(&found[0].identity)))
+        .unwrap();
+    assert_eq!(found[0].state.as_ref(), Some(&imported.state));
     // Without a child, an Accounts API key pair is explained.
     let parent_query = Value::null_object(plugin.list_config_type("duo_user").unwrap());
     let err = runtime

@@ -20,9 +20,9 @@ use crate::plugin::{
     Attribute, Diagnostic, Diagnostics, Found, ListResource, Obj, Resource, Schema, Take,
 };
 use crate::resources::{
-    admin, admin_unit, bypass_codes, group, group_member, group_members, hardware_token,
-    integration, phone, policy, policy_assignment, user, user_groups, user_hardware_token,
-    user_phone,
+    admin, admin_unit, bypass_codes, child_account, group, group_member, group_members,
+    hardware_token, integration, phone, policy, policy_assignment, user, user_groups,
+    user_hardware_token, user_phone,
 };
 
 /// Whether a listed object (its state) is one a query asked for.
@@ -145,6 +145,12 @@ pub fn all() -> Vec<Box<dyn ListResource<duo::Client>>> {
             own: None,
             display: |o| joined(o, &["policy_key", "integration_key"], " / "),
         },
+        Lister {
+            resource: &child_account::ChildAccount,
+            by: &["name", "edition"],
+            own: None,
+            display: |o| first_of(o, &["name"]),
+        },
     ];
     rows.into_iter()
         .map(|l| Box::new(l) as Box<dyn ListResource<duo::Client>>)
@@ -180,6 +186,10 @@ impl ListResource<duo::Client> for Lister {
              optional; objects match all that are given.",
             self.type_name()
         ));
+        // A type outside the provider's scope is found outside it too.
+        if resource.unscoped {
+            schema = schema.unscoped();
+        }
         for name in self.by {
             // The resource's own checks of the value (the statuses Duo knows…).
             let mut filter = Attribute::string(name)
