@@ -262,10 +262,11 @@ impl Provider for DuoProvider {
             // The child named must be one of this parent's: the Accounts API's listing proves
             // the key pair and the child at once, and gives the child's host.
             Some(id) => {
-                client
-                    .for_account(id)
-                    .await
-                    .map_err(|e| account_diagnostic(id, &e, true))?;
+                client.for_account(id).await.map_err(|e| match e.status() {
+                    // The key pair itself is wrong: as for any other key pair.
+                    Some(401) => credential_diagnostic(&host, &e),
+                    _ => account_diagnostic(id, &e, true),
+                })?;
             }
             None => client
                 .check_credentials()
@@ -370,18 +371,16 @@ pub fn account_diagnostic(id: &str, err: &duo::Error, at_provider: bool) -> Diag
                  `data \"duo_child_accounts\"` lists the children this key pair manages."
             ),
         ),
-        duo::Error::Api { status: 403, .. } | duo::Error::Api { status: 401, .. } => {
-            Diagnostic::error(
-                "Child accounts need the parent's Accounts API key pair",
-                format!(
-                    "`{a} = \"{id}\"` acts on a child account through the MSP parent's Accounts \
+        duo::Error::Api { status: 403, .. } => Diagnostic::error(
+            "Child accounts need the parent's Accounts API key pair",
+            format!(
+                "`{a} = \"{id}\"` acts on a child account through the MSP parent's Accounts \
                      API application, but Duo refused this key pair on the Accounts API ({err}). \
                      `ikey` and `skey` must be the Accounts API application's (Duo Admin Panel: \
                      Applications, Protect an Application, Accounts API), not an Admin API \
                      application's."
-                ),
-            )
-        }
+            ),
+        ),
         other => {
             return Diagnostics::from(resources::diagnose(
                 Op::new(Action::Read, &crate::resources::child_account::KIND),
@@ -580,6 +579,25 @@ mod tests {
         assert_eq!(cfg.max_retries, 10);
         assert_eq!((cfg.rate_scale, cfg.capacity), (2.5, 0.4));
         assert!(!cfg.coalesce);
+    }
+
+    #[test]
+    fn an_import_id_names_a_child_account_after_its_last_at_sign_only_when_shaped_like_one() {
+        let child = "DA0123456789ABCDEFGH";
+        assert_eq!(split_account(&format!("DU1@{child}")), ("DU1", Some(child)));
+        // Administrators import by e-mail address; a domain is never shaped like an account.
+        assert_eq!(
+            split_account(&format!("email:ann@example.com@{child}")),
+            ("email:ann@example.com", Some(child))
+        );
+        for own in [
+            "email:ann@example.com",
+            "a@DAshort",
+            "@DA0123456789ABCDEFGH",
+            "DU1@da0123456789abcdefgh",
+        ] {
+            assert_eq!(split_account(own), (own, None), "{own}");
+        }
     }
 
     #[test]

@@ -1189,21 +1189,13 @@ impl<P: Provider> Inner<P> {
             return Some(None);
         };
         let configured = config.get(sc.name);
-        let value = match (configured, prior) {
+        let known_default = self.client().is_some();
+        let value = match (configured, prior.map(|p| p.get(sc.name))) {
             (Value::Unknown, _) => Value::Unknown,
-            (Value::Null, Some(prior)) => {
-                let kept = prior.get(sc.name);
-                match (kept, self.default_scope()) {
-                    // Made in the provider's default, which has changed since.
-                    (Value::String(_), Some(now)) if self.client().is_some() => Value::from(now),
-                    (Value::String(_), None) if self.client().is_some() => Value::Null,
-                    _ => kept.clone(),
-                }
-            }
-            (Value::Null, None) if self.client().is_some() => {
-                Self::scope_value(self.default_scope())
-            }
-            (Value::Null, None) => Value::Unknown,
+            (Value::Null, Some(kept)) if kept.is_null() || !known_default => kept.clone(),
+            // Not configured: where the provider points now (a change moves the object).
+            (Value::Null, _) if known_default => Self::scope_value(self.default_scope()),
+            (Value::Null, _) => Value::Unknown,
             (given, _) => given.clone(),
         };
         let path = AttrPath::root(sc.name);
