@@ -8,7 +8,7 @@
 //! does not slow the others), its own read caches and gathering, and the parent's stop signal.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Deserialize;
 
@@ -36,61 +36,49 @@ struct Credits {
     credits: Option<i64>,
 }
 
-/// What a client knows of its account's children: the hosts of those it has seen, and the
-/// clients made for them.
+/// What a client knows of its account's children: the run's listing (where each child's host
+/// comes from), kept up to date by the client's own creations and deletions, and the clients
+/// made for them.
 #[derive(Default)]
 pub(super) struct Children {
-    /// The run's listing of the children, kept up to date by its own creations and deletions.
-    listing: std::sync::Mutex<Option<Vec<ChildAccount>>>,
-    hosts: std::sync::Mutex<Option<HashMap<String, String>>>,
-    clients: std::sync::Mutex<HashMap<String, Arc<Client>>>,
+    listing: Mutex<Option<Vec<ChildAccount>>>,
+    clients: Mutex<HashMap<String, Arc<Client>>>,
 }
 
 impl Children {
-    fn host(&self, id: &str) -> Option<String> {
-        self.hosts.lock().ok()?.as_ref()?.get(id).cloned()
+    fn listing(&self) -> std::sync::MutexGuard<'_, Option<Vec<ChildAccount>>> {
+        self.listing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn learn(&self, accounts: &[ChildAccount], whole: bool) {
-        if let Ok(mut listing) = self.listing.lock() {
-            match (whole, listing.as_mut()) {
-                (true, _) => *listing = Some(accounts.to_vec()),
-                (false, Some(known)) => known.extend_from_slice(accounts),
-                (false, None) => {}
-            }
-        }
-        if let Ok(mut hosts) = self.hosts.lock() {
-            let known = hosts.get_or_insert_with(HashMap::new);
-            if whole {
-                known.clear();
-            }
-            for a in accounts {
-                known.insert(a.account_id.clone(), a.api_hostname.clone());
-            }
+    fn clients(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Client>>> {
+        self.clients.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn host(&self, id: &str) -> Option<String> {
+        self.listing()
+            .as_ref()?
+            .iter()
+            .find(|a| a.account_id == id)
+            .map(|a| a.api_hostname.clone())
+    }
+
+    /// A child made by this client joins the listing, once there is one.
+    fn made(&self, child: &ChildAccount) {
+        if let Some(known) = self.listing().as_mut() {
+            known.push(child.clone());
         }
     }
 
     fn forget(&self, id: &str) {
-        if let Ok(mut listing) = self.listing.lock()
-            && let Some(known) = listing.as_mut()
-        {
+        if let Some(known) = self.listing().as_mut() {
             known.retain(|a| a.account_id != id);
         }
-        if let Ok(mut hosts) = self.hosts.lock()
-            && let Some(h) = hosts.as_mut()
-        {
-            h.remove(id);
-        }
-        if let Ok(mut clients) = self.clients.lock() {
-            clients.remove(id);
-        }
+        self.clients().remove(id);
     }
 
     /// Every child client made so far, e.g. to stop them.
     pub(super) fn each(&self, f: impl Fn(&Client)) {
-        if let Ok(clients) = self.clients.lock() {
-            clients.values().for_each(|c| f(c));
-        }
+        self.clients().values().for_each(|c| f(c));
     }
 }
 
@@ -104,7 +92,7 @@ impl Client {
     /// Every child account of this key pair's account (an Accounts API key pair's), listed
     /// once per client; its own creations and deletions keep the listing current.
     pub async fn child_accounts(&self) -> Result<Vec<ChildAccount>, Error> {
-        if let Some(known) = self.children.listing.lock().ok().and_then(|l| l.clone()) {
+        if let Some(known) = self.children.listing().clone() {
             return Ok(known);
         }
         self.list_children().await
@@ -112,7 +100,7 @@ impl Client {
 
     async fn list_children(&self) -> Result<Vec<ChildAccount>, Error> {
         let all: Vec<ChildAccount> = self.set_as(RateClass::Accounts, LIST, Vec::new()).await?;
-        self.children.learn(&all, true);
+        *self.children.listing() = Some(all.clone());
         Ok(all)
     }
 
@@ -133,7 +121,7 @@ impl Client {
                 vec![("name".into(), name.to_owned())],
             )
             .await?;
-        self.children.learn(std::slice::from_ref(&made), false);
+        self.children.made(&made);
         Ok(made)
     }
 
@@ -182,12 +170,12 @@ impl Client {
             route: format!("POST {LIST}"),
             reason: format!("child account {id}'s api_hostname {host:?}: {e}"),
         })?);
-        let mut clients = self
+        Ok(self
             .children
-            .clients
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(clients.entry(id.to_owned()).or_insert(child).clone())
+            .clients()
+            .entry(id.to_owned())
+            .or_insert(child)
+            .clone())
     }
 
     /// The account's edition (`ENTERPRISE`, `PLATFORM` or `BEYOND`).
