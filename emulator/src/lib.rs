@@ -525,7 +525,12 @@ async fn handle(
                 None,
             ),
         };
-    let account_key = account.clone().unwrap_or_default();
+    // Counted (and limited) per account; a request naming no child of this parent counts as
+    // the parent's, so what an unsigned request says cannot grow the tables.
+    let account_key = account
+        .clone()
+        .filter(|id| st.tenant.lock().is_ok_and(|t| t.children.contains_key(id)))
+        .unwrap_or_default();
     match endpoint {
         Some(e) => st.count(&account_key, e.rate_class, e.name),
         None => st.count(&account_key, "other", "unknown"),
