@@ -243,6 +243,9 @@ fn the_wrong_key_and_an_unreachable_child_are_explained() {
         err.contains("An Accounts API key pair reaches child accounts only"),
         "{err}"
     );
+    // Something that is no account ID at all, checked before anything is sent.
+    let err = h.plan_error("data \"duo_groups\" \"g\" {\n  account_id = \"acme\"\n}\n");
+    assert!(err.contains("must be a child account's ID"), "{err}");
     // A child this parent does not have.
     let err =
         h.plan_error("data \"duo_groups\" \"g\" {\n  account_id = \"DAXXXXXXXXXXXXXXXXXX\"\n}\n");

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use crate::duo;
 use crate::plugin::{
     AttrPath, DataSource, Diagnostic, Diagnostics, EphemeralResource, ListResource, Obj, Provider,
-    Resource, Schema, Scope, State,
+    Resource, Schema, Scope, State, Validator,
 };
 use crate::resources::{self, Action, Op};
 
@@ -55,6 +55,7 @@ crate::plugin::state! {
         },
         account_id: Option<String> {
             .optional()
+            .validate(account_id_validator())
             .describe(
                 "A child account of an MSP parent (`DA…`), which every resource and data source acts \
                  on unless it names another in its own `account_id`. Needs the parent's Accounts \
@@ -291,6 +292,7 @@ impl Provider for DuoProvider {
             ),
             identity_version: 1,
             split_import_id: split_account,
+            validators: vec![account_id_validator()],
         })
     }
 
@@ -351,6 +353,21 @@ pub fn split_account(id: &str) -> (&str, Option<&str>) {
         Some((own, account)) if is_account_id(account) && !own.is_empty() => (own, Some(account)),
         _ => (id, None),
     }
+}
+
+/// A child account's ID, as the Accounts API gives it.
+fn account_id_validator() -> Validator {
+    Validator::new(
+        "A Duo account ID: `DA` and upper-case letters and digits.",
+        |v| match v.as_str() {
+            Some(s) if is_account_id(s) => Ok(()),
+            _ => Err(
+                "must be a child account's ID, `DA` and upper-case letters and digits, as \
+                 `duo_child_account`'s `account_id` and `data \"duo_child_accounts\"` give it."
+                    .to_owned(),
+            ),
+        },
+    )
 }
 
 fn is_account_id(s: &str) -> bool {

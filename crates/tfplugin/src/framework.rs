@@ -11,7 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
-use super::schema::{Attribute, Mode, Schema};
+use super::schema::{Attribute, Mode, Schema, Validator};
 use super::value::Value;
 
 /// The attribute values of one object (a configuration, a plan or a state).
@@ -315,13 +315,16 @@ pub struct Scope {
     pub identity_version: i64,
     /// An import ID's own part and the scope it names, if it names one.
     pub split_import_id: fn(&str) -> (&str, Option<&str>),
+    /// Checks of a configured value.
+    pub validators: Vec<Validator>,
 }
 
 impl Scope {
     /// The attribute: computed (the scope used) where a type has a state, forcing replacement
     /// where that state is a remote object's.
     pub fn attribute(&self, has_state: bool, force_new: bool) -> Attribute {
-        let a = Attribute::string(self.name).describe(&self.description);
+        let mut a = Attribute::string(self.name).describe(&self.description);
+        a.validators = self.validators.clone();
         match (has_state, force_new) {
             (false, _) => a.optional(),
             (true, false) => a.optional_computed(),

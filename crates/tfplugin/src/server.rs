@@ -2868,6 +2868,7 @@ mod scope_tests {
                     Some((own, region)) => (own, Some(region)),
                     None => (id, None),
                 },
+                validators: Vec::new(),
             })
         }
         fn default_scope(&self, client: &Regional) -> Option<String> {
