@@ -259,9 +259,20 @@ fn the_wrong_key_and_an_unreachable_child_are_explained() {
         err.contains("user_location") && err.contains("PLATFORM (Duo Advantage)"),
         "{err}"
     );
+    // Its edition and credits change in place; the parent pays for the credits.
+    h.apply("resource \"duo_child_account\" \"c\" {\n  name = \"Faraway\"\n  deletion_protection = false\n  edition = \"BEYOND\"\n  telephony_credits = 1200\n}\n");
+    let id = child_id(&h, "Faraway");
+    let child = children(&h)
+        .into_iter()
+        .find(|c| c["account_id"] == id.as_str())
+        .unwrap();
+    assert_eq!(
+        (child["edition"].clone(), child["telephony_credits"].clone()),
+        ("BEYOND".into(), 1200.into())
+    );
+    assert_eq!(h.tenant()["telephony_credits"], 800);
     // A child on another deployment than its parent.
     h.apply("resource \"duo_child_account\" \"c\" {\n  name = \"Faraway\"\n  deletion_protection = false\n}\n");
-    let id = child_id(&h, "Faraway");
     assert!(h.emu.state.set_other_deployment(&id, true));
     // The account itself still plans (as listed, its billing as last known)…
     let plan = h.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);

@@ -1549,15 +1549,25 @@ async fn secret_keys_come_from_the_v1_listing_once_it_pays_the_rest_one_by_one()
     );
 }
 
-fn accounts_client(emu: &Background, rate_scale: f64) -> Client {
+/// The MSP parent's Accounts API client, paced at `rate_scale`, gathering when `coalesce`.
+fn accounts_client(emu: &Background, rate_scale: f64, coalesce: bool) -> Client {
     keyed_client(
         emu,
         duo_emulator::DEMO_ACCOUNTS_IKEY,
         duo_emulator::DEMO_ACCOUNTS_SKEY,
         rate_scale,
         Duration::from_millis(5),
-        false,
+        coalesce,
     )
+}
+
+/// An emulator whose parent has an empty child account for each of `ids`.
+fn with_children(options: Options, ids: &[&str]) -> Background {
+    let seed: Seed = serde_json::from_value(serde_json::json!({
+        "children": ids.iter().map(|id| serde_json::json!({"account_id": id, "name": id})).collect::<Vec<_>>()
+    }))
+    .unwrap();
+    Background::start(options, Tenant::from_seed(seed).unwrap()).unwrap()
 }
 
 fn group(name: &str) -> GroupParams {
@@ -1570,7 +1580,7 @@ fn group(name: &str) -> GroupParams {
 #[tokio::test]
 async fn a_child_account_is_a_tenant_of_its_own_reached_through_the_parent() {
     let emu = emulator(Options::default(), 1);
-    let parent = accounts_client(&emu, 0.0);
+    let parent = accounts_client(&emu, 0.0, false);
     let acme = parent.create_child_account("Acme").await.unwrap();
     let globex = parent.create_child_account("Globex").await.unwrap();
     assert_eq!(acme.api_hostname, emu.addr.to_string());
@@ -1610,6 +1620,33 @@ async fn a_child_account_is_a_tenant_of_its_own_reached_through_the_parent() {
     assert_eq!(a.telephony_credits().await.unwrap(), 1250);
     assert_eq!(emu.state.snapshot()["telephony_credits"], 750);
 
+    // An Admin API application made in a child signs for that child, without account_id.
+    let fields = serde_json::json!({"name": "acme-reader", "type": "adminapi", "adminapi_read_resource": "1"});
+    let made = a
+        .create_integration(fields.as_object().unwrap())
+        .await
+        .unwrap();
+    let skey = a
+        .integration_secret_key(&made.integration_key)
+        .await
+        .unwrap();
+    let own = keyed_client(
+        &emu,
+        &made.integration_key,
+        &skey,
+        0.0,
+        Duration::from_millis(5),
+        false,
+    );
+    let names: Vec<String> = own
+        .list_groups()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    assert_eq!(names, ["acme-ops"]);
+
     // The wrong key for each API, unknown children, another deployment.
     let admin = client(&emu, 0.0);
     assert_eq!(refusal(admin.child_accounts().await), (403, 40301));
@@ -1635,21 +1672,16 @@ async fn each_child_account_has_its_own_rate_limits_on_both_sides() {
         "DAFRESH0000000000001",
         "DAOTHER0000000000001",
     ];
-    let seed: Seed = serde_json::from_value(serde_json::json!({
-        "children": ids.iter().map(|id| serde_json::json!({"account_id": id, "name": id})).collect::<Vec<_>>()
-    }))
-    .unwrap();
-    let emu = Background::start(
+    let emu = with_children(
         Options {
             rate_limits: true,
             rate_scale: 0.05,
             ..Options::default()
         },
-        Tenant::from_seed(seed).unwrap(),
-    )
-    .unwrap();
+        &ids,
+    );
     let [busy, quiet, fresh, other] = ids;
-    let unpaced = accounts_client(&emu, 0.0);
+    let unpaced = accounts_client(&emu, 0.0, false);
     let busy_client = unpaced.for_account(busy).await.unwrap();
     for _ in 0..14 {
         let _ = busy_client.list_groups().await;
@@ -1665,7 +1697,7 @@ async fn each_child_account_has_its_own_rate_limits_on_both_sides() {
 
     // The client paces each child on its own budget too: a child that spent its own starts
     // the next at once.
-    let paced = accounts_client(&emu, 0.05);
+    let paced = accounts_client(&emu, 0.05, false);
     let first = paced.for_account(fresh).await.unwrap();
     for _ in 0..9 {
         first.list_groups().await.unwrap();
@@ -1685,19 +1717,8 @@ async fn each_child_account_has_its_own_rate_limits_on_both_sides() {
 #[tokio::test]
 async fn creations_in_two_children_at_once_are_each_childs_own_bulk_calls() {
     let ids = ["DAALPHA0000000000001", "DABETA00000000000001"];
-    let seed: Seed = serde_json::from_value(serde_json::json!({
-        "children": ids.iter().map(|id| serde_json::json!({"account_id": id, "name": id})).collect::<Vec<_>>()
-    }))
-    .unwrap();
-    let emu = Background::start(Options::default(), Tenant::from_seed(seed).unwrap()).unwrap();
-    let parent = keyed_client(
-        &emu,
-        duo_emulator::DEMO_ACCOUNTS_IKEY,
-        duo_emulator::DEMO_ACCOUNTS_SKEY,
-        0.0,
-        Duration::from_millis(5),
-        true,
-    );
+    let emu = with_children(Options::default(), &ids);
+    let parent = accounts_client(&emu, 0.0, true);
     let (alpha, beta) = (
         parent.for_account(ids[0]).await.unwrap(),
         parent.for_account(ids[1]).await.unwrap(),

@@ -235,26 +235,22 @@ impl Resource<duo::Client> for ChildAccount {
         let prior = ChildAccountState::from_obj(prior)?;
         let plan = ChildAccountState::from_obj(plan)?;
         let account_id = prior.id.clone().unwrap_or_default();
-        let op = Op::new(Action::Update, &KIND);
-        set_billing(duo, &account_id, &plan, Some(&prior))
-            .await
-            .map_err(|e| Failed::from(Diagnostics::from(diagnose(op, &e))))?;
-        let found = duo
-            .child_account(&account_id)
-            .await
-            .map_err(|e| Failed::from(Diagnostics::from(diagnose(op, &e))))?
-            .ok_or_else(|| {
-                Failed::from(Diagnostics::from(Diagnostic::error(
-                    "Cannot update child account",
-                    format!(
-                        "The parent's Accounts API no longer lists child account {account_id}."
-                    ),
-                )))
-            })?;
-        let state = with_billing(duo, &found)
-            .await
-            .map_err(|e| Failed::from(Diagnostics::from(diagnose(op, &e))))?;
-        Ok(state.to_obj())
+        let updated = async {
+            set_billing(duo, &account_id, &plan, Some(&prior)).await?;
+            match duo.child_account(&account_id).await? {
+                Some(found) => with_billing(duo, &found).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        match updated.await {
+            Ok(Some(state)) => Ok(state.to_obj()),
+            Ok(None) => Err(Diagnostics::from(Diagnostic::error(
+                "Cannot update child account",
+                format!("The parent's Accounts API no longer lists child account {account_id}."),
+            ))
+            .into()),
+            Err(e) => Err(Diagnostics::from(diagnose(Op::new(Action::Update, &KIND), &e)).into()),
+        }
     }
 
     async fn delete(&self, duo: &duo::Client, state: &Obj) -> Result<(), Diagnostics> {
